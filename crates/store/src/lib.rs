@@ -1,1 +1,179 @@
+//! Persistence for ketnap: one `Store` over SQLite (the embedded default) or PostgreSQL,
+//! chosen by the database URL. SQL is written once in the subset both accept; each change
+//! runs in a transaction that also writes its audit row.
 
+mod accounts;
+mod audit;
+mod cases;
+mod courses;
+mod dataset;
+mod people;
+mod rules;
+mod units;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use ketnap_domain::ports::{StoreError, StoreResult};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+
+pub use accounts::{NewUser, Role, UserRecord};
+pub use dataset::Dataset;
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Whether opening may create a new SQLite file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    IfMissing,
+    /// A typo in a path must not silently start an empty database.
+    Never,
+}
+
+impl Store {
+    /// Opens `url`: `sqlite://PATH` (or a bare path) or `postgres://…`.
+    pub async fn open(url: &str, create: Create) -> StoreResult<Store> {
+        install_default_drivers();
+        let (backend, url) = parse_url(url, create)?;
+        let options = AnyPoolOptions::new().max_connections(match backend {
+            Backend::Sqlite => 4,
+            Backend::Postgres => 8,
+        });
+        let options = if backend == Backend::Sqlite {
+            options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    // FULL: an acknowledged write survives power loss, not only a crash.
+                    conn.execute(
+                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let pool = options.connect(&url).await.map_err(backend_error)?;
+        if backend == Backend::Sqlite {
+            pool.execute("PRAGMA journal_mode = WAL").await.map_err(backend_error)?;
+        }
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Brings the schema up to date; safe to run at every start.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await.map_err(|e| StoreError::Backend(e.to_string()))
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A value from the `meta` table (`dataset` = `demo` marks demonstration data).
+    pub async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend_error)
+    }
+}
+
+fn parse_url(url: &str, create: Create) -> StoreResult<(Backend, String)> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, url.to_string()));
+    }
+    let path = match url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        Some(path) => path,
+        None if !url.contains("://") => url,
+        None => {
+            return Err(StoreError::Backend(format!(
+                "Không hỗ trợ địa chỉ cơ sở dữ liệu \"{}\": dùng sqlite://ĐƯỜNG_DẪN hoặc postgres://…",
+                url.split("://").next().unwrap_or_default()
+            )));
+        }
+    };
+    let path = path.split('?').next().unwrap_or_default();
+    let file = Path::new(path);
+    if !file.exists() {
+        if create == Create::Never {
+            return Err(StoreError::Backend(format!(
+                "Không có tệp cơ sở dữ liệu {path}. Chạy `ketnap migrate` (hoặc `ketnap demo`) để tạo, hoặc kiểm tra lại đường dẫn."
+            )));
+        }
+        if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Backend(format!("Không tạo được thư mục {}: {e}", dir.display())))?;
+        }
+    }
+    Ok((Backend::Sqlite, format!("sqlite://{path}?mode=rwc")))
+}
+
+fn backend_error(error: sqlx::Error) -> StoreError {
+    StoreError::Backend(error.to_string())
+}
+
+fn json_error(error: serde_json::Error) -> StoreError {
+    StoreError::Backend(format!("dữ liệu JSON hỏng: {error}"))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(json_error)
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(json_error)
+}
+
+fn iso_date(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+fn parse_date(text: &str) -> StoreResult<NaiveDate> {
+    NaiveDate::from_str(text).map_err(|e| StoreError::Backend(format!("ngày hỏng \"{text}\": {e}")))
+}
+
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_timestamp(text: &str) -> StoreResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Backend(format!("thời điểm hỏng \"{text}\": {e}")))
+}
+
+/// The recursive query that lists a unit and everything under it; `$1` is the root.
+const SUBTREE: &str = "WITH RECURSIVE subtree (id) AS (
+    SELECT id FROM units WHERE id = $1
+    UNION ALL
+    SELECT u.id FROM units u JOIN subtree s ON u.parent_id = s.id
+)";
+
+fn vietnam_today(now: DateTime<Utc>) -> NaiveDate {
+    ketnap_domain::workflow::today_in_vietnam(now)
+}

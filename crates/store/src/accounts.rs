@@ -1,0 +1,173 @@
+//! User accounts: an argon2id password hash, a role and the unit whose subtree it covers.
+
+use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use ketnap_domain::Violation;
+use ketnap_domain::ids::{UnitId, UserId};
+use ketnap_domain::ports::{Change, StoreError, StoreResult, UnitStore};
+
+use crate::audit::{self, Audit};
+use crate::{Store, backend_error};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Cán bộ tổ chức: edits the cases of the subtree.
+    Officer,
+    /// Xem: reads the subtree.
+    Viewer,
+    /// Bí thư chi bộ: their own cell.
+    CellSecretary,
+    /// Cán bộ đoàn thể: nominates; sees only their nominees' status.
+    MassOrgOfficer,
+    /// Ủy ban kiểm tra: reads the audit trail.
+    Auditor,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [Role::Officer, Role::Viewer, Role::CellSecretary, Role::MassOrgOfficer, Role::Auditor, Role::Admin];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Officer => "officer",
+            Role::Viewer => "viewer",
+            Role::CellSecretary => "cell_secretary",
+            Role::MassOrgOfficer => "mass_org_officer",
+            Role::Auditor => "auditor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    pub unit: UnitId,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("unit", &self.unit)
+            .field("password", &"[redacted]")
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub unit_id: i64,
+    pub disabled: bool,
+}
+
+/// Passwords shorter than this are refused.
+const MINIMUM_PASSWORD_CHARS: usize = 10;
+
+impl Store {
+    pub async fn add_user(&self, change: &Change, user: &NewUser) -> StoreResult<UserId> {
+        let username = user.username.trim().to_lowercase();
+        if username.is_empty() || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+            return Err(Violation::new(
+                "user.username",
+                "username",
+                "Tên đăng nhập chỉ gồm chữ không dấu, số và . _ -",
+            )
+            .into());
+        }
+        if user.password.chars().count() < MINIMUM_PASSWORD_CHARS {
+            return Err(Violation::new(
+                "user.password",
+                "password",
+                format!("Mật khẩu phải có ít nhất {MINIMUM_PASSWORD_CHARS} ký tự."),
+            )
+            .into());
+        }
+        if self.unit(user.unit).await?.is_none() {
+            return Err(Violation::new("unit.unknown", "unit", "Không có tổ chức đảng này.").into());
+        }
+        let hash = hash_password(&user.password)?;
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (username, display_name, password_hash, role, unit_id, disabled, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(&username)
+        .bind(ketnap_domain::text::clean(&user.display_name))
+        .bind(hash)
+        .bind(user.role.code())
+        .bind(user.unit.0)
+        .bind(false)
+        .bind(crate::timestamp(change.now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match e {
+            sqlx::Error::Database(db) if db.message().to_lowercase().contains("unique") => StoreError::Rejected(
+                Violation::new("user.taken", "username", format!("Tên đăng nhập \"{username}\" đã có.")),
+            ),
+            other => backend_error(other),
+        })?;
+        audit::write(
+            &mut tx,
+            change,
+            Audit {
+                action: "user.add",
+                entity: "user",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(format!("{username} ({}, đơn vị {})", user.role.code(), user.unit)),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(backend_error)?;
+        Ok(UserId(id))
+    }
+
+    pub async fn users(&self) -> StoreResult<Vec<UserRecord>> {
+        sqlx::query_as("SELECT id, username, display_name, role, unit_id, disabled FROM users ORDER BY username")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend_error)
+    }
+
+    /// Checks a password; the same answer for an unknown user and a wrong password.
+    pub async fn verify_password(&self, username: &str, password: &str) -> StoreResult<Option<UserRecord>> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT password_hash, id FROM users WHERE username = $1 AND disabled = $2")
+                .bind(username.trim().to_lowercase())
+                .bind(false)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend_error)?;
+        let Some((hash, id)) = row else { return Ok(None) };
+        let parsed = PasswordHash::new(&hash).map_err(|e| StoreError::Backend(e.to_string()))?;
+        if Argon2::default().verify_password(password.as_bytes(), &parsed).is_err() {
+            return Ok(None);
+        }
+        sqlx::query_as("SELECT id, username, display_name, role, unit_id, disabled FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend_error)
+    }
+}
+
+fn hash_password(password: &str) -> StoreResult<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| StoreError::Backend(format!("không băm được mật khẩu: {e}")))
+}

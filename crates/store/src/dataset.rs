@@ -1,0 +1,272 @@
+//! Bulk loading of a whole dataset (the demo city) in one transaction, many rows per
+//! statement, with one audit row for the load.
+
+use chrono::NaiveDate;
+use ketnap_domain::case::Case;
+use ketnap_domain::ids::{CaseId, MassOrgId, UnitId};
+use ketnap_domain::person::Person;
+use ketnap_domain::ports::{Change, StoreError, StoreResult};
+use ketnap_domain::unit::Unit;
+use ketnap_domain::workflow::Event;
+use sqlx::{Any, Transaction};
+
+use crate::audit::{self, Audit};
+use crate::{Backend, Store, backend_error, iso_date, to_json};
+
+/// Rows to load, with ids chosen by the caller (they must not be in use).
+#[derive(Debug, Default)]
+pub struct Dataset {
+    /// Parents before children.
+    pub units: Vec<Unit>,
+    pub headcounts: Vec<Headcount>,
+    pub mass_orgs: Vec<MassOrg>,
+    pub people: Vec<Person>,
+    pub cases: Vec<Case>,
+    pub events: Vec<(CaseId, Event)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Headcount {
+    pub unit: UnitId,
+    pub as_of: NaiveDate,
+    pub official_members: i64,
+    pub probationary_members: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct MassOrg {
+    pub id: MassOrgId,
+    pub kind: &'static str,
+    pub unit: UnitId,
+    pub name: String,
+}
+
+/// One bound value of a bulk insert.
+enum Cell {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+fn int(value: i64) -> Cell {
+    Cell::Int(Some(value))
+}
+
+fn text(value: impl Into<String>) -> Cell {
+    Cell::Text(Some(value.into()))
+}
+
+/// Tables a dataset fills, children first: the order to empty them in.
+const TABLES: [&str; 15] = [
+    "audit_log",
+    "case_events",
+    "course_participants",
+    "courses",
+    "cases",
+    "person_identity_history",
+    "people",
+    "mass_orgs",
+    "headcounts",
+    "users",
+    "unit_names",
+    "units",
+    "rule_sets",
+    "calendar_years",
+    "meta",
+];
+
+/// Rows per INSERT statement: well under both databases' limits on bound parameters.
+const ROWS_PER_STATEMENT: usize = 400;
+
+async fn insert(tx: &mut Transaction<'_, Any>, head: &str, rows: Vec<Vec<Cell>>) -> StoreResult<()> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = String::from(head);
+        sql.push_str(" VALUES ");
+        let mut n = 0;
+        for (i, row) in chunk.iter().enumerate() {
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            for j in 0..row.len() {
+                n += 1;
+                sql.push_str(&format!("{}${n}", if j == 0 { "" } else { ", " }));
+            }
+            sql.push(')');
+        }
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            for cell in row {
+                query = match cell {
+                    Cell::Int(v) => query.bind(*v),
+                    Cell::Text(v) => query.bind(v.clone()),
+                };
+            }
+        }
+        query.execute(&mut **tx).await.map_err(backend_error)?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Whether the database holds anything besides reference data.
+    pub async fn is_empty(&self) -> StoreResult<bool> {
+        let units: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units").fetch_one(&self.pool).await.map_err(backend_error)?;
+        Ok(units == 0)
+    }
+
+    /// Empties a database that holds demonstration data, and nothing else.
+    pub async fn erase_demo(&self) -> StoreResult<()> {
+        if !self.is_empty().await? && self.meta("dataset").await?.as_deref() != Some("demo") {
+            return Err(StoreError::Rejected(ketnap_domain::Violation::new(
+                "demo.real-data",
+                "database",
+                "Cơ sở dữ liệu này có dữ liệu thật (không phải dữ liệu mẫu); lệnh demo --reset không xóa nó.",
+            )));
+        }
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        for table in TABLES {
+            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await.map_err(backend_error)?;
+        }
+        tx.commit().await.map_err(backend_error)
+    }
+
+    /// Loads `data` in one transaction and marks the database with `dataset` (e.g. `demo`).
+    pub async fn load_dataset(&self, change: &Change, data: &Dataset, dataset: &str) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let units = data
+            .units
+            .iter()
+            .map(|u| {
+                vec![
+                    int(u.id.0),
+                    Cell::Text(u.code.clone()),
+                    text(&u.name),
+                    text(u.kind.code()),
+                    Cell::Int(u.parent.map(|p| p.0)),
+                    text(&u.sector.0),
+                    text(iso_date(u.valid_from)),
+                    Cell::Text(u.valid_until.map(iso_date)),
+                    Cell::Int(u.successor.map(|s| s.0)),
+                ]
+            })
+            .collect();
+        insert(&mut tx, "INSERT INTO units (id, code, name, kind, parent_id, sector, valid_from, valid_until, successor_id)", units).await?;
+        let headcounts = data
+            .headcounts
+            .iter()
+            .map(|h| vec![int(h.unit.0), text(iso_date(h.as_of)), int(h.official_members), int(h.probationary_members)])
+            .collect();
+        insert(&mut tx, "INSERT INTO headcounts (unit_id, as_of, official_members, probationary_members)", headcounts).await?;
+        let mass_orgs = data
+            .mass_orgs
+            .iter()
+            .map(|m| vec![int(m.id.0), text(m.kind), int(m.unit.0), text(&m.name)])
+            .collect();
+        insert(&mut tx, "INSERT INTO mass_orgs (id, kind, unit_id, name)", mass_orgs).await?;
+        let created = crate::timestamp(change.now);
+        let mut people = Vec::with_capacity(data.people.len());
+        for p in &data.people {
+            let [family, middle, given, key, birth, sex] = crate::people::person_columns(&p.details);
+            people.push(vec![
+                int(p.id.0),
+                text(family),
+                text(middle),
+                text(given),
+                text(key),
+                text(birth),
+                text(sex),
+                Cell::Text(p.details.citizen_id.as_ref().map(|c| c.as_str().to_string())),
+                text(to_json(&p.details)?),
+                text(&created),
+                int(1),
+            ]);
+        }
+        insert(
+            &mut tx,
+            "INSERT INTO people (id, family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id, details, created_at, version)",
+            people,
+        )
+        .await?;
+        let mut cases = Vec::with_capacity(data.cases.len());
+        for c in &data.cases {
+            cases.push(vec![
+                int(c.id.0),
+                int(c.person.0),
+                int(c.cell.0),
+                text(c.stage.code()),
+                Cell::Int(c.nominated_by.map(|m| m.0)),
+                text(iso_date(c.identified_on)),
+                Cell::Text(c.party_age_from().map(iso_date)),
+                Cell::Text(c.ceremony_on.map(iso_date)),
+                Cell::Text(c.official_on.map(iso_date)),
+                Cell::Text(c.exit.as_ref().map(|e| iso_date(e.on))),
+                text(to_json(c)?),
+                int(1),
+                text(&created),
+            ]);
+        }
+        insert(
+            &mut tx,
+            "INSERT INTO cases (id, person_id, cell_id, stage, nominated_by, identified_on, decided_on, ceremony_on, official_on, closed_on, body, version, updated_at)",
+            cases,
+        )
+        .await?;
+        let events = data
+            .events
+            .iter()
+            .map(|(case, e)| {
+                vec![
+                    int(case.0),
+                    text(&e.action),
+                    text(iso_date(e.on)),
+                    text(e.stage_before.code()),
+                    text(e.stage_after.code()),
+                    text(&e.summary),
+                    Cell::Text(e.document.as_ref().map(|d| d.number.clone())),
+                    Cell::Text(e.document.as_ref().map(|d| iso_date(d.dated))),
+                    text(&e.actor),
+                    text(&e.rule_set),
+                    text(crate::timestamp(e.recorded_at)),
+                ]
+            })
+            .collect();
+        insert(
+            &mut tx,
+            "INSERT INTO case_events (case_id, action, occurred_on, stage_before, stage_after, summary, document_number, document_date, actor, rule_set, recorded_at)",
+            events,
+        )
+        .await?;
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('dataset', $1)")
+            .bind(dataset)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        if self.backend == Backend::Postgres {
+            // Ids were given explicitly: move each identity past them.
+            for table in ["units", "mass_orgs", "people", "cases"] {
+                sqlx::query(&format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                ))
+                .execute(&mut *tx)
+                .await
+                .map_err(backend_error)?;
+            }
+        }
+        audit::write(
+            &mut tx,
+            change,
+            Audit {
+                action: "dataset.load",
+                entity: "dataset",
+                entity_id: dataset.to_string(),
+                before: None,
+                after: Some(format!(
+                    "{} tổ chức, {} người, {} hồ sơ, {} sự kiện",
+                    data.units.len(),
+                    data.people.len(),
+                    data.cases.len(),
+                    data.events.len()
+                )),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(backend_error)
+    }
+}

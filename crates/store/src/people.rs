@@ -1,0 +1,196 @@
+//! People: created once, read through a scope (and each read logged), found by name or id.
+
+use ketnap_domain::Violation;
+use ketnap_domain::ids::PersonId;
+use ketnap_domain::person::{BirthDate, IdentityChange, Person, PersonDetails};
+use ketnap_domain::ports::{Change, PersonStore, StoreError, StoreResult};
+use ketnap_domain::scope::Scope;
+use ketnap_domain::text::search_key;
+use sqlx::{Any, Transaction};
+
+use crate::audit::{self, Audit};
+use crate::{SUBTREE, Store, backend_error, from_json, iso_date, to_json};
+
+/// How a birth date is kept in a column: `YYYY-MM-DD`, or `YYYY` alone.
+pub(crate) fn birth_column(birth: BirthDate) -> String {
+    match birth {
+        BirthDate::Full(day) => iso_date(day),
+        BirthDate::YearOnly(year) => format!("{year:04}"),
+    }
+}
+
+/// The columns kept beside the JSON so lists can filter and sort without decoding it.
+pub(crate) fn person_columns(details: &PersonDetails) -> [String; 6] {
+    let name = &details.name;
+    [
+        name.family.clone(),
+        name.middle.clone(),
+        name.given.clone(),
+        search_key(&name.full()),
+        birth_column(details.birth),
+        match details.sex {
+            ketnap_domain::citizen_id::Sex::Male => "male".into(),
+            ketnap_domain::citizen_id::Sex::Female => "female".into(),
+        },
+    ]
+}
+
+/// Persons visible in a scope: those with a case in one of its cells.
+const VISIBLE_PEOPLE: &str = "SELECT DISTINCT person_id FROM cases WHERE cell_id IN (SELECT id FROM subtree)";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PersonRow {
+    pub(crate) id: i64,
+    pub(crate) details: String,
+}
+
+impl PersonRow {
+    pub(crate) fn into_person(self) -> StoreResult<Person> {
+        Ok(Person { id: PersonId(self.id), details: from_json(&self.details)? })
+    }
+}
+
+fn duplicate_citizen_id(error: sqlx::Error) -> StoreError {
+    match error {
+        sqlx::Error::Database(db) if db.message().to_lowercase().contains("unique") => StoreError::Rejected(Violation::new(
+            "person.citizen-id-taken",
+            "citizen_id",
+            "Số CCCD này đã có trong hồ sơ của một người khác; hãy tìm người đó thay vì tạo hồ sơ mới.",
+        )),
+        other => backend_error(other),
+    }
+}
+
+impl Store {
+    pub(crate) async fn insert_person(
+        tx: &mut Transaction<'_, Any>,
+        change: &Change,
+        details: &PersonDetails,
+    ) -> StoreResult<PersonId> {
+        let [family, middle, given, key, birth, sex] = person_columns(details);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO people (family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id, details, created_at, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id",
+        )
+        .bind(family)
+        .bind(middle)
+        .bind(given)
+        .bind(key)
+        .bind(birth)
+        .bind(sex)
+        .bind(details.citizen_id.as_ref().map(|c| c.as_str().to_string()))
+        .bind(to_json(details)?)
+        .bind(crate::timestamp(change.now))
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(duplicate_citizen_id)?;
+        // The audit row names the person by id only: personal data stays out of the log.
+        audit::write(tx, change, Audit { action: "person.create", entity: "person", entity_id: id.to_string(), before: None, after: None })
+            .await?;
+        Ok(PersonId(id))
+    }
+
+    /// A person in the scope, without logging the read (for internal checks).
+    pub(crate) async fn person_in_scope(&self, scope: &Scope, id: PersonId) -> StoreResult<Person> {
+        let row: Option<PersonRow> = sqlx::query_as(&format!(
+            "{SUBTREE} SELECT id, details FROM people WHERE id = $2 AND id IN ({VISIBLE_PEOPLE})"
+        ))
+        .bind(scope.root().0)
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        row.ok_or(StoreError::NotFound("người này"))?.into_person()
+    }
+}
+
+impl PersonStore for Store {
+    async fn create_person(&self, change: &Change, details: &PersonDetails) -> StoreResult<PersonId> {
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let id = Store::insert_person(&mut tx, change, details).await?;
+        tx.commit().await.map_err(backend_error)?;
+        Ok(id)
+    }
+
+    async fn person(&self, change: &Change, scope: &Scope, id: PersonId) -> StoreResult<Person> {
+        let person = self.person_in_scope(scope, id).await?;
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        audit::write(&mut tx, change, Audit { action: "person.read", entity: "person", entity_id: id.to_string(), before: None, after: None })
+            .await?;
+        tx.commit().await.map_err(backend_error)?;
+        Ok(person)
+    }
+
+    async fn find_people(&self, scope: &Scope, query: &str, limit: u32) -> StoreResult<Vec<Person>> {
+        let digits: String = query.chars().filter(char::is_ascii_digit).collect();
+        let by_id = digits.len() >= 9 && digits.len() == query.chars().filter(|c| !c.is_whitespace() && *c != '.').count();
+        let (condition, value) = if by_id {
+            ("citizen_id = $2", digits)
+        } else {
+            let key = search_key(query);
+            if key.is_empty() {
+                return Ok(Vec::new());
+            }
+            ("search_key LIKE $2", format!("%{}%", key.replace(['%', '_'], "")))
+        };
+        let rows: Vec<PersonRow> = sqlx::query_as(&format!(
+            "{SUBTREE} SELECT id, details FROM people WHERE {condition} AND id IN ({VISIBLE_PEOPLE}) ORDER BY id LIMIT $3"
+        ))
+        .bind(scope.root().0)
+        .bind(value)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        rows.into_iter().map(PersonRow::into_person).collect()
+    }
+
+    async fn change_identity(&self, change: &Change, scope: &Scope, id: PersonId, identity: &IdentityChange) -> StoreResult<()> {
+        if !scope.can_edit() {
+            return Err(StoreError::NotFound("người này"));
+        }
+        let person = self.person_in_scope(scope, id).await?;
+        let mut details = person.details.clone();
+        details.name = identity.name.clone();
+        details.birth = identity.birth;
+        let (details, _) = details.checked(crate::vietnam_today(change.now))?;
+        let reason = ketnap_domain::text::clean(&identity.reason);
+        if reason.is_empty() {
+            return Err(Violation::new("input.required", "reason", "Phải ghi căn cứ thay đổi (văn bản, quyết định).").into());
+        }
+        let old = &person.details;
+        let [family, middle, given, key, birth, _] = person_columns(&details);
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        sqlx::query(
+            "INSERT INTO person_identity_history (person_id, family_name, middle_name, given_name, birth_date, changed_on, reason, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id.0)
+        .bind(&old.name.family)
+        .bind(&old.name.middle)
+        .bind(&old.name.given)
+        .bind(birth_column(old.birth))
+        .bind(iso_date(identity.effective_on))
+        .bind(&reason)
+        .bind(crate::timestamp(change.now))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend_error)?;
+        sqlx::query(
+            "UPDATE people SET family_name = $1, middle_name = $2, given_name = $3, search_key = $4, birth_date = $5, details = $6, version = version + 1 WHERE id = $7",
+        )
+        .bind(family)
+        .bind(middle)
+        .bind(given)
+        .bind(key)
+        .bind(birth)
+        .bind(to_json(&details)?)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend_error)?;
+        audit::write(&mut tx, change, Audit { action: "person.identity-change", entity: "person", entity_id: id.to_string(), before: None, after: Some(reason) })
+            .await?;
+        tx.commit().await.map_err(backend_error)
+    }
+}

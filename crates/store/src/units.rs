@@ -1,0 +1,221 @@
+//! The unit tree: creation, renames and merges keep history; nothing is deleted.
+
+use chrono::NaiveDate;
+use ketnap_domain::Violation;
+use ketnap_domain::ids::UnitId;
+use ketnap_domain::ports::{Change, NewUnit, StoreError, StoreResult, UnitStore};
+use ketnap_domain::scope::Scope;
+use ketnap_domain::unit::{SectorCode, Unit, UnitKind, check_closing, check_placement};
+
+use crate::audit::{self, Audit};
+use crate::{SUBTREE, Store, backend_error, iso_date, parse_date, to_json};
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UnitRow {
+    id: i64,
+    code: Option<String>,
+    name: String,
+    kind: String,
+    parent_id: Option<i64>,
+    sector: String,
+    valid_from: String,
+    valid_until: Option<String>,
+    successor_id: Option<i64>,
+}
+
+pub(crate) const UNIT_COLUMNS: &str =
+    "id, code, name, kind, parent_id, sector, valid_from, valid_until, successor_id";
+
+impl UnitRow {
+    pub(crate) fn into_unit(self) -> StoreResult<Unit> {
+        Ok(Unit {
+            id: UnitId(self.id),
+            code: self.code,
+            name: self.name,
+            kind: UnitKind::from_code(&self.kind)
+                .ok_or_else(|| StoreError::Backend(format!("loại tổ chức lạ: {}", self.kind)))?,
+            parent: self.parent_id.map(UnitId),
+            sector: SectorCode(self.sector),
+            valid_from: parse_date(&self.valid_from)?,
+            valid_until: self.valid_until.as_deref().map(parse_date).transpose()?,
+            successor: self.successor_id.map(UnitId),
+        })
+    }
+}
+
+impl Store {
+    async fn one_unit(&self, sql: &str, bind: impl ToString) -> StoreResult<Option<Unit>> {
+        let row: Option<UnitRow> = sqlx::query_as(sql)
+            .bind(bind.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend_error)?;
+        row.map(UnitRow::into_unit).transpose()
+    }
+
+    /// The configured sectors, `(code, Vietnamese name)`, in display order.
+    pub async fn sectors(&self) -> StoreResult<Vec<(String, String)>> {
+        sqlx::query_as("SELECT code, name FROM sectors ORDER BY position")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend_error)
+    }
+}
+
+fn unknown_unit(field: &str) -> StoreError {
+    StoreError::Rejected(Violation::new("unit.unknown", field, "Không có tổ chức đảng này."))
+}
+
+impl UnitStore for Store {
+    async fn create_unit(&self, change: &Change, unit: NewUnit) -> StoreResult<UnitId> {
+        let name = ketnap_domain::text::clean(&unit.name);
+        if name.is_empty() {
+            return Err(Violation::new("input.required", "name", "Phải ghi tên tổ chức đảng.").into());
+        }
+        if let Some(parent_id) = unit.parent {
+            let parent = self.unit(parent_id).await?.ok_or_else(|| unknown_unit("parent"))?;
+            check_placement(&parent, unit.kind, unit.valid_from)?;
+        }
+        let sectors = self.sectors().await?;
+        if !sectors.iter().any(|(code, _)| *code == unit.sector.0) {
+            return Err(Violation::new(
+                "unit.sector",
+                "sector",
+                format!("Lĩnh vực \"{}\" không có trong danh mục.", unit.sector.0),
+            )
+            .into());
+        }
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO units (code, name, kind, parent_id, sector, valid_from) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(unit.code.as_deref())
+        .bind(&name)
+        .bind(unit.kind.code())
+        .bind(unit.parent.map(|p| p.0))
+        .bind(&unit.sector.0)
+        .bind(iso_date(unit.valid_from))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match e {
+            sqlx::Error::Database(db) if db.message().to_lowercase().contains("unique") => StoreError::Rejected(
+                Violation::new("unit.code-taken", "code", "Mã tổ chức này đã được dùng cho một tổ chức đang hoạt động."),
+            ),
+            other => backend_error(other),
+        })?;
+        audit::write(
+            &mut tx,
+            change,
+            Audit { action: "unit.create", entity: "unit", entity_id: id.to_string(), before: None, after: Some(name) },
+        )
+        .await?;
+        tx.commit().await.map_err(backend_error)?;
+        Ok(UnitId(id))
+    }
+
+    async fn unit(&self, id: UnitId) -> StoreResult<Option<Unit>> {
+        self.one_unit(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE CAST(id AS TEXT) = $1"), id.0).await
+    }
+
+    async fn unit_by_code(&self, code: &str) -> StoreResult<Option<Unit>> {
+        // The active unit with that code, or the latest one that had it.
+        self.one_unit(
+            &format!("SELECT {UNIT_COLUMNS} FROM units WHERE code = $1 ORDER BY valid_until IS NOT NULL, valid_from DESC LIMIT 1"),
+            code.trim(),
+        )
+        .await
+    }
+
+    async fn units_in(&self, scope: &Scope) -> StoreResult<Vec<Unit>> {
+        let rows: Vec<UnitRow> = sqlx::query_as(&format!(
+            "{SUBTREE} SELECT {UNIT_COLUMNS} FROM units WHERE id IN (SELECT id FROM subtree) ORDER BY id"
+        ))
+        .bind(scope.root().0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        rows.into_iter().map(UnitRow::into_unit).collect()
+    }
+
+    async fn rename_unit(&self, change: &Change, id: UnitId, name: &str, on: NaiveDate) -> StoreResult<()> {
+        let unit = self.unit(id).await?.ok_or_else(|| unknown_unit("unit"))?;
+        let name = ketnap_domain::text::clean(name);
+        if name.is_empty() {
+            return Err(Violation::new("input.required", "name", "Phải ghi tên mới.").into());
+        }
+        let last_day = on.pred_opt().unwrap_or(on);
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        sqlx::query("INSERT INTO unit_names (unit_id, name, used_until) VALUES ($1, $2, $3)")
+            .bind(id.0)
+            .bind(&unit.name)
+            .bind(iso_date(last_day))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        sqlx::query("UPDATE units SET name = $1 WHERE id = $2")
+            .bind(&name)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        audit::write(
+            &mut tx,
+            change,
+            Audit { action: "unit.rename", entity: "unit", entity_id: id.to_string(), before: Some(unit.name), after: Some(name) },
+        )
+        .await?;
+        tx.commit().await.map_err(backend_error)
+    }
+
+    async fn merge_unit(&self, change: &Change, from: UnitId, into: UnitId, on: NaiveDate) -> StoreResult<()> {
+        let old = self.unit(from).await?.ok_or_else(|| unknown_unit("from"))?;
+        let new = self.unit(into).await?.ok_or_else(|| unknown_unit("into"))?;
+        let last_day = on.pred_opt().unwrap_or(on);
+        check_closing(&old, last_day)?;
+        if !new.is_active_on(on) || new.kind != old.kind && !(new.kind.holds_cases() && old.kind.holds_cases()) {
+            return Err(Violation::new(
+                "unit.merge",
+                "into",
+                format!("Không thể sáp nhập \"{}\" vào \"{}\".", old.name, new.name),
+            )
+            .into());
+        }
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        sqlx::query("UPDATE units SET valid_until = $1, successor_id = $2 WHERE id = $3")
+            .bind(iso_date(last_day))
+            .bind(into.0)
+            .bind(from.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        sqlx::query("UPDATE units SET parent_id = $1 WHERE parent_id = $2 AND valid_until IS NULL")
+            .bind(into.0)
+            .bind(from.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        // Open cases follow the cell into the merged one; closed ones stay where they happened.
+        let moved = sqlx::query(
+            "UPDATE cases SET cell_id = $1 WHERE cell_id = $2 AND closed_on IS NULL AND official_on IS NULL",
+        )
+        .bind(into.0)
+        .bind(from.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend_error)?
+        .rows_affected();
+        audit::write(
+            &mut tx,
+            change,
+            Audit {
+                action: "unit.merge",
+                entity: "unit",
+                entity_id: from.to_string(),
+                before: Some(to_json(&old)?),
+                after: Some(format!("{{\"successor\":{},\"from\":\"{}\",\"open_cases_moved\":{moved}}}", into.0, iso_date(on))),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(backend_error)
+    }
+}
