@@ -3,45 +3,119 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::case::{Certificate, DocRef, Introducer, PartyMember, PriorMembership, TaskResult, Vote};
+use crate::case::{
+    Certificate, DocRef, Introducer, PartyMember, PriorMembership, TaskResult, Vote,
+};
 use crate::ids::UnitId;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
     /// The cell's resolution puts a source on the sympathiser list.
-    AddToSympathisers { resolution: DocRef, helpers: Vec<PartyMember> },
-    AssignHelper { on: NaiveDate, helper: PartyMember },
-    AssignTestTask { on: NaiveDate, what: String, due_on: NaiveDate },
-    AssessTestTask { on: NaiveDate, task: usize, result: TaskResult, note: String },
-    RecordAwarenessCertificate { certificate: Certificate },
+    AddToSympathisers {
+        resolution: DocRef,
+        helpers: Vec<PartyMember>,
+    },
+    AssignHelper {
+        on: NaiveDate,
+        helper: PartyMember,
+    },
+    AssignTestTask {
+        on: NaiveDate,
+        what: String,
+        due_on: NaiveDate,
+    },
+    AssessTestTask {
+        on: NaiveDate,
+        task: usize,
+        result: TaskResult,
+        note: String,
+    },
+    RecordAwarenessCertificate {
+        certificate: Certificate,
+    },
     /// Application (1-KNĐ) and personal history (2-KNĐ) handed in.
-    OpenFile { on: NaiveDate, prior_membership: Option<PriorMembership> },
+    OpenFile {
+        on: NaiveDate,
+        prior_membership: Option<PriorMembership>,
+    },
     RecordIntroductions {
         on: NaiveDate,
         introducers: Vec<Introducer>,
         /// A Youth Union or Trade Union resolution standing in for one introducer.
         mass_org_resolution: Option<DocRef>,
     },
-    RecordOpinions { summary: DocRef },
-    CompleteVerification { conclusion: DocRef },
+    RecordOpinions {
+        summary: DocRef,
+    },
+    CompleteVerification {
+        conclusion: DocRef,
+    },
     /// Redo introductions and opinions after the file went stale.
-    RenewFile { on: NaiveDate },
-    CellVote { vote: Vote, over_age_consent: Option<DocRef> },
-    BaseResolution { resolution: DocRef, approved: bool },
-    ExtendDecisionDeadline { on: NaiveDate, working_days: u32, reason: String },
-    DecideAdmission { decision: DocRef, received_on: NaiveDate, approved: bool, late_reason: Option<String> },
-    HoldCeremony { on: NaiveDate, mentor: PartyMember, superior_consent: Option<DocRef> },
-    RecordNewMemberCourse { certificate: Certificate },
-    RecordSelfReview { document: DocRef },
-    RecordMentorReview { document: DocRef },
-    RecognitionVote { vote: Vote, late_reason: Option<String> },
-    RecognitionBaseResolution { resolution: DocRef, approved: bool },
-    DecideRecognition { decision: DocRef, late_reason: Option<String> },
-    Withdraw { on: NaiveDate, reason: String },
-    TransferOut { on: NaiveDate, to_unit: UnitId, reason: String },
-    StrikeOff { decision: DocRef, reason: String },
-    RecordDeath { on: NaiveDate },
+    RenewFile {
+        on: NaiveDate,
+    },
+    CellVote {
+        vote: Vote,
+        over_age_consent: Option<DocRef>,
+    },
+    BaseResolution {
+        resolution: DocRef,
+        approved: bool,
+    },
+    ExtendDecisionDeadline {
+        on: NaiveDate,
+        working_days: u32,
+        reason: String,
+    },
+    DecideAdmission {
+        decision: DocRef,
+        received_on: NaiveDate,
+        approved: bool,
+        late_reason: Option<String>,
+    },
+    HoldCeremony {
+        on: NaiveDate,
+        mentor: PartyMember,
+        superior_consent: Option<DocRef>,
+    },
+    RecordNewMemberCourse {
+        certificate: Certificate,
+    },
+    RecordSelfReview {
+        document: DocRef,
+    },
+    RecordMentorReview {
+        document: DocRef,
+    },
+    RecognitionVote {
+        vote: Vote,
+        late_reason: Option<String>,
+    },
+    RecognitionBaseResolution {
+        resolution: DocRef,
+        approved: bool,
+    },
+    DecideRecognition {
+        decision: DocRef,
+        late_reason: Option<String>,
+    },
+    Withdraw {
+        on: NaiveDate,
+        reason: String,
+    },
+    TransferOut {
+        on: NaiveDate,
+        to_unit: UnitId,
+        reason: String,
+    },
+    StrikeOff {
+        decision: DocRef,
+        reason: String,
+    },
+    RecordDeath {
+        on: NaiveDate,
+    },
 }
 
 impl Action {
@@ -81,7 +155,9 @@ impl Action {
             Action::AssignHelper { .. } => "Phân công đảng viên giúp đỡ",
             Action::AssignTestTask { .. } => "Giao nhiệm vụ thử thách",
             Action::AssessTestTask { .. } => "Đánh giá nhiệm vụ thử thách",
-            Action::RecordAwarenessCertificate { .. } => "Ghi giấy chứng nhận lớp nhận thức về Đảng",
+            Action::RecordAwarenessCertificate { .. } => {
+                "Ghi giấy chứng nhận lớp nhận thức về Đảng"
+            }
             Action::OpenFile { .. } => "Nhận đơn xin vào Đảng và lý lịch",
             Action::RecordIntroductions { .. } => "Ghi người giới thiệu",
             Action::RecordOpinions { .. } => "Ghi tổng hợp ý kiến nhận xét",
@@ -96,7 +172,9 @@ impl Action {
             Action::RecordSelfReview { .. } => "Ghi bản tự kiểm điểm",
             Action::RecordMentorReview { .. } => "Ghi nhận xét của đảng viên giúp đỡ",
             Action::RecognitionVote { .. } => "Chi bộ xét công nhận đảng viên chính thức",
-            Action::RecognitionBaseResolution { .. } => "Nghị quyết đảng ủy cơ sở về công nhận chính thức",
+            Action::RecognitionBaseResolution { .. } => {
+                "Nghị quyết đảng ủy cơ sở về công nhận chính thức"
+            }
             Action::DecideRecognition { .. } => "Quyết định công nhận đảng viên chính thức",
             Action::Withdraw { .. } => "Rút khỏi danh sách",
             Action::TransferOut { .. } => "Chuyển sang đơn vị khác",
@@ -108,17 +186,25 @@ impl Action {
     /// The day the action happened in the world (not the day it was typed in).
     pub fn date(&self) -> NaiveDate {
         match self {
-            Action::AddToSympathisers { resolution: doc, .. }
+            Action::AddToSympathisers {
+                resolution: doc, ..
+            }
             | Action::RecordOpinions { summary: doc }
             | Action::CompleteVerification { conclusion: doc }
-            | Action::BaseResolution { resolution: doc, .. }
+            | Action::BaseResolution {
+                resolution: doc, ..
+            }
             | Action::DecideAdmission { decision: doc, .. }
             | Action::RecordSelfReview { document: doc }
             | Action::RecordMentorReview { document: doc }
-            | Action::RecognitionBaseResolution { resolution: doc, .. }
+            | Action::RecognitionBaseResolution {
+                resolution: doc, ..
+            }
             | Action::DecideRecognition { decision: doc, .. }
             | Action::StrikeOff { decision: doc, .. } => doc.dated,
-            Action::CellVote { vote, .. } | Action::RecognitionVote { vote, .. } => vote.resolution.dated,
+            Action::CellVote { vote, .. } | Action::RecognitionVote { vote, .. } => {
+                vote.resolution.dated
+            }
             Action::RecordAwarenessCertificate { certificate }
             | Action::RecordNewMemberCourse { certificate } => certificate.issued_on,
             Action::AssignHelper { on, .. }

@@ -289,8 +289,12 @@ impl Paper {
             Paper::NewMemberCertificate => "Giấy chứng nhận lớp bồi dưỡng đảng viên mới",
             Paper::SelfReview => "Bản tự kiểm điểm của đảng viên dự bị (mẫu 10-KNĐ)",
             Paper::MentorReview => "Nhận xét của đảng viên giúp đỡ (mẫu 11-KNĐ)",
-            Paper::RecognitionResolution => "Nghị quyết chi bộ đề nghị công nhận chính thức (mẫu 13-KNĐ)",
-            Paper::RecognitionBaseResolution => "Nghị quyết đảng ủy cơ sở đề nghị công nhận (mẫu 15-KNĐ)",
+            Paper::RecognitionResolution => {
+                "Nghị quyết chi bộ đề nghị công nhận chính thức (mẫu 13-KNĐ)"
+            }
+            Paper::RecognitionBaseResolution => {
+                "Nghị quyết đảng ủy cơ sở đề nghị công nhận (mẫu 15-KNĐ)"
+            }
             Paper::RecognitionDecision => "Quyết định công nhận đảng viên chính thức",
         }
     }
@@ -396,7 +400,12 @@ impl Case {
     }
 
     pub fn add_paper(&mut self, paper: Paper, doc: &DocRef, valid_until: Option<NaiveDate>) {
-        self.papers.push(PaperRecord { paper, number: doc.number.clone(), dated: doc.dated, valid_until });
+        self.papers.push(PaperRecord {
+            paper,
+            number: doc.number.clone(),
+            dated: doc.dated,
+            valid_until,
+        });
     }
 
     /// Party age counts from here (the date written in the admission decision).

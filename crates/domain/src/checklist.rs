@@ -36,7 +36,11 @@ const REQUIRED: [(Paper, Stage); 14] = [
 
 /// Every paper needed up to the stage after the current one, plus any extra paper on file.
 pub fn checklist(case: &Case, today: NaiveDate) -> Vec<ChecklistLine> {
-    let reached = if case.stage.is_closed() { Stage::Official } else { case.stage };
+    let reached = if case.stage.is_closed() {
+        Stage::Official
+    } else {
+        case.stage
+    };
     let mut lines: Vec<ChecklistLine> = REQUIRED
         .iter()
         .filter(|(paper, _)| *paper != Paper::BaseResolution || case.cell_under_base_committee)
@@ -57,6 +61,15 @@ fn next_stage(stage: Stage) -> Stage {
 
 fn line(case: &Case, paper: Paper, needed_by: Stage, today: NaiveDate) -> ChecklistLine {
     let record = case.papers.iter().rev().find(|r| r.paper == paper).cloned();
-    let expired = record.as_ref().and_then(|r| r.valid_until).is_some_and(|until| until < today);
-    ChecklistLine { paper, label: paper.label_vi(), needed_by, record, expired }
+    let expired = record
+        .as_ref()
+        .and_then(|r| r.valid_until)
+        .is_some_and(|until| until < today);
+    ChecklistLine {
+        paper,
+        label: paper.label_vi(),
+        needed_by,
+        record,
+        expired,
+    }
 }

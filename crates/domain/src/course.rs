@@ -27,7 +27,9 @@ impl CourseKind {
     }
 
     pub fn from_code(code: &str) -> Option<CourseKind> {
-        [CourseKind::Awareness, CourseKind::NewMember].into_iter().find(|k| k.code() == code)
+        [CourseKind::Awareness, CourseKind::NewMember]
+            .into_iter()
+            .find(|k| k.code() == code)
     }
 
     pub fn label_vi(self) -> &'static str {
@@ -69,7 +71,13 @@ impl CourseResult {
     }
 
     pub fn from_code(code: &str) -> Option<CourseResult> {
-        [CourseResult::Passed, CourseResult::Failed, CourseResult::Absent].into_iter().find(|r| r.code() == code)
+        [
+            CourseResult::Passed,
+            CourseResult::Failed,
+            CourseResult::Absent,
+        ]
+        .into_iter()
+        .find(|r| r.code() == code)
     }
 }
 
@@ -85,17 +93,30 @@ impl Course {
     /// Checks the class and its list before it is recorded.
     pub fn check(&self, participants: &[Participant]) -> Result<(), Violation> {
         if crate::text::clean(&self.name).is_empty() {
-            return Err(Violation::new("input.required", "name", "Phải ghi tên lớp."));
+            return Err(Violation::new(
+                "input.required",
+                "name",
+                "Phải ghi tên lớp.",
+            ));
         }
         if self.ends_on < self.starts_on {
-            return Err(Violation::new("date.order", "ends_on", "Ngày kết thúc lớp trước ngày khai giảng."));
+            return Err(Violation::new(
+                "date.order",
+                "ends_on",
+                "Ngày kết thúc lớp trước ngày khai giảng.",
+            ));
         }
         for (row, p) in participants.iter().enumerate() {
-            if p.result == CourseResult::Passed && crate::text::clean(&p.certificate_number).is_empty() {
+            if p.result == CourseResult::Passed
+                && crate::text::clean(&p.certificate_number).is_empty()
+            {
                 return Err(Violation::new(
                     "course.certificate",
                     format!("participants[{}].certificate_number", row + 1),
-                    format!("Dòng {}: học viên đạt yêu cầu phải có số giấy chứng nhận.", row + 1),
+                    format!(
+                        "Dòng {}: học viên đạt yêu cầu phải có số giấy chứng nhận.",
+                        row + 1
+                    ),
                 ));
             }
             if participants[..row].iter().any(|q| q.person == p.person) {

@@ -60,7 +60,9 @@ pub fn next_deadline(
 ) -> Result<Option<Deadline>, Violation> {
     let found = match case.stage {
         Stage::FileOpened | Stage::Introduced | Stage::OpinionsCollected | Stage::Verified => {
-            let Some(opened) = case.file_opened_on else { return Ok(None) };
+            let Some(opened) = case.file_opened_on else {
+                return Ok(None);
+            };
             let set = rules.in_force_on(opened)?;
             Some((
                 file_stale_after(opened, set),
@@ -69,23 +71,34 @@ pub fn next_deadline(
             ))
         }
         Stage::CellResolved | Stage::BaseResolved => {
-            let Some(vote) = &case.cell_vote else { return Ok(None) };
+            let Some(vote) = &case.cell_vote else {
+                return Ok(None);
+            };
             let set = rules.in_force_on(vote.resolution.dated)?;
             decision_due(case, set, calendar).map(|due| {
-                (due, "Cấp ủy có thẩm quyền ra quyết định kết nạp", format!("{}/admission.decision_working_days", set.id))
+                (
+                    due,
+                    "Cấp ủy có thẩm quyền ra quyết định kết nạp",
+                    format!("{}/admission.decision_working_days", set.id),
+                )
             })
         }
         Stage::Decided => {
-            let Some(decision) = &case.decision else { return Ok(None) };
+            let Some(decision) = &case.decision else {
+                return Ok(None);
+            };
             let set = rules.in_force_on(decision.received_on)?;
             Some((
-                calendar.add_working_days(decision.received_on, set.admission.ceremony_working_days),
+                calendar
+                    .add_working_days(decision.received_on, set.admission.ceremony_working_days),
                 "Tổ chức lễ kết nạp",
                 format!("{}/admission.ceremony_working_days", set.id),
             ))
         }
         Stage::Probation => {
-            let Some(ceremony_on) = case.ceremony_on else { return Ok(None) };
+            let Some(ceremony_on) = case.ceremony_on else {
+                return Ok(None);
+            };
             let set = rules.in_force_on(ceremony_on)?;
             let end = probation_end(ceremony_on, set);
             let end_set = rules.in_force_on(end)?;
@@ -96,17 +109,27 @@ pub fn next_deadline(
             ))
         }
         Stage::RecognitionProposed | Stage::RecognitionBaseResolved => {
-            let Some(vote) = &case.recognition_vote else { return Ok(None) };
+            let Some(vote) = &case.recognition_vote else {
+                return Ok(None);
+            };
             let set = rules.in_force_on(vote.resolution.dated)?;
             Some((
-                calendar.add_working_days(vote.resolution.dated, set.probation.recognition_decision_working_days),
+                calendar.add_working_days(
+                    vote.resolution.dated,
+                    set.probation.recognition_decision_working_days,
+                ),
                 "Ra quyết định công nhận đảng viên chính thức",
                 format!("{}/probation.recognition_decision_working_days", set.id),
             ))
         }
         _ => None,
     };
-    Ok(found.map(|(due, what, rule)| Deadline { due, what, rule, status: status_on(due, today, warn_days) }))
+    Ok(found.map(|(due, what, rule)| Deadline {
+        due,
+        what,
+        rule,
+        status: status_on(due, today, warn_days),
+    }))
 }
 
 fn status_on(due: NaiveDate, today: NaiveDate, warn_days: i64) -> DeadlineStatus {

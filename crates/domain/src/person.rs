@@ -37,7 +37,10 @@ impl BirthDate {
     pub fn parse(input: &str) -> Result<BirthDate, Violation> {
         let text = input.trim();
         if text.len() == 4 && text.chars().all(|c| c.is_ascii_digit()) {
-            return text.parse().map(BirthDate::YearOnly).map_err(|_| bad_birth_date(text));
+            return text
+                .parse()
+                .map(BirthDate::YearOnly)
+                .map_err(|_| bad_birth_date(text));
         }
         NaiveDate::parse_from_str(text, "%d/%m/%Y")
             .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
@@ -50,7 +53,9 @@ fn bad_birth_date(text: &str) -> Violation {
     Violation::new(
         "person.birth-date",
         "birth_date",
-        format!("Ngày sinh \"{text}\" không đọc được; hãy ghi dạng 15/03/2004 (hoặc chỉ năm sinh, ví dụ 1958)."),
+        format!(
+            "Ngày sinh \"{text}\" không đọc được; hãy ghi dạng 15/03/2004 (hoặc chỉ năm sinh, ví dụ 1958)."
+        ),
     )
 }
 
@@ -129,7 +134,10 @@ impl PersonDetails {
             return Err(Violation::new(
                 "person.birth-date-range",
                 "birth_date",
-                format!("Năm sinh {} trước năm 1900, hãy kiểm tra lại.", self.birth.year()),
+                format!(
+                    "Năm sinh {} trước năm 1900, hãy kiểm tra lại.",
+                    self.birth.year()
+                ),
             ));
         }
         let mut notices = Vec::new();
@@ -179,7 +187,11 @@ mod tests {
 
     pub(crate) fn sample() -> PersonDetails {
         PersonDetails {
-            name: PersonName { family: " Nguyễn ".into(), middle: "Văn".into(), given: "An".into() },
+            name: PersonName {
+                family: " Nguyễn ".into(),
+                middle: "Văn".into(),
+                given: "An".into(),
+            },
             birth: BirthDate::Full(day(2003, 5, 4)),
             sex: Sex::Male,
             citizen_id: Some(CitizenId::parse("079203001234").unwrap()),
@@ -205,7 +217,10 @@ mod tests {
 
         let mut future = sample();
         future.birth = BirthDate::Full(day(2026, 11, 29));
-        assert_eq!(future.checked(today).unwrap_err().rule, "person.birth-date-future");
+        assert_eq!(
+            future.checked(today).unwrap_err().rule,
+            "person.birth-date-future"
+        );
 
         let mut woman = sample();
         woman.sex = Sex::Female;
@@ -223,9 +238,18 @@ mod tests {
 
     #[test]
     fn birth_dates_parse_in_the_shapes_people_type() {
-        assert_eq!(BirthDate::parse("15/03/2004").unwrap(), BirthDate::Full(day(2004, 3, 15)));
-        assert_eq!(BirthDate::parse("2004-03-15").unwrap(), BirthDate::Full(day(2004, 3, 15)));
+        assert_eq!(
+            BirthDate::parse("15/03/2004").unwrap(),
+            BirthDate::Full(day(2004, 3, 15))
+        );
+        assert_eq!(
+            BirthDate::parse("2004-03-15").unwrap(),
+            BirthDate::Full(day(2004, 3, 15))
+        );
         assert_eq!(BirthDate::parse("1958").unwrap(), BirthDate::YearOnly(1958));
-        assert_eq!(BirthDate::parse("31/02/2004").unwrap_err().field, "birth_date");
+        assert_eq!(
+            BirthDate::parse("31/02/2004").unwrap_err().field,
+            "birth_date"
+        );
     }
 }

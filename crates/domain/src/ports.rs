@@ -85,23 +85,59 @@ pub struct AuditEntry {
 }
 
 pub trait UnitStore {
-    fn create_unit(&self, change: &Change, unit: NewUnit) -> impl Future<Output = StoreResult<UnitId>> + Send;
+    fn create_unit(
+        &self,
+        change: &Change,
+        unit: NewUnit,
+    ) -> impl Future<Output = StoreResult<UnitId>> + Send;
     fn unit(&self, id: UnitId) -> impl Future<Output = StoreResult<Option<Unit>>> + Send;
     fn unit_by_code(&self, code: &str) -> impl Future<Output = StoreResult<Option<Unit>>> + Send;
     /// The scope's root and everything under it, past units included.
     fn units_in(&self, scope: &Scope) -> impl Future<Output = StoreResult<Vec<Unit>>> + Send;
-    fn rename_unit(&self, change: &Change, id: UnitId, name: &str, on: NaiveDate) -> impl Future<Output = StoreResult<()>> + Send;
+    fn rename_unit(
+        &self,
+        change: &Change,
+        id: UnitId,
+        name: &str,
+        on: NaiveDate,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Closes `from` the day before `on`; its sub-units and open cases move to `into`.
-    fn merge_unit(&self, change: &Change, from: UnitId, into: UnitId, on: NaiveDate) -> impl Future<Output = StoreResult<()>> + Send;
+    fn merge_unit(
+        &self,
+        change: &Change,
+        from: UnitId,
+        into: UnitId,
+        on: NaiveDate,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 pub trait PersonStore {
-    fn create_person(&self, change: &Change, details: &PersonDetails) -> impl Future<Output = StoreResult<PersonId>> + Send;
+    fn create_person(
+        &self,
+        change: &Change,
+        details: &PersonDetails,
+    ) -> impl Future<Output = StoreResult<PersonId>> + Send;
     /// Reads a person's record and writes the read to the audit trail.
-    fn person(&self, change: &Change, scope: &Scope, id: PersonId) -> impl Future<Output = StoreResult<Person>> + Send;
+    fn person(
+        &self,
+        change: &Change,
+        scope: &Scope,
+        id: PersonId,
+    ) -> impl Future<Output = StoreResult<Person>> + Send;
     /// By citizen id, or by name with or without diacritics.
-    fn find_people(&self, scope: &Scope, query: &str, limit: u32) -> impl Future<Output = StoreResult<Vec<Person>>> + Send;
-    fn change_identity(&self, change: &Change, scope: &Scope, id: PersonId, identity: &IdentityChange) -> impl Future<Output = StoreResult<()>> + Send;
+    fn find_people(
+        &self,
+        scope: &Scope,
+        query: &str,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<Person>>> + Send;
+    fn change_identity(
+        &self,
+        change: &Change,
+        scope: &Scope,
+        id: PersonId,
+        identity: &IdentityChange,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 pub trait CaseStore {
@@ -115,24 +151,56 @@ pub trait CaseStore {
         identified_on: NaiveDate,
         nomination: Option<(MassOrgId, DocRef)>,
     ) -> impl Future<Output = StoreResult<CaseId>> + Send;
-    fn case(&self, scope: &Scope, id: CaseId) -> impl Future<Output = StoreResult<CaseRecord>> + Send;
+    fn case(
+        &self,
+        scope: &Scope,
+        id: CaseId,
+    ) -> impl Future<Output = StoreResult<CaseRecord>> + Send;
     /// Saves the outcome of `workflow::apply` if the case is still at `version`.
-    fn record_transition(&self, change: &Change, scope: &Scope, version: i64, transition: &Transition) -> impl Future<Output = StoreResult<i64>> + Send;
-    fn cases(&self, scope: &Scope, filter: &CaseFilter) -> impl Future<Output = StoreResult<Vec<CaseRecord>>> + Send;
-    fn events(&self, scope: &Scope, id: CaseId) -> impl Future<Output = StoreResult<Vec<Event>>> + Send;
+    fn record_transition(
+        &self,
+        change: &Change,
+        scope: &Scope,
+        version: i64,
+        transition: &Transition,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    fn cases(
+        &self,
+        scope: &Scope,
+        filter: &CaseFilter,
+    ) -> impl Future<Output = StoreResult<Vec<CaseRecord>>> + Send;
+    fn events(
+        &self,
+        scope: &Scope,
+        id: CaseId,
+    ) -> impl Future<Output = StoreResult<Vec<Event>>> + Send;
 }
 
 pub trait RuleStore {
     /// The shipped rule sets overlaid with those an administrator loaded.
     fn rule_book(&self) -> impl Future<Output = StoreResult<RuleBook>> + Send;
-    fn load_rule_set(&self, change: &Change, text: &str) -> impl Future<Output = StoreResult<RuleSet>> + Send;
+    fn load_rule_set(
+        &self,
+        change: &Change,
+        text: &str,
+    ) -> impl Future<Output = StoreResult<RuleSet>> + Send;
     fn calendar(&self) -> impl Future<Output = StoreResult<Calendar>> + Send;
 }
 
 pub trait CourseStore {
-    fn record_course(&self, change: &Change, course: &Course, participants: &[Participant]) -> impl Future<Output = StoreResult<CourseId>> + Send;
+    fn record_course(
+        &self,
+        change: &Change,
+        course: &Course,
+        participants: &[Participant],
+    ) -> impl Future<Output = StoreResult<CourseId>> + Send;
 }
 
 pub trait AuditStore {
-    fn audit_trail(&self, scope: &Scope, entity: &str, entity_id: &str) -> impl Future<Output = StoreResult<Vec<AuditEntry>>> + Send;
+    fn audit_trail(
+        &self,
+        scope: &Scope,
+        entity: &str,
+        entity_id: &str,
+    ) -> impl Future<Output = StoreResult<Vec<AuditEntry>>> + Send;
 }

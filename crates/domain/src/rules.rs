@@ -179,18 +179,39 @@ impl RuleSet {
             );
         }
         let positive = [
-            ("admission.decision_working_days", self.admission.decision_working_days),
-            ("admission.ceremony_working_days", self.admission.ceremony_working_days),
-            ("admission.introducers_required", self.admission.introducers_required),
-            ("admission.file_staleness_months", self.admission.file_staleness_months),
-            ("admission.vote_approval_denominator", self.admission.vote_approval_denominator),
+            (
+                "admission.decision_working_days",
+                self.admission.decision_working_days,
+            ),
+            (
+                "admission.ceremony_working_days",
+                self.admission.ceremony_working_days,
+            ),
+            (
+                "admission.introducers_required",
+                self.admission.introducers_required,
+            ),
+            (
+                "admission.file_staleness_months",
+                self.admission.file_staleness_months,
+            ),
+            (
+                "admission.vote_approval_denominator",
+                self.admission.vote_approval_denominator,
+            ),
             ("probation.months", self.probation.months),
-            ("probation.recognition_vote_working_days", self.probation.recognition_vote_working_days),
+            (
+                "probation.recognition_vote_working_days",
+                self.probation.recognition_vote_working_days,
+            ),
             (
                 "probation.recognition_decision_working_days",
                 self.probation.recognition_decision_working_days,
             ),
-            ("awareness_certificate.validity_months", self.awareness_certificate.validity_months),
+            (
+                "awareness_certificate.validity_months",
+                self.awareness_certificate.validity_months,
+            ),
         ];
         if let Some((field, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(Violation::new(
@@ -221,7 +242,11 @@ fn toml_date(value: &toml::value::Datetime) -> Option<NaiveDate> {
         return None;
     }
     let date = value.date?;
-    NaiveDate::from_ymd_opt(i32::from(date.year), u32::from(date.month), u32::from(date.day))
+    NaiveDate::from_ymd_opt(
+        i32::from(date.year),
+        u32::from(date.month),
+        u32::from(date.day),
+    )
 }
 
 /// All rule sets known to a deployment, with the newest version of each id.
@@ -307,29 +332,67 @@ mod tests {
         let mut corrected = RuleSet::parse(BUILTIN_RULE_FILES[2]).unwrap();
         corrected.version = 2;
         corrected.admission.ceremony_working_days = 45;
-        let mut sets: Vec<RuleSet> =
-            BUILTIN_RULE_FILES.iter().map(|t| RuleSet::parse(t).unwrap()).collect();
+        let mut sets: Vec<RuleSet> = BUILTIN_RULE_FILES
+            .iter()
+            .map(|t| RuleSet::parse(t).unwrap())
+            .collect();
         sets.insert(0, corrected);
         let book = RuleBook::from_sets(sets);
         assert_eq!(book.sets().len(), 3);
-        assert_eq!(book.in_force_on(date(2026, 1, 1)).unwrap().admission.ceremony_working_days, 45);
+        assert_eq!(
+            book.in_force_on(date(2026, 1, 1))
+                .unwrap()
+                .admission
+                .ceremony_working_days,
+            45
+        );
     }
 
     #[test]
     fn malformed_files_say_what_and_where() {
         let cases: [(&str, &str, &str); 5] = [
             ("id = ", "rule_set", "dòng 1"),
-            (&BUILTIN_RULE_FILES[2].replace("months = 12\n", "months = 12\nbogus = 1\n"), "rule_set", "bogus"),
-            (&BUILTIN_RULE_FILES[2].replace("minimum_months = 216", "minimum_months = 900"), "age.minimum_months", "Tuổi"),
-            (&BUILTIN_RULE_FILES[2].replace("default_yearly_percent = 3.0", "default_yearly_percent = 0.0"), "targets.default_yearly_percent", "Tỉ lệ"),
-            (&BUILTIN_RULE_FILES[2].replace("in_force_from = 2025-07-01", "in_force_from = 2025-07-01T00:00:00"), "in_force_from", "Ngày"),
+            (
+                &BUILTIN_RULE_FILES[2].replace("months = 12\n", "months = 12\nbogus = 1\n"),
+                "rule_set",
+                "bogus",
+            ),
+            (
+                &BUILTIN_RULE_FILES[2].replace("minimum_months = 216", "minimum_months = 900"),
+                "age.minimum_months",
+                "Tuổi",
+            ),
+            (
+                &BUILTIN_RULE_FILES[2].replace(
+                    "default_yearly_percent = 3.0",
+                    "default_yearly_percent = 0.0",
+                ),
+                "targets.default_yearly_percent",
+                "Tỉ lệ",
+            ),
+            (
+                &BUILTIN_RULE_FILES[2].replace(
+                    "in_force_from = 2025-07-01",
+                    "in_force_from = 2025-07-01T00:00:00",
+                ),
+                "in_force_from",
+                "Ngày",
+            ),
         ];
         for (text, field, needle) in cases {
             let err = RuleSet::parse(text).unwrap_err();
             assert_eq!(err.field, field, "{err}");
-            assert!(err.message.contains(needle), "{} lacks {needle}", err.message);
+            assert!(
+                err.message.contains(needle),
+                "{} lacks {needle}",
+                err.message
+            );
         }
-        let zero = BUILTIN_RULE_FILES[2].replace("ceremony_working_days = 30", "ceremony_working_days = 0");
-        assert_eq!(RuleSet::parse(&zero).unwrap_err().field, "admission.ceremony_working_days");
+        let zero = BUILTIN_RULE_FILES[2]
+            .replace("ceremony_working_days = 30", "ceremony_working_days = 0");
+        assert_eq!(
+            RuleSet::parse(&zero).unwrap_err().field,
+            "admission.ceremony_working_days"
+        );
     }
 }

@@ -93,8 +93,13 @@ impl UnitKind {
     pub fn may_contain(self, child: UnitKind) -> bool {
         use UnitKind::*;
         match self {
-            Province => matches!(child, Ward | Commune | SpecialZone | SuperiorCommittee | BaseCommittee | BaseCell),
-            Ward | Commune | SpecialZone | SuperiorCommittee => matches!(child, BaseCommittee | BaseCell),
+            Province => matches!(
+                child,
+                Ward | Commune | SpecialZone | SuperiorCommittee | BaseCommittee | BaseCell
+            ),
+            Ward | Commune | SpecialZone | SuperiorCommittee => {
+                matches!(child, BaseCommittee | BaseCell)
+            }
             BaseCommittee => matches!(child, PartialCommittee | Cell),
             PartialCommittee => child == Cell,
             BaseCell | Cell => false,
@@ -136,14 +141,22 @@ pub fn check_placement(parent: &Unit, child: UnitKind, day: NaiveDate) -> Result
         return Err(Violation::new(
             "unit.parent-inactive",
             "parent",
-            format!("Tổ chức cấp trên \"{}\" không còn hoạt động vào ngày {}.", parent.name, day.format("%d/%m/%Y")),
+            format!(
+                "Tổ chức cấp trên \"{}\" không còn hoạt động vào ngày {}.",
+                parent.name,
+                day.format("%d/%m/%Y")
+            ),
         ));
     }
     if !parent.kind.may_contain(child) {
         return Err(Violation::new(
             "unit.placement",
             "kind",
-            format!("{} không thể trực thuộc {}.", child.label_vi(), parent.kind.label_vi().to_lowercase()),
+            format!(
+                "{} không thể trực thuộc {}.",
+                child.label_vi(),
+                parent.kind.label_vi().to_lowercase()
+            ),
         ));
     }
     Ok(())
@@ -155,7 +168,11 @@ pub fn check_closing(unit: &Unit, day: NaiveDate) -> Result<(), Violation> {
         return Err(Violation::new(
             "unit.closing",
             "valid_until",
-            format!("\"{}\" không hoạt động vào ngày {} nên không thể sáp nhập hay giải thể.", unit.name, day.format("%d/%m/%Y")),
+            format!(
+                "\"{}\" không hoạt động vào ngày {} nên không thể sáp nhập hay giải thể.",
+                unit.name,
+                day.format("%d/%m/%Y")
+            ),
         ));
     }
     Ok(())
@@ -184,10 +201,27 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2025, 8, 1).unwrap();
         let ward = unit(UnitKind::Ward, None);
         assert!(check_placement(&ward, UnitKind::BaseCommittee, day).is_ok());
-        assert_eq!(check_placement(&ward, UnitKind::Cell, day).unwrap_err().rule, "unit.placement");
+        assert_eq!(
+            check_placement(&ward, UnitKind::Cell, day)
+                .unwrap_err()
+                .rule,
+            "unit.placement"
+        );
         let closed = unit(UnitKind::Ward, NaiveDate::from_ymd_opt(2025, 7, 31));
-        assert_eq!(check_placement(&closed, UnitKind::BaseCell, day).unwrap_err().rule, "unit.parent-inactive");
-        assert!(check_placement(&ward, UnitKind::BaseCell, NaiveDate::from_ymd_opt(2025, 6, 30).unwrap()).is_err());
+        assert_eq!(
+            check_placement(&closed, UnitKind::BaseCell, day)
+                .unwrap_err()
+                .rule,
+            "unit.parent-inactive"
+        );
+        assert!(
+            check_placement(
+                &ward,
+                UnitKind::BaseCell,
+                NaiveDate::from_ymd_opt(2025, 6, 30).unwrap()
+            )
+            .is_err()
+        );
         for kind in UnitKind::ALL {
             assert_eq!(UnitKind::from_code(kind.code()), Some(kind));
         }

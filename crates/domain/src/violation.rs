@@ -15,14 +15,26 @@ pub struct Violation {
 }
 
 impl Violation {
-    pub fn new(rule: impl Into<String>, field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { rule: rule.into(), field: field.into(), message: message.into() }
+    pub fn new(
+        rule: impl Into<String>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            rule: rule.into(),
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (trường: {}; quy định: {})", self.message, self.field, self.rule)
+        write!(
+            f,
+            "{} (trường: {}; quy định: {})",
+            self.message, self.field, self.rule
+        )
     }
 }
 

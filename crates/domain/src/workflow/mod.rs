@@ -121,13 +121,21 @@ fn not_allowed(action: &Action, stage: Stage) -> Violation {
 
 /// Requires the case to be at one of `stages`.
 fn expect(case: &Case, action: &Action, stages: &[Stage]) -> Result<(), Violation> {
-    if stages.contains(&case.stage) { Ok(()) } else { Err(not_allowed(action, case.stage)) }
+    if stages.contains(&case.stage) {
+        Ok(())
+    } else {
+        Err(not_allowed(action, case.stage))
+    }
 }
 
 fn required_text(text: &str, field: &str, what: &str) -> Result<String, Violation> {
     let cleaned = crate::text::clean(text);
     if cleaned.is_empty() {
-        return Err(Violation::new("input.required", field, format!("Phải ghi {what}.")));
+        return Err(Violation::new(
+            "input.required",
+            field,
+            format!("Phải ghi {what}."),
+        ));
     }
     Ok(cleaned)
 }
@@ -145,10 +153,17 @@ const SYMPATHISER_UNTIL_VOTE: [Stage; 6] = [
     Stage::OpinionsCollected,
     Stage::Verified,
 ];
-const FILE_OPEN: [Stage; 4] =
-    [Stage::FileOpened, Stage::Introduced, Stage::OpinionsCollected, Stage::Verified];
-const PROBATION: [Stage; 3] =
-    [Stage::Probation, Stage::RecognitionProposed, Stage::RecognitionBaseResolved];
+const FILE_OPEN: [Stage; 4] = [
+    Stage::FileOpened,
+    Stage::Introduced,
+    Stage::OpinionsCollected,
+    Stage::Verified,
+];
+const PROBATION: [Stage; 3] = [
+    Stage::Probation,
+    Stage::RecognitionProposed,
+    Stage::RecognitionBaseResolved,
+];
 
 /// Changes `case` for one action and returns the event's summary.
 fn step(
@@ -161,7 +176,10 @@ fn step(
 ) -> Result<String, Violation> {
     let on = action.date();
     let summary = match action {
-        Action::AddToSympathisers { resolution, helpers } => {
+        Action::AddToSympathisers {
+            resolution,
+            helpers,
+        } => {
             expect(case, action, &[Stage::Source])?;
             check_doc(resolution, "resolution")?;
             case.sympathiser_on = Some(resolution.dated);
@@ -187,47 +205,92 @@ fn step(
                     "Hạn hoàn thành nhiệm vụ phải sau ngày giao.",
                 ));
             }
-            case.test_tasks.push(TestTask { what: what.clone(), assigned_on: *on, due_on: *due_on, assessment: None });
+            case.test_tasks.push(TestTask {
+                what: what.clone(),
+                assigned_on: *on,
+                due_on: *due_on,
+                assessment: None,
+            });
             format!("Giao nhiệm vụ thử thách: {what} (hạn {})", dmy(*due_on))
         }
-        Action::AssessTestTask { on, task, result, note } => {
+        Action::AssessTestTask {
+            on,
+            task,
+            result,
+            note,
+        } => {
             expect(case, action, &SYMPATHISER_UNTIL_VOTE)?;
             let Some(item) = case.test_tasks.get_mut(*task) else {
-                return Err(Violation::new("test-task.unknown", "task", "Không có nhiệm vụ thử thách này."));
+                return Err(Violation::new(
+                    "test-task.unknown",
+                    "task",
+                    "Không có nhiệm vụ thử thách này.",
+                ));
             };
             if item.assessment.is_some() {
-                return Err(Violation::new("test-task.assessed", "task", "Nhiệm vụ này đã được đánh giá."));
+                return Err(Violation::new(
+                    "test-task.assessed",
+                    "task",
+                    "Nhiệm vụ này đã được đánh giá.",
+                ));
             }
             if *on < item.assigned_on {
-                return Err(Violation::new("date.order", "on", "Ngày đánh giá trước ngày giao nhiệm vụ."));
+                return Err(Violation::new(
+                    "date.order",
+                    "on",
+                    "Ngày đánh giá trước ngày giao nhiệm vụ.",
+                ));
             }
-            item.assessment = Some(Assessment { on: *on, result: *result, note: crate::text::clean(note) });
+            item.assessment = Some(Assessment {
+                on: *on,
+                result: *result,
+                note: crate::text::clean(note),
+            });
             format!("Đánh giá nhiệm vụ \"{}\": {}", item.what, result.label_vi())
         }
         Action::RecordAwarenessCertificate { certificate } => {
             expect(case, action, &[Stage::Sympathiser])?;
             required_text(&certificate.number, "certificate", "số giấy chứng nhận")?;
-            let valid_until = add_months(certificate.issued_on, rules.awareness_certificate.validity_months);
+            let valid_until = add_months(
+                certificate.issued_on,
+                rules.awareness_certificate.validity_months,
+            );
             case.awareness_certificate = Some(certificate.clone());
             case.add_paper(
                 Paper::AwarenessCertificate,
-                &DocRef { number: certificate.number.clone(), dated: certificate.issued_on },
+                &DocRef {
+                    number: certificate.number.clone(),
+                    dated: certificate.issued_on,
+                },
                 Some(valid_until),
             );
             case.stage = Stage::AwarenessCertified;
-            format!("Giấy chứng nhận lớp nhận thức về Đảng số {}", certificate.number)
+            format!(
+                "Giấy chứng nhận lớp nhận thức về Đảng số {}",
+                certificate.number
+            )
         }
-        Action::OpenFile { on, prior_membership } => {
+        Action::OpenFile {
+            on,
+            prior_membership,
+        } => {
             expect(case, action, &[Stage::AwarenessCertified])?;
             case.file_opened_on = Some(*on);
             case.prior_membership = prior_membership.clone();
-            let doc = DocRef { number: String::new(), dated: *on };
+            let doc = DocRef {
+                number: String::new(),
+                dated: *on,
+            };
             case.add_paper(Paper::Application, &doc, None);
             case.add_paper(Paper::PersonalHistory, &doc, None);
             case.stage = Stage::FileOpened;
             "Nhận đơn xin vào Đảng và lý lịch: hồ sơ được mở".to_string()
         }
-        Action::RecordIntroductions { on, introducers, mass_org_resolution } => {
+        Action::RecordIntroductions {
+            on,
+            introducers,
+            mass_org_resolution,
+        } => {
             expect(case, action, &[Stage::FileOpened])?;
             let needed = rules.admission.introducers_required as usize;
             let counted = introducers.len() + usize::from(mass_org_resolution.is_some());
@@ -241,7 +304,10 @@ fn step(
                     ),
                 ));
             }
-            if mass_org_resolution.is_some() && !person.youth_union_member && !person.trade_union_member {
+            if mass_org_resolution.is_some()
+                && !person.youth_union_member
+                && !person.trade_union_member
+            {
                 return Err(Violation::new(
                     "admission.mass-org-introduction",
                     "mass_org_resolution",
@@ -249,7 +315,11 @@ fn step(
                 ));
             }
             for introducer in introducers {
-                let name = required_text(&introducer.member.name, "introducers", "họ tên người giới thiệu")?;
+                let name = required_text(
+                    &introducer.member.name,
+                    "introducers",
+                    "họ tên người giới thiệu",
+                )?;
                 let months = months_between(introducer.worked_together_since, *on);
                 if months < rules.admission.introducer_months_together as i32 {
                     return Err(Violation::new(
@@ -267,7 +337,10 @@ fn step(
             for introducer in introducers {
                 case.add_paper(
                     Paper::Introduction,
-                    &DocRef { number: introducer.member.name.clone(), dated: *on },
+                    &DocRef {
+                        number: introducer.member.name.clone(),
+                        dated: *on,
+                    },
                     None,
                 );
             }
@@ -276,7 +349,11 @@ fn step(
             }
             case.stage = Stage::Introduced;
             format!("Có {} người giới thiệu", introducers.len())
-                + if mass_org_resolution.is_some() { " và nghị quyết giới thiệu của đoàn thể" } else { "" }
+                + if mass_org_resolution.is_some() {
+                    " và nghị quyết giới thiệu của đoàn thể"
+                } else {
+                    ""
+                }
         }
         Action::RecordOpinions { summary } => {
             expect(case, action, &[Stage::Introduced])?;
@@ -304,13 +381,19 @@ fn step(
             case.papers.retain(|p| {
                 !matches!(
                     p.paper,
-                    Paper::Introduction | Paper::MassOrgIntroduction | Paper::OpinionSummary | Paper::VerificationConclusion
+                    Paper::Introduction
+                        | Paper::MassOrgIntroduction
+                        | Paper::OpinionSummary
+                        | Paper::VerificationConclusion
                 )
             });
             case.stage = Stage::FileOpened;
             "Làm lại giới thiệu, nhận xét và thẩm tra vì hồ sơ quá hạn".to_string()
         }
-        Action::CellVote { vote, over_age_consent } => {
+        Action::CellVote {
+            vote,
+            over_age_consent,
+        } => {
             expect(case, action, &[Stage::Verified])?;
             check_vote(vote)?;
             check_file_fresh(case, on, rules)?;
@@ -322,13 +405,28 @@ fn step(
             *document = Some(vote.resolution.clone());
             if rules.vote_passes(vote.votes_for, vote.official_members) {
                 case.stage = Stage::CellResolved;
-                format!("Chi bộ biểu quyết đề nghị kết nạp: {}/{} tán thành", vote.votes_for, vote.official_members)
+                format!(
+                    "Chi bộ biểu quyết đề nghị kết nạp: {}/{} tán thành",
+                    vote.votes_for, vote.official_members
+                )
             } else {
-                close(case, Stage::NotAdmitted, on, "Chi bộ không đủ số tán thành", Some(&vote.resolution));
-                format!("Chi bộ không đề nghị kết nạp: {}/{} tán thành", vote.votes_for, vote.official_members)
+                close(
+                    case,
+                    Stage::NotAdmitted,
+                    on,
+                    "Chi bộ không đủ số tán thành",
+                    Some(&vote.resolution),
+                );
+                format!(
+                    "Chi bộ không đề nghị kết nạp: {}/{} tán thành",
+                    vote.votes_for, vote.official_members
+                )
             }
         }
-        Action::BaseResolution { resolution, approved } => {
+        Action::BaseResolution {
+            resolution,
+            approved,
+        } => {
             expect(case, action, &[Stage::CellResolved])?;
             if !case.cell_under_base_committee {
                 return Err(Violation::new(
@@ -345,11 +443,21 @@ fn step(
                 case.stage = Stage::BaseResolved;
                 "Đảng ủy cơ sở đề nghị kết nạp".to_string()
             } else {
-                close(case, Stage::NotAdmitted, on, "Đảng ủy cơ sở không đề nghị kết nạp", Some(resolution));
+                close(
+                    case,
+                    Stage::NotAdmitted,
+                    on,
+                    "Đảng ủy cơ sở không đề nghị kết nạp",
+                    Some(resolution),
+                );
                 "Đảng ủy cơ sở không đề nghị kết nạp".to_string()
             }
         }
-        Action::ExtendDecisionDeadline { working_days, reason, .. } => {
+        Action::ExtendDecisionDeadline {
+            working_days,
+            reason,
+            ..
+        } => {
             expect(case, action, &[Stage::CellResolved, Stage::BaseResolved])?;
             let reason = required_text(reason, "reason", "lý do gia hạn")?;
             let total = case.decision_extension_days + working_days;
@@ -358,24 +466,47 @@ fn step(
                 return Err(Violation::new(
                     format!("{}/admission.decision_extension_max_working_days", rules.id),
                     "working_days",
-                    format!("Chỉ được gia hạn tổng cộng không quá {max} ngày làm việc (đã gia hạn {}).", case.decision_extension_days),
+                    format!(
+                        "Chỉ được gia hạn tổng cộng không quá {max} ngày làm việc (đã gia hạn {}).",
+                        case.decision_extension_days
+                    ),
                 ));
             }
             case.decision_extension_days = total;
             format!("Gia hạn {working_days} ngày làm việc: {reason}")
         }
-        Action::DecideAdmission { decision, received_on, approved, late_reason } => {
-            let ready = if case.cell_under_base_committee { Stage::BaseResolved } else { Stage::CellResolved };
+        Action::DecideAdmission {
+            decision,
+            received_on,
+            approved,
+            late_reason,
+        } => {
+            let ready = if case.cell_under_base_committee {
+                Stage::BaseResolved
+            } else {
+                Stage::CellResolved
+            };
             expect(case, action, &[ready])?;
             check_doc(decision, "decision")?;
             if *received_on < decision.dated {
-                return Err(Violation::new("date.order", "received_on", "Ngày chi bộ nhận quyết định trước ngày ký quyết định."));
+                return Err(Violation::new(
+                    "date.order",
+                    "received_on",
+                    "Ngày chi bộ nhận quyết định trước ngày ký quyết định.",
+                ));
             }
-            let mut summary = format!("Quyết định kết nạp số {} ngày {}", decision.number, dmy(decision.dated));
+            let mut summary = format!(
+                "Quyết định kết nạp số {} ngày {}",
+                decision.number,
+                dmy(decision.dated)
+            );
             if let Some(due) = decision_due(case, rules, calendar)
                 && decision.dated > due
             {
-                let reason = late_reason.as_deref().map(crate::text::clean).unwrap_or_default();
+                let reason = late_reason
+                    .as_deref()
+                    .map(crate::text::clean)
+                    .unwrap_or_default();
                 if reason.is_empty() {
                     return Err(Violation::new(
                         format!("{}/admission.decision_working_days", rules.id),
@@ -392,25 +523,50 @@ fn step(
             }
             *document = Some(decision.clone());
             if *approved {
-                case.decision = Some(AdmissionDecision { decision: decision.clone(), received_on: *received_on });
+                case.decision = Some(AdmissionDecision {
+                    decision: decision.clone(),
+                    received_on: *received_on,
+                });
                 case.add_paper(Paper::AdmissionDecision, decision, None);
                 case.stage = Stage::Decided;
                 summary
             } else {
-                close(case, Stage::NotAdmitted, on, "Cấp ủy có thẩm quyền không kết nạp", Some(decision));
-                format!("Cấp ủy có thẩm quyền quyết định không kết nạp (văn bản số {})", decision.number)
+                close(
+                    case,
+                    Stage::NotAdmitted,
+                    on,
+                    "Cấp ủy có thẩm quyền không kết nạp",
+                    Some(decision),
+                );
+                format!(
+                    "Cấp ủy có thẩm quyền quyết định không kết nạp (văn bản số {})",
+                    decision.number
+                )
             }
         }
-        Action::HoldCeremony { on, mentor, superior_consent } => {
+        Action::HoldCeremony {
+            on,
+            mentor,
+            superior_consent,
+        } => {
             expect(case, action, &[Stage::Decided])?;
             let Some(decision) = case.decision.clone() else {
                 return Err(not_allowed(action, case.stage));
             };
             if *on < decision.received_on {
-                return Err(Violation::new("date.order", "on", "Lễ kết nạp không thể trước ngày nhận quyết định."));
+                return Err(Violation::new(
+                    "date.order",
+                    "on",
+                    "Lễ kết nạp không thể trước ngày nhận quyết định.",
+                ));
             }
-            let mentor_name = required_text(&mentor.name, "mentor", "họ tên đảng viên giúp đỡ đảng viên dự bị")?;
-            let due = calendar.add_working_days(decision.received_on, rules.admission.ceremony_working_days);
+            let mentor_name = required_text(
+                &mentor.name,
+                "mentor",
+                "họ tên đảng viên giúp đỡ đảng viên dự bị",
+            )?;
+            let due = calendar
+                .add_working_days(decision.received_on, rules.admission.ceremony_working_days);
             let mut summary = format!("Lễ kết nạp; đảng viên giúp đỡ: {mentor_name}");
             if *on > due {
                 let Some(consent) = superior_consent else {
@@ -427,7 +583,11 @@ fn step(
                 };
                 check_doc(consent, "superior_consent")?;
                 case.add_paper(Paper::CeremonyConsent, consent, None);
-                summary.push_str(&format!(" (quá hạn {}, có ý kiến đồng ý số {})", dmy(due), consent.number));
+                summary.push_str(&format!(
+                    " (quá hạn {}, có ý kiến đồng ý số {})",
+                    dmy(due),
+                    consent.number
+                ));
             }
             case.ceremony_on = Some(*on);
             case.mentor = Some(mentor.clone());
@@ -440,10 +600,16 @@ fn step(
             case.new_member_certificate = Some(certificate.clone());
             case.add_paper(
                 Paper::NewMemberCertificate,
-                &DocRef { number: certificate.number.clone(), dated: certificate.issued_on },
+                &DocRef {
+                    number: certificate.number.clone(),
+                    dated: certificate.issued_on,
+                },
                 None,
             );
-            format!("Giấy chứng nhận lớp đảng viên mới số {}", certificate.number)
+            format!(
+                "Giấy chứng nhận lớp đảng viên mới số {}",
+                certificate.number
+            )
         }
         Action::RecordSelfReview { document: doc } => {
             expect(case, action, &PROBATION)?;
@@ -466,7 +632,11 @@ fn step(
                 return Err(Violation::new(
                     format!("{}/probation.months", rules.id),
                     "date",
-                    format!("Chưa hết {} tháng dự bị (hết ngày {}).", rules.probation.months, dmy(end)),
+                    format!(
+                        "Chưa hết {} tháng dự bị (hết ngày {}).",
+                        rules.probation.months,
+                        dmy(end)
+                    ),
                 ));
             }
             let due = calendar.add_working_days(end, rules.probation.recognition_vote_working_days);
@@ -487,13 +657,28 @@ fn step(
             *document = Some(vote.resolution.clone());
             if rules.vote_passes(vote.votes_for, vote.official_members) {
                 case.stage = Stage::RecognitionProposed;
-                format!("Chi bộ đề nghị công nhận đảng viên chính thức: {}/{} tán thành{late}", vote.votes_for, vote.official_members)
+                format!(
+                    "Chi bộ đề nghị công nhận đảng viên chính thức: {}/{} tán thành{late}",
+                    vote.votes_for, vote.official_members
+                )
             } else {
-                close(case, Stage::StruckOff, on, "Chi bộ không đề nghị công nhận chính thức", Some(&vote.resolution));
-                format!("Chi bộ không công nhận chính thức ({}/{} tán thành): đề nghị xóa tên{late}", vote.votes_for, vote.official_members)
+                close(
+                    case,
+                    Stage::StruckOff,
+                    on,
+                    "Chi bộ không đề nghị công nhận chính thức",
+                    Some(&vote.resolution),
+                );
+                format!(
+                    "Chi bộ không công nhận chính thức ({}/{} tán thành): đề nghị xóa tên{late}",
+                    vote.votes_for, vote.official_members
+                )
             }
         }
-        Action::RecognitionBaseResolution { resolution, approved } => {
+        Action::RecognitionBaseResolution {
+            resolution,
+            approved,
+        } => {
             expect(case, action, &[Stage::RecognitionProposed])?;
             if !case.cell_under_base_committee {
                 return Err(Violation::new(
@@ -510,18 +695,36 @@ fn step(
                 case.stage = Stage::RecognitionBaseResolved;
                 "Đảng ủy cơ sở đề nghị công nhận chính thức".to_string()
             } else {
-                close(case, Stage::StruckOff, on, "Đảng ủy cơ sở không đề nghị công nhận chính thức", Some(resolution));
+                close(
+                    case,
+                    Stage::StruckOff,
+                    on,
+                    "Đảng ủy cơ sở không đề nghị công nhận chính thức",
+                    Some(resolution),
+                );
                 "Đảng ủy cơ sở không đề nghị công nhận: đề nghị xóa tên".to_string()
             }
         }
-        Action::DecideRecognition { decision, late_reason } => {
-            let ready = if case.cell_under_base_committee { Stage::RecognitionBaseResolved } else { Stage::RecognitionProposed };
+        Action::DecideRecognition {
+            decision,
+            late_reason,
+        } => {
+            let ready = if case.cell_under_base_committee {
+                Stage::RecognitionBaseResolved
+            } else {
+                Stage::RecognitionProposed
+            };
             expect(case, action, &[ready])?;
             check_doc(decision, "decision")?;
-            let (Some(ceremony_on), Some(vote)) = (case.ceremony_on, case.recognition_vote.as_ref()) else {
+            let (Some(ceremony_on), Some(vote)) =
+                (case.ceremony_on, case.recognition_vote.as_ref())
+            else {
                 return Err(not_allowed(action, case.stage));
             };
-            let due = calendar.add_working_days(vote.resolution.dated, rules.probation.recognition_decision_working_days);
+            let due = calendar.add_working_days(
+                vote.resolution.dated,
+                rules.probation.recognition_decision_working_days,
+            );
             let late = late_note(on, due, late_reason.as_deref(), || {
                 Violation::new(
                     format!("{}/probation.recognition_decision_working_days", rules.id),
@@ -540,7 +743,11 @@ fn step(
             case.add_paper(Paper::RecognitionDecision, decision, None);
             case.stage = Stage::Official;
             *document = Some(decision.clone());
-            format!("Công nhận đảng viên chính thức từ ngày {} (quyết định số {}){late}", dmy(official_on), decision.number)
+            format!(
+                "Công nhận đảng viên chính thức từ ngày {} (quyết định số {}){late}",
+                dmy(official_on),
+                decision.number
+            )
         }
         Action::Withdraw { on, reason } => {
             if !case.stage.is_before_decision() {
@@ -550,9 +757,17 @@ fn step(
             close(case, Stage::Withdrawn, *on, &reason, None);
             format!("Rút khỏi danh sách: {reason}")
         }
-        Action::TransferOut { on, to_unit, reason } => {
+        Action::TransferOut {
+            on,
+            to_unit,
+            reason,
+        } => {
             if *to_unit == case.cell {
-                return Err(Violation::new("transfer.same-unit", "to_unit", "Đơn vị chuyển đến trùng đơn vị hiện tại."));
+                return Err(Violation::new(
+                    "transfer.same-unit",
+                    "to_unit",
+                    "Đơn vị chuyển đến trùng đơn vị hiện tại.",
+                ));
             }
             let reason = required_text(reason, "reason", "lý do chuyển")?;
             close(case, Stage::TransferredOut, *on, &reason, None);
@@ -579,7 +794,12 @@ fn step(
 
 fn close(case: &mut Case, stage: Stage, on: NaiveDate, reason: &str, document: Option<&DocRef>) {
     case.stage = stage;
-    case.exit = Some(Exit { on, reason: reason.to_string(), document: document.cloned(), to_unit: None });
+    case.exit = Some(Exit {
+        on,
+        reason: reason.to_string(),
+        document: document.cloned(),
+        to_unit: None,
+    });
 }
 
 /// Accepts a late step only with a reason, which the event then records.
@@ -617,7 +837,10 @@ fn check_vote(vote: &Vote) -> Result<(), Violation> {
 /// The decision deadline: working days from the cell's resolution, plus any extension.
 pub fn decision_due(case: &Case, rules: &RuleSet, calendar: &Calendar) -> Option<NaiveDate> {
     let voted = case.cell_vote.as_ref()?.resolution.dated;
-    Some(calendar.add_working_days(voted, rules.admission.decision_working_days + case.decision_extension_days))
+    Some(calendar.add_working_days(
+        voted,
+        rules.admission.decision_working_days + case.decision_extension_days,
+    ))
 }
 
 /// The day after which a file not yet voted on is stale.
@@ -626,7 +849,9 @@ pub fn file_stale_after(opened_on: NaiveDate, rules: &RuleSet) -> NaiveDate {
 }
 
 fn check_file_fresh(case: &Case, on: NaiveDate, rules: &RuleSet) -> Result<(), Violation> {
-    let Some(opened) = case.file_opened_on else { return Ok(()) };
+    let Some(opened) = case.file_opened_on else {
+        return Ok(());
+    };
     let limit = file_stale_after(opened, rules);
     if on > limit {
         return Err(Violation::new(
@@ -643,7 +868,12 @@ fn check_file_fresh(case: &Case, on: NaiveDate, rules: &RuleSet) -> Result<(), V
     Ok(())
 }
 
-fn check_age(person: &PersonDetails, on: NaiveDate, consent: Option<&DocRef>, rules: &RuleSet) -> Result<(), Violation> {
+fn check_age(
+    person: &PersonDetails,
+    on: NaiveDate,
+    consent: Option<&DocRef>,
+    rules: &RuleSet,
+) -> Result<(), Violation> {
     let BirthDate::Full(born) = person.birth else {
         return Err(Violation::new(
             "age.birth-date-required",
@@ -691,7 +921,10 @@ fn check_certificate(case: &Case, on: NaiveDate, rules: &RuleSet) -> Result<(), 
             "Chưa có giấy chứng nhận lớp bồi dưỡng nhận thức về Đảng.",
         ));
     };
-    let valid_until = add_months(certificate.issued_on, rules.awareness_certificate.validity_months);
+    let valid_until = add_months(
+        certificate.issued_on,
+        rules.awareness_certificate.validity_months,
+    );
     if on > valid_until {
         return Err(Violation::new(
             format!("{}/awareness_certificate.validity_months", rules.id),
@@ -707,17 +940,31 @@ fn check_certificate(case: &Case, on: NaiveDate, rules: &RuleSet) -> Result<(), 
 }
 
 fn check_readmission(case: &Case, on: NaiveDate, rules: &RuleSet) -> Result<(), Violation> {
-    let Some(prior) = &case.prior_membership else { return Ok(()) };
+    let Some(prior) = &case.prior_membership else {
+        return Ok(());
+    };
     let (from, months, rule) = match prior.criminal_record_cleared_on {
-        Some(cleared) => (cleared, rules.readmission.minimum_gap_after_criminal_record_months, "minimum_gap_after_criminal_record_months"),
-        None => (prior.left_on, rules.readmission.minimum_gap_months, "minimum_gap_months"),
+        Some(cleared) => (
+            cleared,
+            rules.readmission.minimum_gap_after_criminal_record_months,
+            "minimum_gap_after_criminal_record_months",
+        ),
+        None => (
+            prior.left_on,
+            rules.readmission.minimum_gap_months,
+            "minimum_gap_months",
+        ),
     };
     let earliest = add_months(from, months);
     if on < earliest {
         return Err(Violation::new(
             format!("{}/readmission.{rule}", rules.id),
             "prior_membership",
-            format!("Kết nạp lại phải sau ít nhất {months} tháng kể từ {}, tức từ ngày {}.", dmy(from), dmy(earliest)),
+            format!(
+                "Kết nạp lại phải sau ít nhất {months} tháng kể từ {}, tức từ ngày {}.",
+                dmy(from),
+                dmy(earliest)
+            ),
         ));
     }
     Ok(())
