@@ -1,1 +1,230 @@
-fn main(){}
+//! `ketnap`: the command line of the party-membership development register.
+
+mod admin;
+mod demo;
+mod listing;
+mod records;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+use ketnap_domain::ports::{Change, UnitStore};
+use ketnap_domain::scope::{Access, Scope};
+use ketnap_domain::unit::Unit;
+use ketnap_store::{Create, Store};
+
+/// Where the embedded default keeps its database.
+const DEFAULT_DATABASE: &str = "sqlite://ketnap-data/ketnap.sqlite3";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ketnap",
+    version,
+    about = "Quản lý phát triển đảng viên: từ quần chúng ưu tú đến đảng viên chính thức"
+)]
+struct Cli {
+    /// sqlite://PATH (mặc định ./ketnap-data/ketnap.sqlite3) hoặc postgres://…
+    #[arg(long, global = true, env = "KETNAP_DATABASE_URL", default_value = DEFAULT_DATABASE)]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create or update the database schema.
+    Migrate,
+    /// Load the demonstration city (Ho Chi Minh City, about three years of cases).
+    Demo {
+        /// Erase earlier demonstration data first.
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Show or load rule sets (numbers from the regulations).
+    Rules {
+        #[command(subcommand)]
+        command: admin::RulesCommand,
+    },
+    /// Load the government's announced holidays for a year.
+    Calendar {
+        #[command(subcommand)]
+        command: admin::CalendarCommand,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: admin::UserCommand,
+    },
+    /// Cases of a unit's subtree whose next deadline is overdue or close.
+    Overdue {
+        /// Official code of the unit (e.g. 25747).
+        #[arg(long)]
+        unit: String,
+        /// The day to judge on (default: today in Vietnam), dd/mm/yyyy or yyyy-mm-dd.
+        #[arg(long, value_parser = parse_day)]
+        on: Option<NaiveDate>,
+        /// Also list cases due within this many days.
+        #[arg(long, default_value_t = 14)]
+        within: i64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Cases of a unit's subtree.
+    Cases {
+        #[arg(long)]
+        unit: String,
+        /// Only this stage (source, sympathiser, …, official, withdrawn …).
+        #[arg(long)]
+        stage: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Record a new source (quần chúng ưu tú) in a cell.
+    Source {
+        #[command(subcommand)]
+        command: records::SourceCommand,
+    },
+    /// Apply an action to a case.
+    Case {
+        #[command(subcommand)]
+        command: records::CaseCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+fn parse_day(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+        .map_err(|_| format!("\"{text}\" không phải ngày (dạng 15/03/2026 hoặc 2026-03-15)"))
+}
+
+/// What every command needs: the store and the change context of this invocation.
+#[derive(Debug)]
+pub struct Context {
+    pub store: Store,
+    pub change: Change,
+}
+
+impl Context {
+    /// The unit with this official code, or a clear error naming the option.
+    pub async fn unit(&self, code: &str) -> anyhow::Result<Unit> {
+        self.store.unit_by_code(code).await?.ok_or_else(|| {
+            anyhow::anyhow!(ketnap_domain::Violation::new(
+                "unit.unknown",
+                "--unit",
+                format!("Không có tổ chức đảng nào mã \"{}\".", code.trim()),
+            ))
+        })
+    }
+
+    /// The operator at the command line acts on the subtree they name.
+    pub async fn scope(&self, code: &str, access: Access) -> anyhow::Result<(Unit, Scope)> {
+        let unit = self.unit(code).await?;
+        let scope = Scope::subtree(unit.id, access);
+        Ok((unit, scope))
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let create = match cli.command {
+        Command::Migrate | Command::Demo { .. } => Create::IfMissing,
+        _ => Create::Never,
+    };
+    let store = Store::open(&cli.database, create).await?;
+    store
+        .migrate()
+        .await
+        .context("không cập nhật được lược đồ cơ sở dữ liệu")?;
+    let actor = format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "operator".into())
+    );
+    let change = Change {
+        actor,
+        request_id: format!("cli-{}", uuid::Uuid::new_v4()),
+        now: Utc::now(),
+    };
+    let ctx = Context { store, change };
+    let result = match cli.command {
+        Command::Migrate => {
+            println!("Cơ sở dữ liệu đã ở phiên bản mới nhất.");
+            Ok(())
+        }
+        Command::Demo { reset } => demo_command(&ctx, reset).await,
+        Command::Rules { command } => admin::rules(&ctx, command).await,
+        Command::Calendar { command } => admin::calendar(&ctx, command).await,
+        Command::User { command } => admin::user(&ctx, command).await,
+        Command::Overdue {
+            unit,
+            on,
+            within,
+            format,
+        } => listing::overdue(&ctx, &unit, on, within, format).await,
+        Command::Cases {
+            unit,
+            stage,
+            format,
+        } => listing::cases(&ctx, &unit, stage.as_deref(), format).await,
+        Command::Source { command } => records::source(&ctx, command).await,
+        Command::Case { command } => records::case(&ctx, command).await,
+    };
+    ctx.store.close().await;
+    result
+}
+
+async fn demo_command(ctx: &Context, reset: bool) -> anyhow::Result<()> {
+    use ketnap_domain::ports::RuleStore;
+    if reset {
+        ctx.store.erase_demo().await?;
+    } else if !ctx.store.is_empty().await? {
+        anyhow::bail!(
+            "Cơ sở dữ liệu đã có dữ liệu. Dùng `ketnap demo --reset` để nạp lại dữ liệu mẫu."
+        );
+    }
+    let started = std::time::Instant::now();
+    let today = ketnap_domain::workflow::today_in_vietnam(ctx.change.now);
+    let rules = ctx.store.rule_book().await?;
+    let calendar = ctx.store.calendar().await?;
+    let data = demo::build(today, &rules, &calendar)?;
+    let built = started.elapsed();
+    ctx.store.load_dataset(&ctx.change, &data, "demo").await?;
+    println!(
+        "Đã nạp dữ liệu mẫu: {} tổ chức đảng, {} người, {} hồ sơ, {} sự kiện (tạo {:.1} s, ghi {:.1} s).",
+        data.units.len(),
+        data.people.len(),
+        data.cases.len(),
+        data.events.len(),
+        built.as_secs_f64(),
+        (started.elapsed() - built).as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Reads a file the operator names, with its path in the error.
+pub fn read_file(path: &PathBuf) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("không đọc được tệp {}", path.display()))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("Lỗi: {error:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

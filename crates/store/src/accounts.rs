@@ -25,7 +25,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [Role::Officer, Role::Viewer, Role::CellSecretary, Role::MassOrgOfficer, Role::Auditor, Role::Admin];
+    pub const ALL: [Role; 6] = [
+        Role::Officer,
+        Role::Viewer,
+        Role::CellSecretary,
+        Role::MassOrgOfficer,
+        Role::Auditor,
+        Role::Admin,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -79,7 +86,11 @@ const MINIMUM_PASSWORD_CHARS: usize = 10;
 impl Store {
     pub async fn add_user(&self, change: &Change, user: &NewUser) -> StoreResult<UserId> {
         let username = user.username.trim().to_lowercase();
-        if username.is_empty() || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+        if username.is_empty()
+            || !username
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        {
             return Err(Violation::new(
                 "user.username",
                 "username",
@@ -96,7 +107,9 @@ impl Store {
             .into());
         }
         if self.unit(user.unit).await?.is_none() {
-            return Err(Violation::new("unit.unknown", "unit", "Không có tổ chức đảng này.").into());
+            return Err(
+                Violation::new("unit.unknown", "unit", "Không có tổ chức đảng này.").into(),
+            );
         }
         let hash = hash_password(&user.password)?;
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
@@ -127,7 +140,11 @@ impl Store {
                 entity: "user",
                 entity_id: id.to_string(),
                 before: None,
-                after: Some(format!("{username} ({}, đơn vị {})", user.role.code(), user.unit)),
+                after: Some(format!(
+                    "{username} ({}, đơn vị {})",
+                    user.role.code(),
+                    user.unit
+                )),
             },
         )
         .await?;
@@ -143,24 +160,36 @@ impl Store {
     }
 
     /// Checks a password; the same answer for an unknown user and a wrong password.
-    pub async fn verify_password(&self, username: &str, password: &str) -> StoreResult<Option<UserRecord>> {
-        let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT password_hash, id FROM users WHERE username = $1 AND disabled = $2")
-                .bind(username.trim().to_lowercase())
-                .bind(false)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend_error)?;
-        let Some((hash, id)) = row else { return Ok(None) };
+    pub async fn verify_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> StoreResult<Option<UserRecord>> {
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "SELECT password_hash, id FROM users WHERE username = $1 AND disabled = $2",
+        )
+        .bind(username.trim().to_lowercase())
+        .bind(false)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        let Some((hash, id)) = row else {
+            return Ok(None);
+        };
         let parsed = PasswordHash::new(&hash).map_err(|e| StoreError::Backend(e.to_string()))?;
-        if Argon2::default().verify_password(password.as_bytes(), &parsed).is_err() {
+        if Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_err()
+        {
             return Ok(None);
         }
-        sqlx::query_as("SELECT id, username, display_name, role, unit_id, disabled FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend_error)
+        sqlx::query_as(
+            "SELECT id, username, display_name, role, unit_id, disabled FROM users WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend_error)
     }
 }
 

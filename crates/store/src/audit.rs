@@ -15,7 +15,11 @@ pub(crate) struct Audit<'a> {
     pub after: Option<String>,
 }
 
-pub(crate) async fn write(tx: &mut Transaction<'_, Any>, change: &Change, audit: Audit<'_>) -> StoreResult<()> {
+pub(crate) async fn write(
+    tx: &mut Transaction<'_, Any>,
+    change: &Change,
+    audit: Audit<'_>,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after, request_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -35,7 +39,12 @@ pub(crate) async fn write(tx: &mut Transaction<'_, Any>, change: &Change, audit:
 }
 
 impl AuditStore for Store {
-    async fn audit_trail(&self, scope: &Scope, entity: &str, entity_id: &str) -> StoreResult<Vec<AuditEntry>> {
+    async fn audit_trail(
+        &self,
+        scope: &Scope,
+        entity: &str,
+        entity_id: &str,
+    ) -> StoreResult<Vec<AuditEntry>> {
         // Only entities inside the scope: a case or a person with a case in the subtree.
         let visible_sql = format!(
             "{SUBTREE} SELECT COUNT(*) FROM cases c WHERE c.cell_id IN (SELECT id FROM subtree)

@@ -6,14 +6,18 @@ use ketnap_domain::Violation;
 use ketnap_domain::case::{Case, DocRef, Stage};
 use ketnap_domain::ids::{CaseId, MassOrgId, PersonId, UnitId};
 use ketnap_domain::person::PersonDetails;
-use ketnap_domain::ports::{CaseFilter, CaseRecord, CaseStore, Change, StoreError, StoreResult, UnitStore};
+use ketnap_domain::ports::{
+    CaseFilter, CaseRecord, CaseStore, Change, StoreError, StoreResult, UnitStore,
+};
 use ketnap_domain::scope::Scope;
 use ketnap_domain::text::NameCollator;
 use ketnap_domain::workflow::{Event, Transition};
 use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
-use crate::{SUBTREE, Store, backend_error, from_json, iso_date, parse_date, parse_timestamp, to_json};
+use crate::{
+    SUBTREE, Store, backend_error, from_json, iso_date, parse_date, parse_timestamp, to_json,
+};
 
 /// The dates kept in columns beside the JSON body, for lists and reports.
 struct CaseColumns {
@@ -43,14 +47,19 @@ struct CaseRow {
     cell_name: String,
 }
 
-const CASE_SELECT: &str = "SELECT c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name
+const CASE_SELECT: &str =
+    "SELECT c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name
     FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id";
 
 impl CaseRow {
     fn into_record(self) -> StoreResult<CaseRecord> {
         Ok(CaseRecord {
             case: from_json(&self.body)?,
-            person: crate::people::PersonRow { id: self.person_id, details: self.person_details }.into_person()?,
+            person: crate::people::PersonRow {
+                id: self.person_id,
+                details: self.person_details,
+            }
+            .into_person()?,
             cell_name: self.cell_name,
             version: self.version,
         })
@@ -78,7 +87,10 @@ fn stage(code: &str) -> StoreResult<Stage> {
 impl EventRow {
     fn into_event(self) -> StoreResult<Event> {
         let document = match (self.document_number, self.document_date) {
-            (Some(number), Some(dated)) => Some(DocRef { number, dated: parse_date(&dated)? }),
+            (Some(number), Some(dated)) => Some(DocRef {
+                number,
+                dated: parse_date(&dated)?,
+            }),
             _ => None,
         };
         Ok(Event {
@@ -96,18 +108,23 @@ impl EventRow {
 }
 
 fn read_only() -> StoreError {
-    StoreError::Rejected(Violation::new("scope.read-only", "scope", "Tài khoản này chỉ được xem, không được sửa."))
+    StoreError::Rejected(Violation::new(
+        "scope.read-only",
+        "scope",
+        "Tài khoản này chỉ được xem, không được sửa.",
+    ))
 }
 
 impl Store {
     /// Whether `unit` is inside the scope's subtree.
     pub(crate) async fn in_scope(&self, scope: &Scope, unit: UnitId) -> StoreResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar(&format!("{SUBTREE} SELECT id FROM subtree WHERE id = $2"))
-            .bind(scope.root().0)
-            .bind(unit.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend_error)?;
+        let found: Option<i64> =
+            sqlx::query_scalar(&format!("{SUBTREE} SELECT id FROM subtree WHERE id = $2"))
+                .bind(scope.root().0)
+                .bind(unit.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend_error)?;
         Ok(found.is_some())
     }
 
@@ -118,13 +135,24 @@ impl Store {
         }
         let unit = match self.unit(cell).await? {
             Some(unit) if self.in_scope(scope, cell).await? => unit,
-            _ => return Err(Violation::new("unit.unknown", "cell", "Không có chi bộ này trong phạm vi của tài khoản.").into()),
+            _ => {
+                return Err(Violation::new(
+                    "unit.unknown",
+                    "cell",
+                    "Không có chi bộ này trong phạm vi của tài khoản.",
+                )
+                .into());
+            }
         };
         if !unit.kind.holds_cases() || !unit.is_active_on(on) {
             return Err(Violation::new(
                 "case.cell",
                 "cell",
-                format!("\"{}\" không phải chi bộ đang hoạt động vào ngày {}.", unit.name, on.format("%d/%m/%Y")),
+                format!(
+                    "\"{}\" không phải chi bộ đang hoạt động vào ngày {}.",
+                    unit.name,
+                    on.format("%d/%m/%Y")
+                ),
             )
             .into());
         }
@@ -175,7 +203,13 @@ impl Store {
         audit::write(
             tx,
             change,
-            Audit { action: "case.open", entity: "case", entity_id: id.to_string(), before: None, after: Some(c.stage.to_string()) },
+            Audit {
+                action: "case.open",
+                entity: "case",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(c.stage.to_string()),
+            },
         )
         .await?;
         Ok(case.id)
@@ -194,7 +228,14 @@ impl Store {
         let under_base = self.check_cell(scope, cell, identified_on).await?;
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
         let person = Store::insert_person(&mut tx, change, details).await?;
-        let mut case = Case::new_source(CaseId(0), person, cell, under_base, identified_on, nomination);
+        let mut case = Case::new_source(
+            CaseId(0),
+            person,
+            cell,
+            under_base,
+            identified_on,
+            nomination,
+        );
         let id = Store::insert_case(&mut tx, change, &mut case).await?;
         tx.commit().await.map_err(backend_error)?;
         Ok((person, id))
@@ -213,7 +254,14 @@ impl CaseStore for Store {
     ) -> StoreResult<CaseId> {
         let under_base = self.check_cell(scope, cell, identified_on).await?;
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
-        let mut case = Case::new_source(CaseId(0), person, cell, under_base, identified_on, nomination);
+        let mut case = Case::new_source(
+            CaseId(0),
+            person,
+            cell,
+            under_base,
+            identified_on,
+            nomination,
+        );
         let id = Store::insert_case(&mut tx, change, &mut case).await?;
         tx.commit().await.map_err(backend_error)?;
         Ok(id)
@@ -231,7 +279,13 @@ impl CaseStore for Store {
         row.ok_or(StoreError::NotFound("hồ sơ"))?.into_record()
     }
 
-    async fn record_transition(&self, change: &Change, scope: &Scope, version: i64, transition: &Transition) -> StoreResult<i64> {
+    async fn record_transition(
+        &self,
+        change: &Change,
+        scope: &Scope,
+        version: i64,
+        transition: &Transition,
+    ) -> StoreResult<i64> {
         if !scope.can_edit() {
             return Err(read_only());
         }
@@ -279,7 +333,8 @@ impl CaseStore for Store {
     }
 
     async fn cases(&self, scope: &Scope, filter: &CaseFilter) -> StoreResult<Vec<CaseRecord>> {
-        let mut sql = format!("{SUBTREE} {CASE_SELECT} WHERE c.cell_id IN (SELECT id FROM subtree)");
+        let mut sql =
+            format!("{SUBTREE} {CASE_SELECT} WHERE c.cell_id IN (SELECT id FROM subtree)");
         if filter.stage.is_some() {
             sql.push_str(" AND c.stage = $2");
         }
@@ -291,10 +346,15 @@ impl CaseStore for Store {
             query = query.bind(stage.code());
         }
         let rows = query.fetch_all(&self.pool).await.map_err(backend_error)?;
-        let mut records = rows.into_iter().map(CaseRow::into_record).collect::<StoreResult<Vec<_>>>()?;
+        let mut records = rows
+            .into_iter()
+            .map(CaseRow::into_record)
+            .collect::<StoreResult<Vec<_>>>()?;
         let collator = NameCollator::new();
         records.sort_by(|a, b| {
-            collator.compare_names(&a.person.details.name, &b.person.details.name).then(a.case.id.cmp(&b.case.id))
+            collator
+                .compare_names(&a.person.details.name, &b.person.details.name)
+                .then(a.case.id.cmp(&b.case.id))
         });
         Ok(records)
     }
@@ -313,7 +373,11 @@ impl CaseStore for Store {
     }
 }
 
-async fn insert_event(tx: &mut Transaction<'_, Any>, case: CaseId, event: &Event) -> StoreResult<()> {
+async fn insert_event(
+    tx: &mut Transaction<'_, Any>,
+    case: CaseId,
+    event: &Event,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO case_events (case_id, action, occurred_on, stage_before, stage_after, summary, document_number, document_date, actor, rule_set, recorded_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",

@@ -20,14 +20,26 @@ impl Store {
     ) -> StoreResult<CourseId> {
         course.check(participants)?;
         if !scope.can_edit() || !self.in_scope(scope, course.unit).await? {
-            return Err(Violation::new("unit.unknown", "unit", "Không có tổ chức này trong phạm vi của tài khoản.").into());
+            return Err(Violation::new(
+                "unit.unknown",
+                "unit",
+                "Không có tổ chức này trong phạm vi của tài khoản.",
+            )
+            .into());
         }
         for (row, participant) in participants.iter().enumerate() {
-            if self.person_in_scope(scope, participant.person).await.is_err() {
+            if self
+                .person_in_scope(scope, participant.person)
+                .await
+                .is_err()
+            {
                 return Err(Violation::new(
                     "course.participant",
                     format!("participants[{}]", row + 1),
-                    format!("Dòng {}: không tìm thấy học viên này trong phạm vi của tài khoản.", row + 1),
+                    format!(
+                        "Dòng {}: không tìm thấy học viên này trong phạm vi của tài khoản.",
+                        row + 1
+                    ),
                 )
                 .into());
             }
@@ -37,7 +49,12 @@ impl Store {
 }
 
 impl CourseStore for Store {
-    async fn record_course(&self, change: &Change, course: &Course, participants: &[Participant]) -> StoreResult<CourseId> {
+    async fn record_course(
+        &self,
+        change: &Change,
+        course: &Course,
+        participants: &[Participant],
+    ) -> StoreResult<CourseId> {
         course.check(participants)?;
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
         let id: i64 = sqlx::query_scalar(

@@ -77,7 +77,11 @@ const TABLES: [&str; 15] = [
 /// Rows per INSERT statement: well under both databases' limits on bound parameters.
 const ROWS_PER_STATEMENT: usize = 400;
 
-async fn insert(tx: &mut Transaction<'_, Any>, head: &str, rows: Vec<Vec<Cell>>) -> StoreResult<()> {
+async fn insert(
+    tx: &mut Transaction<'_, Any>,
+    head: &str,
+    rows: Vec<Vec<Cell>>,
+) -> StoreResult<()> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut sql = String::from(head);
         sql.push_str(" VALUES ");
@@ -107,7 +111,10 @@ async fn insert(tx: &mut Transaction<'_, Any>, head: &str, rows: Vec<Vec<Cell>>)
 impl Store {
     /// Whether the database holds anything besides reference data.
     pub async fn is_empty(&self) -> StoreResult<bool> {
-        let units: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units").fetch_one(&self.pool).await.map_err(backend_error)?;
+        let units: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend_error)?;
         Ok(units == 0)
     }
 
@@ -122,13 +129,21 @@ impl Store {
         }
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
         for table in TABLES {
-            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await.map_err(backend_error)?;
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *tx)
+                .await
+                .map_err(backend_error)?;
         }
         tx.commit().await.map_err(backend_error)
     }
 
     /// Loads `data` in one transaction and marks the database with `dataset` (e.g. `demo`).
-    pub async fn load_dataset(&self, change: &Change, data: &Dataset, dataset: &str) -> StoreResult<()> {
+    pub async fn load_dataset(
+        &self,
+        change: &Change,
+        data: &Dataset,
+        dataset: &str,
+    ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
         let units = data
             .units
@@ -151,19 +166,37 @@ impl Store {
         let headcounts = data
             .headcounts
             .iter()
-            .map(|h| vec![int(h.unit.0), text(iso_date(h.as_of)), int(h.official_members), int(h.probationary_members)])
+            .map(|h| {
+                vec![
+                    int(h.unit.0),
+                    text(iso_date(h.as_of)),
+                    int(h.official_members),
+                    int(h.probationary_members),
+                ]
+            })
             .collect();
-        insert(&mut tx, "INSERT INTO headcounts (unit_id, as_of, official_members, probationary_members)", headcounts).await?;
+        insert(
+            &mut tx,
+            "INSERT INTO headcounts (unit_id, as_of, official_members, probationary_members)",
+            headcounts,
+        )
+        .await?;
         let mass_orgs = data
             .mass_orgs
             .iter()
             .map(|m| vec![int(m.id.0), text(m.kind), int(m.unit.0), text(&m.name)])
             .collect();
-        insert(&mut tx, "INSERT INTO mass_orgs (id, kind, unit_id, name)", mass_orgs).await?;
+        insert(
+            &mut tx,
+            "INSERT INTO mass_orgs (id, kind, unit_id, name)",
+            mass_orgs,
+        )
+        .await?;
         let created = crate::timestamp(change.now);
         let mut people = Vec::with_capacity(data.people.len());
         for p in &data.people {
-            let [family, middle, given, key, birth, sex] = crate::people::person_columns(&p.details);
+            let [family, middle, given, key, birth, sex] =
+                crate::people::person_columns(&p.details);
             people.push(vec![
                 int(p.id.0),
                 text(family),
@@ -172,7 +205,12 @@ impl Store {
                 text(key),
                 text(birth),
                 text(sex),
-                Cell::Text(p.details.citizen_id.as_ref().map(|c| c.as_str().to_string())),
+                Cell::Text(
+                    p.details
+                        .citizen_id
+                        .as_ref()
+                        .map(|c| c.as_str().to_string()),
+                ),
                 text(to_json(&p.details)?),
                 text(&created),
                 int(1),

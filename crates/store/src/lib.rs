@@ -20,7 +20,9 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
 pub use accounts::{NewUser, Role, UserRecord};
-pub use dataset::Dataset;
+pub use dataset::{Dataset, Headcount, MassOrg};
+pub use people::PastIdentity;
+pub use rules::LoadedRuleSet;
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +73,9 @@ impl Store {
         };
         let pool = options.connect(&url).await.map_err(backend_error)?;
         if backend == Backend::Sqlite {
-            pool.execute("PRAGMA journal_mode = WAL").await.map_err(backend_error)?;
+            pool.execute("PRAGMA journal_mode = WAL")
+                .await
+                .map_err(backend_error)?;
         }
         Ok(Store { pool, backend })
     }
@@ -86,7 +90,10 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await.map_err(|e| StoreError::Backend(e.to_string()))
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))
     }
 
     pub async fn close(&self) {
@@ -107,7 +114,10 @@ fn parse_url(url: &str, create: Create) -> StoreResult<(Backend, String)> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok((Backend::Postgres, url.to_string()));
     }
-    let path = match url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    let path = match url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         Some(path) => path,
         None if !url.contains("://") => url,
         None => {
@@ -126,8 +136,9 @@ fn parse_url(url: &str, create: Create) -> StoreResult<(Backend, String)> {
             )));
         }
         if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError::Backend(format!("Không tạo được thư mục {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Backend(format!("Không tạo được thư mục {}: {e}", dir.display()))
+            })?;
         }
     }
     Ok((Backend::Sqlite, format!("sqlite://{path}?mode=rwc")))

@@ -36,7 +36,8 @@ pub(crate) fn person_columns(details: &PersonDetails) -> [String; 6] {
 }
 
 /// Persons visible in a scope: those with a case in one of its cells.
-const VISIBLE_PEOPLE: &str = "SELECT DISTINCT person_id FROM cases WHERE cell_id IN (SELECT id FROM subtree)";
+const VISIBLE_PEOPLE: &str =
+    "SELECT DISTINCT person_id FROM cases WHERE cell_id IN (SELECT id FROM subtree)";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct PersonRow {
@@ -46,17 +47,22 @@ pub(crate) struct PersonRow {
 
 impl PersonRow {
     pub(crate) fn into_person(self) -> StoreResult<Person> {
-        Ok(Person { id: PersonId(self.id), details: from_json(&self.details)? })
+        Ok(Person {
+            id: PersonId(self.id),
+            details: from_json(&self.details)?,
+        })
     }
 }
 
 fn duplicate_citizen_id(error: sqlx::Error) -> StoreError {
     match error {
-        sqlx::Error::Database(db) if db.message().to_lowercase().contains("unique") => StoreError::Rejected(Violation::new(
-            "person.citizen-id-taken",
-            "citizen_id",
-            "Số CCCD này đã có trong hồ sơ của một người khác; hãy tìm người đó thay vì tạo hồ sơ mới.",
-        )),
+        sqlx::Error::Database(db) if db.message().to_lowercase().contains("unique") => {
+            StoreError::Rejected(Violation::new(
+                "person.citizen-id-taken",
+                "citizen_id",
+                "Số CCCD này đã có trong hồ sơ của một người khác; hãy tìm người đó thay vì tạo hồ sơ mới.",
+            ))
+        }
         other => backend_error(other),
     }
 }
@@ -85,8 +91,18 @@ impl Store {
         .await
         .map_err(duplicate_citizen_id)?;
         // The audit row names the person by id only: personal data stays out of the log.
-        audit::write(tx, change, Audit { action: "person.create", entity: "person", entity_id: id.to_string(), before: None, after: None })
-            .await?;
+        audit::write(
+            tx,
+            change,
+            Audit {
+                action: "person.create",
+                entity: "person",
+                entity_id: id.to_string(),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
         Ok(PersonId(id))
     }
 
@@ -105,7 +121,11 @@ impl Store {
 }
 
 impl PersonStore for Store {
-    async fn create_person(&self, change: &Change, details: &PersonDetails) -> StoreResult<PersonId> {
+    async fn create_person(
+        &self,
+        change: &Change,
+        details: &PersonDetails,
+    ) -> StoreResult<PersonId> {
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
         let id = Store::insert_person(&mut tx, change, details).await?;
         tx.commit().await.map_err(backend_error)?;
@@ -115,15 +135,35 @@ impl PersonStore for Store {
     async fn person(&self, change: &Change, scope: &Scope, id: PersonId) -> StoreResult<Person> {
         let person = self.person_in_scope(scope, id).await?;
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
-        audit::write(&mut tx, change, Audit { action: "person.read", entity: "person", entity_id: id.to_string(), before: None, after: None })
-            .await?;
+        audit::write(
+            &mut tx,
+            change,
+            Audit {
+                action: "person.read",
+                entity: "person",
+                entity_id: id.to_string(),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
         tx.commit().await.map_err(backend_error)?;
         Ok(person)
     }
 
-    async fn find_people(&self, scope: &Scope, query: &str, limit: u32) -> StoreResult<Vec<Person>> {
+    async fn find_people(
+        &self,
+        scope: &Scope,
+        query: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Person>> {
         let digits: String = query.chars().filter(char::is_ascii_digit).collect();
-        let by_id = digits.len() >= 9 && digits.len() == query.chars().filter(|c| !c.is_whitespace() && *c != '.').count();
+        let by_id = digits.len() >= 9
+            && digits.len()
+                == query
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && *c != '.')
+                    .count();
         let (condition, value) = if by_id {
             ("citizen_id = $2", digits)
         } else {
@@ -131,7 +171,10 @@ impl PersonStore for Store {
             if key.is_empty() {
                 return Ok(Vec::new());
             }
-            ("search_key LIKE $2", format!("%{}%", key.replace(['%', '_'], "")))
+            (
+                "search_key LIKE $2",
+                format!("%{}%", key.replace(['%', '_'], "")),
+            )
         };
         let rows: Vec<PersonRow> = sqlx::query_as(&format!(
             "{SUBTREE} SELECT id, details FROM people WHERE {condition} AND id IN ({VISIBLE_PEOPLE}) ORDER BY id LIMIT $3"
@@ -145,7 +188,13 @@ impl PersonStore for Store {
         rows.into_iter().map(PersonRow::into_person).collect()
     }
 
-    async fn change_identity(&self, change: &Change, scope: &Scope, id: PersonId, identity: &IdentityChange) -> StoreResult<()> {
+    async fn change_identity(
+        &self,
+        change: &Change,
+        scope: &Scope,
+        id: PersonId,
+        identity: &IdentityChange,
+    ) -> StoreResult<()> {
         if !scope.can_edit() {
             return Err(StoreError::NotFound("người này"));
         }
@@ -156,7 +205,12 @@ impl PersonStore for Store {
         let (details, _) = details.checked(crate::vietnam_today(change.now))?;
         let reason = ketnap_domain::text::clean(&identity.reason);
         if reason.is_empty() {
-            return Err(Violation::new("input.required", "reason", "Phải ghi căn cứ thay đổi (văn bản, quyết định).").into());
+            return Err(Violation::new(
+                "input.required",
+                "reason",
+                "Phải ghi căn cứ thay đổi (văn bản, quyết định).",
+            )
+            .into());
         }
         let old = &person.details;
         let [family, middle, given, key, birth, _] = person_columns(&details);
@@ -189,8 +243,59 @@ impl PersonStore for Store {
         .execute(&mut *tx)
         .await
         .map_err(backend_error)?;
-        audit::write(&mut tx, change, Audit { action: "person.identity-change", entity: "person", entity_id: id.to_string(), before: None, after: Some(reason) })
-            .await?;
+        audit::write(
+            &mut tx,
+            change,
+            Audit {
+                action: "person.identity-change",
+                entity: "person",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(reason),
+            },
+        )
+        .await?;
         tx.commit().await.map_err(backend_error)
+    }
+}
+
+/// A name and date of birth a person had until an official change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastIdentity {
+    pub name: ketnap_domain::text::PersonName,
+    pub birth: String,
+    pub changed_on: chrono::NaiveDate,
+    pub reason: String,
+}
+
+impl Store {
+    pub async fn identity_history(
+        &self,
+        scope: &Scope,
+        id: PersonId,
+    ) -> StoreResult<Vec<PastIdentity>> {
+        self.person_in_scope(scope, id).await?;
+        let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+            "SELECT family_name, middle_name, given_name, birth_date, changed_on, reason
+             FROM person_identity_history WHERE person_id = $1 ORDER BY id",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        rows.into_iter()
+            .map(|(family, middle, given, birth, changed_on, reason)| {
+                Ok(PastIdentity {
+                    name: ketnap_domain::text::PersonName {
+                        family,
+                        middle,
+                        given,
+                    },
+                    birth,
+                    changed_on: crate::parse_date(&changed_on)?,
+                    reason,
+                })
+            })
+            .collect()
     }
 }

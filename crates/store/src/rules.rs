@@ -20,38 +20,49 @@ pub struct LoadedRuleSet {
 
 impl Store {
     pub async fn loaded_rule_sets(&self) -> StoreResult<Vec<LoadedRuleSet>> {
-        sqlx::query_as("SELECT rule_set_id, version, body, loaded_by, loaded_at FROM rule_sets ORDER BY id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend_error)
+        sqlx::query_as(
+            "SELECT rule_set_id, version, body, loaded_by, loaded_at FROM rule_sets ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)
     }
 
     /// Loads the government's announced holidays for one year (replacing an earlier load).
     pub async fn load_calendar_year(&self, change: &Change, text: &str) -> StoreResult<i32> {
         let year = Calendar::parse_year_override(text)?.year;
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
-        let before: Option<String> = sqlx::query_scalar("SELECT body FROM calendar_years WHERE year = $1")
-            .bind(i64::from(year))
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend_error)?;
+        let before: Option<String> =
+            sqlx::query_scalar("SELECT body FROM calendar_years WHERE year = $1")
+                .bind(i64::from(year))
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend_error)?;
         sqlx::query("DELETE FROM calendar_years WHERE year = $1")
             .bind(i64::from(year))
             .execute(&mut *tx)
             .await
             .map_err(backend_error)?;
-        sqlx::query("INSERT INTO calendar_years (year, body, loaded_by, loaded_at) VALUES ($1, $2, $3, $4)")
-            .bind(i64::from(year))
-            .bind(text)
-            .bind(&change.actor)
-            .bind(crate::timestamp(change.now))
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_error)?;
+        sqlx::query(
+            "INSERT INTO calendar_years (year, body, loaded_by, loaded_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(i64::from(year))
+        .bind(text)
+        .bind(&change.actor)
+        .bind(crate::timestamp(change.now))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend_error)?;
         audit::write(
             &mut tx,
             change,
-            Audit { action: "calendar.load", entity: "calendar_year", entity_id: year.to_string(), before, after: Some(text.to_string()) },
+            Audit {
+                action: "calendar.load",
+                entity: "calendar_year",
+                entity_id: year.to_string(),
+                before,
+                after: Some(text.to_string()),
+            },
         )
         .await?;
         tx.commit().await.map_err(backend_error)?;
@@ -62,7 +73,10 @@ impl Store {
 impl RuleStore for Store {
     async fn rule_book(&self) -> StoreResult<RuleBook> {
         let loaded = self.loaded_rule_sets().await?;
-        let mut sets = BUILTIN_RULE_FILES.iter().map(|text| RuleSet::parse(text)).collect::<Result<Vec<_>, _>>()?;
+        let mut sets = BUILTIN_RULE_FILES
+            .iter()
+            .map(|text| RuleSet::parse(text))
+            .collect::<Result<Vec<_>, _>>()?;
         for row in loaded {
             sets.push(RuleSet::parse(&row.body)?);
         }
@@ -95,11 +109,21 @@ impl RuleStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(backend_error)?;
-        let before = book.sets().iter().find(|s| s.id == set.id).map(RuleSet::label);
+        let before = book
+            .sets()
+            .iter()
+            .find(|s| s.id == set.id)
+            .map(RuleSet::label);
         audit::write(
             &mut tx,
             change,
-            Audit { action: "rules.load", entity: "rule_set", entity_id: set.label(), before, after: Some(text.to_string()) },
+            Audit {
+                action: "rules.load",
+                entity: "rule_set",
+                entity_id: set.label(),
+                before,
+                after: Some(text.to_string()),
+            },
         )
         .await?;
         tx.commit().await.map_err(backend_error)?;
@@ -107,10 +131,11 @@ impl RuleStore for Store {
     }
 
     async fn calendar(&self) -> StoreResult<Calendar> {
-        let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM calendar_years ORDER BY year")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend_error)?;
+        let bodies: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM calendar_years ORDER BY year")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend_error)?;
         let mut calendar = Calendar::published().map_err(StoreError::from)?;
         for body in bodies {
             calendar = calendar.with_year_override(Calendar::parse_year_override(&body)?);

@@ -63,17 +63,26 @@ impl Store {
 }
 
 fn unknown_unit(field: &str) -> StoreError {
-    StoreError::Rejected(Violation::new("unit.unknown", field, "Không có tổ chức đảng này."))
+    StoreError::Rejected(Violation::new(
+        "unit.unknown",
+        field,
+        "Không có tổ chức đảng này.",
+    ))
 }
 
 impl UnitStore for Store {
     async fn create_unit(&self, change: &Change, unit: NewUnit) -> StoreResult<UnitId> {
         let name = ketnap_domain::text::clean(&unit.name);
         if name.is_empty() {
-            return Err(Violation::new("input.required", "name", "Phải ghi tên tổ chức đảng.").into());
+            return Err(
+                Violation::new("input.required", "name", "Phải ghi tên tổ chức đảng.").into(),
+            );
         }
         if let Some(parent_id) = unit.parent {
-            let parent = self.unit(parent_id).await?.ok_or_else(|| unknown_unit("parent"))?;
+            let parent = self
+                .unit(parent_id)
+                .await?
+                .ok_or_else(|| unknown_unit("parent"))?;
             check_placement(&parent, unit.kind, unit.valid_from)?;
         }
         let sectors = self.sectors().await?;
@@ -106,7 +115,13 @@ impl UnitStore for Store {
         audit::write(
             &mut tx,
             change,
-            Audit { action: "unit.create", entity: "unit", entity_id: id.to_string(), before: None, after: Some(name) },
+            Audit {
+                action: "unit.create",
+                entity: "unit",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(name),
+            },
         )
         .await?;
         tx.commit().await.map_err(backend_error)?;
@@ -114,7 +129,11 @@ impl UnitStore for Store {
     }
 
     async fn unit(&self, id: UnitId) -> StoreResult<Option<Unit>> {
-        self.one_unit(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE CAST(id AS TEXT) = $1"), id.0).await
+        self.one_unit(
+            &format!("SELECT {UNIT_COLUMNS} FROM units WHERE CAST(id AS TEXT) = $1"),
+            id.0,
+        )
+        .await
     }
 
     async fn unit_by_code(&self, code: &str) -> StoreResult<Option<Unit>> {
@@ -137,7 +156,13 @@ impl UnitStore for Store {
         rows.into_iter().map(UnitRow::into_unit).collect()
     }
 
-    async fn rename_unit(&self, change: &Change, id: UnitId, name: &str, on: NaiveDate) -> StoreResult<()> {
+    async fn rename_unit(
+        &self,
+        change: &Change,
+        id: UnitId,
+        name: &str,
+        on: NaiveDate,
+    ) -> StoreResult<()> {
         let unit = self.unit(id).await?.ok_or_else(|| unknown_unit("unit"))?;
         let name = ketnap_domain::text::clean(name);
         if name.is_empty() {
@@ -161,18 +186,32 @@ impl UnitStore for Store {
         audit::write(
             &mut tx,
             change,
-            Audit { action: "unit.rename", entity: "unit", entity_id: id.to_string(), before: Some(unit.name), after: Some(name) },
+            Audit {
+                action: "unit.rename",
+                entity: "unit",
+                entity_id: id.to_string(),
+                before: Some(unit.name),
+                after: Some(name),
+            },
         )
         .await?;
         tx.commit().await.map_err(backend_error)
     }
 
-    async fn merge_unit(&self, change: &Change, from: UnitId, into: UnitId, on: NaiveDate) -> StoreResult<()> {
+    async fn merge_unit(
+        &self,
+        change: &Change,
+        from: UnitId,
+        into: UnitId,
+        on: NaiveDate,
+    ) -> StoreResult<()> {
         let old = self.unit(from).await?.ok_or_else(|| unknown_unit("from"))?;
         let new = self.unit(into).await?.ok_or_else(|| unknown_unit("into"))?;
         let last_day = on.pred_opt().unwrap_or(on);
         check_closing(&old, last_day)?;
-        if !new.is_active_on(on) || new.kind != old.kind && !(new.kind.holds_cases() && old.kind.holds_cases()) {
+        if !new.is_active_on(on)
+            || new.kind != old.kind && !(new.kind.holds_cases() && old.kind.holds_cases())
+        {
             return Err(Violation::new(
                 "unit.merge",
                 "into",
@@ -212,7 +251,11 @@ impl UnitStore for Store {
                 entity: "unit",
                 entity_id: from.to_string(),
                 before: Some(to_json(&old)?),
-                after: Some(format!("{{\"successor\":{},\"from\":\"{}\",\"open_cases_moved\":{moved}}}", into.0, iso_date(on))),
+                after: Some(format!(
+                    "{{\"successor\":{},\"from\":\"{}\",\"open_cases_moved\":{moved}}}",
+                    into.0,
+                    iso_date(on)
+                )),
             },
         )
         .await?;

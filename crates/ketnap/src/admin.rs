@@ -1,0 +1,179 @@
+//! Administration at the command line: rule sets, holiday calendars, user accounts.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use ketnap_domain::Violation;
+use ketnap_domain::ports::RuleStore;
+use ketnap_domain::workflow::dmy;
+use ketnap_store::{NewUser, Role};
+
+use crate::{Context, read_file};
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// The rule sets in force, oldest first, with their numbers.
+    Show,
+    /// Load a corrected rule set from a TOML file (same id, higher version).
+    Load { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Load one year's announced holidays and swapped working days from a TOML file.
+    Load { file: PathBuf },
+    /// List a year's holidays.
+    Show { year: i32 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account. The password is read from the first line of standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// Full name shown in the audit trail.
+        #[arg(long)]
+        name: String,
+        /// officer, viewer, cell_secretary, mass_org_officer, auditor or admin.
+        #[arg(long)]
+        role: String,
+        /// Official code of the unit whose subtree the account covers.
+        #[arg(long)]
+        unit: String,
+    },
+    /// List accounts.
+    List,
+}
+
+pub async fn rules(ctx: &Context, command: RulesCommand) -> anyhow::Result<()> {
+    match command {
+        RulesCommand::Show => {
+            let book = ctx.store.rule_book().await?;
+            for set in book.sets() {
+                println!("{} — {}", set.label(), set.regulation);
+                println!("  có hiệu lực từ {}", dmy(set.in_force_from));
+                if !set.note.is_empty() {
+                    println!("  ghi chú: {}", set.note);
+                }
+                let a = &set.admission;
+                let p = &set.probation;
+                println!(
+                    "  tuổi khi chi bộ xét: {}–{} tháng",
+                    set.age.minimum_months, set.age.maximum_months
+                );
+                println!(
+                    "  quyết định kết nạp: {} ngày làm việc (gia hạn tối đa {}); lễ kết nạp: {} ngày làm việc",
+                    a.decision_working_days,
+                    a.decision_extension_max_working_days,
+                    a.ceremony_working_days
+                );
+                println!(
+                    "  người giới thiệu: {} (công tác cùng ≥ {} tháng); hồ sơ quá hạn sau {} tháng; biểu quyết ≥ {}/{}",
+                    a.introducers_required,
+                    a.introducer_months_together,
+                    a.file_staleness_months,
+                    a.vote_approval_numerator,
+                    a.vote_approval_denominator
+                );
+                println!(
+                    "  dự bị: {} tháng; xét công nhận: {} ngày làm việc; quyết định công nhận: {} ngày làm việc",
+                    p.months, p.recognition_vote_working_days, p.recognition_decision_working_days
+                );
+                println!(
+                    "  giấy chứng nhận nhận thức về Đảng: {} tháng (độ tin cậy: {:?}); kết nạp lại sau {} / {} tháng; chỉ tiêu {} %",
+                    set.awareness_certificate.validity_months,
+                    set.awareness_certificate.confidence,
+                    set.readmission.minimum_gap_months,
+                    set.readmission.minimum_gap_after_criminal_record_months,
+                    set.targets.default_yearly_percent
+                );
+            }
+            for loaded in ctx.store.loaded_rule_sets().await? {
+                println!(
+                    "Đã nạp: {} v{} bởi {} lúc {}",
+                    loaded.rule_set_id, loaded.version, loaded.loaded_by, loaded.loaded_at
+                );
+            }
+            Ok(())
+        }
+        RulesCommand::Load { file } => {
+            let text = read_file(&file)?;
+            let set = ctx.store.load_rule_set(&ctx.change, &text).await?;
+            println!(
+                "Đã nạp bộ quy định {} ({}), có hiệu lực từ {}.",
+                set.label(),
+                set.regulation,
+                dmy(set.in_force_from)
+            );
+            Ok(())
+        }
+    }
+}
+
+pub async fn calendar(ctx: &Context, command: CalendarCommand) -> anyhow::Result<()> {
+    match command {
+        CalendarCommand::Load { file } => {
+            let text = read_file(&file)?;
+            let year = ctx.store.load_calendar_year(&ctx.change, &text).await?;
+            println!("Đã nạp lịch nghỉ năm {year}.");
+        }
+        CalendarCommand::Show { year } => {
+            let calendar = ctx.store.calendar().await?;
+            for holiday in calendar.holidays(year) {
+                println!("{}  {}", dmy(holiday.date), holiday.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn user(ctx: &Context, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add {
+            username,
+            name,
+            role,
+            unit,
+        } => {
+            let role = Role::from_code(role.trim()).ok_or_else(|| {
+                let known: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
+                Violation::new(
+                    "user.role",
+                    "--role",
+                    format!(
+                        "Không có vai trò \"{role}\". Các vai trò: {}.",
+                        known.join(", ")
+                    ),
+                )
+            })?;
+            let unit = ctx.unit(&unit).await?;
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let user = NewUser {
+                username,
+                display_name: name,
+                password: password.trim_end_matches(['\r', '\n']).to_string(),
+                role,
+                unit: unit.id,
+            };
+            let id = ctx.store.add_user(&ctx.change, &user).await?;
+            println!(
+                "Đã tạo tài khoản {} (số {id}) cho {}.",
+                user.username.trim().to_lowercase(),
+                unit.name
+            );
+        }
+        UserCommand::List => {
+            for user in ctx.store.users().await? {
+                let state = if user.disabled { " (đã khóa)" } else { "" };
+                println!(
+                    "{}  {}  {}  đơn vị {}{state}",
+                    user.username, user.display_name, user.role, user.unit_id
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,603 @@
+//! The store's story, told the same way on SQLite and on PostgreSQL: a ward records a
+//! source and takes the case to official membership; scopes hide what they should; every
+//! change leaves its audit row; rejected input leaves nothing behind.
+
+use ketnap_domain::action::Action;
+use ketnap_domain::case::{Certificate, DocRef, Introducer, PartyMember, Stage, Vote};
+use ketnap_domain::citizen_id::Sex;
+use ketnap_domain::course::{Course, CourseKind, CourseResult, Participant};
+use ketnap_domain::ids::{CourseId, PersonId};
+use ketnap_domain::person::{BirthDate, IdentityChange};
+use ketnap_domain::ports::{
+    AuditStore, CaseFilter, CaseStore, PersonStore, RuleStore, StoreError, UnitStore,
+};
+use ketnap_domain::rules::BUILTIN_RULE_FILES;
+use ketnap_domain::scope::{Access, Scope};
+use ketnap_domain::text::PersonName;
+use ketnap_domain::workflow::{Actor, apply};
+use ketnap_store::Store;
+
+use crate::fixtures::{change, day, now, person, postgres_store, sqlite_store, tree};
+
+#[tokio::test]
+async fn story_on_sqlite() {
+    let (store, _dir) = sqlite_store().await;
+    story(&store).await;
+}
+
+#[tokio::test]
+async fn story_on_postgres() {
+    if let Some(store) = postgres_store().await {
+        story(&store).await;
+    }
+}
+
+fn doc(number: &str, dated: chrono::NaiveDate) -> DocRef {
+    DocRef {
+        number: number.into(),
+        dated,
+    }
+}
+
+fn member(name: &str) -> PartyMember {
+    PartyMember {
+        name: name.into(),
+        card_number: String::new(),
+    }
+}
+
+async fn audit_count(store: &Store, scope: &Scope, entity: &str, id: impl ToString) -> usize {
+    store
+        .audit_trail(scope, entity, &id.to_string())
+        .await
+        .map(|rows| rows.len())
+        .unwrap_or(0)
+}
+
+async fn story(store: &Store) {
+    let t = tree(store, "").await;
+    let officer = change("officer-a");
+    let ward = Scope::subtree(t.ward, Access::Edit);
+    let other_ward = Scope::subtree(t.other_ward, Access::Edit);
+    let viewer = Scope::subtree(t.ward, Access::Read);
+
+    // Two sources in the ward, one in the neighbouring ward.
+    let nguyen = person(
+        "Nguyễn",
+        "Văn",
+        "An",
+        day(1995, 5, 5),
+        Sex::Male,
+        Some("079095001234"),
+    );
+    let le = person(
+        "Lê",
+        "Thị",
+        "Bình",
+        day(1998, 2, 1),
+        Sex::Female,
+        Some("079198004321"),
+    );
+    let (an, an_case) = store
+        .create_source(
+            &officer,
+            &ward,
+            &nguyen,
+            t.school_cell,
+            day(2025, 7, 1),
+            None,
+        )
+        .await
+        .unwrap();
+    let (binh, _) = store
+        .create_source(
+            &officer,
+            &ward,
+            &le,
+            t.residential_cell,
+            day(2025, 7, 1),
+            None,
+        )
+        .await
+        .unwrap();
+    let phu_loi = person("Trần", "Minh", "Khoa", day(2000, 3, 3), Sex::Male, None);
+    let (_, khoa_case) = store
+        .create_source(
+            &officer,
+            &other_ward,
+            &phu_loi,
+            t.other_cell,
+            day(2025, 7, 1),
+            None,
+        )
+        .await
+        .unwrap();
+
+    // The same citizen id twice is refused, and nothing is written.
+    let cases_before = store
+        .cases(&ward, &CaseFilter::default())
+        .await
+        .unwrap()
+        .len();
+    let twin = person(
+        "Nguyễn",
+        "Văn",
+        "Ân",
+        day(1995, 5, 5),
+        Sex::Male,
+        Some("079095001234"),
+    );
+    let err = store
+        .create_source(
+            &officer,
+            &ward,
+            &twin,
+            t.residential_cell,
+            day(2025, 7, 1),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Rejected(v) if v.field == "citizen_id"),
+        "{err}"
+    );
+    assert_eq!(
+        store.find_people(&ward, "nguyen", 100).await.unwrap().len(),
+        1
+    );
+    assert_eq!(
+        store
+            .cases(&ward, &CaseFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        cases_before
+    );
+    // A cell outside the scope, or a unit that is not a cell, is refused.
+    let err = store
+        .create_source(&officer, &ward, &twin, t.other_cell, day(2025, 7, 1), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Rejected(v) if v.rule == "unit.unknown"),
+        "{err}"
+    );
+    let err = store
+        .create_source(&officer, &ward, &twin, t.school, day(2025, 7, 1), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Rejected(v) if v.rule == "case.cell"),
+        "{err}"
+    );
+
+    // Take An's case all the way, through the domain's apply and the store.
+    let rules = store.rule_book().await.unwrap();
+    let calendar = store.calendar().await.unwrap();
+    let actor = Actor("officer-a".into());
+    let steps = vec![
+        Action::AddToSympathisers {
+            resolution: doc("12-NQ/CB", day(2025, 7, 3)),
+            helpers: vec![member("Lê Văn Tám")],
+        },
+        Action::RecordAwarenessCertificate {
+            certificate: Certificate {
+                number: "NT-1024".into(),
+                issued_on: day(2025, 7, 20),
+                course: None,
+            },
+        },
+        Action::OpenFile {
+            on: day(2025, 7, 25),
+            prior_membership: None,
+        },
+        Action::RecordIntroductions {
+            on: day(2025, 7, 28),
+            introducers: vec![
+                Introducer {
+                    member: member("Lê Văn Tám"),
+                    worked_together_since: day(2023, 1, 1),
+                },
+                Introducer {
+                    member: member("Phạm Thị Hoa"),
+                    worked_together_since: day(2022, 9, 1),
+                },
+            ],
+            mass_org_resolution: None,
+        },
+        Action::RecordOpinions {
+            summary: doc("TH-01", day(2025, 8, 4)),
+        },
+        Action::CompleteVerification {
+            conclusion: doc("KL-07", day(2025, 8, 11)),
+        },
+        Action::CellVote {
+            vote: Vote {
+                resolution: doc("20-NQ/CB", day(2025, 8, 18)),
+                votes_for: 9,
+                official_members: 10,
+            },
+            over_age_consent: None,
+        },
+        Action::BaseResolution {
+            resolution: doc("33-NQ/ĐU", day(2025, 8, 25)),
+            approved: true,
+        },
+        Action::DecideAdmission {
+            decision: doc("145-QĐ/ĐU", day(2025, 9, 8)),
+            received_on: day(2025, 9, 10),
+            approved: true,
+            late_reason: None,
+        },
+        Action::HoldCeremony {
+            on: day(2025, 9, 22),
+            mentor: member("Lê Văn Tám"),
+            superior_consent: None,
+        },
+        Action::RecognitionVote {
+            vote: Vote {
+                resolution: doc("41-NQ/CB", day(2026, 9, 29)),
+                votes_for: 10,
+                official_members: 10,
+            },
+            late_reason: None,
+        },
+        Action::RecognitionBaseResolution {
+            resolution: doc("52-NQ/ĐU", day(2026, 10, 6)),
+            approved: true,
+        },
+        Action::DecideRecognition {
+            decision: doc("301-QĐ/ĐU", day(2026, 10, 13)),
+            late_reason: None,
+        },
+    ];
+    let mut version = store.case(&ward, an_case).await.unwrap().version;
+    let mut stale = None;
+    for action in &steps {
+        let record = store.case(&ward, an_case).await.unwrap();
+        assert_eq!(record.version, version);
+        let transition = apply(
+            &record.case,
+            &record.person.details,
+            action,
+            &actor,
+            now(),
+            &rules,
+            &calendar,
+        )
+        .unwrap();
+        // A read-only scope cannot write, and leaves the case as it was.
+        let err = store
+            .record_transition(&officer, &viewer, version, &transition)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Rejected(v) if v.rule == "scope.read-only"),
+            "{err}"
+        );
+        stale.get_or_insert((version, transition.clone()));
+        version = store
+            .record_transition(&officer, &ward, version, &transition)
+            .await
+            .unwrap();
+    }
+    let record = store.case(&ward, an_case).await.unwrap();
+    assert_eq!(record.case.stage, Stage::Official);
+    assert_eq!(record.case.official_on, Some(day(2026, 9, 22)));
+    assert_eq!(record.case.party_age_from(), Some(day(2025, 9, 8)));
+    let events = store.events(&ward, an_case).await.unwrap();
+    assert_eq!(events.len(), steps.len());
+    assert_eq!(events.last().unwrap().stage_after, Stage::Official);
+    assert_eq!(events[0].rule_set, "qd-294 v1");
+
+    // An update made from an old version is refused: nothing is overwritten or added.
+    let (old_version, old_transition) = stale.unwrap();
+    assert!(matches!(
+        store
+            .record_transition(&officer, &ward, old_version, &old_transition)
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        store.events(&ward, an_case).await.unwrap().len(),
+        steps.len()
+    );
+    assert_eq!(
+        store.case(&ward, an_case).await.unwrap().case.stage,
+        Stage::Official
+    );
+
+    // One audit row for the opening and one per transition, nothing for refusals.
+    assert_eq!(
+        audit_count(store, &ward, "case", an_case).await,
+        1 + steps.len()
+    );
+
+    // Scopes: the neighbouring ward sees nothing of An; the city sees both wards.
+    assert!(matches!(
+        store.case(&other_ward, an_case).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.events(&other_ward, an_case).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.person(&officer, &other_ward, an).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store
+            .audit_trail(&other_ward, "case", &an_case.to_string())
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(
+        store
+            .find_people(&other_ward, "nguyen", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let city = Scope::subtree(t.city, Access::Read);
+    assert_eq!(
+        store
+            .cases(&city, &CaseFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(store.case(&city, khoa_case).await.is_ok());
+
+    // Reading a person's record is itself recorded.
+    let reads_before = audit_count(store, &ward, "person", an).await;
+    let read = store
+        .person(&change("viewer-b"), &viewer, an)
+        .await
+        .unwrap();
+    assert_eq!(read.details.name.full(), "Nguyễn Văn An");
+    let trail = store
+        .audit_trail(&ward, "person", &an.to_string())
+        .await
+        .unwrap();
+    assert_eq!(trail.len(), reads_before + 1);
+    assert_eq!(
+        (
+            trail.last().unwrap().action.as_str(),
+            trail.last().unwrap().actor.as_str()
+        ),
+        ("person.read", "viewer-b")
+    );
+
+    // Search with and without diacritics, and by citizen id.
+    for query in [
+        "Nguyễn Văn An",
+        "nguyen van an",
+        "NGUYEN",
+        "079095001234",
+        "079 095 001 234",
+    ] {
+        let found = store.find_people(&ward, query, 10).await.unwrap();
+        assert_eq!(
+            found.iter().map(|p| p.id).collect::<Vec<_>>(),
+            vec![an],
+            "{query}"
+        );
+    }
+
+    // Lists come in Vietnamese order: by given name (An before Bình), not by family name.
+    let listed = store.cases(&ward, &CaseFilter::default()).await.unwrap();
+    let names: Vec<String> = listed
+        .iter()
+        .map(|r| r.person.details.name.full())
+        .collect();
+    assert_eq!(names, ["Nguyễn Văn An", "Lê Thị Bình"]);
+    let official = store
+        .cases(
+            &ward,
+            &CaseFilter {
+                stage: Some(Stage::Official),
+                open_only: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(official.len(), 1);
+    assert_eq!(
+        store
+            .cases(
+                &ward,
+                &CaseFilter {
+                    stage: None,
+                    open_only: true
+                }
+            )
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // An official change of name keeps the old one.
+    let renamed = IdentityChange {
+        name: PersonName {
+            family: "Lê".into(),
+            middle: "Thị Ngọc".into(),
+            given: "Bình".into(),
+        },
+        birth: BirthDate::Full(day(1998, 2, 1)),
+        effective_on: day(2026, 3, 1),
+        reason: "Quyết định thay đổi họ tên số 12/QĐ-UBND".into(),
+    };
+    store
+        .change_identity(&officer, &ward, binh, &renamed)
+        .await
+        .unwrap();
+    let history = store.identity_history(&ward, binh).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].name.full(), "Lê Thị Bình");
+    assert!(
+        store
+            .find_people(&ward, "ngoc binh", 10)
+            .await
+            .unwrap()
+            .iter()
+            .any(|p| p.id == binh)
+    );
+    let future = IdentityChange {
+        birth: BirthDate::Full(day(2030, 1, 1)),
+        ..renamed.clone()
+    };
+    let err = store
+        .change_identity(&officer, &ward, binh, &future)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Rejected(v) if v.field == "birth_date"),
+        "{err}"
+    );
+    assert_eq!(store.identity_history(&ward, binh).await.unwrap().len(), 1);
+
+    // Units: a rename keeps the old name; a merge closes the old cell and moves open cases.
+    store
+        .rename_unit(
+            &officer,
+            t.residential_cell,
+            "Chi bộ Khu phố 3A",
+            day(2026, 1, 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.unit(t.residential_cell).await.unwrap().unwrap().name,
+        "Chi bộ Khu phố 3A"
+    );
+    store
+        .merge_unit(&officer, t.other_cell, t.residential_cell, day(2026, 10, 1))
+        .await
+        .unwrap();
+    let closed = store.unit(t.other_cell).await.unwrap().unwrap();
+    assert_eq!(
+        (closed.valid_until, closed.successor),
+        (Some(day(2026, 9, 30)), Some(t.residential_cell))
+    );
+    assert_eq!(
+        store.case(&ward, khoa_case).await.unwrap().case.stage,
+        Stage::Source
+    );
+    assert!(store.case(&other_ward, khoa_case).await.is_err());
+    let err = store
+        .merge_unit(&officer, t.other_cell, t.residential_cell, day(2026, 10, 2))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Rejected(v) if v.rule == "unit.closing"),
+        "{err}"
+    );
+    assert_eq!(
+        store.units_in(&other_ward).await.unwrap().len(),
+        2,
+        "the closed cell stays in history"
+    );
+
+    // Rule sets: a corrected version loads and is audited; an old version or a bad file does not.
+    let corrected = BUILTIN_RULE_FILES[2]
+        .replace("version = 1", "version = 2")
+        .replace("ceremony_working_days = 30", "ceremony_working_days = 45");
+    store
+        .load_rule_set(&change("admin"), &corrected)
+        .await
+        .unwrap();
+    let book = store.rule_book().await.unwrap();
+    assert_eq!(
+        book.in_force_on(day(2026, 1, 1))
+            .unwrap()
+            .admission
+            .ceremony_working_days,
+        45
+    );
+    let err = store
+        .load_rule_set(&change("admin"), &corrected)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Rejected(v) if v.rule == "rule-set.version"),
+        "{err}"
+    );
+    let err = store
+        .load_rule_set(&change("admin"), "id = \"x\"\nversion = ")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Rejected(v) if v.rule == "rule-set.file"),
+        "{err}"
+    );
+    assert_eq!(store.loaded_rule_sets().await.unwrap().len(), 1);
+
+    // A year's announced holidays replace the generated ones.
+    let year = "year = 2027\nsource = \"thử nghiệm\"\nreplaces_generated = false\n\n[[holiday]]\ndate = 2027-03-08\nname = \"Ngày nghỉ thử\"\n";
+    assert_eq!(
+        store
+            .load_calendar_year(&change("admin"), year)
+            .await
+            .unwrap(),
+        2027
+    );
+    assert!(
+        !store
+            .calendar()
+            .await
+            .unwrap()
+            .is_working_day(day(2027, 3, 8))
+    );
+    assert!(
+        store
+            .load_calendar_year(
+                &change("admin"),
+                "year = 2027\n[[holiday]]\ndate = 2028-01-01\n"
+            )
+            .await
+            .is_err()
+    );
+
+    // A class recorded once for all its participants; a participant out of scope is refused.
+    let course = Course {
+        id: CourseId(0),
+        kind: CourseKind::Awareness,
+        name: "Lớp nhận thức về Đảng khóa 3/2026".into(),
+        organiser: "Trung tâm Chính trị Phường Thủ Dầu Một".into(),
+        unit: t.ward,
+        starts_on: day(2026, 3, 2),
+        ends_on: day(2026, 3, 6),
+    };
+    let passed = |person: PersonId, number: &str| Participant {
+        person,
+        result: CourseResult::Passed,
+        certificate_number: number.into(),
+    };
+    let recorded = store
+        .record_course_in(
+            &officer,
+            &ward,
+            &course,
+            &[passed(an, "NT-1"), passed(binh, "NT-2")],
+        )
+        .await
+        .unwrap();
+    assert!(recorded.0 > 0);
+    let err = store
+        .record_course_in(&officer, &other_ward, &course, &[passed(an, "NT-3")])
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, StoreError::Rejected(_)), "{err}");
+    let err = store
+        .record_course_in(&officer, &ward, &course, &[passed(an, " ")])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Rejected(v) if v.field == "participants[1].certificate_number"),
+        "{err}"
+    );
+}
