@@ -167,7 +167,11 @@ pub async fn user(ctx: &Context, command: UserCommand) -> anyhow::Result<()> {
         }
         UserCommand::List => {
             for user in ctx.store.users().await? {
-                let state = if user.disabled { " (đã khóa)" } else { "" };
+                let state = if user.is_disabled() {
+                    " (đã khóa)"
+                } else {
+                    ""
+                };
                 println!(
                     "{}  {}  {}  đơn vị {}{state}",
                     user.username, user.display_name, user.role, user.unit_id

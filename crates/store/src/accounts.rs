@@ -77,7 +77,14 @@ pub struct UserRecord {
     pub display_name: String,
     pub role: String,
     pub unit_id: i64,
-    pub disabled: bool,
+    /// 1 when the account is locked.
+    pub disabled: i64,
+}
+
+impl UserRecord {
+    pub fn is_disabled(&self) -> bool {
+        self.disabled != 0
+    }
 }
 
 /// Passwords shorter than this are refused.
@@ -122,7 +129,7 @@ impl Store {
         .bind(hash)
         .bind(user.role.code())
         .bind(user.unit.0)
-        .bind(false)
+        .bind(0_i64)
         .bind(crate::timestamp(change.now))
         .fetch_one(&mut *tx)
         .await

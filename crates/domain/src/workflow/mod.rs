@@ -76,6 +76,11 @@ pub fn apply(
     if case.stage.is_closed() {
         return Err(not_allowed(action, case.stage));
     }
+    let set = rules.in_force_on(on)?;
+    let mut next = case.clone();
+    let mut document = None;
+    // The stage check inside `step` comes first: it tells the user more than a date would.
+    let summary = step(&mut next, person, action, set, calendar, &mut document)?;
     if on < case.last_step_on() && !matches!(action, Action::AssessTestTask { .. }) {
         return Err(Violation::new(
             "date.order",
@@ -87,10 +92,6 @@ pub fn apply(
             ),
         ));
     }
-    let set = rules.in_force_on(on)?;
-    let mut next = case.clone();
-    let mut document = None;
-    let summary = step(&mut next, person, action, set, calendar, &mut document)?;
     Ok(Transition {
         event: Event {
             action: action.code().to_string(),

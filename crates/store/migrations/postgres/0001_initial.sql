@@ -183,7 +183,8 @@ CREATE TABLE users (
     password_hash TEXT NOT NULL,
     role TEXT NOT NULL,
     unit_id BIGINT NOT NULL REFERENCES units (id),
-    disabled BOOLEAN NOT NULL,
+    -- 0 or 1: one integer type decodes the same on both backends.
+    disabled BIGINT NOT NULL,
     created_at TEXT NOT NULL
 );
 
