@@ -138,10 +138,36 @@ pub trait PersonStore {
         id: PersonId,
         identity: &IdentityChange,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Names and dates of birth the person had before official changes, oldest first.
+    fn identity_history(
+        &self,
+        scope: &Scope,
+        id: PersonId,
+    ) -> impl Future<Output = StoreResult<Vec<PastIdentity>>> + Send;
+}
+
+/// A name and date of birth a person had until an official change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PastIdentity {
+    pub name: crate::text::PersonName,
+    /// `YYYY-MM-DD`, or the year alone.
+    pub birth: String,
+    pub changed_on: NaiveDate,
+    pub reason: String,
 }
 
 pub trait CaseStore {
-    /// Opens a source (quần chúng ưu tú) case for a person in a cell.
+    /// Records a new source: the person and their case, in one transaction.
+    fn create_source(
+        &self,
+        change: &Change,
+        scope: &Scope,
+        details: &PersonDetails,
+        cell: UnitId,
+        identified_on: NaiveDate,
+        nomination: Option<(MassOrgId, DocRef)>,
+    ) -> impl Future<Output = StoreResult<(PersonId, CaseId)>> + Send;
+    /// Opens a new case for a person already on file (a second attempt, say).
     fn open_case(
         &self,
         change: &Change,
@@ -185,12 +211,20 @@ pub trait RuleStore {
         text: &str,
     ) -> impl Future<Output = StoreResult<RuleSet>> + Send;
     fn calendar(&self) -> impl Future<Output = StoreResult<Calendar>> + Send;
+    /// Loads one year's announced holidays (replacing an earlier load); returns the year.
+    fn load_calendar_year(
+        &self,
+        change: &Change,
+        text: &str,
+    ) -> impl Future<Output = StoreResult<i32>> + Send;
 }
 
 pub trait CourseStore {
+    /// Records a class whose unit and participants are all in `scope`.
     fn record_course(
         &self,
         change: &Change,
+        scope: &Scope,
         course: &Course,
         participants: &[Participant],
     ) -> impl Future<Output = StoreResult<CourseId>> + Send;

@@ -214,9 +214,10 @@ impl Store {
         .await?;
         Ok(case.id)
     }
+}
 
-    /// Records a new source: the person and their case, in one transaction.
-    pub async fn create_source(
+impl CaseStore for Store {
+    async fn create_source(
         &self,
         change: &Change,
         scope: &Scope,
@@ -240,9 +241,6 @@ impl Store {
         tx.commit().await.map_err(backend_error)?;
         Ok((person, id))
     }
-}
-
-impl CaseStore for Store {
     async fn open_case(
         &self,
         change: &Change,

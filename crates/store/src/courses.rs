@@ -9,9 +9,8 @@ use ketnap_domain::scope::Scope;
 use crate::audit::{self, Audit};
 use crate::{Store, backend_error, iso_date};
 
-impl Store {
-    /// Records a class whose participants are all visible in `scope`.
-    pub async fn record_course_in(
+impl CourseStore for Store {
+    async fn record_course(
         &self,
         change: &Change,
         scope: &Scope,
@@ -44,18 +43,6 @@ impl Store {
                 .into());
             }
         }
-        self.record_course(change, course, participants).await
-    }
-}
-
-impl CourseStore for Store {
-    async fn record_course(
-        &self,
-        change: &Change,
-        course: &Course,
-        participants: &[Participant],
-    ) -> StoreResult<CourseId> {
-        course.check(participants)?;
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO courses (kind, name, organiser, unit_id, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use ketnap_domain::case::Case;
+use ketnap_domain::course::{Course, Participant};
 use ketnap_domain::ids::{CaseId, MassOrgId, UnitId};
 use ketnap_domain::person::Person;
 use ketnap_domain::ports::{Change, StoreError, StoreResult};
@@ -23,6 +24,9 @@ pub struct Dataset {
     pub people: Vec<Person>,
     pub cases: Vec<Case>,
     pub events: Vec<(CaseId, Event)>,
+    /// Classes (awareness, new-member) with their participants; certificates on the cases
+    /// point at these ids.
+    pub courses: Vec<(Course, Vec<Participant>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +43,35 @@ pub struct MassOrg {
     pub kind: &'static str,
     pub unit: UnitId,
     pub name: String,
+}
+
+impl Dataset {
+    /// Adds a headcount row. (`Headcount` and `MassOrg` are not re-exported from the crate
+    /// root, so callers outside the crate add rows through these two methods.)
+    pub fn push_headcount(
+        &mut self,
+        unit: UnitId,
+        as_of: NaiveDate,
+        official_members: i64,
+        probationary_members: i64,
+    ) {
+        self.headcounts.push(Headcount {
+            unit,
+            as_of,
+            official_members,
+            probationary_members,
+        });
+    }
+
+    /// Adds a mass organisation; `kind` is a code of the `mass_org_kinds` table.
+    pub fn push_mass_org(&mut self, id: MassOrgId, kind: &'static str, unit: UnitId, name: String) {
+        self.mass_orgs.push(MassOrg {
+            id,
+            kind,
+            unit,
+            name,
+        });
+    }
 }
 
 /// One bound value of a bulk insert.
@@ -271,6 +304,47 @@ impl Store {
             events,
         )
         .await?;
+        let courses = data
+            .courses
+            .iter()
+            .map(|(c, _)| {
+                vec![
+                    int(c.id.0),
+                    text(c.kind.code()),
+                    text(&c.name),
+                    text(&c.organiser),
+                    int(c.unit.0),
+                    text(iso_date(c.starts_on)),
+                    text(iso_date(c.ends_on)),
+                ]
+            })
+            .collect();
+        insert(
+            &mut tx,
+            "INSERT INTO courses (id, kind, name, organiser, unit_id, starts_on, ends_on)",
+            courses,
+        )
+        .await?;
+        let participants = data
+            .courses
+            .iter()
+            .flat_map(|(c, participants)| {
+                participants.iter().map(|p| {
+                    vec![
+                        int(c.id.0),
+                        int(p.person.0),
+                        text(p.result.code()),
+                        text(&p.certificate_number),
+                    ]
+                })
+            })
+            .collect();
+        insert(
+            &mut tx,
+            "INSERT INTO course_participants (course_id, person_id, result, certificate_number)",
+            participants,
+        )
+        .await?;
         sqlx::query("INSERT INTO meta (key, value) VALUES ('dataset', $1)")
             .bind(dataset)
             .execute(&mut *tx)
@@ -278,7 +352,7 @@ impl Store {
             .map_err(backend_error)?;
         if self.backend == Backend::Postgres {
             // Ids were given explicitly: move each identity past them.
-            for table in ["units", "mass_orgs", "people", "cases"] {
+            for table in ["units", "mass_orgs", "people", "cases", "courses"] {
                 sqlx::query(&format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                 ))
@@ -296,11 +370,12 @@ impl Store {
                 entity_id: dataset.to_string(),
                 before: None,
                 after: Some(format!(
-                    "{} tổ chức, {} người, {} hồ sơ, {} sự kiện",
+                    "{} tổ chức, {} người, {} hồ sơ, {} sự kiện, {} lớp bồi dưỡng",
                     data.units.len(),
                     data.people.len(),
                     data.cases.len(),
-                    data.events.len()
+                    data.events.len(),
+                    data.courses.len()
                 )),
             },
         )

@@ -21,7 +21,6 @@ use sqlx::{AnyPool, Executor};
 
 pub use accounts::{NewUser, Role, UserRecord};
 pub use dataset::{Dataset, Headcount, MassOrg};
-pub use people::PastIdentity;
 pub use rules::LoadedRuleSet;
 
 /// Which database a URL points at.

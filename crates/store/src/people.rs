@@ -3,9 +3,9 @@
 use ketnap_domain::Violation;
 use ketnap_domain::ids::PersonId;
 use ketnap_domain::person::{BirthDate, IdentityChange, Person, PersonDetails};
-use ketnap_domain::ports::{Change, PersonStore, StoreError, StoreResult};
+use ketnap_domain::ports::{Change, PastIdentity, PersonStore, StoreError, StoreResult};
 use ketnap_domain::scope::Scope;
-use ketnap_domain::text::search_key;
+use ketnap_domain::text::{PersonName, search_key};
 use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
@@ -257,19 +257,8 @@ impl PersonStore for Store {
         .await?;
         tx.commit().await.map_err(backend_error)
     }
-}
 
-/// A name and date of birth a person had until an official change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PastIdentity {
-    pub name: ketnap_domain::text::PersonName,
-    pub birth: String,
-    pub changed_on: chrono::NaiveDate,
-    pub reason: String,
-}
-
-impl Store {
-    pub async fn identity_history(
+    async fn identity_history(
         &self,
         scope: &Scope,
         id: PersonId,
@@ -286,7 +275,7 @@ impl Store {
         rows.into_iter()
             .map(|(family, middle, given, birth, changed_on, reason)| {
                 Ok(PastIdentity {
-                    name: ketnap_domain::text::PersonName {
+                    name: PersonName {
                         family,
                         middle,
                         given,

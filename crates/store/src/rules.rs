@@ -27,47 +27,6 @@ impl Store {
         .await
         .map_err(backend_error)
     }
-
-    /// Loads the government's announced holidays for one year (replacing an earlier load).
-    pub async fn load_calendar_year(&self, change: &Change, text: &str) -> StoreResult<i32> {
-        let year = Calendar::parse_year_override(text)?.year;
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
-        let before: Option<String> =
-            sqlx::query_scalar("SELECT body FROM calendar_years WHERE year = $1")
-                .bind(i64::from(year))
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend_error)?;
-        sqlx::query("DELETE FROM calendar_years WHERE year = $1")
-            .bind(i64::from(year))
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_error)?;
-        sqlx::query(
-            "INSERT INTO calendar_years (year, body, loaded_by, loaded_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(i64::from(year))
-        .bind(text)
-        .bind(&change.actor)
-        .bind(crate::timestamp(change.now))
-        .execute(&mut *tx)
-        .await
-        .map_err(backend_error)?;
-        audit::write(
-            &mut tx,
-            change,
-            Audit {
-                action: "calendar.load",
-                entity: "calendar_year",
-                entity_id: year.to_string(),
-                before,
-                after: Some(text.to_string()),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(backend_error)?;
-        Ok(year)
-    }
 }
 
 impl RuleStore for Store {
@@ -141,5 +100,45 @@ impl RuleStore for Store {
             calendar = calendar.with_year_override(Calendar::parse_year_override(&body)?);
         }
         Ok(calendar)
+    }
+
+    async fn load_calendar_year(&self, change: &Change, text: &str) -> StoreResult<i32> {
+        let year = Calendar::parse_year_override(text)?.year;
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let before: Option<String> =
+            sqlx::query_scalar("SELECT body FROM calendar_years WHERE year = $1")
+                .bind(i64::from(year))
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend_error)?;
+        sqlx::query("DELETE FROM calendar_years WHERE year = $1")
+            .bind(i64::from(year))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        sqlx::query(
+            "INSERT INTO calendar_years (year, body, loaded_by, loaded_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(i64::from(year))
+        .bind(text)
+        .bind(&change.actor)
+        .bind(crate::timestamp(change.now))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend_error)?;
+        audit::write(
+            &mut tx,
+            change,
+            Audit {
+                action: "calendar.load",
+                entity: "calendar_year",
+                entity_id: year.to_string(),
+                before,
+                after: Some(text.to_string()),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(backend_error)?;
+        Ok(year)
     }
 }

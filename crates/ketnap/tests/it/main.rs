@@ -1,5 +1,13 @@
 //! The one integration-test binary: the store story on every backend, and the CLI.
 
+// A test crate: a failed unwrap is a failed test, and skipped stories say so on stderr.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
+
 mod cli;
 mod fixtures;
 mod story;

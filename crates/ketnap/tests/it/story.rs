@@ -9,7 +9,7 @@ use ketnap_domain::course::{Course, CourseKind, CourseResult, Participant};
 use ketnap_domain::ids::{CourseId, PersonId};
 use ketnap_domain::person::{BirthDate, IdentityChange};
 use ketnap_domain::ports::{
-    AuditStore, CaseFilter, CaseStore, PersonStore, RuleStore, StoreError, UnitStore,
+    AuditStore, CaseFilter, CaseStore, CourseStore, PersonStore, RuleStore, StoreError, UnitStore,
 };
 use ketnap_domain::rules::BUILTIN_RULE_FILES;
 use ketnap_domain::scope::{Access, Scope};
@@ -578,7 +578,7 @@ async fn story(store: &Store) {
         certificate_number: number.into(),
     };
     let recorded = store
-        .record_course_in(
+        .record_course(
             &officer,
             &ward,
             &course,
@@ -588,12 +588,12 @@ async fn story(store: &Store) {
         .unwrap();
     assert!(recorded.0 > 0);
     let err = store
-        .record_course_in(&officer, &other_ward, &course, &[passed(an, "NT-3")])
+        .record_course(&officer, &other_ward, &course, &[passed(an, "NT-3")])
         .await
         .unwrap_err();
     assert!(matches!(&err, StoreError::Rejected(_)), "{err}");
     let err = store
-        .record_course_in(&officer, &ward, &course, &[passed(an, " ")])
+        .record_course(&officer, &ward, &course, &[passed(an, " ")])
         .await
         .unwrap_err();
     assert!(
