@@ -180,14 +180,16 @@ impl Store {
         .fetch_optional(&self.pool)
         .await
         .map_err(backend_error)?;
-        let Some((hash, id)) = row else {
-            return Ok(None);
+        // An unknown name costs the same hash as a wrong password, so timing tells nothing.
+        let (hash, id) = match row {
+            Some(found) => found,
+            None => (unknown_user_hash()?.to_string(), 0),
         };
         let parsed = PasswordHash::new(&hash).map_err(|e| StoreError::Backend(e.to_string()))?;
-        if Argon2::default()
+        let matches = Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
-            .is_err()
-        {
+            .is_ok();
+        if !matches || id == 0 {
             return Ok(None);
         }
         sqlx::query_as(
@@ -198,6 +200,15 @@ impl Store {
         .await
         .map_err(backend_error)
     }
+}
+
+fn unknown_user_hash() -> StoreResult<&'static str> {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(hash) = HASH.get() {
+        return Ok(hash);
+    }
+    let hash = hash_password("no user has this password")?;
+    Ok(HASH.get_or_init(|| hash))
 }
 
 fn hash_password(password: &str) -> StoreResult<String> {
