@@ -142,3 +142,146 @@ fn status_on(due: NaiveDate, today: NaiveDate, warn_days: i64) -> DeadlineStatus
         DeadlineStatus::OnTime
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{AdmissionDecision, DocRef, Exit, Vote};
+    use crate::ids::{CaseId, PersonId, UnitId};
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn doc(dated: NaiveDate) -> DocRef {
+        DocRef {
+            number: "1".into(),
+            dated,
+        }
+    }
+
+    fn vote(on: NaiveDate) -> Vote {
+        Vote {
+            resolution: doc(on),
+            votes_for: 9,
+            official_members: 9,
+        }
+    }
+
+    fn case_at(stage: Stage) -> Case {
+        let mut case =
+            Case::new_source(CaseId(1), PersonId(1), UnitId(1), true, d(2025, 1, 6), None);
+        case.stage = stage;
+        case.file_opened_on = Some(d(2025, 3, 10));
+        case.cell_vote = Some(vote(d(2026, 1, 15)));
+        case.decision = Some(AdmissionDecision {
+            decision: doc(d(2026, 1, 29)),
+            received_on: d(2026, 1, 31),
+        });
+        case.ceremony_on = Some(d(2026, 3, 16));
+        case.recognition_vote = Some(vote(d(2027, 3, 22)));
+        case
+    }
+
+    #[test]
+    fn each_stage_has_its_deadline_and_rule() {
+        let rules = RuleBook::builtin().unwrap();
+        let calendar = Calendar::generated();
+        let today = d(2026, 1, 20);
+        let table: [(Stage, Option<(NaiveDate, &str)>); 10] = [
+            (Stage::Source, None),
+            (Stage::Sympathiser, None),
+            (
+                Stage::FileOpened,
+                Some((d(2026, 3, 10), "qd-232/admission.file_staleness_months")),
+            ),
+            (
+                Stage::Verified,
+                Some((d(2026, 3, 10), "qd-232/admission.file_staleness_months")),
+            ),
+            (
+                Stage::CellResolved,
+                Some((d(2026, 4, 16), "qd-294/admission.decision_working_days")),
+            ),
+            (
+                Stage::BaseResolved,
+                Some((d(2026, 4, 16), "qd-294/admission.decision_working_days")),
+            ),
+            // Received Sat 31 Jan 2026: 30 working days, Tết skipped.
+            (
+                Stage::Decided,
+                Some((d(2026, 3, 20), "qd-294/admission.ceremony_working_days")),
+            ),
+            (
+                Stage::Probation,
+                Some((
+                    calendar.add_working_days(d(2027, 3, 16), 30),
+                    "qd-294/probation.recognition_vote_working_days",
+                )),
+            ),
+            (
+                Stage::RecognitionProposed,
+                Some((
+                    calendar.add_working_days(d(2027, 3, 22), 30),
+                    "qd-294/probation.recognition_decision_working_days",
+                )),
+            ),
+            (Stage::Official, None),
+        ];
+        for (stage, expected) in table {
+            let found = next_deadline(&case_at(stage), &rules, &calendar, today, 14).unwrap();
+            assert_eq!(
+                found.as_ref().map(|f| (f.due, f.rule.as_str())),
+                expected,
+                "{stage:?}"
+            );
+        }
+        let mut closed = case_at(Stage::Decided);
+        closed.stage = Stage::Withdrawn;
+        closed.exit = Some(Exit {
+            on: today,
+            reason: "x".into(),
+            document: None,
+            to_unit: None,
+        });
+        assert_eq!(
+            next_deadline(&closed, &rules, &calendar, today, 14).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn status_is_on_time_due_soon_or_overdue() {
+        let rules = RuleBook::builtin().unwrap();
+        let calendar = Calendar::generated();
+        let decided = case_at(Stage::Decided);
+        let due = d(2026, 3, 20);
+        let table = [
+            (d(2026, 3, 5), DeadlineStatus::OnTime),
+            (d(2026, 3, 6), DeadlineStatus::DueSoon(14)),
+            (due, DeadlineStatus::DueSoon(0)),
+            (d(2026, 3, 21), DeadlineStatus::Overdue(1)),
+            (d(2026, 4, 19), DeadlineStatus::Overdue(30)),
+        ];
+        for (today, status) in table {
+            let deadline = next_deadline(&decided, &rules, &calendar, today, 14)
+                .unwrap()
+                .unwrap();
+            assert_eq!(deadline.status, status, "{today}");
+        }
+        assert_eq!(DeadlineStatus::Overdue(3).label_vi(), "Quá hạn 3 ngày");
+        assert_eq!(DeadlineStatus::DueSoon(0).label_vi(), "Đến hạn hôm nay");
+    }
+
+    #[test]
+    fn an_extension_moves_the_decision_deadline() {
+        let rules = RuleBook::builtin().unwrap();
+        let calendar = Calendar::generated();
+        let mut case = case_at(Stage::CellResolved);
+        case.decision_extension_days = 30;
+        let deadline = next_deadline(&case, &rules, &calendar, d(2026, 1, 20), 14)
+            .unwrap()
+            .unwrap();
+        assert_eq!(deadline.due, calendar.add_working_days(d(2026, 1, 15), 90));
+    }
+}
