@@ -408,6 +408,22 @@ impl Case {
         });
     }
 
+    /// Points certificates from a class recorded as `from` at its stored id `to` (a class
+    /// gets its id when it is saved, after its certificates were applied).
+    pub fn relink_course(&mut self, from: CourseId, to: CourseId) {
+        for certificate in [
+            &mut self.awareness_certificate,
+            &mut self.new_member_certificate,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if certificate.course == Some(from) {
+                certificate.course = Some(to);
+            }
+        }
+    }
+
     /// Party age counts from here (the date written in the admission decision).
     pub fn party_age_from(&self) -> Option<NaiveDate> {
         self.decision.as_ref().map(|d| d.decision.dated)

@@ -4,10 +4,16 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use chrono::{DateTime, Utc};
+
 use crate::Violation;
 use crate::action::Action;
-use crate::case::Certificate;
+use crate::calendar::Calendar;
+use crate::case::{Case, Certificate, Stage};
 use crate::ids::{CourseId, PersonId, UnitId};
+use crate::person::PersonDetails;
+use crate::rules::RuleBook;
+use crate::workflow::{Actor, Transition, apply};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -144,5 +150,52 @@ impl Course {
             CourseKind::Awareness => Action::RecordAwarenessCertificate { certificate },
             CourseKind::NewMember => Action::RecordNewMemberCourse { certificate },
         })
+    }
+
+    /// Whether `case` is waiting for the certificate this class gives.
+    fn awaited_by(&self, case: &Case) -> bool {
+        match self.kind {
+            CourseKind::Awareness => case.stage == Stage::Sympathiser,
+            CourseKind::NewMember => {
+                case.stage.is_probation() && case.new_member_certificate.is_none()
+            }
+        }
+    }
+
+    /// The transitions the class's certificates make on the participants' open cases
+    /// (`(case, person, version)`), for each passing participant whose case waits for one.
+    /// A certificate a case refuses is reported with the participant's line.
+    #[allow(clippy::too_many_arguments)]
+    pub fn certificate_transitions(
+        &self,
+        participants: &[Participant],
+        cases: &[(Case, PersonDetails, i64)],
+        actor: &Actor,
+        now: DateTime<Utc>,
+        rules: &RuleBook,
+        calendar: &Calendar,
+    ) -> Result<Vec<(i64, Transition)>, Violation> {
+        let mut transitions = Vec::new();
+        for (row, participant) in participants.iter().enumerate() {
+            let Some(action) = self.certificate_action(participant) else {
+                continue;
+            };
+            let waiting = cases
+                .iter()
+                .find(|(case, _, _)| case.person == participant.person && self.awaited_by(case));
+            let Some((case, person, version)) = waiting else {
+                continue;
+            };
+            let transition =
+                apply(case, person, &action, actor, now, rules, calendar).map_err(|v| {
+                    Violation::new(
+                        v.rule,
+                        format!("participants[{}]", row + 1),
+                        format!("Dòng {}: {}", row + 1, v.message),
+                    )
+                })?;
+            transitions.push((*version, transition));
+        }
+        Ok(transitions)
     }
 }

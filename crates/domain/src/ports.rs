@@ -220,13 +220,16 @@ pub trait RuleStore {
 }
 
 pub trait CourseStore {
-    /// Records a class whose unit and participants are all in `scope`.
+    /// Records a class whose unit and participants are all in `scope`, with the
+    /// transitions its certificates make on their cases (`Course::certificate_transitions`),
+    /// all in one transaction.
     fn record_course(
         &self,
         change: &Change,
         scope: &Scope,
         course: &Course,
         participants: &[Participant],
+        certificates: &[(i64, Transition)],
     ) -> impl Future<Output = StoreResult<CourseId>> + Send;
 }
 

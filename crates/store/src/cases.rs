@@ -128,6 +128,19 @@ impl Store {
         Ok(found.is_some())
     }
 
+    /// Refuses to write cases outside the scope or with a read-only scope.
+    pub(crate) async fn check_transitions(&self, scope: &Scope, cases: &[Case]) -> StoreResult<()> {
+        if !scope.can_edit() {
+            return Err(read_only());
+        }
+        for case in cases {
+            if !self.in_scope(scope, case.cell).await? {
+                return Err(StoreError::NotFound("hồ sơ"));
+            }
+        }
+        Ok(())
+    }
+
     /// Checks a new case's cell and returns whether it sits under a base committee.
     async fn check_cell(&self, scope: &Scope, cell: UnitId, on: NaiveDate) -> StoreResult<bool> {
         if !scope.can_edit() {
@@ -284,50 +297,12 @@ impl CaseStore for Store {
         version: i64,
         transition: &Transition,
     ) -> StoreResult<i64> {
-        if !scope.can_edit() {
-            return Err(read_only());
-        }
-        let case = &transition.case;
-        if !self.in_scope(scope, case.cell).await? {
-            return Err(StoreError::NotFound("hồ sơ"));
-        }
-        let event = &transition.event;
-        let c = columns(case);
+        self.check_transitions(scope, std::slice::from_ref(&transition.case))
+            .await?;
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
-        let updated = sqlx::query(
-            "UPDATE cases SET stage = $1, decided_on = $2, ceremony_on = $3, official_on = $4, closed_on = $5,
-             body = $6, version = version + 1, updated_at = $7 WHERE id = $8 AND version = $9",
-        )
-        .bind(c.stage)
-        .bind(c.decided_on)
-        .bind(c.ceremony_on)
-        .bind(c.official_on)
-        .bind(c.closed_on)
-        .bind(to_json(case)?)
-        .bind(crate::timestamp(change.now))
-        .bind(case.id.0)
-        .bind(version)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend_error)?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::Conflict);
-        }
-        insert_event(&mut tx, case.id, event).await?;
-        audit::write(
-            &mut tx,
-            change,
-            Audit {
-                action: "case.transition",
-                entity: "case",
-                entity_id: case.id.to_string(),
-                before: Some(event.stage_before.code().to_string()),
-                after: Some(format!("{} → {}", event.action, event.stage_after.code())),
-            },
-        )
-        .await?;
+        let next = write_transition(&mut tx, change, version, transition).await?;
         tx.commit().await.map_err(backend_error)?;
-        Ok(version + 1)
+        Ok(next)
     }
 
     async fn cases(&self, scope: &Scope, filter: &CaseFilter) -> StoreResult<Vec<CaseRecord>> {
@@ -369,6 +344,53 @@ impl CaseStore for Store {
         .map_err(backend_error)?;
         rows.into_iter().map(EventRow::into_event).collect()
     }
+}
+
+/// Writes one transition inside `tx`: the case (if still at `version` and in the same
+/// cell), its event and its audit row. Returns the new version.
+pub(crate) async fn write_transition(
+    tx: &mut Transaction<'_, Any>,
+    change: &Change,
+    version: i64,
+    transition: &Transition,
+) -> StoreResult<i64> {
+    let case = &transition.case;
+    let event = &transition.event;
+    let c = columns(case);
+    let updated = sqlx::query(
+        "UPDATE cases SET stage = $1, decided_on = $2, ceremony_on = $3, official_on = $4, closed_on = $5,
+         body = $6, version = version + 1, updated_at = $7 WHERE id = $8 AND version = $9 AND cell_id = $10",
+    )
+    .bind(c.stage)
+    .bind(c.decided_on)
+    .bind(c.ceremony_on)
+    .bind(c.official_on)
+    .bind(c.closed_on)
+    .bind(to_json(case)?)
+    .bind(crate::timestamp(change.now))
+    .bind(case.id.0)
+    .bind(version)
+    .bind(case.cell.0)
+    .execute(&mut **tx)
+    .await
+    .map_err(backend_error)?;
+    if updated.rows_affected() == 0 {
+        return Err(StoreError::Conflict);
+    }
+    insert_event(tx, case.id, event).await?;
+    audit::write(
+        tx,
+        change,
+        Audit {
+            action: "case.transition",
+            entity: "case",
+            entity_id: case.id.to_string(),
+            before: Some(event.stage_before.code().to_string()),
+            after: Some(format!("{} → {}", event.action, event.stage_after.code())),
+        },
+    )
+    .await?;
+    Ok(version + 1)
 }
 
 async fn insert_event(

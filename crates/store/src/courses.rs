@@ -5,6 +5,7 @@ use ketnap_domain::course::{Course, Participant};
 use ketnap_domain::ids::CourseId;
 use ketnap_domain::ports::{Change, CourseStore, StoreResult};
 use ketnap_domain::scope::Scope;
+use ketnap_domain::workflow::Transition;
 
 use crate::audit::{self, Audit};
 use crate::{Store, backend_error, iso_date};
@@ -16,6 +17,7 @@ impl CourseStore for Store {
         scope: &Scope,
         course: &Course,
         participants: &[Participant],
+        certificates: &[(i64, Transition)],
     ) -> StoreResult<CourseId> {
         course.check(participants)?;
         if !scope.can_edit() || !self.in_scope(scope, course.unit).await? {
@@ -43,6 +45,8 @@ impl CourseStore for Store {
                 .into());
             }
         }
+        let cases: Vec<_> = certificates.iter().map(|(_, t)| t.case.clone()).collect();
+        self.check_transitions(scope, &cases).await?;
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO courses (kind, name, organiser, unit_id, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -65,6 +69,11 @@ impl CourseStore for Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend_error)?;
+        }
+        for (version, transition) in certificates {
+            let mut transition = transition.clone();
+            transition.case.relink_course(course.id, CourseId(id));
+            crate::cases::write_transition(&mut tx, change, *version, &transition).await?;
         }
         audit::write(
             &mut tx,

@@ -562,7 +562,38 @@ async fn story(store: &Store) {
             .is_err()
     );
 
-    // A class recorded once for all its participants; a participant out of scope is refused.
+    // A class recorded once for all its participants moves each waiting case on, in one go.
+    let cuong = person("Hoàng", "Văn", "Cường", day(2001, 4, 9), Sex::Male, None);
+    let (cuong, cuong_case) = store
+        .create_source(
+            &officer,
+            &ward,
+            &cuong,
+            t.residential_cell,
+            day(2026, 1, 5),
+            None,
+        )
+        .await
+        .unwrap();
+    let record = store.case(&ward, cuong_case).await.unwrap();
+    let sympathiser = Action::AddToSympathisers {
+        resolution: doc("3-NQ/CB", day(2026, 2, 2)),
+        helpers: vec![],
+    };
+    let transition = apply(
+        &record.case,
+        &record.person.details,
+        &sympathiser,
+        &actor,
+        now(),
+        &rules,
+        &calendar,
+    )
+    .unwrap();
+    store
+        .record_transition(&officer, &ward, record.version, &transition)
+        .await
+        .unwrap();
     let course = Course {
         id: CourseId(0),
         kind: CourseKind::Awareness,
@@ -577,27 +608,63 @@ async fn story(store: &Store) {
         result: CourseResult::Passed,
         certificate_number: number.into(),
     };
-    let recorded = store
-        .record_course(
-            &officer,
+    let participants = [
+        passed(an, "NT-1"),
+        passed(binh, "NT-2"),
+        passed(cuong, "NT-3"),
+    ];
+    let open: Vec<_> = store
+        .cases(
             &ward,
-            &course,
-            &[passed(an, "NT-1"), passed(binh, "NT-2")],
+            &CaseFilter {
+                stage: None,
+                open_only: true,
+            },
         )
         .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.case, r.person.details, r.version))
+        .collect();
+    let certificates = course
+        .certificate_transitions(&participants, &open, &actor, now(), &rules, &calendar)
         .unwrap();
-    assert!(recorded.0 > 0);
+    assert_eq!(
+        certificates.len(),
+        1,
+        "only Cường's case waits for an awareness certificate"
+    );
+    let recorded = store
+        .record_course(&officer, &ward, &course, &participants, &certificates)
+        .await
+        .unwrap();
+    let moved = store.case(&ward, cuong_case).await.unwrap().case;
+    assert_eq!(moved.stage, Stage::AwarenessCertified);
+    assert_eq!(
+        moved.awareness_certificate.unwrap().course,
+        Some(recorded),
+        "linked to the stored class"
+    );
+    // Out of scope, or a passing line without a certificate number: refused, nothing written.
     let err = store
-        .record_course(&officer, &other_ward, &course, &[passed(an, "NT-3")])
+        .record_course(&officer, &other_ward, &course, &[passed(an, "NT-4")], &[])
         .await
         .unwrap_err();
     assert!(matches!(&err, StoreError::Rejected(_)), "{err}");
     let err = store
-        .record_course(&officer, &ward, &course, &[passed(an, " ")])
+        .record_course(&officer, &ward, &course, &[passed(an, " ")], &[])
         .await
         .unwrap_err();
     assert!(
         matches!(&err, StoreError::Rejected(v) if v.field == "participants[1].certificate_number"),
         "{err}"
     );
+    let stale = store
+        .record_course(&officer, &ward, &course, &participants, &certificates)
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict)),
+        "the same certificates twice"
+    );
+    assert_eq!(store.events(&ward, cuong_case).await.unwrap().len(), 2);
 }
