@@ -109,6 +109,13 @@ pub trait UnitStore {
         into: UnitId,
         on: NaiveDate,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Closes a unit the day before `on`; refused while it has active sub-units or open cases.
+    fn dissolve_unit(
+        &self,
+        change: &Change,
+        id: UnitId,
+        on: NaiveDate,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 pub trait PersonStore {

@@ -261,4 +261,49 @@ impl UnitStore for Store {
         .await?;
         tx.commit().await.map_err(backend_error)
     }
+
+    async fn dissolve_unit(&self, change: &Change, id: UnitId, on: NaiveDate) -> StoreResult<()> {
+        let unit = self.unit(id).await?.ok_or_else(|| unknown_unit("unit"))?;
+        let last_day = on.pred_opt().unwrap_or(on);
+        check_closing(&unit, last_day)?;
+        let (children, open_cases): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM units WHERE parent_id = $1 AND valid_until IS NULL),
+                    (SELECT COUNT(*) FROM cases WHERE cell_id = $1 AND closed_on IS NULL AND official_on IS NULL)",
+        )
+        .bind(id.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        if children > 0 || open_cases > 0 {
+            return Err(Violation::new(
+                "unit.dissolve-not-empty",
+                "unit",
+                format!(
+                    "\"{}\" còn {children} tổ chức trực thuộc và {open_cases} hồ sơ đang theo dõi; hãy chuyển hoặc sáp nhập trước khi giải thể.",
+                    unit.name
+                ),
+            )
+            .into());
+        }
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        sqlx::query("UPDATE units SET valid_until = $1 WHERE id = $2")
+            .bind(iso_date(last_day))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        audit::write(
+            &mut tx,
+            change,
+            Audit {
+                action: "unit.dissolve",
+                entity: "unit",
+                entity_id: id.to_string(),
+                before: Some(to_json(&unit)?),
+                after: Some(iso_date(last_day)),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(backend_error)
+    }
 }
