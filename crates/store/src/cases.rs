@@ -175,7 +175,7 @@ impl Store {
     async fn insert_case(
         tx: &mut Transaction<'_, Any>,
         change: &Change,
-        case: &mut Case,
+        mut case: Case,
     ) -> StoreResult<CaseId> {
         let open: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM cases WHERE person_id = $1 AND closed_on IS NULL AND official_on IS NULL",
@@ -192,7 +192,7 @@ impl Store {
             )
             .into());
         }
-        let c = columns(case);
+        let c = columns(&case);
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO cases (person_id, cell_id, stage, nominated_by, identified_on, body, version, updated_at)
              VALUES ($1, $2, $3, $4, $5, '{}', 1, $6) RETURNING id",
@@ -208,7 +208,7 @@ impl Store {
         .map_err(backend_error)?;
         case.id = CaseId(id);
         sqlx::query("UPDATE cases SET body = $1 WHERE id = $2")
-            .bind(to_json(case)?)
+            .bind(to_json(&case)?)
             .bind(id)
             .execute(&mut **tx)
             .await
@@ -242,7 +242,7 @@ impl CaseStore for Store {
         let under_base = self.check_cell(scope, cell, identified_on).await?;
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
         let person = Store::insert_person(&mut tx, change, details).await?;
-        let mut case = Case::new_source(
+        let case = Case::new_source(
             CaseId(0),
             person,
             cell,
@@ -250,10 +250,11 @@ impl CaseStore for Store {
             identified_on,
             nomination,
         );
-        let id = Store::insert_case(&mut tx, change, &mut case).await?;
+        let id = Store::insert_case(&mut tx, change, case).await?;
         tx.commit().await.map_err(backend_error)?;
         Ok((person, id))
     }
+
     async fn open_case(
         &self,
         change: &Change,
@@ -265,7 +266,7 @@ impl CaseStore for Store {
     ) -> StoreResult<CaseId> {
         let under_base = self.check_cell(scope, cell, identified_on).await?;
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
-        let mut case = Case::new_source(
+        let case = Case::new_source(
             CaseId(0),
             person,
             cell,
@@ -273,7 +274,7 @@ impl CaseStore for Store {
             identified_on,
             nomination,
         );
-        let id = Store::insert_case(&mut tx, change, &mut case).await?;
+        let id = Store::insert_case(&mut tx, change, case).await?;
         tx.commit().await.map_err(backend_error)?;
         Ok(id)
     }

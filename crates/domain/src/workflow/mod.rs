@@ -428,31 +428,8 @@ fn step(
             resolution,
             approved,
         } => {
-            expect(case, action, &[Stage::CellResolved])?;
-            if !case.cell_under_base_committee {
-                return Err(Violation::new(
-                    "workflow.base-not-needed",
-                    "action",
-                    "Chi bộ cơ sở trình thẳng cấp ủy có thẩm quyền, không cần nghị quyết đảng ủy cơ sở.",
-                ));
-            }
-            check_doc(resolution, "resolution")?;
-            case.base_resolution = Some(resolution.clone());
-            case.add_paper(Paper::BaseResolution, resolution, None);
             *document = Some(resolution.clone());
-            if *approved {
-                case.stage = Stage::BaseResolved;
-                "Đảng ủy cơ sở đề nghị kết nạp".to_string()
-            } else {
-                close(
-                    case,
-                    Stage::NotAdmitted,
-                    on,
-                    "Đảng ủy cơ sở không đề nghị kết nạp",
-                    Some(resolution),
-                );
-                "Đảng ủy cơ sở không đề nghị kết nạp".to_string()
-            }
+            base_resolution(case, action, resolution, *approved, &ADMISSION_BASE_STEP)?
         }
         Action::ExtendDecisionDeadline {
             working_days,
@@ -680,31 +657,8 @@ fn step(
             resolution,
             approved,
         } => {
-            expect(case, action, &[Stage::RecognitionProposed])?;
-            if !case.cell_under_base_committee {
-                return Err(Violation::new(
-                    "workflow.base-not-needed",
-                    "action",
-                    "Chi bộ cơ sở trình thẳng cấp ủy có thẩm quyền, không cần nghị quyết đảng ủy cơ sở.",
-                ));
-            }
-            check_doc(resolution, "resolution")?;
-            case.recognition_base_resolution = Some(resolution.clone());
-            case.add_paper(Paper::RecognitionBaseResolution, resolution, None);
             *document = Some(resolution.clone());
-            if *approved {
-                case.stage = Stage::RecognitionBaseResolved;
-                "Đảng ủy cơ sở đề nghị công nhận chính thức".to_string()
-            } else {
-                close(
-                    case,
-                    Stage::StruckOff,
-                    on,
-                    "Đảng ủy cơ sở không đề nghị công nhận chính thức",
-                    Some(resolution),
-                );
-                "Đảng ủy cơ sở không đề nghị công nhận: đề nghị xóa tên".to_string()
-            }
+            base_resolution(case, action, resolution, *approved, &RECOGNITION_BASE_STEP)?
         }
         Action::DecideRecognition {
             decision,
@@ -791,6 +745,76 @@ fn step(
         }
     };
     Ok(summary)
+}
+
+/// What differs between the base committee's resolution on admission and on recognition.
+struct BaseStep {
+    waits_at: Stage,
+    paper: Paper,
+    /// Where the case keeps the resolution.
+    slot: fn(&mut Case) -> &mut Option<DocRef>,
+    next: Stage,
+    /// Where a refusal leads.
+    refused: Stage,
+    approved_summary: &'static str,
+    refused_reason: &'static str,
+    refused_summary: &'static str,
+}
+
+const ADMISSION_BASE_STEP: BaseStep = BaseStep {
+    waits_at: Stage::CellResolved,
+    paper: Paper::BaseResolution,
+    slot: |case| &mut case.base_resolution,
+    next: Stage::BaseResolved,
+    refused: Stage::NotAdmitted,
+    approved_summary: "Đảng ủy cơ sở đề nghị kết nạp",
+    refused_reason: "Đảng ủy cơ sở không đề nghị kết nạp",
+    refused_summary: "Đảng ủy cơ sở không đề nghị kết nạp",
+};
+
+const RECOGNITION_BASE_STEP: BaseStep = BaseStep {
+    waits_at: Stage::RecognitionProposed,
+    paper: Paper::RecognitionBaseResolution,
+    slot: |case| &mut case.recognition_base_resolution,
+    next: Stage::RecognitionBaseResolved,
+    refused: Stage::StruckOff,
+    approved_summary: "Đảng ủy cơ sở đề nghị công nhận chính thức",
+    refused_reason: "Đảng ủy cơ sở không đề nghị công nhận chính thức",
+    refused_summary: "Đảng ủy cơ sở không đề nghị công nhận: đề nghị xóa tên",
+};
+
+/// The base committee's resolution, which only a cell under a base committee needs.
+fn base_resolution(
+    case: &mut Case,
+    action: &Action,
+    resolution: &DocRef,
+    approved: bool,
+    step: &BaseStep,
+) -> Result<String, Violation> {
+    expect(case, action, &[step.waits_at])?;
+    if !case.cell_under_base_committee {
+        return Err(Violation::new(
+            "workflow.base-not-needed",
+            "action",
+            "Chi bộ cơ sở trình thẳng cấp ủy có thẩm quyền, không cần nghị quyết đảng ủy cơ sở.",
+        ));
+    }
+    check_doc(resolution, "resolution")?;
+    *(step.slot)(case) = Some(resolution.clone());
+    case.add_paper(step.paper, resolution, None);
+    if approved {
+        case.stage = step.next;
+        Ok(step.approved_summary.to_string())
+    } else {
+        close(
+            case,
+            step.refused,
+            resolution.dated,
+            step.refused_reason,
+            Some(resolution),
+        );
+        Ok(step.refused_summary.to_string())
+    }
 }
 
 fn close(case: &mut Case, stage: Stage, on: NaiveDate, reason: &str, document: Option<&DocRef>) {
