@@ -4,6 +4,7 @@
 //! and persist what comes out through the traits in `ports`. See `docs/GLOSSARY.md` for
 //! the Vietnamese term of each type.
 
+pub mod access;
 pub mod action;
 pub mod calendar;
 pub mod case;

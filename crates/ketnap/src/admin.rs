@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use ketnap_domain::Violation;
+use ketnap_domain::access::Role;
 use ketnap_domain::ports::RuleStore;
 use ketnap_domain::workflow::dmy;
-use ketnap_store::{NewUser, Role};
+use ketnap_store::NewUser;
 
 use crate::{Context, read_file};
 

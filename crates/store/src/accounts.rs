@@ -3,52 +3,12 @@
 use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use ketnap_domain::Violation;
+use ketnap_domain::access::Role;
 use ketnap_domain::ids::{UnitId, UserId};
 use ketnap_domain::ports::{Change, StoreError, StoreResult, UnitStore};
 
 use crate::audit::{self, Audit};
 use crate::{Store, backend_error};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Cán bộ tổ chức: edits the cases of the subtree.
-    Officer,
-    /// Xem: reads the subtree.
-    Viewer,
-    /// Bí thư chi bộ: their own cell.
-    CellSecretary,
-    /// Cán bộ đoàn thể: nominates; sees only their nominees' status.
-    MassOrgOfficer,
-    /// Ủy ban kiểm tra: reads the audit trail.
-    Auditor,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Officer,
-        Role::Viewer,
-        Role::CellSecretary,
-        Role::MassOrgOfficer,
-        Role::Auditor,
-        Role::Admin,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Officer => "officer",
-            Role::Viewer => "viewer",
-            Role::CellSecretary => "cell_secretary",
-            Role::MassOrgOfficer => "mass_org_officer",
-            Role::Auditor => "auditor",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.code() == code)
-    }
-}
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewUser {

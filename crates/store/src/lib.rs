@@ -19,7 +19,7 @@ use ketnap_domain::ports::{StoreError, StoreResult};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
-pub use accounts::{NewUser, Role, UserRecord};
+pub use accounts::{NewUser, UserRecord};
 pub use dataset::{Dataset, Headcount, MassOrg};
 pub use rules::LoadedRuleSet;
 
