@@ -158,6 +158,7 @@ pub async fn user(ctx: &Context, command: UserCommand) -> anyhow::Result<()> {
                 password: password.trim_end_matches(['\r', '\n']).to_string(),
                 role,
                 unit: unit.id,
+                mass_org: None,
             };
             let id = ctx.store.add_user(&ctx.change, &user).await?;
             println!(

@@ -17,6 +17,8 @@ pub struct NewUser {
     pub password: String,
     pub role: Role,
     pub unit: UnitId,
+    /// For a mass-organisation officer: their organisation.
+    pub mass_org: Option<ketnap_domain::ids::MassOrgId>,
 }
 
 impl std::fmt::Debug for NewUser {
@@ -65,24 +67,24 @@ impl Store {
             )
             .into());
         }
-        if user.password.chars().count() < MINIMUM_PASSWORD_CHARS {
-            return Err(Violation::new(
-                "user.password",
-                "password",
-                format!("Mật khẩu phải có ít nhất {MINIMUM_PASSWORD_CHARS} ký tự."),
-            )
-            .into());
-        }
         if self.unit(user.unit).await?.is_none() {
             return Err(
                 Violation::new("unit.unknown", "unit", "Không có tổ chức đảng này.").into(),
             );
         }
-        let hash = hash_password(&user.password)?;
+        if (user.role == Role::MassOrgOfficer) != user.mass_org.is_some() {
+            return Err(Violation::new(
+                "user.mass-org",
+                "mass_org",
+                "Chỉ tài khoản cán bộ đoàn thể gắn với một đoàn thể, và phải gắn với đúng một đoàn thể.",
+            )
+            .into());
+        }
+        let hash = checked_hash(&user.password)?;
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, display_name, password_hash, role, unit_id, disabled, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO users (username, display_name, password_hash, role, unit_id, disabled, created_at, mass_org_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(&username)
         .bind(ketnap_domain::text::clean(&user.display_name))
@@ -91,6 +93,7 @@ impl Store {
         .bind(user.unit.0)
         .bind(0_i64)
         .bind(crate::timestamp(change.now))
+        .bind(user.mass_org.map(|m| m.0))
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| match e {
@@ -160,6 +163,19 @@ impl Store {
         .await
         .map_err(backend_error)
     }
+}
+
+/// Hashes a new password after checking it is long enough.
+pub(crate) fn checked_hash(password: &str) -> StoreResult<String> {
+    if password.chars().count() < MINIMUM_PASSWORD_CHARS {
+        return Err(Violation::new(
+            "user.password",
+            "password",
+            format!("Mật khẩu phải có ít nhất {MINIMUM_PASSWORD_CHARS} ký tự."),
+        )
+        .into());
+    }
+    hash_password(password)
 }
 
 fn unknown_user_hash() -> StoreResult<&'static str> {

@@ -112,10 +112,13 @@ const ROWS_PER_STATEMENT: usize = 400;
 
 async fn insert(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     head: &str,
     rows: Vec<Vec<Cell>>,
 ) -> StoreResult<()> {
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Cell>> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
         let mut sql = String::from(head);
         sql.push_str(" VALUES ");
         let mut n = 0;
@@ -123,7 +126,15 @@ async fn insert(
             sql.push_str(if i == 0 { "(" } else { ", (" });
             for j in 0..row.len() {
                 n += 1;
-                sql.push_str(&format!("{}${n}", if j == 0 { "" } else { ", " }));
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                // SQLite looks numbered parameters up by name, one linear scan per parameter,
+                // which made a bulk load quadratic in the statement's size: use anonymous ones.
+                match backend {
+                    Backend::Sqlite => sql.push('?'),
+                    Backend::Postgres => sql.push_str(&format!("${n}")),
+                }
             }
             sql.push(')');
         }
@@ -131,8 +142,8 @@ async fn insert(
         for row in chunk {
             for cell in row {
                 query = match cell {
-                    Cell::Int(v) => query.bind(*v),
-                    Cell::Text(v) => query.bind(v.clone()),
+                    Cell::Int(v) => query.bind(v),
+                    Cell::Text(v) => query.bind(v),
                 };
             }
         }
@@ -195,7 +206,7 @@ impl Store {
                 ]
             })
             .collect();
-        insert(&mut tx, "INSERT INTO units (id, code, name, kind, parent_id, sector, valid_from, valid_until, successor_id)", units).await?;
+        insert(&mut tx, self.backend, "INSERT INTO units (id, code, name, kind, parent_id, sector, valid_from, valid_until, successor_id)", units).await?;
         let headcounts = data
             .headcounts
             .iter()
@@ -210,6 +221,7 @@ impl Store {
             .collect();
         insert(
             &mut tx,
+            self.backend,
             "INSERT INTO headcounts (unit_id, as_of, official_members, probationary_members)",
             headcounts,
         )
@@ -221,6 +233,7 @@ impl Store {
             .collect();
         insert(
             &mut tx,
+            self.backend,
             "INSERT INTO mass_orgs (id, kind, unit_id, name)",
             mass_orgs,
         )
@@ -251,6 +264,7 @@ impl Store {
         }
         insert(
             &mut tx,
+            self.backend,
             "INSERT INTO people (id, family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id, details, created_at, version)",
             people,
         )
@@ -275,6 +289,7 @@ impl Store {
         }
         insert(
             &mut tx,
+            self.backend,
             "INSERT INTO cases (id, person_id, cell_id, stage, nominated_by, identified_on, decided_on, ceremony_on, official_on, closed_on, body, version, updated_at)",
             cases,
         )
@@ -300,6 +315,7 @@ impl Store {
             .collect();
         insert(
             &mut tx,
+            self.backend,
             "INSERT INTO case_events (case_id, action, occurred_on, stage_before, stage_after, summary, document_number, document_date, actor, rule_set, recorded_at)",
             events,
         )
@@ -321,6 +337,7 @@ impl Store {
             .collect();
         insert(
             &mut tx,
+            self.backend,
             "INSERT INTO courses (id, kind, name, organiser, unit_id, starts_on, ends_on)",
             courses,
         )
@@ -341,6 +358,7 @@ impl Store {
             .collect();
         insert(
             &mut tx,
+            self.backend,
             "INSERT INTO course_participants (course_id, person_id, result, certificate_number)",
             participants,
         )

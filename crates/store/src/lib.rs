@@ -7,8 +7,10 @@ mod audit;
 mod cases;
 mod courses;
 mod dataset;
+mod overview;
 mod people;
 mod rules;
+mod sessions;
 mod units;
 
 use std::path::Path;
@@ -22,6 +24,8 @@ use sqlx::{AnyPool, Executor};
 pub use accounts::{NewUser, UserRecord};
 pub use dataset::{Dataset, Headcount, MassOrg};
 pub use rules::LoadedRuleSet;
+pub use sessions::{ApiToken, Session};
+pub use units::MassOrgRecord;
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

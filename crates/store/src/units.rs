@@ -307,3 +307,79 @@ impl UnitStore for Store {
         tx.commit().await.map_err(backend_error)
     }
 }
+
+/// A mass organisation (đoàn thể) attached to a party unit.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MassOrgRecord {
+    pub id: i64,
+    pub kind: String,
+    pub unit_id: i64,
+    pub name: String,
+}
+
+impl Store {
+    pub async fn create_mass_org(
+        &self,
+        change: &Change,
+        kind: &str,
+        unit: UnitId,
+        name: &str,
+    ) -> StoreResult<ketnap_domain::ids::MassOrgId> {
+        let name = ketnap_domain::text::clean(name);
+        if name.is_empty() {
+            return Err(Violation::new("input.required", "name", "Phải ghi tên đoàn thể.").into());
+        }
+        let known: Option<String> =
+            sqlx::query_scalar("SELECT code FROM mass_org_kinds WHERE code = $1")
+                .bind(kind)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend_error)?;
+        if known.is_none() {
+            return Err(Violation::new(
+                "mass-org.kind",
+                "kind",
+                format!("Không có loại đoàn thể \"{kind}\"."),
+            )
+            .into());
+        }
+        if self.unit(unit).await?.is_none() {
+            return Err(unknown_unit("unit"));
+        }
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO mass_orgs (kind, unit_id, name) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(kind)
+        .bind(unit.0)
+        .bind(&name)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend_error)?;
+        audit::write(
+            &mut tx,
+            change,
+            Audit {
+                action: "mass-org.create",
+                entity: "mass_org",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(name),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(backend_error)?;
+        Ok(ketnap_domain::ids::MassOrgId(id))
+    }
+
+    /// The mass organisations attached to units of the scope.
+    pub async fn mass_orgs_in(&self, scope: &Scope) -> StoreResult<Vec<MassOrgRecord>> {
+        sqlx::query_as(&format!(
+            "{SUBTREE} SELECT id, kind, unit_id, name FROM mass_orgs WHERE unit_id IN (SELECT id FROM subtree) ORDER BY name"
+        ))
+        .bind(scope.root().0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)
+    }
+}

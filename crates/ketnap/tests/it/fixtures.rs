@@ -57,6 +57,7 @@ pub async fn postgres_store() -> Option<Store> {
     }
 }
 
+#[derive(Debug)]
 pub struct Tree {
     pub city: UnitId,
     pub ward: UnitId,

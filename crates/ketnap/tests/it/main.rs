@@ -11,3 +11,4 @@
 mod cli;
 mod fixtures;
 mod story;
+pub mod web;

@@ -1,0 +1,400 @@
+//! Signing in and out, sessions from the cookie or a bearer token, the per-route need check,
+//! CSRF tokens, and login throttling.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+
+use askama::Template;
+use axum::Form;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::{DateTime, Duration, Utc};
+use ketnap_domain::access::{Need, NomineeScope, Role};
+use ketnap_domain::ids::{MassOrgId, UnitId, UserId};
+use ketnap_domain::ports::Change;
+use ketnap_domain::scope::Scope;
+use ketnap_store::Session;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::WebError;
+use crate::routes::RouteKind;
+use crate::security::RequestId;
+use crate::views::Layout;
+
+pub const SESSION_COOKIE: &str = "ketnap_session";
+
+/// The signed-in account of a request.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit: UnitId,
+    /// `None` for a mass-organisation officer, who sees nominees only.
+    pub scope: Option<Scope>,
+    pub nominees: Option<NomineeScope>,
+    pub csrf_token: String,
+    /// Signed in with a bearer token (API) rather than a cookie.
+    pub by_token: bool,
+}
+
+impl Auth {
+    fn from_session(session: Session, by_token: bool) -> Option<Auth> {
+        let role = Role::from_code(&session.user.role)?;
+        let unit = UnitId(session.user.unit_id);
+        Some(Auth {
+            user_id: UserId(session.user.id),
+            username: session.user.username,
+            display_name: session.user.display_name,
+            role,
+            unit,
+            scope: role.scope(unit),
+            nominees: match (role, session.mass_org_id) {
+                (Role::MassOrgOfficer, Some(id)) => Some(NomineeScope {
+                    mass_org: MassOrgId(id),
+                }),
+                _ => None,
+            },
+            csrf_token: session.csrf_token,
+            by_token,
+        })
+    }
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
+        })
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").map(|t| t.trim().to_string())
+}
+
+/// Finds who is calling (cookie for pages, bearer token for the API) and remembers it.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let session = if is_api {
+        match bearer_token(request.headers()) {
+            Some(token) => state
+                .store
+                .api_token_session(&token)
+                .await
+                .map(|s| s.and_then(|s| Auth::from_session(s, true))),
+            None => Ok(None),
+        }
+    } else {
+        match cookie_token(request.headers()) {
+            Some(token) => state
+                .store
+                .session(
+                    &token,
+                    Utc::now(),
+                    state.config.session_idle,
+                    state.config.session_absolute,
+                )
+                .await
+                .map(|s| s.and_then(|s| Auth::from_session(s, false))),
+            None => Ok(None),
+        }
+    };
+    match session {
+        Ok(Some(auth)) => {
+            request.extensions_mut().insert(auth);
+        }
+        Ok(None) => {}
+        Err(error) => return WebError::from(error).into_response(),
+    }
+    next.run(request).await
+}
+
+/// The per-route check: signed in, role grants the route's need, CSRF token on page POSTs.
+/// A need the role lacks answers 404 like a record out of scope: nothing is confirmed.
+pub async fn require(
+    State((need, kind)): State<(Need, RouteKind)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(auth) = request.extensions().get::<Auth>().cloned() else {
+        return match kind {
+            RouteKind::Api => {
+                let mut response = WebError {
+                    status: axum::http::StatusCode::UNAUTHORIZED,
+                    message: "Cần mã truy cập (Authorization: Bearer …).".into(),
+                    field: None,
+                    rule: None,
+                }
+                .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
+            }
+            _ => Redirect::to("/login").into_response(),
+        };
+    };
+    if !auth.role.grants(need) {
+        return WebError::not_found().into_response();
+    }
+    if kind == RouteKind::Page && request.method() != Method::GET {
+        return match check_csrf(request, &auth.csrf_token).await {
+            Ok(request) => next.run(request).await,
+            Err(error) => error.into_response(),
+        };
+    }
+    next.run(request).await
+}
+
+/// Form bodies larger than this are refused before the CSRF check reads them.
+const MAX_FORM_BYTES: usize = 1 << 20;
+
+/// Reads the form body, checks its `csrf` field (or the `x-csrf-token` header) against the
+/// session's token, and hands the body on untouched.
+async fn check_csrf(request: Request, expected: &str) -> Result<Request, WebError> {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| WebError::bad_request("Dữ liệu gửi lên quá lớn."))?;
+    let header_token = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let form_token = serde_urlencoded_field(&bytes, "csrf");
+    let given = header_token.or(form_token).unwrap_or_default();
+    if expected.is_empty()
+        || given.len() != expected.len()
+        || !constant_time_eq(given.as_bytes(), expected.as_bytes())
+    {
+        return Err(WebError {
+            status: axum::http::StatusCode::FORBIDDEN,
+            message: "Phiên làm việc đã thay đổi (mã chống giả mạo không khớp). Hãy tải lại trang rồi gửi lại.".into(),
+            field: None,
+            rule: Some("csrf".into()),
+        });
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+fn serde_urlencoded_field(bytes: &[u8], name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes).ok()?;
+    pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Failed logins allowed per account, and per address (a ward office shares one address
+/// for all its officers), within the window.
+const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
+const MAX_FAILURES_PER_ADDRESS: u32 = 30;
+const FAILURE_WINDOW_MINUTES: i64 = 15;
+
+/// Login throttling in memory: per account and per client address.
+#[derive(Debug, Default)]
+pub struct Throttle {
+    failures: Mutex<HashMap<String, (u32, DateTime<Utc>)>>,
+}
+
+impl Throttle {
+    fn blocked(&self, keys: &[String], now: DateTime<Utc>) -> bool {
+        let Ok(map) = self.failures.lock() else {
+            return true;
+        };
+        keys.iter().any(|key| {
+            let limit = if key.starts_with("ip:") {
+                MAX_FAILURES_PER_ADDRESS
+            } else {
+                MAX_FAILURES_PER_ACCOUNT
+            };
+            map.get(key).is_some_and(|(count, since)| {
+                *count >= limit && now - *since < Duration::minutes(FAILURE_WINDOW_MINUTES)
+            })
+        })
+    }
+
+    fn fail(&self, keys: &[String], now: DateTime<Utc>) {
+        if let Ok(mut map) = self.failures.lock() {
+            for key in keys {
+                let entry = map.entry(key.clone()).or_insert((0, now));
+                if now - entry.1 >= Duration::minutes(FAILURE_WINDOW_MINUTES) {
+                    *entry = (0, now);
+                }
+                entry.0 += 1;
+            }
+        }
+    }
+
+    fn clear(&self, key: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            map.remove(key);
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    message: Option<String>,
+    username: String,
+}
+
+pub async fn login_form() -> Result<Html<String>, WebError> {
+    Ok(Html(
+        LoginPage {
+            message: None,
+            username: String::new(),
+        }
+        .render()?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+}
+
+fn session_cookie(token: &str, secure: bool, max_age: Option<i64>) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let age = max_age
+        .map(|s| format!("; Max-Age={s}"))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}{age}"
+    ))
+    .unwrap_or(HeaderValue::from_static("ketnap_session=; Path=/"))
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    connect: Result<ConnectInfo<SocketAddr>, axum::extract::rejection::ExtensionRejection>,
+    axum::Extension(request_id): axum::Extension<RequestId>,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let now = Utc::now();
+    let username = form.username.trim().to_lowercase();
+    let address = connect
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|_| "local".into());
+    let keys = [format!("user:{username}"), format!("ip:{address}")];
+    // One answer for every failure: wrong password, unknown name, locked account, throttled.
+    let refuse = |username: String| -> Result<Response, WebError> {
+        let page = LoginPage { message: Some("Tên đăng nhập hoặc mật khẩu không đúng, hoặc đã thử sai quá nhiều lần. Hãy thử lại sau ít phút.".into()), username };
+        let mut response = Html(page.render()?).into_response();
+        *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+        Ok(response)
+    };
+    if state.throttle.blocked(&keys, now) {
+        return refuse(form.username);
+    }
+    let Some(user) = state
+        .store
+        .verify_password(&username, &form.password)
+        .await?
+    else {
+        state.throttle.fail(&keys, now);
+        return refuse(form.username);
+    };
+    state.throttle.clear(&keys[0]);
+    let change = Change {
+        actor: user.username.clone(),
+        request_id: request_id.0,
+        now,
+    };
+    let token = state.store.create_session(&change, UserId(user.id)).await?;
+    let mut response = Redirect::to("/").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(&token, state.config.secure_cookies, None),
+    );
+    Ok(response)
+}
+
+pub async fn logout(ctx: Ctx, headers: HeaderMap) -> Result<Response, WebError> {
+    if let Some(token) = cookie_token(&headers) {
+        ctx.state.store.end_session(&ctx.change(), &token).await?;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie("", ctx.state.config.secure_cookies, Some(0)),
+    );
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    layout: Layout,
+    message: Option<String>,
+}
+
+pub async fn password_form(ctx: Ctx) -> Result<Html<String>, WebError> {
+    Ok(Html(
+        PasswordPage {
+            layout: ctx.layout("Đổi mật khẩu").await?,
+            message: None,
+        }
+        .render()?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    old_password: String,
+    new_password: String,
+    repeat_password: String,
+}
+
+pub async fn change_password(
+    ctx: Ctx,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    let refused = if form.new_password != form.repeat_password {
+        "Hai lần nhập mật khẩu mới không giống nhau.".to_string()
+    } else {
+        match ctx
+            .state
+            .store
+            .change_password(
+                &ctx.change(),
+                ctx.auth.user_id,
+                &form.old_password,
+                &form.new_password,
+            )
+            .await
+        {
+            // Every session ended, this one included: sign in again with the new password.
+            Ok(()) => return Ok(Redirect::to("/login").into_response()),
+            Err(ketnap_domain::ports::StoreError::Rejected(v)) => v.message,
+            Err(other) => return Err(other.into()),
+        }
+    };
+    let page = PasswordPage {
+        layout: ctx.layout("Đổi mật khẩu").await?,
+        message: Some(refused),
+    };
+    let mut response = Html(page.render()?).into_response();
+    *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
+}

@@ -1,0 +1,101 @@
+//! What a signed-in handler gets: the state, the account, the request id.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use chrono::{NaiveDate, Utc};
+use ketnap_domain::ports::{Change, UnitStore};
+use ketnap_domain::scope::Scope;
+use ketnap_domain::workflow::today_in_vietnam;
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::WebError;
+use crate::security::RequestId;
+use crate::views::{Layout, NavItem};
+
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub state: AppState,
+    pub auth: Auth,
+    pub request_id: String,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Ctx, WebError> {
+        let auth = parts
+            .extensions
+            .get::<Auth>()
+            .cloned()
+            .ok_or_else(WebError::not_found)?;
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        Ok(Ctx {
+            state: state.clone(),
+            auth,
+            request_id,
+        })
+    }
+}
+
+impl Ctx {
+    /// Who, in which request, now: for every change and every logged read.
+    pub fn change(&self) -> Change {
+        Change {
+            actor: self.auth.username.clone(),
+            request_id: self.request_id.clone(),
+            now: Utc::now(),
+        }
+    }
+
+    /// The account's scope; an account without one (a mass-organisation officer) sees
+    /// "not found" everywhere a scope is needed.
+    pub fn scope(&self) -> Result<&Scope, WebError> {
+        self.auth.scope.as_ref().ok_or_else(WebError::not_found)
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        today_in_vietnam(Utc::now())
+    }
+
+    /// The page frame: title, account bar, navigation for the role, CSRF token.
+    pub async fn layout(&self, title: &str) -> Result<Layout, WebError> {
+        use ketnap_domain::access::Need;
+        let unit = self
+            .state
+            .store
+            .unit(self.auth.unit)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_default();
+        let role = self.auth.role;
+        let mut nav = vec![NavItem::new("/", "Tổng quan")];
+        if role.grants(Need::Read) {
+            nav.extend([
+                NavItem::new("/cases", "Hồ sơ"),
+                NavItem::new("/units", "Tổ chức đảng"),
+                NavItem::new("/people/search", "Tìm người"),
+                NavItem::new("/probation", "Dự bị"),
+                NavItem::new("/courses", "Lớp bồi dưỡng"),
+            ]);
+        }
+        if role.grants(Need::Edit) {
+            nav.push(NavItem::new("/sources/new", "Thêm quần chúng ưu tú"));
+        }
+        if role.grants(Need::Nominees) {
+            nav.push(NavItem::new("/nominees", "Người được giới thiệu"));
+        }
+        Ok(Layout {
+            title: title.to_string(),
+            user_name: self.auth.display_name.clone(),
+            role: role.label_vi(),
+            unit,
+            csrf: self.auth.csrf_token.clone(),
+            nav,
+        })
+    }
+}

@@ -1,0 +1,71 @@
+//! The web application: Vietnamese pages rendered on the server, and the JSON API v1.
+//!
+//! Every route is declared once in `routes::table` with what it needs (`Need`) and which
+//! record its path names (`Subject`); the router enforces the need, and the authorization
+//! matrix test walks the same table.
+
+mod api;
+mod assets;
+mod auth;
+mod ctx;
+mod error;
+mod pages;
+mod routes;
+mod security;
+mod views;
+
+use std::sync::Arc;
+
+use axum::Router;
+use chrono::Duration;
+use ketnap_store::Store;
+
+pub use auth::SESSION_COOKIE;
+pub use routes::{RouteKind, RouteSpec, Subject, table};
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark the session cookie `Secure` (when served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: false,
+            session_idle: Duration::minutes(30),
+            session_absolute: Duration::hours(12),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub store: Store,
+    pub config: WebConfig,
+    pub throttle: auth::Throttle,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// The whole application.
+pub fn app(store: Store, config: WebConfig) -> Router {
+    let state = AppState(Arc::new(Inner {
+        store,
+        config,
+        throttle: auth::Throttle::default(),
+    }));
+    routes::router(state)
+}

@@ -1,0 +1,11 @@
+//! The pages, one module per screen.
+
+pub mod case;
+pub mod cases;
+pub mod courses;
+pub mod home;
+pub mod nominees;
+pub mod people;
+pub mod probation;
+pub mod sources;
+pub mod units;

@@ -1,0 +1,335 @@
+//! The route table: every route once, with what it needs and which record its path names.
+
+use axum::Router;
+use axum::http::Method;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{MethodRouter, get, post};
+use ketnap_domain::access::Need;
+
+use crate::{AppState, api, assets, auth, pages, security};
+
+/// Who answers a route and how it fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteKind {
+    /// No sign-in: health, static files, the login form, the API description.
+    Public,
+    /// HTML for a browser session (cookie + CSRF token on every POST).
+    Page,
+    /// JSON under /api/v1 for a bearer token.
+    Api,
+}
+
+/// The record a route's path names, so the authorization matrix knows what to substitute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    None,
+    /// `{case_id}`
+    Case,
+    /// `{person_id}`
+    Person,
+    /// `{unit_id}`
+    Unit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub need: Need,
+    pub kind: RouteKind,
+    pub subject: Subject,
+}
+
+struct Entry {
+    spec: RouteSpec,
+    handler: MethodRouter<AppState>,
+}
+
+fn entry(
+    method: Method,
+    path: &'static str,
+    need: Need,
+    kind: RouteKind,
+    subject: Subject,
+    handler: MethodRouter<AppState>,
+) -> Entry {
+    Entry {
+        spec: RouteSpec {
+            method,
+            path,
+            need,
+            kind,
+            subject,
+        },
+        handler,
+    }
+}
+
+fn entries() -> Vec<Entry> {
+    use RouteKind::{Api, Page, Public};
+    use Subject::{Case, None, Person, Unit};
+    vec![
+        entry(
+            Method::GET,
+            "/healthz",
+            Need::SignedIn,
+            Public,
+            None,
+            get(assets::healthz),
+        ),
+        entry(
+            Method::GET,
+            "/static/{file}",
+            Need::SignedIn,
+            Public,
+            None,
+            get(assets::file),
+        ),
+        entry(
+            Method::GET,
+            "/login",
+            Need::SignedIn,
+            Public,
+            None,
+            get(auth::login_form),
+        ),
+        entry(
+            Method::POST,
+            "/login",
+            Need::SignedIn,
+            Public,
+            None,
+            post(auth::login),
+        ),
+        entry(
+            Method::POST,
+            "/logout",
+            Need::SignedIn,
+            Page,
+            None,
+            post(auth::logout),
+        ),
+        entry(
+            Method::GET,
+            "/account/password",
+            Need::SignedIn,
+            Page,
+            None,
+            get(auth::password_form),
+        ),
+        entry(
+            Method::POST,
+            "/account/password",
+            Need::SignedIn,
+            Page,
+            None,
+            post(auth::change_password),
+        ),
+        entry(
+            Method::GET,
+            "/",
+            Need::SignedIn,
+            Page,
+            None,
+            get(pages::home::page),
+        ),
+        entry(
+            Method::GET,
+            "/units",
+            Need::Read,
+            Page,
+            None,
+            get(pages::units::tree),
+        ),
+        entry(
+            Method::GET,
+            "/units/{unit_id}",
+            Need::Read,
+            Page,
+            Unit,
+            get(pages::units::unit),
+        ),
+        entry(
+            Method::GET,
+            "/cases",
+            Need::Read,
+            Page,
+            None,
+            get(pages::cases::list),
+        ),
+        entry(
+            Method::GET,
+            "/cases/{case_id}",
+            Need::Read,
+            Page,
+            Case,
+            get(pages::case::page),
+        ),
+        entry(
+            Method::POST,
+            "/cases/{case_id}/actions",
+            Need::Edit,
+            Page,
+            Case,
+            post(pages::case::act),
+        ),
+        entry(
+            Method::GET,
+            "/cases/{case_id}/audit",
+            Need::Audit,
+            Page,
+            Case,
+            get(pages::case::audit),
+        ),
+        entry(
+            Method::GET,
+            "/sources/new",
+            Need::Edit,
+            Page,
+            None,
+            get(pages::sources::form),
+        ),
+        entry(
+            Method::GET,
+            "/sources/check",
+            Need::Edit,
+            Page,
+            None,
+            get(pages::sources::check),
+        ),
+        entry(
+            Method::POST,
+            "/sources",
+            Need::Edit,
+            Page,
+            None,
+            post(pages::sources::create),
+        ),
+        entry(
+            Method::GET,
+            "/people/search",
+            Need::Read,
+            Page,
+            None,
+            get(pages::people::search),
+        ),
+        entry(
+            Method::GET,
+            "/people/{person_id}",
+            Need::Read,
+            Page,
+            Person,
+            get(pages::people::page),
+        ),
+        entry(
+            Method::GET,
+            "/probation",
+            Need::Read,
+            Page,
+            None,
+            get(pages::probation::list),
+        ),
+        entry(
+            Method::GET,
+            "/courses",
+            Need::Read,
+            Page,
+            None,
+            get(pages::courses::list),
+        ),
+        entry(
+            Method::GET,
+            "/courses/new",
+            Need::Edit,
+            Page,
+            None,
+            get(pages::courses::form),
+        ),
+        entry(
+            Method::POST,
+            "/courses",
+            Need::Edit,
+            Page,
+            None,
+            post(pages::courses::create),
+        ),
+        entry(
+            Method::GET,
+            "/nominees",
+            Need::Nominees,
+            Page,
+            None,
+            get(pages::nominees::list),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/openapi.json",
+            Need::SignedIn,
+            Public,
+            None,
+            get(api::openapi),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/units",
+            Need::Read,
+            Api,
+            None,
+            get(api::units),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/cases",
+            Need::Read,
+            Api,
+            None,
+            get(api::cases),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/cases/{case_id}",
+            Need::Read,
+            Api,
+            Case,
+            get(api::case),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/cases/{case_id}/actions",
+            Need::Edit,
+            Api,
+            Case,
+            post(api::act),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/people/search",
+            Need::Read,
+            Api,
+            None,
+            get(api::people_search),
+        ),
+    ]
+}
+
+/// Every route of the application, for the authorization matrix and the docs.
+pub fn table() -> Vec<RouteSpec> {
+    entries().into_iter().map(|e| e.spec).collect()
+}
+
+pub(crate) fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for Entry { spec, handler } in entries() {
+        let handler = if spec.kind == RouteKind::Public {
+            handler
+        } else {
+            handler.route_layer(from_fn_with_state((spec.need, spec.kind), auth::require))
+        };
+        router = router.route(spec.path, handler);
+    }
+    router
+        .fallback(security::not_found)
+        .layer(from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(from_fn(security::request_context))
+        .with_state(state)
+}
