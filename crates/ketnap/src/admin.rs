@@ -29,6 +29,21 @@ pub enum CalendarCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a user; the token alone is printed on standard output.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List tokens (never the tokens themselves).
+    List,
+    /// Revoke a token by its number.
+    Revoke { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// Add an account. The password is read from the first line of standard input.
     Add {
@@ -43,6 +58,9 @@ pub enum UserCommand {
         /// Official code of the unit whose subtree the account covers.
         #[arg(long)]
         unit: String,
+        /// For a mass-organisation officer: the number of their organisation.
+        #[arg(long)]
+        mass_org: Option<i64>,
     },
     /// List accounts.
     List,
@@ -137,6 +155,7 @@ pub async fn user(ctx: &Context, command: UserCommand) -> anyhow::Result<()> {
             name,
             role,
             unit,
+            mass_org,
         } => {
             let role = Role::from_code(role.trim()).ok_or_else(|| {
                 let known: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
@@ -158,7 +177,7 @@ pub async fn user(ctx: &Context, command: UserCommand) -> anyhow::Result<()> {
                 password: password.trim_end_matches(['\r', '\n']).to_string(),
                 role,
                 unit: unit.id,
-                mass_org: None,
+                mass_org: mass_org.map(ketnap_domain::ids::MassOrgId),
             };
             let id = ctx.store.add_user(&ctx.change, &user).await?;
             println!(
@@ -179,6 +198,43 @@ pub async fn user(ctx: &Context, command: UserCommand) -> anyhow::Result<()> {
                     user.username, user.display_name, user.role, user.unit_id
                 );
             }
+        }
+    }
+    Ok(())
+}
+
+pub async fn token(ctx: &Context, command: TokenCommand) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Create { user, label } => {
+            let account = ctx.store.user_by_name(&user).await?.ok_or_else(|| {
+                Violation::new(
+                    "user.unknown",
+                    "--user",
+                    format!("Không có tài khoản \"{}\".", user.trim()),
+                )
+            })?;
+            let token = ctx
+                .store
+                .create_api_token(&ctx.change, ketnap_domain::ids::UserId(account.id), &label)
+                .await?;
+            println!("{token}");
+        }
+        TokenCommand::List => {
+            for token in ctx.store.api_tokens().await? {
+                let state = token
+                    .revoked_at
+                    .as_deref()
+                    .map(|at| format!("thu hồi lúc {at}"))
+                    .unwrap_or_else(|| "còn hiệu lực".into());
+                println!(
+                    "{}  tài khoản {}  {}  tạo lúc {}  {state}",
+                    token.id, token.user_id, token.label, token.created_at
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            ctx.store.revoke_api_token(&ctx.change, id).await?;
+            println!("Đã thu hồi mã truy cập số {id}.");
         }
     }
     Ok(())

@@ -1,9 +1,11 @@
 //! `ketnap`: the command line of the party-membership development register.
 
 mod admin;
+mod bench;
 mod demo;
 mod listing;
 mod records;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +44,31 @@ enum Command {
         /// Erase earlier demonstration data first.
         #[arg(long)]
         reset: bool,
+    },
+    /// Serve the web application.
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Load the demonstration city (erasing earlier demo data) and create one account per role.
+        #[arg(long)]
+        demo: bool,
+        /// Mark the session cookie Secure (when users reach ketnap over HTTPS).
+        #[arg(long, env = "KETNAP_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Measure the server time of the home page, the case list and a case page.
+    Bench {
+        /// Official code of the unit whose officer is measured.
+        #[arg(long, default_value = "25747")]
+        unit: String,
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+    },
+    /// API tokens for the JSON API.
+    Token {
+        #[command(subcommand)]
+        command: admin::TokenCommand,
     },
     /// Show or load rule sets (numbers from the regulations).
     Rules {
@@ -136,7 +163,9 @@ impl Context {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let create = match cli.command {
-        Command::Migrate | Command::Demo { .. } => Create::IfMissing,
+        Command::Migrate | Command::Demo { .. } | Command::Serve { demo: true, .. } => {
+            Create::IfMissing
+        }
         _ => Create::Never,
     };
     let store = Store::open(&cli.database, create).await?;
@@ -160,6 +189,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo { reset } => demo_command(&ctx, reset).await,
+        Command::Serve {
+            listen,
+            demo,
+            secure_cookies,
+        } => serve::serve(&ctx, listen, demo, secure_cookies).await,
+        Command::Bench { unit, requests } => bench::bench(&ctx, &unit, requests).await,
+        Command::Token { command } => admin::token(&ctx, command).await,
         Command::Rules { command } => admin::rules(&ctx, command).await,
         Command::Calendar { command } => admin::calendar(&ctx, command).await,
         Command::User { command } => admin::user(&ctx, command).await,
@@ -181,7 +217,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     result
 }
 
-async fn demo_command(ctx: &Context, reset: bool) -> anyhow::Result<()> {
+pub async fn demo_command(ctx: &Context, reset: bool) -> anyhow::Result<()> {
     use ketnap_domain::ports::RuleStore;
     if reset {
         ctx.store.erase_demo().await?;
@@ -217,6 +253,14 @@ pub fn read_file(path: &PathBuf) -> anyhow::Result<String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Logs go to standard error; they carry request ids and paths, never personal data.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,ketnap_web=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

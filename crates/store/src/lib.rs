@@ -7,6 +7,8 @@ mod audit;
 mod cases;
 mod courses;
 mod dataset;
+pub mod listing;
+pub mod lookups;
 mod overview;
 mod people;
 mod rules;

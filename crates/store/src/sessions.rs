@@ -56,6 +56,17 @@ struct SessionRow {
     mass_org_id: Option<i64>,
 }
 
+#[derive(sqlx::FromRow)]
+struct TokenUserRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    unit_id: i64,
+    disabled: i64,
+    mass_org_id: Option<i64>,
+}
+
 const USER_COLUMNS: &str =
     "u.id, u.username, u.display_name, u.role, u.unit_id, u.disabled, u.mass_org_id";
 
@@ -317,29 +328,26 @@ impl Store {
 
     /// The account behind a live API token.
     pub async fn api_token_session(&self, token: &str) -> StoreResult<Option<Session>> {
-        let row: Option<(i64, String, String, String, i64, i64, Option<i64>)> =
-            sqlx::query_as(&format!(
-                "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
+        let row: Option<TokenUserRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0"
-            ))
-            .bind(token_hash(token))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend_error)?;
-        Ok(row.map(
-            |(id, username, display_name, role, unit_id, disabled, mass_org_id)| Session {
-                user: UserRecord {
-                    id,
-                    username,
-                    display_name,
-                    role,
-                    unit_id,
-                    disabled,
-                },
-                mass_org_id,
-                csrf_token: String::new(),
-            },
         ))
+        .bind(token_hash(token))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        Ok(row.map(|row| Session {
+            user: UserRecord {
+                id: row.id,
+                username: row.username,
+                display_name: row.display_name,
+                role: row.role,
+                unit_id: row.unit_id,
+                disabled: row.disabled,
+            },
+            mass_org_id: row.mass_org_id,
+            csrf_token: String::new(),
+        }))
     }
 
     /// The account with this user name.

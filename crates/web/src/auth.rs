@@ -41,12 +41,10 @@ pub struct Auth {
     pub scope: Option<Scope>,
     pub nominees: Option<NomineeScope>,
     pub csrf_token: String,
-    /// Signed in with a bearer token (API) rather than a cookie.
-    pub by_token: bool,
 }
 
 impl Auth {
-    fn from_session(session: Session, by_token: bool) -> Option<Auth> {
+    fn from_session(session: Session) -> Option<Auth> {
         let role = Role::from_code(&session.user.role)?;
         let unit = UnitId(session.user.unit_id);
         Some(Auth {
@@ -63,7 +61,6 @@ impl Auth {
                 _ => None,
             },
             csrf_token: session.csrf_token,
-            by_token,
         })
     }
 }
@@ -98,7 +95,7 @@ pub async fn authenticate(
                 .store
                 .api_token_session(&token)
                 .await
-                .map(|s| s.and_then(|s| Auth::from_session(s, true))),
+                .map(|s| s.and_then(Auth::from_session)),
             None => Ok(None),
         }
     } else {
@@ -112,7 +109,7 @@ pub async fn authenticate(
                     state.config.session_absolute,
                 )
                 .await
-                .map(|s| s.and_then(|s| Auth::from_session(s, false))),
+                .map(|s| s.and_then(Auth::from_session)),
             None => Ok(None),
         }
     };

@@ -8,7 +8,12 @@
     clippy::print_stderr
 )]
 
+mod browser;
 mod cli;
 mod fixtures;
+mod matrix;
 mod story;
 pub mod web;
+mod web_api;
+mod web_cases;
+mod web_people;

@@ -1,6 +1,406 @@
-//! PLACEHOLDER (being written): the case list.
+//! Hồ sơ: the scope's cases with filters in the query string, sorted the Vietnamese way,
+//! fifty a page. A filter that does not make sense is told beside its field, never a 500.
+
+use std::collections::{HashMap, HashSet};
+
+use askama::Template;
+use axum::extract::RawQuery;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use ketnap_domain::case::Stage;
+use ketnap_domain::deadline::next_deadline;
+use ketnap_domain::ids::{MassOrgId, UnitId};
+use ketnap_domain::ports::{RuleStore, UnitStore};
+use ketnap_domain::unit::Unit;
+use ketnap_store::listing::CaseQuery;
+
 use crate::ctx::Ctx;
 use crate::error::WebError;
-pub async fn list(_ctx: Ctx) -> WebError {
-    WebError::not_found()
+use crate::views::{Layout, dmy, number};
+
+const PAGE_SIZE: usize = 50;
+/// Days ahead in which a deadline counts as close.
+const WARN_DAYS: i64 = 14;
+/// Up to this many active units, the unit filter lists them all; above it only the top
+/// levels (and the chosen unit): the unit pages link here with their own filter.
+const UNIT_OPTIONS_LIMIT: usize = 400;
+/// Up to this many mass organisations, the filter lists them all.
+const MASS_ORG_OPTIONS_LIMIT: usize = 300;
+
+/// One choice of a `<select>`.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The filters as typed (to show them again) and what is wrong with each.
+#[derive(Default)]
+pub struct Filters {
+    pub stage: String,
+    pub sector: String,
+    pub unit: String,
+    pub mass_org: String,
+    pub year: String,
+    pub ceremony_year: String,
+    pub text: String,
+    pub overdue: bool,
+    pub page: String,
+}
+
+#[derive(Default)]
+pub struct FilterErrors {
+    pub stage: Option<String>,
+    pub sector: Option<String>,
+    pub unit: Option<String>,
+    pub mass_org: Option<String>,
+    pub year: Option<String>,
+    pub ceremony_year: Option<String>,
+    pub page: Option<String>,
+}
+
+impl FilterErrors {
+    fn any(&self) -> bool {
+        [
+            &self.stage,
+            &self.sector,
+            &self.unit,
+            &self.mass_org,
+            &self.year,
+            &self.ceremony_year,
+            &self.page,
+        ]
+        .iter()
+        .any(|e| e.is_some())
+    }
+}
+
+pub struct Row {
+    pub case_id: i64,
+    pub name: String,
+    pub born: String,
+    pub cell: String,
+    pub stage: &'static str,
+    pub due: String,
+    pub what: &'static str,
+    pub status: &'static str,
+    pub status_label: String,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct ListPage {
+    layout: Layout,
+    filters: Filters,
+    errors: FilterErrors,
+    stages: Vec<Choice>,
+    sectors: Vec<Choice>,
+    units: Vec<Choice>,
+    mass_orgs: Vec<Choice>,
+    mass_org_hint: Option<String>,
+    rows: Vec<Row>,
+    total: String,
+    page: usize,
+    pages: usize,
+    previous: Option<String>,
+    next: Option<String>,
+    invalid: bool,
+}
+
+fn year(text: &str) -> Result<Option<i32>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<i32>() {
+        Ok(y) if (1945..=2100).contains(&y) => Ok(Some(y)),
+        _ => Err(format!(
+            "“{text}” không phải một năm; hãy ghi 4 chữ số, ví dụ 2025."
+        )),
+    }
+}
+
+/// Units as options, indented by depth under the scope's root.
+fn unit_choices(units: &[Unit], root: UnitId, chosen: Option<UnitId>, all: bool) -> Vec<Choice> {
+    let mut out = Vec::new();
+    let mut stack = vec![(root, 0usize)];
+    let collator = ketnap_domain::text::NameCollator::new();
+    while let Some((id, depth)) = stack.pop() {
+        let Some(unit) = units.iter().find(|u| u.id == id) else {
+            continue;
+        };
+        out.push(Choice {
+            value: id.0.to_string(),
+            label: format!("{}{}", "— ".repeat(depth), unit.name),
+            selected: chosen == Some(id),
+        });
+        if all || depth < 1 {
+            let mut kids: Vec<&Unit> = units
+                .iter()
+                .filter(|u| u.parent == Some(id) && u.valid_until.is_none())
+                .collect();
+            kids.sort_by(|a, b| super::units::natural_cmp(&collator, &b.name, &a.name));
+            stack.extend(kids.into_iter().map(|u| (u.id, depth + 1)));
+        }
+    }
+    if let Some(id) = chosen
+        && !out.iter().any(|c| c.selected)
+        && let Some(unit) = units.iter().find(|u| u.id == id)
+    {
+        out.push(Choice {
+            value: id.0.to_string(),
+            label: unit.name.clone(),
+            selected: true,
+        });
+    }
+    out
+}
+
+/// The ids of `root` and every unit under it.
+fn subtree(units: &[Unit], root: UnitId) -> HashSet<i64> {
+    let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+    for unit in units {
+        if let Some(parent) = unit.parent {
+            children.entry(parent.0).or_default().push(unit.id.0);
+        }
+    }
+    let mut out = HashSet::new();
+    let mut stack = vec![root.0];
+    while let Some(id) = stack.pop() {
+        if out.insert(id)
+            && let Some(kids) = children.get(&id)
+        {
+            stack.extend(kids.iter().copied());
+        }
+    }
+    out
+}
+
+pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
+    let scope = ctx.scope()?;
+    let store = &ctx.state.store;
+    let today = ctx.today();
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
+    let mut f = Filters::default();
+    for (key, value) in pairs {
+        match key.as_str() {
+            "stage" => f.stage = value,
+            "sector" => f.sector = value,
+            "unit" => f.unit = value,
+            "mass_org" => f.mass_org = value,
+            "year" => f.year = value,
+            "ceremony_year" => f.ceremony_year = value,
+            "text" | "q" => f.text = value,
+            "overdue" => f.overdue = !value.is_empty() && value != "0",
+            "page" => f.page = value,
+            _ => {}
+        }
+    }
+    let mut errors = FilterErrors::default();
+    let mut query = CaseQuery {
+        text: Some(f.text.trim().to_string()).filter(|t| !t.is_empty()),
+        overdue_on: f.overdue.then_some(today),
+        ..CaseQuery::default()
+    };
+
+    let stage_code = f.stage.trim();
+    if !stage_code.is_empty() {
+        match Stage::from_code(stage_code) {
+            Some(stage) => query.stage = Some(stage),
+            None => errors.stage = Some("Không có bước này; hãy chọn trong danh sách.".into()),
+        }
+    }
+    let sectors = store.sectors().await?;
+    let sector = f.sector.trim();
+    if !sector.is_empty() {
+        if sectors.iter().any(|(code, _)| code == sector) {
+            query.sector = Some(sector.to_string());
+        } else {
+            errors.sector = Some("Không có lĩnh vực này; hãy chọn trong danh sách.".into());
+        }
+    }
+    let units = store.units_in(scope).await?;
+    let unit_text = f.unit.trim();
+    if !unit_text.is_empty() {
+        match unit_text.parse::<i64>() {
+            Ok(id) if units.iter().any(|u| u.id.0 == id) => query.unit = Some(UnitId(id)),
+            Ok(_) => {
+                errors.unit = Some("Không có tổ chức đảng này trong phạm vi của tài khoản.".into())
+            }
+            Err(_) => errors.unit = Some("Mã tổ chức đảng phải là một số.".into()),
+        }
+    }
+    let mass_orgs = store.mass_orgs_in(scope).await?;
+    let mass_org = f.mass_org.trim();
+    if !mass_org.is_empty() {
+        match mass_org.parse::<i64>() {
+            Ok(id) if mass_orgs.iter().any(|m| m.id == id) => query.mass_org = Some(MassOrgId(id)),
+            _ => {
+                errors.mass_org = Some("Không có đoàn thể này trong phạm vi của tài khoản.".into())
+            }
+        }
+    }
+    match year(&f.year) {
+        Ok(y) => query.identified_year = y,
+        Err(message) => errors.year = Some(message),
+    }
+    match year(&f.ceremony_year) {
+        Ok(y) => query.ceremony_year = y,
+        Err(message) => errors.ceremony_year = Some(message),
+    }
+    let page = match f.page.trim() {
+        "" => 1,
+        text => match text.parse::<usize>() {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                errors.page = Some("Số trang phải là số nguyên dương.".into());
+                1
+            }
+        },
+    };
+
+    let invalid = errors.any();
+    let (total, records) = if invalid {
+        (0, Vec::new())
+    } else {
+        let found = store
+            .case_page(scope, &query, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+            .await?;
+        (found.total, found.records)
+    };
+    let rules = store.rule_book().await?;
+    let calendar = store.calendar().await?;
+    let mut rows = Vec::with_capacity(records.len());
+    for record in &records {
+        let deadline = next_deadline(&record.case, &rules, &calendar, today, WARN_DAYS)?;
+        rows.push(Row {
+            case_id: record.case.id.0,
+            name: record.person.details.name.full(),
+            born: record.person.details.birth.display(),
+            cell: record.cell_name.clone(),
+            stage: record.case.stage.label_vi(),
+            due: deadline.as_ref().map(|d| dmy(d.due)).unwrap_or_default(),
+            what: deadline.as_ref().map(|d| d.what).unwrap_or_default(),
+            status: deadline
+                .as_ref()
+                .map(|d| d.status.code())
+                .unwrap_or_default(),
+            status_label: deadline
+                .as_ref()
+                .map(|d| d.status.label_vi())
+                .unwrap_or_default(),
+        });
+    }
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let link = |n: usize| -> String {
+        let mut params: Vec<(&str, String)> = Vec::new();
+        for (name, value) in [
+            ("stage", &f.stage),
+            ("sector", &f.sector),
+            ("unit", &f.unit),
+            ("mass_org", &f.mass_org),
+            ("year", &f.year),
+            ("ceremony_year", &f.ceremony_year),
+            ("text", &f.text),
+        ] {
+            if !value.trim().is_empty() {
+                params.push((name, value.trim().to_string()));
+            }
+        }
+        if f.overdue {
+            params.push(("overdue", "1".into()));
+        }
+        params.push(("page", n.to_string()));
+        format!(
+            "/cases?{}",
+            serde_urlencoded::to_string(&params).unwrap_or_default()
+        )
+    };
+    let previous = (!invalid && page > 1).then(|| link((page - 1).min(pages)));
+    let next = (!invalid && page < pages).then(|| link(page + 1));
+
+    let stages = Stage::ALL
+        .into_iter()
+        .map(|s| Choice {
+            value: s.code().into(),
+            label: s.label_vi().into(),
+            selected: query.stage == Some(s),
+        })
+        .collect();
+    let sector_choices = sectors
+        .into_iter()
+        .map(|(code, name)| Choice {
+            selected: query.sector.as_deref() == Some(code.as_str()),
+            value: code,
+            label: name,
+        })
+        .collect();
+    let active = units.iter().filter(|u| u.valid_until.is_none()).count();
+    let unit_options = unit_choices(
+        &units,
+        scope.root(),
+        query.unit,
+        active <= UNIT_OPTIONS_LIMIT,
+    );
+    // A city has thousands of mass organisations: list those under the chosen unit.
+    let total_mass_orgs = mass_orgs.len();
+    let near: Vec<_> = if total_mass_orgs <= MASS_ORG_OPTIONS_LIMIT {
+        mass_orgs
+    } else {
+        let under = query.unit.map(|u| subtree(&units, u)).unwrap_or_default();
+        let near: Vec<_> = mass_orgs
+            .iter()
+            .filter(|m| under.contains(&m.unit_id))
+            .cloned()
+            .collect();
+        if near.len() <= MASS_ORG_OPTIONS_LIMIT {
+            near
+        } else {
+            Vec::new()
+        }
+        .into_iter()
+        .chain(
+            mass_orgs
+                .into_iter()
+                .filter(|m| query.mass_org == Some(MassOrgId(m.id)) && !under.contains(&m.unit_id)),
+        )
+        .collect()
+    };
+    let mass_org_hint = (total_mass_orgs > MASS_ORG_OPTIONS_LIMIT && near.len() <= 1).then(|| {
+        format!(
+            "Phạm vi có {} đoàn thể: hãy chọn một tổ chức đảng cấp dưới rồi bấm “Lọc” để chọn đoàn thể của tổ chức đó.",
+            number(total_mass_orgs as i64)
+        )
+    });
+    let mass_org_choices = near
+        .into_iter()
+        .map(|m| Choice {
+            value: m.id.to_string(),
+            label: m.name,
+            selected: query.mass_org == Some(MassOrgId(m.id)),
+        })
+        .collect();
+    let page_view = ListPage {
+        layout: ctx.layout("Hồ sơ phát triển đảng viên").await?,
+        filters: f,
+        errors,
+        stages,
+        sectors: sector_choices,
+        units: unit_options,
+        mass_orgs: mass_org_choices,
+        mass_org_hint,
+        rows,
+        total: number(total as i64),
+        page,
+        pages,
+        previous,
+        next,
+        invalid,
+    };
+    let mut response = Html(page_view.render()?).into_response();
+    if invalid {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    Ok(response)
 }

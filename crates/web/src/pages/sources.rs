@@ -1,12 +1,733 @@
-//! PLACEHOLDER (being written): new source form.
+//! Thêm quần chúng ưu tú: the form that records a new source (the person and their case),
+//! the as-you-type check of the citizen id and of possible duplicates, and the POST that
+//! does the same checks without JavaScript.
+
+use askama::Template;
+use axum::extract::Query;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use chrono::NaiveDate;
+use ketnap_domain::Violation;
+use ketnap_domain::case::DocRef;
+use ketnap_domain::citizen_id::{CitizenId, Sex};
+use ketnap_domain::ethnicity::{self, EthnicityId};
+use ketnap_domain::ids::{MassOrgId, UnitId};
+use ketnap_domain::person::{BirthDate, Education, PersonDetails};
+use ketnap_domain::ports::{CaseStore, StoreError, UnitStore};
+use ketnap_domain::scope::Scope;
+use ketnap_domain::text::{NameCollator, PersonName, clean};
+use ketnap_store::lookups::PossibleDuplicate;
+use serde::{Deserialize, Serialize};
+
 use crate::ctx::Ctx;
 use crate::error::WebError;
-pub async fn form(_ctx: Ctx) -> WebError {
-    WebError::not_found()
+use crate::views::{Layout, dmy};
+
+/// A violation as a form shows it: beside the input `anchor`, and in the summary.
+#[derive(Debug, Clone)]
+pub struct ShownError {
+    pub field: String,
+    /// The id of the input (or group) the message belongs to.
+    pub anchor: String,
+    pub message: String,
+    pub rule: String,
 }
-pub async fn check(_ctx: Ctx) -> WebError {
-    WebError::not_found()
+
+/// The violations of one submitted form, looked up by input id in the templates.
+#[derive(Debug, Clone, Default)]
+pub struct FieldErrors(Vec<ShownError>);
+
+impl FieldErrors {
+    /// Adds `violation`, shown beside the input `anchor`.
+    pub fn push(&mut self, violation: Violation, anchor: impl Into<String>) {
+        self.0.push(ShownError {
+            field: violation.field,
+            anchor: anchor.into(),
+            message: violation.message,
+            rule: violation.rule,
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn all(&self) -> &[ShownError] {
+        &self.0
+    }
+
+    /// The first message for the input `anchor`.
+    pub fn get(&self, anchor: impl AsRef<str>) -> Option<&ShownError> {
+        self.0.iter().find(|e| e.anchor == anchor.as_ref())
+    }
+
+    pub fn has(&self, anchor: impl AsRef<str>) -> bool {
+        self.get(anchor).is_some()
+    }
+
+    /// The `aria-describedby` value of the input `anchor`: its hint and its error, if any.
+    pub fn describe(&self, anchor: impl AsRef<str>, hint: bool) -> String {
+        let anchor = anchor.as_ref();
+        let mut ids = Vec::new();
+        if hint {
+            ids.push(format!("{anchor}-hint"));
+        }
+        if self.has(anchor) {
+            ids.push(format!("{anchor}-error"));
+        }
+        ids.join(" ")
+    }
 }
-pub async fn create(_ctx: Ctx) -> WebError {
-    WebError::not_found()
+
+/// Reads `dd/mm/yyyy` (or `yyyy-mm-dd`, as a date input sends it).
+pub fn parse_day(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+        .ok()
+}
+
+/// An `<option>` of a select.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    fn new(value: impl ToString, label: impl Into<String>, current: &str) -> Choice {
+        let value = value.to_string();
+        Choice {
+            selected: value == current,
+            value,
+            label: label.into(),
+        }
+    }
+}
+
+/// What the form sends; every field text, so any input can be shown back as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SourceForm {
+    pub family_name: String,
+    pub middle_name: String,
+    pub given_name: String,
+    pub birth_date: String,
+    pub sex: String,
+    pub citizen_id: String,
+    pub ethnicity: String,
+    pub religion: String,
+    pub education_general: String,
+    pub education_professional: String,
+    pub education_political: String,
+    pub occupation: String,
+    pub workplace: String,
+    pub residence: String,
+    pub youth_union: String,
+    pub trade_union: String,
+    pub phone: String,
+    pub cell: String,
+    pub identified_on: String,
+    pub mass_org: String,
+    pub nomination_number: String,
+    pub nomination_date: String,
+    pub confirm_new: String,
+}
+
+/// An existing person the new record may duplicate.
+#[derive(Debug, Clone)]
+pub struct DuplicateLine {
+    pub id: i64,
+    pub name: String,
+    pub birth: String,
+    pub same_citizen_id: bool,
+}
+
+impl DuplicateLine {
+    fn from(d: &PossibleDuplicate) -> DuplicateLine {
+        DuplicateLine {
+            id: d.person.id.0,
+            name: d.person.details.name.full(),
+            birth: d.person.details.birth.display(),
+            same_citizen_id: d.same_citizen_id,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "source_new.html")]
+struct SourcePage {
+    layout: Layout,
+    form: SourceForm,
+    errors: FieldErrors,
+    duplicates: Vec<DuplicateLine>,
+    /// Some duplicate has the same citizen id: a second record cannot be made.
+    citizen_id_taken: bool,
+    /// Extra attributes of the family and given name inputs (marked when the name is refused).
+    name_attrs: String,
+    sexes: Vec<Choice>,
+    ethnicities: Vec<Choice>,
+    cells: Vec<Choice>,
+    mass_orgs: Vec<Choice>,
+}
+
+/// The input a violation's field belongs beside.
+fn anchor_of(field: &str) -> &str {
+    match field {
+        "name" => "name",
+        "birth_date" | "sex" | "citizen_id" | "ethnicity" | "cell" | "identified_on"
+        | "mass_org" | "nomination_number" | "nomination_date" | "phone" => field,
+        "person" => "name",
+        _ => "form",
+    }
+}
+
+async fn render(
+    ctx: &Ctx,
+    scope: &Scope,
+    form: SourceForm,
+    errors: FieldErrors,
+    duplicates: Vec<DuplicateLine>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let store = &ctx.state.store;
+    let today = ctx.today();
+    let collator = NameCollator::new();
+    let mut units: Vec<_> = store
+        .units_in(scope)
+        .await?
+        .into_iter()
+        .filter(|u| u.kind.holds_cases() && u.is_active_on(today))
+        .collect();
+    units.sort_by(|a, b| collator.compare(&a.name, &b.name));
+    let only_cell = (units.len() == 1)
+        .then(|| units.first().map(|u| u.id.0.to_string()))
+        .flatten();
+    let current_cell = if form.cell.is_empty() {
+        only_cell.unwrap_or_default()
+    } else {
+        form.cell.clone()
+    };
+    let cells = units
+        .iter()
+        .map(|u| Choice::new(u.id.0, u.name.clone(), &current_cell))
+        .collect();
+    let mass_orgs = store
+        .mass_orgs_in(scope)
+        .await?
+        .into_iter()
+        .map(|m| Choice::new(m.id, m.name, &form.mass_org))
+        .collect();
+    let sexes = [Sex::Male, Sex::Female]
+        .into_iter()
+        .map(|s| Choice::new(sex_code(s), s.label_vi(), &form.sex))
+        .collect();
+    let ethnicities = ethnicity::all()
+        .iter()
+        .map(|e| Choice::new(e.id.0, e.name, &form.ethnicity))
+        .collect();
+    let page = SourcePage {
+        layout: ctx.layout("Thêm quần chúng ưu tú").await?,
+        citizen_id_taken: duplicates.iter().any(|d| d.same_citizen_id),
+        name_attrs: if errors.has("name") {
+            r#"autocomplete="off" required aria-invalid="true" aria-describedby="name-error""#
+        } else {
+            r#"autocomplete="off" required"#
+        }
+        .to_string(),
+        form,
+        errors,
+        duplicates,
+        sexes,
+        ethnicities,
+        cells,
+        mass_orgs,
+    };
+    let mut response = Html(page.render()?).into_response();
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+fn sex_code(sex: Sex) -> &'static str {
+    match sex {
+        Sex::Male => "male",
+        Sex::Female => "female",
+    }
+}
+
+fn parse_sex(code: &str) -> Option<Sex> {
+    match code.trim() {
+        "male" => Some(Sex::Male),
+        "female" => Some(Sex::Female),
+        _ => None,
+    }
+}
+
+pub async fn form(ctx: Ctx) -> Result<Response, WebError> {
+    let scope = ctx.scope()?.clone();
+    let form = SourceForm {
+        identified_on: dmy(ctx.today()),
+        ..SourceForm::default()
+    };
+    render(
+        &ctx,
+        &scope,
+        form,
+        FieldErrors::default(),
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// What `/sources/check` answers about the citizen id.
+#[derive(Debug, Serialize)]
+struct CitizenIdVerdict {
+    /// `empty`, `ok` or `invalid`.
+    status: &'static str,
+    message: String,
+    rule: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct DuplicateAnswer {
+    id: i64,
+    href: String,
+    name: String,
+    birth: String,
+    same_citizen_id: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct CheckAnswer {
+    citizen_id: CitizenIdVerdict,
+    duplicates: Vec<DuplicateAnswer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CheckQuery {
+    citizen_id: String,
+    sex: String,
+    birth_date: String,
+    family_name: String,
+    middle_name: String,
+    given_name: String,
+}
+
+/// The citizen id's verdict and its parsed value, given the sex and year typed so far.
+fn judge_citizen_id(
+    text: &str,
+    sex: Option<Sex>,
+    birth: Option<BirthDate>,
+) -> (CitizenIdVerdict, Option<CitizenId>) {
+    if text.trim().is_empty() {
+        let verdict = CitizenIdVerdict {
+            status: "empty",
+            message: String::new(),
+            rule: None,
+        };
+        return (verdict, None);
+    }
+    let id = match CitizenId::parse(text) {
+        Ok(id) => id,
+        Err(v) => {
+            let verdict = CitizenIdVerdict {
+                status: "invalid",
+                message: v.message,
+                rule: Some(v.rule),
+            };
+            return (verdict, None);
+        }
+    };
+    let verdict = if id.is_legacy() {
+        CitizenIdVerdict {
+            status: "ok",
+            message: "Số CMND 9 chữ số cũ: hãy cập nhật số CCCD 12 chữ số khi có.".into(),
+            rule: None,
+        }
+    } else {
+        let province = id
+            .province_name()
+            .map(|p| format!(" Nơi đăng ký khai sinh: {p}."))
+            .unwrap_or_default();
+        match (sex, birth) {
+            (Some(sex), Some(birth)) => match id.check_against(sex, birth.year()) {
+                Ok(()) => CitizenIdVerdict {
+                    status: "ok",
+                    message: format!("Số CCCD khớp giới tính và năm sinh.{province}"),
+                    rule: None,
+                },
+                Err(v) => CitizenIdVerdict {
+                    status: "invalid",
+                    message: v.message,
+                    rule: Some(v.rule),
+                },
+            },
+            _ => CitizenIdVerdict {
+                status: "ok",
+                message: format!(
+                    "Số CCCD đúng dạng; ghi giới tính và ngày sinh để đối chiếu.{province}"
+                ),
+                rule: None,
+            },
+        }
+    };
+    (verdict, Some(id))
+}
+
+/// As the officer types: is the citizen id right, and is this person already on file?
+pub async fn check(
+    ctx: Ctx,
+    query: Result<Query<CheckQuery>, QueryRejection>,
+) -> Result<Response, WebError> {
+    let scope = ctx.scope()?.clone();
+    let Query(q) = query.map_err(|_| WebError::bad_request("Tham số kiểm tra không hợp lệ."))?;
+    let sex = parse_sex(&q.sex);
+    let birth = BirthDate::parse(&q.birth_date).ok();
+    let (verdict, id) = judge_citizen_id(&q.citizen_id, sex, birth);
+    let name = PersonName::new(&q.family_name, &q.middle_name, &q.given_name);
+    let by_name = (!name.family.is_empty() && !name.given.is_empty())
+        .then_some(birth)
+        .flatten()
+        .map(|b| (&name, b));
+    let duplicates = ctx
+        .state
+        .store
+        .possible_duplicates(&scope, id.as_ref().map(CitizenId::as_str), by_name)
+        .await?
+        .iter()
+        .map(|d| DuplicateAnswer {
+            id: d.person.id.0,
+            href: format!("/people/{}", d.person.id.0),
+            name: d.person.details.name.full(),
+            birth: d.person.details.birth.display(),
+            same_citizen_id: d.same_citizen_id,
+        })
+        .collect();
+    let mut response = Json(CheckAnswer {
+        citizen_id: verdict,
+        duplicates,
+    })
+    .into_response();
+    // Names of people: never kept by a browser or a proxy.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// The person's details from the form, or the violations found on the way. Independent
+/// fields are all checked, so the officer sees every mistake at once.
+fn details_from(
+    form: &SourceForm,
+    today: NaiveDate,
+    errors: &mut FieldErrors,
+) -> Option<PersonDetails> {
+    let birth = if form.birth_date.trim().is_empty() {
+        errors.push(
+            Violation::new(
+                "input.required",
+                "birth_date",
+                "Phải ghi ngày sinh (ví dụ 15/03/2004) hoặc năm sinh.",
+            ),
+            "birth_date",
+        );
+        None
+    } else {
+        match BirthDate::parse(&form.birth_date) {
+            Ok(birth) => Some(birth),
+            Err(v) => {
+                errors.push(v, "birth_date");
+                None
+            }
+        }
+    };
+    let sex = parse_sex(&form.sex);
+    if sex.is_none() {
+        errors.push(
+            Violation::new("input.required", "sex", "Phải chọn giới tính."),
+            "sex",
+        );
+    }
+    let citizen_id = if form.citizen_id.trim().is_empty() {
+        Some(None)
+    } else {
+        match CitizenId::parse(&form.citizen_id) {
+            Ok(id) => Some(Some(id)),
+            Err(v) => {
+                errors.push(v, "citizen_id");
+                None
+            }
+        }
+    };
+    let ethnicity = form
+        .ethnicity
+        .trim()
+        .parse::<u8>()
+        .ok()
+        .and_then(|id| ethnicity::by_id(EthnicityId(id)))
+        .map(|e| e.id);
+    if ethnicity.is_none() {
+        errors.push(
+            Violation::new("input.required", "ethnicity", "Phải chọn dân tộc."),
+            "ethnicity",
+        );
+    }
+    let name = PersonName {
+        family: form.family_name.clone(),
+        middle: form.middle_name.clone(),
+        given: form.given_name.clone(),
+    };
+    let details = PersonDetails {
+        name,
+        birth: birth.unwrap_or(BirthDate::YearOnly(2000)),
+        sex: sex.unwrap_or(Sex::Male),
+        citizen_id: citizen_id.clone().flatten(),
+        ethnicity: ethnicity.unwrap_or(EthnicityId(1)),
+        religion: form.religion.clone(),
+        education: Education {
+            general: form.education_general.clone(),
+            professional: form.education_professional.clone(),
+            political_theory: form.education_political.clone(),
+        },
+        occupation: form.occupation.clone(),
+        workplace: form.workplace.clone(),
+        residence: form.residence.clone(),
+        youth_union_member: form.youth_union == "1",
+        trade_union_member: form.trade_union == "1",
+        phone: form.phone.clone(),
+        email: String::new(),
+    };
+    let complete = birth.is_some() && sex.is_some() && citizen_id.is_some();
+    match details.clone().checked(today) {
+        Ok((checked, _notices)) => complete.then_some(checked),
+        Err(v) => {
+            let name_missing = v.field == "name";
+            // A placeholder value stands in for what did not parse: judge only what was typed.
+            if complete || name_missing {
+                let field = v.field.clone();
+                errors.push(v, anchor_of(&field));
+            }
+            if name_missing {
+                // The name is reported; check the rest too, so nothing is found one by one.
+                let mut probe = details;
+                probe.name = PersonName::new("A", "", "A");
+                if let (Err(v), true) = (probe.checked(today), complete) {
+                    let field = v.field.clone();
+                    errors.push(v, anchor_of(&field));
+                }
+            }
+            None
+        }
+    }
+}
+
+pub async fn create(
+    ctx: Ctx,
+    form: Result<Form<SourceForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let scope = ctx.scope()?.clone();
+    let Form(form) = form.map_err(|_| WebError::bad_request("Dữ liệu biểu mẫu không hợp lệ."))?;
+    let store = &ctx.state.store;
+    let today = ctx.today();
+    let mut errors = FieldErrors::default();
+    let details = details_from(&form, today, &mut errors);
+
+    let cell = form.cell.trim().parse::<i64>().ok().map(UnitId);
+    if cell.is_none() {
+        errors.push(
+            Violation::new("input.required", "cell", "Phải chọn chi bộ."),
+            "cell",
+        );
+    }
+    let identified_on = if form.identified_on.trim().is_empty() {
+        Some(today)
+    } else {
+        match parse_day(&form.identified_on) {
+            Some(day) if day > today => {
+                errors.push(
+                    Violation::new(
+                        "date.future",
+                        "identified_on",
+                        format!(
+                            "Ngày xác định {} ở sau ngày hôm nay ({}).",
+                            dmy(day),
+                            dmy(today)
+                        ),
+                    ),
+                    "identified_on",
+                );
+                None
+            }
+            Some(day) => Some(day),
+            None => {
+                errors.push(
+                    Violation::new(
+                        "date.format",
+                        "identified_on",
+                        "Ngày xác định không đọc được; hãy ghi dạng 15/03/2026.",
+                    ),
+                    "identified_on",
+                );
+                None
+            }
+        }
+    };
+    let nomination = nomination_from(&ctx, &scope, &form, today, &mut errors).await?;
+
+    let (Some(details), Some(cell), Some(identified_on), Some(nomination), true) =
+        (details, cell, identified_on, nomination, errors.is_empty())
+    else {
+        return render(
+            &ctx,
+            &scope,
+            form,
+            errors,
+            Vec::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+
+    let duplicates = store
+        .possible_duplicates(
+            &scope,
+            details.citizen_id.as_ref().map(CitizenId::as_str),
+            Some((&details.name, details.birth)),
+        )
+        .await?;
+    let taken = duplicates.iter().any(|d| d.same_citizen_id);
+    if !duplicates.is_empty() && (taken || form.confirm_new.trim() != "1") {
+        let lines = duplicates.iter().map(DuplicateLine::from).collect();
+        return render(
+            &ctx,
+            &scope,
+            form,
+            errors,
+            lines,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+
+    match store
+        .create_source(
+            &ctx.change(),
+            &scope,
+            &details,
+            cell,
+            identified_on,
+            nomination,
+        )
+        .await
+    {
+        Ok((_, case_id)) => Ok(Redirect::to(&format!("/cases/{}", case_id.0)).into_response()),
+        Err(StoreError::Rejected(v)) => {
+            let field = v.field.clone();
+            errors.push(v, anchor_of(&field));
+            render(
+                &ctx,
+                &scope,
+                form,
+                errors,
+                Vec::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The nominating mass organisation and its resolution: `Some(None)` when there is none,
+/// `None` when what was typed is wrong (the violations are in `errors`).
+async fn nomination_from(
+    ctx: &Ctx,
+    scope: &Scope,
+    form: &SourceForm,
+    today: NaiveDate,
+    errors: &mut FieldErrors,
+) -> Result<Option<Option<(MassOrgId, DocRef)>>, WebError> {
+    let number = clean(&form.nomination_number);
+    if form.mass_org.trim().is_empty() {
+        if number.is_empty() && form.nomination_date.trim().is_empty() {
+            return Ok(Some(None));
+        }
+        errors.push(
+            Violation::new(
+                "nomination.mass-org",
+                "mass_org",
+                "Đã ghi nghị quyết giới thiệu: hãy chọn đoàn thể đã giới thiệu (hoặc xóa số và ngày nghị quyết).",
+            ),
+            "mass_org",
+        );
+        return Ok(None);
+    }
+    let known = ctx.state.store.mass_orgs_in(scope).await?;
+    let mass_org = form
+        .mass_org
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| known.iter().any(|m| m.id == *id));
+    let mut ok = true;
+    if mass_org.is_none() {
+        ok = false;
+        errors.push(
+            Violation::new(
+                "unit.unknown",
+                "mass_org",
+                "Không có đoàn thể này trong phạm vi của tài khoản.",
+            ),
+            "mass_org",
+        );
+    }
+    if number.is_empty() {
+        ok = false;
+        errors.push(
+            Violation::new(
+                "input.required",
+                "nomination_number",
+                "Phải ghi số nghị quyết giới thiệu của đoàn thể.",
+            ),
+            "nomination_number",
+        );
+    }
+    let dated = match parse_day(&form.nomination_date) {
+        Some(day) if day > today => {
+            errors.push(
+                Violation::new(
+                    "date.future",
+                    "nomination_date",
+                    format!(
+                        "Ngày nghị quyết {} ở sau ngày hôm nay ({}).",
+                        dmy(day),
+                        dmy(today)
+                    ),
+                ),
+                "nomination_date",
+            );
+            None
+        }
+        Some(day) => Some(day),
+        None => {
+            errors.push(
+                Violation::new(
+                    "input.required",
+                    "nomination_date",
+                    "Phải ghi ngày của nghị quyết giới thiệu, dạng 15/03/2026.",
+                ),
+                "nomination_date",
+            );
+            None
+        }
+    };
+    Ok(match (mass_org, dated, ok) {
+        (Some(id), Some(dated), true) => Some(Some((MassOrgId(id), DocRef { number, dated }))),
+        _ => None,
+    })
 }

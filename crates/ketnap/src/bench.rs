@@ -1,0 +1,88 @@
+//! `ketnap bench`: server time of the busiest pages over the loaded data, measured in
+//! process (the router answers without a socket, so the figure is the server's own time).
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use ketnap_domain::ids::UserId;
+use ketnap_domain::ports::{CaseFilter, CaseStore};
+use ketnap_domain::scope::Access;
+use tower::ServiceExt;
+
+use crate::Context;
+
+/// Measures the home page, the case list and a case page as the officer of `unit`.
+pub async fn bench(ctx: &Context, unit: &str, requests: usize) -> anyhow::Result<()> {
+    let store = &ctx.store;
+    let (ward, scope) = ctx.scope(unit, Access::Read).await?;
+    let user = store
+        .users()
+        .await?
+        .into_iter()
+        .find(|u| u.unit_id == ward.id.0 && u.role == "officer")
+        .ok_or_else(|| anyhow::anyhow!("cần một tài khoản cán bộ tổ chức của {} (chạy `ketnap serve --demo` một lần, hoặc `ketnap user add`)", ward.name))?;
+    let token = store.create_session(&ctx.change, UserId(user.id)).await?;
+    let cases = store
+        .cases(
+            &scope,
+            &CaseFilter {
+                open_only: true,
+                ..CaseFilter::default()
+            },
+        )
+        .await?;
+    let case = cases
+        .get(cases.len() / 2)
+        .ok_or_else(|| anyhow::anyhow!("{} không có hồ sơ nào", ward.name))?;
+    let app = ketnap_web::app(store.clone(), ketnap_web::WebConfig::default());
+    println!(
+        "{} — {} hồ sơ đang theo dõi; {requests} lượt mỗi trang (sau 10 lượt khởi động).",
+        ward.name,
+        cases.len()
+    );
+    println!(
+        "{:<28} {:>9} {:>9} {:>9} {:>9}",
+        "trang", "p50 ms", "p95 ms", "p99 ms", "max ms"
+    );
+    for (label, path) in [
+        ("trang tổng quan /", "/".to_string()),
+        ("danh sách hồ sơ /cases", "/cases".to_string()),
+        (
+            "trang hồ sơ /cases/{id}",
+            format!("/cases/{}", case.case.id),
+        ),
+    ] {
+        let mut times = Vec::with_capacity(requests);
+        for round in 0..requests + 10 {
+            let request = Request::builder()
+                .uri(&path)
+                .header(
+                    header::COOKIE,
+                    format!("{}={token}", ketnap_web::SESSION_COOKIE),
+                )
+                .body(Body::empty())?;
+            let started = Instant::now();
+            let response = app.clone().oneshot(request).await?;
+            let status = response.status();
+            axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+            let elapsed = started.elapsed();
+            anyhow::ensure!(status == StatusCode::OK, "{path} trả lời {status}");
+            if round >= 10 {
+                times.push(elapsed);
+            }
+        }
+        times.sort();
+        let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "{label:<28} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+            ms(at(0.50)),
+            ms(at(0.95)),
+            ms(at(0.99)),
+            ms(*times.last().unwrap_or(&Duration::ZERO))
+        );
+    }
+    store.end_session(&ctx.change, &token).await?;
+    Ok(())
+}

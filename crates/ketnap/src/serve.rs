@@ -1,0 +1,144 @@
+//! `ketnap serve`: the web application, optionally on a freshly loaded demo city with one
+//! account per role.
+
+use std::net::SocketAddr;
+
+use ketnap_domain::access::Role;
+use ketnap_domain::ports::{Change, UnitStore};
+use ketnap_domain::scope::{Access, Scope};
+use ketnap_store::NewUser;
+use ketnap_web::WebConfig;
+
+use crate::Context;
+
+/// The password of every demo account (printed at start; demo data only).
+pub const DEMO_PASSWORD: &str = "ketnap-demo-2026";
+
+pub async fn serve(
+    ctx: &Context,
+    listen: SocketAddr,
+    demo: bool,
+    secure_cookies: bool,
+) -> anyhow::Result<()> {
+    if demo {
+        crate::demo_command(ctx, true).await?;
+        let accounts = demo_accounts(ctx).await?;
+        println!("Tài khoản dùng thử (mật khẩu chung: {DEMO_PASSWORD}):");
+        for (username, role, place) in accounts {
+            println!("  {username:<22} {:<18} {place}", role.label_vi());
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    println!(
+        "ketnap đang chạy tại http://{}/ (Ctrl+C để dừng)",
+        listener.local_addr()?
+    );
+    let config = WebConfig {
+        secure_cookies,
+        ..WebConfig::default()
+    };
+    let app = ketnap_web::app(ctx.store.clone(), config);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        // Ctrl+C ends the server cleanly; if the signal cannot be watched, run until killed.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    })
+    .await?;
+    Ok(())
+}
+
+/// One account per role, each in a different place; `admin` sees the whole city.
+async fn demo_accounts(ctx: &Context) -> anyhow::Result<Vec<(String, Role, String)>> {
+    let store = &ctx.store;
+    let city = ctx.unit(crate::demo::CITY_CODE).await?;
+    let ward = ctx.unit("25747").await?;
+    let other_ward = ctx.unit("25750").await?;
+    let third_ward = ctx.unit("25760").await?;
+    let ward_scope = Scope::subtree(ward.id, Access::Read);
+    let today = ketnap_domain::workflow::today_in_vietnam(ctx.change.now);
+    let cell = store
+        .units_in(&ward_scope)
+        .await?
+        .into_iter()
+        .find(|u| u.kind.holds_cases() && u.is_active_on(today))
+        .ok_or_else(|| anyhow::anyhow!("dữ liệu mẫu thiếu chi bộ ở {}", ward.name))?;
+    let youth = store
+        .mass_orgs_in(&ward_scope)
+        .await?
+        .into_iter()
+        .find(|m| m.kind == "youth_union")
+        .ok_or_else(|| anyhow::anyhow!("dữ liệu mẫu thiếu đoàn thanh niên ở {}", ward.name))?;
+    let plan = [
+        (
+            "admin",
+            "Quản trị thành phố",
+            Role::Admin,
+            city.id,
+            city.name.clone(),
+            None,
+        ),
+        (
+            "canbo.thudaumot",
+            "Cán bộ Ban Xây dựng Đảng",
+            Role::Officer,
+            ward.id,
+            ward.name.clone(),
+            None,
+        ),
+        (
+            "xem.phuloi",
+            "Lãnh đạo xem báo cáo",
+            Role::Viewer,
+            other_ward.id,
+            other_ward.name.clone(),
+            None,
+        ),
+        (
+            "bithu.chibo",
+            "Bí thư chi bộ",
+            Role::CellSecretary,
+            cell.id,
+            cell.name.clone(),
+            None,
+        ),
+        (
+            "doanthanhnien",
+            "Bí thư Đoàn",
+            Role::MassOrgOfficer,
+            ward.id,
+            youth.name.clone(),
+            Some(ketnap_domain::ids::MassOrgId(youth.id)),
+        ),
+        (
+            "kiemtra",
+            "Ủy ban Kiểm tra",
+            Role::Auditor,
+            third_ward.id,
+            third_ward.name.clone(),
+            None,
+        ),
+    ];
+    let change = Change {
+        actor: "demo".into(),
+        ..ctx.change.clone()
+    };
+    let mut created = Vec::new();
+    for (username, display_name, role, unit, place, mass_org) in plan {
+        let user = NewUser {
+            username: username.into(),
+            display_name: display_name.into(),
+            password: DEMO_PASSWORD.into(),
+            role,
+            unit,
+            mass_org,
+        };
+        store.add_user(&change, &user).await?;
+        created.push((username.to_string(), role, place));
+    }
+    Ok(created)
+}

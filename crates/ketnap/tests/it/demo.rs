@@ -1,0 +1,124 @@
+//! The demo city: built through the workflow without a refusal, overdue cases in every
+//! ward, commune and special zone, headcounts that add up, the same output every time.
+
+#[path = "../../src/demo/mod.rs"]
+mod generator;
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use ketnap_domain::calendar::Calendar;
+use ketnap_domain::case::Stage;
+use ketnap_domain::deadline::{DeadlineStatus, next_deadline};
+use ketnap_domain::ids::UnitId;
+use ketnap_domain::rules::RuleBook;
+use ketnap_domain::unit::UnitKind;
+
+#[test]
+fn the_demo_city_obeys_the_rules_and_has_overdue_cases_everywhere() {
+    let rules = RuleBook::builtin().unwrap();
+    let calendar = Calendar::published().unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+    // `build` fails if `workflow::apply` refuses any planned action.
+    let data = generator::build(today, &rules, &calendar).unwrap();
+
+    let city = &data.units[0];
+    assert_eq!(city.code.as_deref(), Some(generator::CITY_CODE));
+    let mut kinds = HashMap::new();
+    for unit in &data.units {
+        if let Some(parent) = unit.parent {
+            let parent_kind = kinds[&parent];
+            assert!(
+                UnitKind::may_contain(parent_kind, unit.kind),
+                "{}",
+                unit.name
+            );
+        }
+        kinds.insert(unit.id, unit.kind);
+    }
+    let areas: Vec<_> = data
+        .units
+        .iter()
+        .filter(|u| u.parent == Some(city.id))
+        .collect();
+    let commune_level = areas
+        .iter()
+        .filter(|u| {
+            matches!(
+                u.kind,
+                UnitKind::Ward | UnitKind::Commune | UnitKind::SpecialZone
+            )
+        })
+        .count();
+    assert_eq!(commune_level, 168);
+
+    let parent: HashMap<UnitId, Option<UnitId>> =
+        data.units.iter().map(|u| (u.id, u.parent)).collect();
+    let area_of = |mut unit: UnitId| loop {
+        match parent[&unit] {
+            Some(p) if p == city.id => return unit,
+            Some(p) => unit = p,
+            None => return unit,
+        }
+    };
+    let mut overdue: HashMap<UnitId, usize> = HashMap::new();
+    let mut stages = HashSet::new();
+    for case in &data.cases {
+        stages.insert(case.stage);
+        if let Some(deadline) = next_deadline(case, &rules, &calendar, today, 14).unwrap()
+            && matches!(deadline.status, DeadlineStatus::Overdue(_))
+        {
+            *overdue.entry(area_of(case.cell)).or_default() += 1;
+        }
+    }
+    for area in &areas {
+        assert!(
+            overdue.contains_key(&area.id),
+            "{} has no overdue case",
+            area.name
+        );
+    }
+    let thu_dau_mot = areas
+        .iter()
+        .find(|u| u.code.as_deref() == Some("25747"))
+        .unwrap();
+    assert!(overdue[&thu_dau_mot.id] >= 5);
+    for stage in Stage::ALL {
+        assert!(stages.contains(&stage), "no case at {stage:?}");
+    }
+    assert!(
+        (35_000..=50_000).contains(&data.cases.len()),
+        "{}",
+        data.cases.len()
+    );
+
+    let latest = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let members: i64 = data
+        .headcounts
+        .iter()
+        .filter(|h| h.as_of == latest)
+        .map(|h| h.official_members + h.probationary_members)
+        .sum();
+    assert!((362_252..=369_570).contains(&members), "{members}");
+
+    let mut citizen_ids = HashSet::new();
+    for person in &data.people {
+        let id = person.details.citizen_id.as_ref().unwrap();
+        id.check_against(person.details.sex, person.details.birth.year())
+            .unwrap();
+        assert!(citizen_ids.insert(id.as_str().to_string()));
+    }
+    for (course, participants) in &data.courses {
+        course.check(participants).unwrap();
+    }
+    for case in &data.cases {
+        if let Some(certificate) = &case.awareness_certificate {
+            assert!(certificate.course.is_some());
+        }
+    }
+
+    // Same day, same data.
+    let again = generator::build(today, &rules, &calendar).unwrap();
+    assert_eq!(format!("{:?}", data.cases), format!("{:?}", again.cases));
+    assert_eq!(format!("{:?}", data.people), format!("{:?}", again.people));
+}

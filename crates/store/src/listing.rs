@@ -1,0 +1,460 @@
+//! Lists and counts for the web pages: the filtered, paginated case list, counts per unit
+//! for the unit tree, and a unit's earlier names. Everything is read through a `Scope`.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use ketnap_domain::case::{Case, Stage};
+use ketnap_domain::deadline::{DeadlineStatus, next_deadline};
+use ketnap_domain::ids::{MassOrgId, UnitId};
+use ketnap_domain::ports::{CaseRecord, RuleStore, StoreError, StoreResult};
+use ketnap_domain::scope::Scope;
+use ketnap_domain::text::{NameCollator, PersonName, search_key};
+use sqlx::any::AnyRow;
+use sqlx::{Any, FromRow};
+
+use crate::{SUBTREE, Store, backend_error, from_json, parse_date};
+
+/// What the case list is filtered by; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseQuery {
+    pub stage: Option<Stage>,
+    /// The sector of the case's cell.
+    pub sector: Option<String>,
+    /// A unit of the scope: its whole subtree.
+    pub unit: Option<UnitId>,
+    /// The mass organisation that nominated the person.
+    pub mass_org: Option<MassOrgId>,
+    /// The year the person was identified as a source.
+    pub identified_year: Option<i32>,
+    /// The year of the admission ceremony.
+    pub ceremony_year: Option<i32>,
+    /// A name (with or without diacritics) or a citizen id.
+    pub text: Option<String>,
+    /// Only cases whose next deadline is overdue on this day.
+    pub overdue_on: Option<NaiveDate>,
+}
+
+/// One page of the case list, in Vietnamese name order, and how many match in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CasePage {
+    pub total: usize,
+    pub records: Vec<CaseRecord>,
+}
+
+/// Cases of one cell at one stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageTally {
+    pub unit: UnitId,
+    pub stage: Stage,
+    pub cases: i64,
+    /// Of those, the ones whose official date falls in the year asked for.
+    pub official_in_year: i64,
+}
+
+/// A name a unit used until a day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastUnitName {
+    pub name: String,
+    pub used_until: NaiveDate,
+}
+
+/// The stages at which a case has a running clock (`deadline::next_deadline`).
+fn clock_stages() -> Vec<&'static str> {
+    Stage::ALL
+        .into_iter()
+        .filter(|s| *s >= Stage::FileOpened && !s.is_closed())
+        .map(Stage::code)
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// SQL with its bind values, numbered `$1`, `$2` … in the order they are pushed.
+#[derive(Debug, Default)]
+struct Sql {
+    text: String,
+    binds: Vec<Bind>,
+}
+
+impl Sql {
+    fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    /// Adds a bind value and returns its placeholder.
+    fn bind(&mut self, value: Bind) -> String {
+        self.binds.push(value);
+        format!("${}", self.binds.len())
+    }
+
+    async fn fetch<T>(&self, store: &Store) -> StoreResult<Vec<T>>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        let mut query = sqlx::query_as::<Any, T>(&self.text);
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Int(n) => query.bind(*n),
+                Bind::Text(t) => query.bind(t.clone()),
+            };
+        }
+        query.fetch_all(&store.pool).await.map_err(backend_error)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    id: i64,
+    family_name: String,
+    middle_name: String,
+    given_name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyBodyRow {
+    id: i64,
+    family_name: String,
+    middle_name: String,
+    given_name: String,
+    body: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct FullRow {
+    id: i64,
+    body: String,
+    version: i64,
+    person_id: i64,
+    person_details: String,
+    cell_name: String,
+}
+
+struct Key {
+    id: i64,
+    name: PersonName,
+}
+
+/// Whether `text` is a citizen id (digits, spaces and dots only, at least 9 digits).
+fn citizen_digits(text: &str) -> Option<String> {
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let significant = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '.')
+        .count();
+    (digits.len() >= 9 && digits.len() == significant).then_some(digits)
+}
+
+fn year_range(year: i32) -> (String, String) {
+    (format!("{year:04}-01-01"), format!("{year:04}-12-31"))
+}
+
+/// Sorts by given, middle and family name in Vietnamese order (as
+/// `NameCollator::compare_names`), then by id. Lists repeat few distinct name parts, so
+/// each distinct part is ranked once with the collator and the keys sort on the ranks.
+fn sort_by_name(keys: Vec<Key>) -> Vec<Key> {
+    let collator = NameCollator::new();
+    let ranked: Vec<[u32; 3]> = {
+        let mut parts: Vec<&str> = keys
+            .iter()
+            .flat_map(|k| {
+                [
+                    k.name.given.as_str(),
+                    k.name.middle.as_str(),
+                    k.name.family.as_str(),
+                ]
+            })
+            .collect();
+        parts.sort_unstable();
+        parts.dedup();
+        parts.sort_by(|a, b| collator.compare(a, b));
+        let mut ranks: HashMap<&str, u32> = HashMap::with_capacity(parts.len());
+        let mut rank = 0u32;
+        let mut previous: Option<&str> = None;
+        for part in parts {
+            // Canonically equivalent spellings compare equal and share a rank.
+            if previous.is_some_and(|p| collator.compare(p, part) != std::cmp::Ordering::Equal) {
+                rank += 1;
+            }
+            ranks.insert(part, rank);
+            previous = Some(part);
+        }
+        let rank = |part: &str| ranks.get(part).copied().unwrap_or_default();
+        keys.iter()
+            .map(|k| {
+                [
+                    rank(&k.name.given),
+                    rank(&k.name.middle),
+                    rank(&k.name.family),
+                ]
+            })
+            .collect()
+    };
+    let mut all: Vec<([u32; 3], Key)> = ranked.into_iter().zip(keys).collect();
+    all.sort_unstable_by(|(a, ka), (b, kb)| a.cmp(b).then(ka.id.cmp(&kb.id)));
+    all.into_iter().map(|(_, key)| key).collect()
+}
+
+impl Store {
+    /// One page (`offset`, `limit`) of the scope's cases matching `query`, sorted the
+    /// Vietnamese way (given, middle, family name), with the number that match in all.
+    pub async fn case_page(
+        &self,
+        scope: &Scope,
+        query: &CaseQuery,
+        offset: usize,
+        limit: usize,
+    ) -> StoreResult<CasePage> {
+        let mut sql = Sql::default();
+        let root = sql.bind(Bind::Int(scope.root().0));
+        sql.push(&SUBTREE.replace("$1", &root));
+        if let Some(unit) = query.unit {
+            let chosen = sql.bind(Bind::Int(unit.0));
+            sql.push(&format!(
+                ", chosen (id) AS (SELECT id FROM units WHERE id = {chosen}
+                 UNION ALL SELECT u.id FROM units u JOIN chosen s ON u.parent_id = s.id)"
+            ));
+        }
+        let body = if query.overdue_on.is_some() {
+            ", c.body"
+        } else {
+            ""
+        };
+        sql.push(&format!(
+            " SELECT c.id, p.family_name, p.middle_name, p.given_name{body}
+             FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id
+             WHERE c.cell_id IN (SELECT id FROM subtree)"
+        ));
+        if query.unit.is_some() {
+            sql.push(" AND c.cell_id IN (SELECT id FROM chosen)");
+        }
+        if let Some(stage) = query.stage {
+            let p = sql.bind(Bind::Text(stage.code().into()));
+            sql.push(&format!(" AND c.stage = {p}"));
+        }
+        if let Some(sector) = &query.sector {
+            let p = sql.bind(Bind::Text(sector.clone()));
+            sql.push(&format!(" AND u.sector = {p}"));
+        }
+        if let Some(mass_org) = query.mass_org {
+            let p = sql.bind(Bind::Int(mass_org.0));
+            sql.push(&format!(" AND c.nominated_by = {p}"));
+        }
+        for (column, year) in [
+            ("c.identified_on", query.identified_year),
+            ("c.ceremony_on", query.ceremony_year),
+        ] {
+            if let Some(year) = year {
+                let (from, to) = year_range(year);
+                let from = sql.bind(Bind::Text(from));
+                let to = sql.bind(Bind::Text(to));
+                sql.push(&format!(" AND {column} >= {from} AND {column} <= {to}"));
+            }
+        }
+        if let Some(text) = query
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            if let Some(digits) = citizen_digits(text) {
+                let p = sql.bind(Bind::Text(digits));
+                sql.push(&format!(" AND p.citizen_id = {p}"));
+            } else {
+                let key = search_key(text).replace(['%', '_'], "");
+                let p = sql.bind(Bind::Text(format!("%{key}%")));
+                sql.push(&format!(" AND p.search_key LIKE {p}"));
+            }
+        }
+        let keys: Vec<Key> = if let Some(today) = query.overdue_on {
+            let stages = clock_stages()
+                .into_iter()
+                .map(|code| sql.bind(Bind::Text(code.into())))
+                .collect::<Vec<_>>()
+                .join(", ");
+            sql.push(&format!(" AND c.stage IN ({stages})"));
+            let rows: Vec<KeyBodyRow> = sql.fetch(self).await?;
+            let rules = self.rule_book().await?;
+            let calendar = self.calendar().await?;
+            let mut keys = Vec::new();
+            for row in rows {
+                let case: Case = from_json(&row.body)?;
+                let deadline = next_deadline(&case, &rules, &calendar, today, 0)?;
+                if deadline.is_some_and(|d| matches!(d.status, DeadlineStatus::Overdue(_))) {
+                    keys.push(Key {
+                        id: row.id,
+                        name: PersonName {
+                            family: row.family_name,
+                            middle: row.middle_name,
+                            given: row.given_name,
+                        },
+                    });
+                }
+            }
+            keys
+        } else {
+            let rows: Vec<KeyRow> = sql.fetch(self).await?;
+            rows.into_iter()
+                .map(|row| Key {
+                    id: row.id,
+                    name: PersonName {
+                        family: row.family_name,
+                        middle: row.middle_name,
+                        given: row.given_name,
+                    },
+                })
+                .collect()
+        };
+        let keys = sort_by_name(keys);
+        let total = keys.len();
+        let ids: Vec<i64> = keys.iter().skip(offset).take(limit).map(|k| k.id).collect();
+        let records = self.case_records(scope, &ids).await?;
+        Ok(CasePage { total, records })
+    }
+
+    /// The cases with these ids that are in the scope, in the order of `ids`.
+    async fn case_records(&self, scope: &Scope, ids: &[i64]) -> StoreResult<Vec<CaseRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::default();
+        let root = sql.bind(Bind::Int(scope.root().0));
+        sql.push(&SUBTREE.replace("$1", &root));
+        let list = ids
+            .iter()
+            .map(|id| sql.bind(Bind::Int(*id)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        sql.push(&format!(
+            " SELECT c.id, c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name
+             FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id
+             WHERE c.id IN ({list}) AND c.cell_id IN (SELECT id FROM subtree)"
+        ));
+        let rows: Vec<FullRow> = sql.fetch(self).await?;
+        let mut records = Vec::with_capacity(rows.len());
+        for row in rows {
+            let record = CaseRecord {
+                case: from_json(&row.body)?,
+                person: crate::people::PersonRow {
+                    id: row.person_id,
+                    details: row.person_details,
+                }
+                .into_person()?,
+                cell_name: row.cell_name,
+                version: row.version,
+            };
+            records.push((row.id, record));
+        }
+        records.sort_by_key(|(id, _)| ids.iter().position(|x| x == id));
+        Ok(records.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// Cases per cell and stage under `under` (which must be in the scope), with how many
+    /// became official in `year`.
+    pub async fn stage_tallies(
+        &self,
+        scope: &Scope,
+        under: UnitId,
+        year: i32,
+    ) -> StoreResult<Vec<StageTally>> {
+        let (from, to) = year_range(year);
+        let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(&format!(
+            "{SUBTREE}, below (id) AS (SELECT id FROM units WHERE id = $2
+                UNION ALL SELECT u.id FROM units u JOIN below b ON u.parent_id = b.id)
+             SELECT cell_id, stage, COUNT(*),
+                    COUNT(CASE WHEN official_on >= $3 AND official_on <= $4 THEN 1 END)
+             FROM cases WHERE cell_id IN (SELECT id FROM subtree) AND cell_id IN (SELECT id FROM below)
+             GROUP BY cell_id, stage"
+        ))
+        .bind(scope.root().0)
+        .bind(under.0)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        rows.into_iter()
+            .map(|(unit, code, cases, official_in_year)| {
+                Ok(StageTally {
+                    unit: UnitId(unit),
+                    stage: Stage::from_code(&code)
+                        .ok_or_else(|| StoreError::Backend(format!("bước lạ: {code}")))?,
+                    cases,
+                    official_in_year,
+                })
+            })
+            .collect()
+    }
+
+    /// Overdue cases per cell under `under` (which must be in the scope) on `today`.
+    pub async fn overdue_tallies(
+        &self,
+        scope: &Scope,
+        under: UnitId,
+        today: NaiveDate,
+    ) -> StoreResult<Vec<(UnitId, i64)>> {
+        let mut sql = Sql::default();
+        let root = sql.bind(Bind::Int(scope.root().0));
+        sql.push(&SUBTREE.replace("$1", &root));
+        let below = sql.bind(Bind::Int(under.0));
+        let stages = clock_stages()
+            .into_iter()
+            .map(|code| sql.bind(Bind::Text(code.into())))
+            .collect::<Vec<_>>()
+            .join(", ");
+        sql.push(&format!(
+            ", below (id) AS (SELECT id FROM units WHERE id = {below}
+                UNION ALL SELECT u.id FROM units u JOIN below b ON u.parent_id = b.id)
+             SELECT cell_id, body FROM cases
+             WHERE cell_id IN (SELECT id FROM subtree) AND cell_id IN (SELECT id FROM below)
+             AND stage IN ({stages})"
+        ));
+        let rows: Vec<(i64, String)> = sql.fetch(self).await?;
+        let rules = self.rule_book().await?;
+        let calendar = self.calendar().await?;
+        let mut counts: HashMap<i64, i64> = HashMap::new();
+        for (cell, body) in rows {
+            let case: Case = from_json(&body)?;
+            let overdue = next_deadline(&case, &rules, &calendar, today, 0)?
+                .is_some_and(|d| matches!(d.status, DeadlineStatus::Overdue(_)));
+            if !overdue {
+                continue;
+            }
+            *counts.entry(cell).or_default() += 1;
+        }
+        Ok(counts
+            .into_iter()
+            .map(|(cell, n)| (UnitId(cell), n))
+            .collect())
+    }
+
+    /// The names a unit of the scope used before, oldest first.
+    pub async fn unit_past_names(
+        &self,
+        scope: &Scope,
+        unit: UnitId,
+    ) -> StoreResult<Vec<PastUnitName>> {
+        if !self.in_scope(scope, unit).await? {
+            return Err(StoreError::NotFound("tổ chức đảng"));
+        }
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, used_until FROM unit_names WHERE unit_id = $1 ORDER BY used_until",
+        )
+        .bind(unit.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        rows.into_iter()
+            .map(|(name, used_until)| {
+                Ok(PastUnitName {
+                    name,
+                    used_until: parse_date(&used_until)?,
+                })
+            })
+            .collect()
+    }
+}
