@@ -10,6 +10,7 @@
 
 mod browser;
 mod cli;
+mod demo;
 mod fixtures;
 mod matrix;
 mod story;

@@ -20,3 +20,6 @@ CREATE TABLE api_tokens (
 
 -- A mass-organisation officer's organisation.
 ALTER TABLE users ADD COLUMN mass_org_id INTEGER REFERENCES mass_orgs (id);
+
+-- Merges look units up by successor (and erasing demo data checks it).
+CREATE INDEX units_successor ON units (successor_id);
