@@ -6,22 +6,23 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use ketnap_domain::ids::UserId;
-use ketnap_domain::ports::{CaseFilter, CaseStore};
+use ketnap_domain::ports::{CaseFilter, CaseStore, UnitStore};
 use ketnap_domain::scope::Access;
 use tower::ServiceExt;
 
 use crate::Context;
 
-/// Measures the home page, the case list and a case page as the officer of `unit`.
-pub async fn bench(ctx: &Context, unit: &str, requests: usize) -> anyhow::Result<()> {
+/// Measures the home page, the case list and a case page as the account `username`.
+pub async fn bench(ctx: &Context, username: &str, requests: usize) -> anyhow::Result<()> {
     let store = &ctx.store;
-    let (ward, scope) = ctx.scope(unit, Access::Read).await?;
-    let user = store
-        .users()
+    let user = store.user_by_name(username).await?.ok_or_else(|| {
+        anyhow::anyhow!("không có tài khoản {username} (chạy `ketnap serve --demo` một lần, hoặc `ketnap user add`)")
+    })?;
+    let ward = store
+        .unit(ketnap_domain::ids::UnitId(user.unit_id))
         .await?
-        .into_iter()
-        .find(|u| u.unit_id == ward.id.0 && u.role == "officer")
-        .ok_or_else(|| anyhow::anyhow!("cần một tài khoản cán bộ tổ chức của {} (chạy `ketnap serve --demo` một lần, hoặc `ketnap user add`)", ward.name))?;
+        .ok_or_else(|| anyhow::anyhow!("tài khoản {username} không có đơn vị"))?;
+    let scope = ketnap_domain::scope::Scope::subtree(ward.id, Access::Read);
     let token = store.create_session(&ctx.change, UserId(user.id)).await?;
     let cases = store
         .cases(

@@ -59,9 +59,9 @@ enum Command {
     },
     /// Measure the server time of the home page, the case list and a case page.
     Bench {
-        /// Official code of the unit whose officer is measured.
-        #[arg(long, default_value = "25747")]
-        unit: String,
+        /// The account whose pages are measured (the demo's ward officer by default).
+        #[arg(long, default_value = "canbo.thudaumot")]
+        user: String,
         #[arg(long, default_value_t = 200)]
         requests: usize,
     },
@@ -194,7 +194,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             secure_cookies,
         } => serve::serve(&ctx, listen, demo, secure_cookies).await,
-        Command::Bench { unit, requests } => bench::bench(&ctx, &unit, requests).await,
+        Command::Bench { user, requests } => bench::bench(&ctx, &user, requests).await,
         Command::Token { command } => admin::token(&ctx, command).await,
         Command::Rules { command } => admin::rules(&ctx, command).await,
         Command::Calendar { command } => admin::calendar(&ctx, command).await,

@@ -165,7 +165,7 @@ impl Session {
         self.open("/login").await;
         self.fill("#username", username).await;
         self.fill("#password", PASSWORD).await;
-        self.click("button[type=submit]").await;
+        self.submit("button[type=submit]").await;
     }
 
     /// Saves a screenshot under target/browser-screenshots/NAME.png.
@@ -234,4 +234,315 @@ async fn phone_viewport_and_another_wards_case() {
     desktop.screenshot("other-ward-not-found").await;
     phone.client.clone().close().await.unwrap();
     desktop.client.clone().close().await.unwrap();
+}
+
+impl Session {
+    /// Fills and submits the action form `code` on the open case page, as a user would:
+    /// opens its section, types into text fields, picks dates, choices and options.
+    pub async fn act(&self, code: &str, fields: &[(&str, &str)]) {
+        let form = format!("form:has(input[name=action][value={code}])");
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).closest('details').open = true;",
+                vec![serde_json::json!(form)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("no form {code}: {e}"));
+        for (name, value) in fields {
+            let css = format!("{form} [name={name}]");
+            let field = self
+                .client
+                .find(Locator::Css(&css))
+                .await
+                .unwrap_or_else(|e| panic!("{css}: {e}"));
+            let kind = field.attr("type").await.unwrap().unwrap_or_default();
+            let tag = field.tag_name().await.unwrap();
+            if kind == "radio" {
+                self.click(&format!("{form} [name={name}][value={value}]"))
+                    .await;
+            } else if kind == "date" || tag == "select" {
+                self.client
+                    .execute(
+                        "const e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('change'));",
+                        vec![serde_json::json!(css), serde_json::json!(value)],
+                    )
+                    .await
+                    .unwrap();
+            } else {
+                field.clear().await.unwrap();
+                field.send_keys(value).await.unwrap();
+            }
+        }
+        self.submit(&format!("{form} button[type=submit]")).await;
+    }
+
+    /// Clicks a submit button and waits until the next page has loaded.
+    pub async fn submit(&self, css: &str) {
+        self.client
+            .execute("window.ketnapOldPage = true;", vec![])
+            .await
+            .unwrap();
+        self.click(css).await;
+        for _ in 0..200 {
+            let loaded = self
+                .client
+                .execute(
+                    "return !window.ketnapOldPage && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await
+                .map(|v| v.as_bool() == Some(true));
+            if loaded.unwrap_or(false) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no page loaded after clicking {css}");
+    }
+
+    /// Picks the option of a select whose text contains `text`.
+    pub async fn choose(&self, css: &str, text: &str) {
+        let found = self
+            .client
+            .execute(
+                "const s = document.querySelector(arguments[0]);
+                 const o = [...s.options].find(o => o.text.includes(arguments[1]));
+                 if (!o) return false; s.value = o.value; s.dispatchEvent(new Event('change')); return true;",
+                vec![serde_json::json!(css), serde_json::json!(text)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(found, serde_json::json!(true), "no option {text} in {css}");
+    }
+}
+
+/// A ward officer records a source and takes the case through every stage to official
+/// membership in the browser, meeting the violations the rules raise on the way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_becomes_an_official_member_in_the_browser() {
+    let app = TestApp::new().await;
+    let base = serve(&app).await;
+    let Some(b) = browser(&base, 1280, 1000).await else {
+        return;
+    };
+    b.login("canbo").await;
+
+    // New source: the CCCD is checked as it is typed.
+    b.open("/sources/new").await;
+    b.fill("#family_name", "Nguyễn").await;
+    b.fill("#middle_name", "Văn").await;
+    b.fill("#given_name", "Thắng").await;
+    b.fill("#birth_date", "05/05/1995").await;
+    b.choose("#sex", "Nam").await;
+    b.fill("#citizen_id", "079195123456").await;
+    let mut verdict = String::new();
+    for _ in 0..40 {
+        verdict = b
+            .client
+            .find(Locator::Css("#citizen_id-check"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if !verdict.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        verdict.contains("nữ"),
+        "the CCCD check says the number is a woman's: {verdict}"
+    );
+    b.screenshot("source-cccd-check").await;
+    b.fill("#citizen_id", "079095123456").await;
+    b.choose("#ethnicity", "Kinh").await;
+    b.choose("#cell", "Chi bộ Khu phố 3").await;
+    b.fill("#identified_on", "07/07/2025").await;
+    b.fill("#occupation", "Giáo viên").await;
+    b.submit("#source-form button[type=submit]").await;
+    let case_path = b.path().await;
+    assert!(
+        case_path.starts_with("/cases/"),
+        "after saving: {case_path}: {}",
+        b.text().await
+    );
+    assert!(b.text().await.contains("Nguyễn Văn Thắng"));
+
+    type Step<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let steps: Vec<Step> = vec![
+        (
+            "add_to_sympathisers",
+            vec![
+                ("number", "12-NQ/CB"),
+                ("dated", "2025-07-14"),
+                ("helper", "Lê Văn Tám"),
+            ],
+            "Cảm tình Đảng",
+        ),
+        (
+            "record_awareness_certificate",
+            vec![("number", "NT-2025-118"), ("dated", "2025-08-01")],
+            "Đã học lớp nhận thức về Đảng",
+        ),
+        (
+            "open_file",
+            vec![("on", "2025-08-04")],
+            "Đã nộp đơn và lý lịch",
+        ),
+        (
+            "record_introductions",
+            vec![
+                ("on", "2025-08-11"),
+                ("introducer_1", "Lê Văn Tám"),
+                ("introducer_1_since", "2023-01-02"),
+                ("introducer_2", "Phạm Thị Hoa"),
+                ("introducer_2_since", "2022-09-05"),
+            ],
+            "Đã có người giới thiệu",
+        ),
+        (
+            "record_opinions",
+            vec![("number", "TH-05"), ("dated", "2025-08-18")],
+            "Đã lấy ý kiến nhận xét",
+        ),
+        (
+            "complete_verification",
+            vec![("number", "KL-09"), ("dated", "2025-08-25")],
+            "Đã thẩm tra lý lịch",
+        ),
+    ];
+    for (code, fields, stage) in steps {
+        b.act(code, &fields).await;
+        let text = b.text().await;
+        assert!(text.contains(stage), "{code} → {stage}: {text}");
+    }
+
+    // The cell's count cannot exceed its members: refused beside the field, nothing saved.
+    b.act(
+        "cell_vote",
+        &[
+            ("number", "20-NQ/CB"),
+            ("dated", "2025-09-01"),
+            ("votes_for", "11"),
+            ("official_members", "10"),
+        ],
+    )
+    .await;
+    let text = b.text().await;
+    assert!(
+        text.contains("vote.count") && text.contains("Đã thẩm tra lý lịch"),
+        "{text}"
+    );
+    b.act(
+        "cell_vote",
+        &[
+            ("number", "20-NQ/CB"),
+            ("dated", "2025-09-01"),
+            ("votes_for", "9"),
+            ("official_members", "10"),
+        ],
+    )
+    .await;
+    assert!(b.text().await.contains("Chi bộ đã đề nghị kết nạp"));
+    b.act(
+        "decide_admission",
+        &[
+            ("number", "145-QĐ/ĐU"),
+            ("dated", "2025-09-15"),
+            ("received_on", "2025-09-16"),
+            ("approved", "yes"),
+        ],
+    )
+    .await;
+    assert!(
+        b.text().await.contains("Đã có quyết định kết nạp"),
+        "{}",
+        b.text().await
+    );
+
+    // A ceremony past the 30 working days needs the superior committee's consent.
+    b.act(
+        "hold_ceremony",
+        &[("on", "2025-11-10"), ("mentor", "Lê Văn Tám")],
+    )
+    .await;
+    let text = b.text().await;
+    assert!(
+        text.contains("qd-294/admission.ceremony_working_days"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cần ý kiến đồng ý của cấp ủy cấp trên"),
+        "{text}"
+    );
+    b.screenshot("ceremony-too-late").await;
+    b.act(
+        "hold_ceremony",
+        &[("on", "2025-10-06"), ("mentor", "Lê Văn Tám")],
+    )
+    .await;
+    assert!(b.text().await.contains("Đảng viên dự bị"));
+
+    for (code, fields) in [
+        (
+            "record_new_member_course",
+            vec![("number", "ĐVM-31"), ("dated", "2026-01-15")],
+        ),
+        (
+            "record_self_review",
+            vec![("number", "TKĐ-1"), ("dated", "2026-09-25")],
+        ),
+        (
+            "record_mentor_review",
+            vec![("number", "NX-1"), ("dated", "2026-09-28")],
+        ),
+    ] {
+        b.act(code, &fields).await;
+        assert!(b.text().await.contains("Đảng viên dự bị"), "{code}");
+    }
+    // Recognition before the 12 months are over is refused.
+    b.act(
+        "recognition_vote",
+        &[
+            ("number", "41-NQ/CB"),
+            ("dated", "2026-10-05"),
+            ("votes_for", "10"),
+            ("official_members", "10"),
+        ],
+    )
+    .await;
+    assert!(
+        b.text().await.contains("qd-294/probation.months"),
+        "{}",
+        b.text().await
+    );
+    b.act(
+        "recognition_vote",
+        &[
+            ("number", "41-NQ/CB"),
+            ("dated", "2026-10-07"),
+            ("votes_for", "10"),
+            ("official_members", "10"),
+        ],
+    )
+    .await;
+    assert!(
+        b.text()
+            .await
+            .contains("Chi bộ đã đề nghị công nhận chính thức")
+    );
+    b.act(
+        "decide_recognition",
+        &[("number", "301-QĐ/ĐU"), ("dated", "2026-10-20")],
+    )
+    .await;
+    let text = b.text().await;
+    assert!(text.contains("Đảng viên chính thức"), "{text}");
+    assert!(
+        text.contains("06/10/2026"),
+        "official from the end of the 12 months: {text}"
+    );
+    b.screenshot("official-member").await;
+    b.client.clone().close().await.unwrap();
 }
