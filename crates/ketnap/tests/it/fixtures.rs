@@ -216,3 +216,127 @@ pub fn person(
         email: String::new(),
     }
 }
+
+pub fn doc(number: &str, dated: NaiveDate) -> ketnap_domain::case::DocRef {
+    ketnap_domain::case::DocRef {
+        number: number.into(),
+        dated,
+    }
+}
+
+pub fn member(name: &str) -> ketnap_domain::case::PartyMember {
+    ketnap_domain::case::PartyMember {
+        name: name.into(),
+        card_number: String::new(),
+    }
+}
+
+/// Every step from source to official member for a case identified on 1 July 2025 in a
+/// cell under a base committee (base resolutions included), each on a later date.
+pub fn pipeline() -> Vec<ketnap_domain::action::Action> {
+    use ketnap_domain::action::Action;
+    use ketnap_domain::case::{Certificate, Introducer, Vote};
+    let vote = |number: &str, on: NaiveDate, votes_for: u32| Vote {
+        resolution: doc(number, on),
+        votes_for,
+        official_members: 10,
+    };
+    vec![
+        Action::AddToSympathisers {
+            resolution: doc("12-NQ/CB", day(2025, 7, 3)),
+            helpers: vec![member("Lê Văn Tám")],
+        },
+        Action::RecordAwarenessCertificate {
+            certificate: Certificate {
+                number: "NT-1024".into(),
+                issued_on: day(2025, 7, 20),
+                course: None,
+            },
+        },
+        Action::OpenFile {
+            on: day(2025, 7, 25),
+            prior_membership: None,
+        },
+        Action::RecordIntroductions {
+            on: day(2025, 7, 28),
+            introducers: vec![
+                Introducer {
+                    member: member("Lê Văn Tám"),
+                    worked_together_since: day(2023, 1, 1),
+                },
+                Introducer {
+                    member: member("Phạm Thị Hoa"),
+                    worked_together_since: day(2022, 9, 1),
+                },
+            ],
+            mass_org_resolution: None,
+        },
+        Action::RecordOpinions {
+            summary: doc("TH-01", day(2025, 8, 4)),
+        },
+        Action::CompleteVerification {
+            conclusion: doc("KL-07", day(2025, 8, 11)),
+        },
+        Action::CellVote {
+            vote: vote("20-NQ/CB", day(2025, 8, 18), 9),
+            over_age_consent: None,
+        },
+        Action::BaseResolution {
+            resolution: doc("33-NQ/ĐU", day(2025, 8, 25)),
+            approved: true,
+        },
+        Action::DecideAdmission {
+            decision: doc("145-QĐ/ĐU", day(2025, 9, 8)),
+            received_on: day(2025, 9, 10),
+            approved: true,
+            late_reason: None,
+        },
+        Action::HoldCeremony {
+            on: day(2025, 9, 22),
+            mentor: member("Trịnh Văn Mentor"),
+            superior_consent: None,
+        },
+        Action::RecognitionVote {
+            vote: vote("41-NQ/CB", day(2026, 9, 29), 10),
+            late_reason: None,
+        },
+        Action::RecognitionBaseResolution {
+            resolution: doc("52-NQ/ĐU", day(2026, 10, 6)),
+            approved: true,
+        },
+        Action::DecideRecognition {
+            decision: doc("301-QĐ/ĐU", day(2026, 10, 13)),
+            late_reason: None,
+        },
+    ]
+}
+
+/// Applies `steps` to a case through the domain and records each transition as `actor`.
+pub async fn advance(
+    store: &Store,
+    scope: &ketnap_domain::scope::Scope,
+    case: ketnap_domain::ids::CaseId,
+    steps: &[ketnap_domain::action::Action],
+    actor: &str,
+) {
+    use ketnap_domain::ports::{CaseStore, RuleStore};
+    let rules = store.rule_book().await.unwrap();
+    let calendar = store.calendar().await.unwrap();
+    for step in steps {
+        let record = store.case(scope, case).await.unwrap();
+        let transition = ketnap_domain::workflow::apply(
+            &record.case,
+            &record.person.details,
+            step,
+            &ketnap_domain::workflow::Actor(actor.into()),
+            now(),
+            &rules,
+            &calendar,
+        )
+        .unwrap_or_else(|v| panic!("{}: {v}", step.code()));
+        store
+            .record_transition(&change(actor), scope, record.version, &transition)
+            .await
+            .unwrap();
+    }
+}

@@ -3,7 +3,7 @@
 //! change leaves its audit row; rejected input leaves nothing behind.
 
 use ketnap_domain::action::Action;
-use ketnap_domain::case::{Certificate, DocRef, Introducer, PartyMember, Stage, Vote};
+use ketnap_domain::case::Stage;
 use ketnap_domain::citizen_id::Sex;
 use ketnap_domain::course::{Course, CourseKind, CourseResult, Participant};
 use ketnap_domain::ids::{CourseId, PersonId};
@@ -17,7 +17,9 @@ use ketnap_domain::text::PersonName;
 use ketnap_domain::workflow::{Actor, apply};
 use ketnap_store::Store;
 
-use crate::fixtures::{change, day, now, person, postgres_store, sqlite_store, tree};
+use crate::fixtures::{
+    change, day, doc, now, person, pipeline, postgres_store, sqlite_store, tree,
+};
 
 #[tokio::test]
 async fn story_on_sqlite() {
@@ -29,20 +31,6 @@ async fn story_on_sqlite() {
 async fn story_on_postgres() {
     if let Some(store) = postgres_store().await {
         story(&store).await;
-    }
-}
-
-fn doc(number: &str, dated: chrono::NaiveDate) -> DocRef {
-    DocRef {
-        number: number.into(),
-        dated,
-    }
-}
-
-fn member(name: &str) -> PartyMember {
-    PartyMember {
-        name: name.into(),
-        card_number: String::new(),
     }
 }
 
@@ -176,82 +164,7 @@ async fn story(store: &Store) {
     let rules = store.rule_book().await.unwrap();
     let calendar = store.calendar().await.unwrap();
     let actor = Actor("officer-a".into());
-    let steps = vec![
-        Action::AddToSympathisers {
-            resolution: doc("12-NQ/CB", day(2025, 7, 3)),
-            helpers: vec![member("Lê Văn Tám")],
-        },
-        Action::RecordAwarenessCertificate {
-            certificate: Certificate {
-                number: "NT-1024".into(),
-                issued_on: day(2025, 7, 20),
-                course: None,
-            },
-        },
-        Action::OpenFile {
-            on: day(2025, 7, 25),
-            prior_membership: None,
-        },
-        Action::RecordIntroductions {
-            on: day(2025, 7, 28),
-            introducers: vec![
-                Introducer {
-                    member: member("Lê Văn Tám"),
-                    worked_together_since: day(2023, 1, 1),
-                },
-                Introducer {
-                    member: member("Phạm Thị Hoa"),
-                    worked_together_since: day(2022, 9, 1),
-                },
-            ],
-            mass_org_resolution: None,
-        },
-        Action::RecordOpinions {
-            summary: doc("TH-01", day(2025, 8, 4)),
-        },
-        Action::CompleteVerification {
-            conclusion: doc("KL-07", day(2025, 8, 11)),
-        },
-        Action::CellVote {
-            vote: Vote {
-                resolution: doc("20-NQ/CB", day(2025, 8, 18)),
-                votes_for: 9,
-                official_members: 10,
-            },
-            over_age_consent: None,
-        },
-        Action::BaseResolution {
-            resolution: doc("33-NQ/ĐU", day(2025, 8, 25)),
-            approved: true,
-        },
-        Action::DecideAdmission {
-            decision: doc("145-QĐ/ĐU", day(2025, 9, 8)),
-            received_on: day(2025, 9, 10),
-            approved: true,
-            late_reason: None,
-        },
-        Action::HoldCeremony {
-            on: day(2025, 9, 22),
-            mentor: member("Lê Văn Tám"),
-            superior_consent: None,
-        },
-        Action::RecognitionVote {
-            vote: Vote {
-                resolution: doc("41-NQ/CB", day(2026, 9, 29)),
-                votes_for: 10,
-                official_members: 10,
-            },
-            late_reason: None,
-        },
-        Action::RecognitionBaseResolution {
-            resolution: doc("52-NQ/ĐU", day(2026, 10, 6)),
-            approved: true,
-        },
-        Action::DecideRecognition {
-            decision: doc("301-QĐ/ĐU", day(2026, 10, 13)),
-            late_reason: None,
-        },
-    ];
+    let steps = pipeline();
     let mut version = store.case(&ward, an_case).await.unwrap().version;
     let mut stale = None;
     for action in &steps {

@@ -2,33 +2,17 @@
 //! trail, as the fixture accounts see them in a browser.
 
 use axum::http::StatusCode;
-use ketnap_domain::action::Action;
-use ketnap_domain::case::{Certificate, DocRef, Introducer, PartyMember, Stage, Vote};
+use ketnap_domain::case::Stage;
 use ketnap_domain::citizen_id::Sex;
 use ketnap_domain::ids::{CaseId, PersonId, UnitId};
-use ketnap_domain::ports::{AuditStore, CaseStore, RuleStore, UnitStore};
+use ketnap_domain::ports::{AuditStore, CaseStore, UnitStore};
 use ketnap_domain::scope::{Access, Scope};
-use ketnap_domain::workflow::{Actor, apply};
 
-use crate::fixtures::{change, day, now, person};
+use crate::fixtures::{advance, change, day, doc, member, person, pipeline};
 use crate::web::{Answer, TestApp};
 
 fn ward_scope(app: &TestApp) -> Scope {
     Scope::subtree(app.tree.ward, Access::Edit)
-}
-
-fn doc(number: &str, dated: chrono::NaiveDate) -> DocRef {
-    DocRef {
-        number: number.into(),
-        dated,
-    }
-}
-
-fn member(name: &str) -> PartyMember {
-    PartyMember {
-        name: name.into(),
-        card_number: String::new(),
-    }
 }
 
 /// A source in `cell`, recorded by the ward's officer.
@@ -72,83 +56,14 @@ async fn decided_case(app: &TestApp) -> CaseId {
         app.tree.school_cell,
     )
     .await;
-    let steps = [
-        Action::AddToSympathisers {
-            resolution: doc("12-NQ/CB", day(2025, 7, 3)),
-            helpers: vec![member("Lê Văn Tám")],
-        },
-        Action::RecordAwarenessCertificate {
-            certificate: Certificate {
-                number: "NT-1024".into(),
-                issued_on: day(2025, 7, 20),
-                course: None,
-            },
-        },
-        Action::OpenFile {
-            on: day(2025, 7, 25),
-            prior_membership: None,
-        },
-        Action::RecordIntroductions {
-            on: day(2025, 7, 28),
-            introducers: vec![
-                Introducer {
-                    member: member("Lê Văn Tám"),
-                    worked_together_since: day(2023, 1, 1),
-                },
-                Introducer {
-                    member: member("Phạm Thị Hoa"),
-                    worked_together_since: day(2022, 9, 1),
-                },
-            ],
-            mass_org_resolution: None,
-        },
-        Action::RecordOpinions {
-            summary: doc("TH-01", day(2025, 8, 4)),
-        },
-        Action::CompleteVerification {
-            conclusion: doc("KL-07", day(2025, 8, 11)),
-        },
-        Action::CellVote {
-            vote: Vote {
-                resolution: doc("20-NQ/CB", day(2025, 8, 18)),
-                votes_for: 9,
-                official_members: 10,
-            },
-            over_age_consent: None,
-        },
-        Action::BaseResolution {
-            resolution: doc("33-NQ/ĐU", day(2025, 8, 25)),
-            approved: true,
-        },
-        Action::DecideAdmission {
-            decision: doc("145-QĐ/ĐU", day(2025, 9, 8)),
-            received_on: day(2025, 9, 10),
-            approved: true,
-            late_reason: None,
-        },
-    ];
-    let scope = ward_scope(app);
-    let rules = app.store.rule_book().await.unwrap();
-    let calendar = app.store.calendar().await.unwrap();
-    for action in &steps {
-        let record = app.store.case(&scope, id).await.unwrap();
-        let transition = apply(
-            &record.case,
-            &record.person.details,
-            action,
-            &Actor("canbo".into()),
-            now(),
-            &rules,
-            &calendar,
-        )
-        .unwrap();
-        app.store
-            .record_transition(&change("canbo"), &scope, record.version, &transition)
-            .await
-            .unwrap();
-    }
+    advance(&app.store, &ward_scope(app), id, &pipeline()[..9], "canbo").await;
     assert_eq!(
-        app.store.case(&scope, id).await.unwrap().case.stage,
+        app.store
+            .case(&ward_scope(app), id)
+            .await
+            .unwrap()
+            .case
+            .stage,
         Stage::Decided
     );
     id

@@ -3,17 +3,15 @@
 //! its audit row, probationary members, classes, and a mass organisation's nominees.
 
 use axum::http::StatusCode;
-use chrono::Utc;
 use ketnap_domain::action::Action;
-use ketnap_domain::case::{Certificate, DocRef, Introducer, PartyMember, Stage, Vote};
+use ketnap_domain::case::Stage;
 use ketnap_domain::citizen_id::Sex;
 use ketnap_domain::ids::{CaseId, PersonId};
-use ketnap_domain::ports::{AuditStore, CaseFilter, CaseStore, RuleStore};
+use ketnap_domain::ports::{AuditStore, CaseFilter, CaseStore};
 use ketnap_domain::scope::{Access, Scope};
-use ketnap_domain::workflow::{Actor, apply};
 use serde_json::Value;
 
-use crate::fixtures::{change, day, person};
+use crate::fixtures::{advance, change, day, doc, person, pipeline};
 use crate::web::{Answer, Browser, TestApp};
 
 fn ward(app: &TestApp) -> Scope {
@@ -141,43 +139,7 @@ async fn json(app: &TestApp, browser: &Browser, path: &str) -> Value {
     serde_json::from_str(&answer.body).unwrap()
 }
 
-fn doc(number: &str, dated: chrono::NaiveDate) -> DocRef {
-    DocRef {
-        number: number.into(),
-        dated,
-    }
-}
-
-fn member(name: &str) -> PartyMember {
-    PartyMember {
-        name: name.into(),
-        card_number: String::new(),
-    }
-}
-
 /// Takes a case through `steps` with the domain's `apply`, as the case page would.
-async fn advance(app: &TestApp, case: CaseId, steps: &[Action]) {
-    let scope = ward(app);
-    let rules = app.store.rule_book().await.unwrap();
-    let calendar = app.store.calendar().await.unwrap();
-    for step in steps {
-        let record = app.store.case(&scope, case).await.unwrap();
-        let transition = apply(
-            &record.case,
-            &record.person.details,
-            step,
-            &Actor("canbo".into()),
-            Utc::now(),
-            &rules,
-            &calendar,
-        )
-        .unwrap();
-        app.store
-            .record_transition(&change("canbo"), &scope, record.version, &transition)
-            .await
-            .unwrap();
-    }
-}
 
 #[tokio::test]
 async fn recording_a_source_checks_everything_and_offers_duplicates() {
@@ -727,74 +689,11 @@ async fn probationary_members() {
         )
         .await
         .unwrap();
-    advance(
-        &app,
-        an_case,
-        &[
-            Action::AddToSympathisers {
-                resolution: doc("12-NQ/CB", day(2025, 7, 3)),
-                helpers: vec![member("Lê Văn Tám")],
-            },
-            Action::RecordAwarenessCertificate {
-                certificate: Certificate {
-                    number: "NT-1024".into(),
-                    issued_on: day(2025, 7, 20),
-                    course: None,
-                },
-            },
-            Action::OpenFile {
-                on: day(2025, 7, 25),
-                prior_membership: None,
-            },
-            Action::RecordIntroductions {
-                on: day(2025, 7, 28),
-                introducers: vec![
-                    Introducer {
-                        member: member("Lê Văn Tám"),
-                        worked_together_since: day(2023, 1, 1),
-                    },
-                    Introducer {
-                        member: member("Phạm Thị Hoa"),
-                        worked_together_since: day(2022, 9, 1),
-                    },
-                ],
-                mass_org_resolution: None,
-            },
-            Action::RecordOpinions {
-                summary: doc("TH-01", day(2025, 8, 4)),
-            },
-            Action::CompleteVerification {
-                conclusion: doc("KL-07", day(2025, 8, 11)),
-            },
-            Action::CellVote {
-                vote: Vote {
-                    resolution: doc("20-NQ/CB", day(2025, 8, 18)),
-                    votes_for: 9,
-                    official_members: 10,
-                },
-                over_age_consent: None,
-            },
-            Action::BaseResolution {
-                resolution: doc("33-NQ/ĐU", day(2025, 8, 25)),
-                approved: true,
-            },
-            Action::DecideAdmission {
-                decision: doc("145-QĐ/ĐU", day(2025, 9, 8)),
-                received_on: day(2025, 9, 10),
-                approved: true,
-                late_reason: None,
-            },
-            Action::HoldCeremony {
-                on: day(2025, 9, 22),
-                mentor: member("Trịnh Văn Mentor"),
-                superior_consent: None,
-            },
-            Action::RecordSelfReview {
-                document: doc("TKĐ-1", day(2026, 9, 1)),
-            },
-        ],
-    )
-    .await;
+    let mut steps = pipeline()[..10].to_vec();
+    steps.push(Action::RecordSelfReview {
+        document: doc("TKĐ-1", day(2026, 9, 1)),
+    });
+    advance(&app.store, &ward(&app), an_case, &steps, "canbo").await;
 
     let browser = app.login("xem").await;
     let page = app.get(Some(&browser), "/probation").await;
@@ -852,12 +751,14 @@ async fn a_class_moves_its_sympathisers_on() {
             .await
             .unwrap();
         advance(
-            &app,
+            &app.store,
+            &ward(&app),
             case,
             &[Action::AddToSympathisers {
                 resolution: doc("3-NQ/CB", day(2026, 2, 2)),
                 helpers: vec![],
             }],
+            "canbo",
         )
         .await;
         people.push((id, case));
@@ -1142,12 +1043,14 @@ async fn a_mass_organisation_sees_its_nominees_and_nothing_else() {
         .case;
     assert_eq!(case.nominated_by, Some(app.mass_org));
     advance(
-        &app,
+        &app.store,
+        &ward(&app),
         case.id,
         &[Action::AddToSympathisers {
             resolution: doc("7-NQ/CB", day(2026, 11, 10)),
             helpers: vec![],
         }],
+        "canbo",
     )
     .await;
     // Someone the organisation did not nominate.
