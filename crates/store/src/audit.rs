@@ -15,6 +15,19 @@ pub(crate) struct Audit<'a> {
     pub after: Option<String>,
 }
 
+impl<'a> Audit<'a> {
+    /// A row that records what happened to which entity, without before/after values.
+    pub(crate) fn event(action: &'a str, entity: &'a str, entity_id: impl ToString) -> Audit<'a> {
+        Audit {
+            action,
+            entity,
+            entity_id: entity_id.to_string(),
+            before: None,
+            after: None,
+        }
+    }
+}
+
 pub(crate) async fn write(
     tx: &mut Transaction<'_, Any>,
     change: &Change,

@@ -91,18 +91,7 @@ impl Store {
         .await
         .map_err(duplicate_citizen_id)?;
         // The audit row names the person by id only: personal data stays out of the log.
-        audit::write(
-            tx,
-            change,
-            Audit {
-                action: "person.create",
-                entity: "person",
-                entity_id: id.to_string(),
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
+        audit::write(tx, change, Audit::event("person.create", "person", id)).await?;
         Ok(PersonId(id))
     }
 
@@ -135,18 +124,7 @@ impl PersonStore for Store {
     async fn person(&self, change: &Change, scope: &Scope, id: PersonId) -> StoreResult<Person> {
         let person = self.person_in_scope(scope, id).await?;
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
-        audit::write(
-            &mut tx,
-            change,
-            Audit {
-                action: "person.read",
-                entity: "person",
-                entity_id: id.to_string(),
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
+        audit::write(&mut tx, change, Audit::event("person.read", "person", id)).await?;
         tx.commit().await.map_err(backend_error)?;
         Ok(person)
     }

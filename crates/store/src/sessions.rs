@@ -83,18 +83,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(backend_error)?;
-        audit::write(
-            &mut tx,
-            change,
-            Audit {
-                action: "session.login",
-                entity: "user",
-                entity_id: user.to_string(),
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
+        audit::write(&mut tx, change, Audit::event("session.login", "user", user)).await?;
         tx.commit().await.map_err(backend_error)?;
         Ok(token)
     }
@@ -161,13 +150,7 @@ impl Store {
             audit::write(
                 &mut tx,
                 change,
-                Audit {
-                    action: "session.logout",
-                    entity: "user",
-                    entity_id: user.to_string(),
-                    before: None,
-                    after: None,
-                },
+                Audit::event("session.logout", "user", user),
             )
             .await?;
         }
@@ -210,18 +193,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(backend_error)?;
-        audit::write(
-            &mut tx,
-            change,
-            Audit {
-                action: "user.password",
-                entity: "user",
-                entity_id: user.to_string(),
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
+        audit::write(&mut tx, change, Audit::event("user.password", "user", user)).await?;
         tx.commit().await.map_err(backend_error)
     }
 
@@ -241,18 +213,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(backend_error)?;
-        audit::write(
-            &mut tx,
-            change,
-            Audit {
-                action: "user.disable",
-                entity: "user",
-                entity_id: user.to_string(),
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
+        audit::write(&mut tx, change, Audit::event("user.disable", "user", user)).await?;
         tx.commit().await.map_err(backend_error)
     }
 
@@ -314,13 +275,7 @@ impl Store {
         audit::write(
             &mut tx,
             change,
-            Audit {
-                action: "token.revoke",
-                entity: "api_token",
-                entity_id: id.to_string(),
-                before: None,
-                after: None,
-            },
+            Audit::event("token.revoke", "api_token", id),
         )
         .await?;
         tx.commit().await.map_err(backend_error)
