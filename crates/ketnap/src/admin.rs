@@ -64,6 +64,8 @@ pub enum UserCommand {
     },
     /// List accounts.
     List,
+    /// Lock an account: its sessions end and its API tokens stop working.
+    Disable { username: String },
 }
 
 pub async fn rules(ctx: &Context, command: RulesCommand) -> anyhow::Result<()> {
@@ -185,6 +187,19 @@ pub async fn user(ctx: &Context, command: UserCommand) -> anyhow::Result<()> {
                 user.username.trim().to_lowercase(),
                 unit.name
             );
+        }
+        UserCommand::Disable { username } => {
+            let account = ctx.store.user_by_name(&username).await?.ok_or_else(|| {
+                Violation::new(
+                    "user.unknown",
+                    "username",
+                    format!("Không có tài khoản \"{}\".", username.trim()),
+                )
+            })?;
+            ctx.store
+                .disable_user(&ctx.change, ketnap_domain::ids::UserId(account.id))
+                .await?;
+            println!("Đã khóa tài khoản {}.", account.username);
         }
         UserCommand::List => {
             for user in ctx.store.users().await? {

@@ -356,4 +356,70 @@ async fn login_sessions_csrf_and_headers() {
     let missing = app.get(Some(&app.login("canbo").await), "/khong-co").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.headers.contains_key("x-request-id"));
+
+    // Idle for more than 30 minutes, or older than 12 hours: the session is over.
+    let user = app.store.user_by_name("kiemtra").await.unwrap().unwrap();
+    let token = app
+        .store
+        .create_session(&change("kiemtra"), ketnap_domain::ids::UserId(user.id))
+        .await
+        .unwrap();
+    let config = WebConfig::default();
+    let start = crate::fixtures::now();
+    let live = |at| {
+        app.store
+            .session(&token, at, config.session_idle, config.session_absolute)
+    };
+    assert!(
+        live(start + chrono::Duration::minutes(29))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        live(start + chrono::Duration::minutes(29 + 29))
+            .await
+            .unwrap()
+            .is_some(),
+        "each use restarts the idle clock"
+    );
+    assert!(
+        live(start + chrono::Duration::minutes(29 + 29 + 31))
+            .await
+            .unwrap()
+            .is_none(),
+        "31 idle minutes end it"
+    );
+    let token = app
+        .store
+        .create_session(&change("kiemtra"), ketnap_domain::ids::UserId(user.id))
+        .await
+        .unwrap();
+    let mut at = start;
+    for _ in 0..25 {
+        at += chrono::Duration::minutes(29);
+        let alive = app
+            .store
+            .session(&token, at, config.session_idle, config.session_absolute)
+            .await
+            .unwrap()
+            .is_some();
+        assert_eq!(
+            alive,
+            at - start <= chrono::Duration::hours(12),
+            "at {}",
+            at - start
+        );
+    }
+    // A locked account's sessions end at once.
+    let auditor = app.login("kiemtra").await;
+    assert_eq!(app.get(Some(&auditor), "/").await.status, StatusCode::OK);
+    app.store
+        .disable_user(&change("admin"), ketnap_domain::ids::UserId(user.id))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get(Some(&auditor), "/").await.location(),
+        Some("/login")
+    );
 }
