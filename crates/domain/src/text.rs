@@ -290,6 +290,36 @@ fn set_secondary(key: &mut BuiltinKey, i: usize, weight: u32) {
     }
 }
 
+/// A database message without what could be personal data: quoted values become `…` and
+/// runs of four or more digits (citizen ids, phone numbers, dates) become `#`.
+pub fn redact(detail: &str) -> String {
+    let mut out = String::with_capacity(detail.len());
+    let mut quote: Option<char> = None;
+    let mut digits = String::new();
+    for c in detail.chars() {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+                out.push('…');
+                out.push(c);
+            }
+            continue;
+        }
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        out.push_str(if digits.len() >= 4 { "#" } else { &digits });
+        digits.clear();
+        if c == '"' || c == '\'' {
+            quote = Some(c);
+        }
+        out.push(c);
+    }
+    out.push_str(if digits.len() >= 4 { "#" } else { &digits });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -584,5 +614,16 @@ mod tests {
                 prop_assert_eq!(c.compare(&a, &b), c.compare(&b, &a).reverse());
             }
         }
+    }
+
+    #[test]
+    fn redact_hides_quoted_values_and_long_numbers() {
+        let message =
+            "invalid input syntax for type bigint: \"Nguyễn Văn An\" at 079095001234, row 12";
+        assert_eq!(
+            super::redact(message),
+            "invalid input syntax for type bigint: \"…\" at #, row 12"
+        );
+        assert_eq!(super::redact("code 23505 'x'"), "code # '…'");
     }
 }

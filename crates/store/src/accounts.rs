@@ -136,10 +136,9 @@ impl Store {
         password: &str,
     ) -> StoreResult<Option<UserRecord>> {
         let row: Option<(String, i64)> = sqlx::query_as(
-            "SELECT password_hash, id FROM users WHERE username = $1 AND disabled = $2",
+            "SELECT password_hash, id FROM users WHERE username = $1 AND disabled = 0",
         )
         .bind(username.trim().to_lowercase())
-        .bind(false)
         .fetch_optional(&self.pool)
         .await
         .map_err(backend_error)?;

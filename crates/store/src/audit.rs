@@ -59,14 +59,17 @@ impl AuditStore for Store {
         entity_id: &str,
     ) -> StoreResult<Vec<AuditEntry>> {
         // Only entities inside the scope: a case or a person with a case in the subtree.
+        let Ok(id) = entity_id.parse::<i64>() else {
+            return Err(ketnap_domain::ports::StoreError::NotFound("hồ sơ"));
+        };
         let visible_sql = format!(
             "{SUBTREE} SELECT COUNT(*) FROM cases c WHERE c.cell_id IN (SELECT id FROM subtree)
-             AND (($2 = 'case' AND CAST(c.id AS TEXT) = $3) OR ($2 = 'person' AND CAST(c.person_id AS TEXT) = $3))"
+             AND (($2 = 'case' AND c.id = $3) OR ($2 = 'person' AND c.person_id = $3))"
         );
         let visible: i64 = sqlx::query_scalar(&visible_sql)
             .bind(scope.root().0)
             .bind(entity)
-            .bind(entity_id)
+            .bind(id)
             .fetch_one(&self.pool)
             .await
             .map_err(backend_error)?;

@@ -137,6 +137,27 @@ impl Store {
             if !self.in_scope(scope, case.cell).await? {
                 return Err(StoreError::NotFound("hồ sơ"));
             }
+            // A transfer goes to an active cell the account can see; whether a unit exists
+            // elsewhere is not told.
+            if let Some(to_unit) = case.exit.as_ref().and_then(|e| e.to_unit) {
+                let on = case
+                    .exit
+                    .as_ref()
+                    .map(|e| e.on)
+                    .unwrap_or(case.identified_on);
+                let target = match self.unit(to_unit).await? {
+                    Some(unit) if self.in_scope(scope, to_unit).await? => Some(unit),
+                    _ => None,
+                };
+                if !target.is_some_and(|u| u.kind.holds_cases() && u.is_active_on(on)) {
+                    return Err(Violation::new(
+                        "transfer.unit",
+                        "to_unit",
+                        "Không có chi bộ đang hoạt động này trong phạm vi của tài khoản.",
+                    )
+                    .into());
+                }
+            }
         }
         Ok(())
     }

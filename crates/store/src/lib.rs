@@ -183,10 +183,20 @@ fn parse_timestamp(text: &str) -> StoreResult<DateTime<Utc>> {
         .map_err(|e| StoreError::Backend(format!("thời điểm hỏng \"{text}\": {e}")))
 }
 
+/// A `LIKE` pattern that finds `text` anywhere, with `\`, `%` and `_` taken literally on
+/// both backends (used with `ESCAPE '\'`).
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// The recursive query that lists a unit and everything under it; `$1` is the root.
 const SUBTREE: &str = "WITH RECURSIVE subtree (id) AS (
     SELECT id FROM units WHERE id = $1
-    UNION ALL
+    UNION
     SELECT u.id FROM units u JOIN subtree s ON u.parent_id = s.id
 )";
 

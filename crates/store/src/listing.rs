@@ -265,9 +265,8 @@ impl Store {
                 let p = sql.bind(Bind::Text(digits));
                 sql.push(&format!(" AND p.citizen_id = {p}"));
             } else {
-                let key = search_key(text).replace(['%', '_'], "");
-                let p = sql.bind(Bind::Text(format!("%{key}%")));
-                sql.push(&format!(" AND p.search_key LIKE {p}"));
+                let p = sql.bind(Bind::Text(crate::contains_pattern(&search_key(text))));
+                sql.push(&format!(" AND p.search_key LIKE {p} ESCAPE '\\'"));
             }
         }
         let keys: Vec<Key> = if let Some(today) = query.overdue_on {

@@ -60,7 +60,9 @@ fn duplicate_citizen_id(error: sqlx::Error) -> StoreError {
             StoreError::Rejected(Violation::new(
                 "person.citizen-id-taken",
                 "citizen_id",
-                "Số CCCD này đã có trong hồ sơ của một người khác; hãy tìm người đó thay vì tạo hồ sơ mới.",
+                // Said the same whether the record is in the account's scope or not: the
+                // form must not become a national CCCD lookup.
+                "Không thể tạo hồ sơ mới với số CCCD này. Hãy tìm người này trong danh sách; nếu không thấy, liên hệ cấp ủy cấp trên.",
             ))
         }
         other => backend_error(other),
@@ -150,8 +152,8 @@ impl PersonStore for Store {
                 return Ok(Vec::new());
             }
             (
-                "search_key LIKE $2",
-                format!("%{}%", key.replace(['%', '_'], "")),
+                "search_key LIKE $2 ESCAPE '\\'",
+                crate::contains_pattern(&key),
             )
         };
         let rows: Vec<PersonRow> = sqlx::query_as(&format!(

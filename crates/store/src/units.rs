@@ -129,11 +129,13 @@ impl UnitStore for Store {
     }
 
     async fn unit(&self, id: UnitId) -> StoreResult<Option<Unit>> {
-        self.one_unit(
-            &format!("SELECT {UNIT_COLUMNS} FROM units WHERE CAST(id AS TEXT) = $1"),
-            id.0,
-        )
-        .await
+        let row: Option<UnitRow> =
+            sqlx::query_as(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE id = $1"))
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend_error)?;
+        row.map(UnitRow::into_unit).transpose()
     }
 
     async fn unit_by_code(&self, code: &str) -> StoreResult<Option<Unit>> {
@@ -209,8 +211,11 @@ impl UnitStore for Store {
         let new = self.unit(into).await?.ok_or_else(|| unknown_unit("into"))?;
         let last_day = on.pred_opt().unwrap_or(on);
         check_closing(&old, last_day)?;
+        let inside = Scope::subtree(from, ketnap_domain::scope::Access::Read);
         if !new.is_active_on(on)
             || new.kind != old.kind && !(new.kind.holds_cases() && old.kind.holds_cases())
+            // A unit cannot go into one of its own sub-units: the tree would loop.
+            || self.in_scope(&inside, into).await?
         {
             return Err(Violation::new(
                 "unit.merge",
@@ -233,16 +238,34 @@ impl UnitStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(backend_error)?;
-        // Open cases follow the cell into the merged one; closed ones stay where they happened.
-        let moved = sqlx::query(
-            "UPDATE cases SET cell_id = $1 WHERE cell_id = $2 AND closed_on IS NULL AND official_on IS NULL",
+        // Open cases follow the cell into the merged one, each with its audit row and a new
+        // version; closed ones stay where they happened.
+        let open: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, body FROM cases WHERE cell_id = $1 AND closed_on IS NULL AND official_on IS NULL",
         )
-        .bind(into.0)
         .bind(from.0)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await
-        .map_err(backend_error)?
-        .rows_affected();
+        .map_err(backend_error)?;
+        let moved = open.len();
+        for (id, body) in open {
+            let mut case: ketnap_domain::case::Case = crate::from_json(&body)?;
+            case.cell = into;
+            case.cell_under_base_committee = new.kind.needs_base_resolution();
+            sqlx::query("UPDATE cases SET cell_id = $1, body = $2, version = version + 1, updated_at = $3 WHERE id = $4")
+                .bind(into.0)
+                .bind(to_json(&case)?)
+                .bind(crate::timestamp(change.now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend_error)?;
+            let audit = Audit {
+                after: Some(format!("{from} → {into}")),
+                ..Audit::event("case.move", "case", id)
+            };
+            audit::write(&mut tx, change, audit).await?;
+        }
         audit::write(
             &mut tx,
             change,

@@ -151,7 +151,7 @@ pub async fn require(
     if !auth.role.grants(need) {
         return WebError::not_found().into_response();
     }
-    if kind == RouteKind::Page && request.method() != Method::GET {
+    if kind == RouteKind::Page && !matches!(*request.method(), Method::GET | Method::HEAD) {
         return match check_csrf(request, &auth.csrf_token).await {
             Ok(request) => next.run(request).await,
             Err(error) => error.into_response(),
@@ -205,6 +205,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
 const MAX_FAILURES_PER_ADDRESS: u32 = 30;
 const FAILURE_WINDOW_MINUTES: i64 = 15;
+/// Above this many tracked names and addresses, finished windows are dropped.
+const MAX_TRACKED: usize = 10_000;
 
 /// Login throttling in memory: per account and per client address.
 #[derive(Debug, Default)]
@@ -231,6 +233,12 @@ impl Throttle {
 
     fn fail(&self, keys: &[String], now: DateTime<Utc>) {
         if let Ok(mut map) = self.failures.lock() {
+            // Forget windows that are over, so names tried once do not pile up forever.
+            if map.len() >= MAX_TRACKED {
+                map.retain(|_, (_, since)| {
+                    now - *since < Duration::minutes(FAILURE_WINDOW_MINUTES)
+                });
+            }
             for key in keys {
                 let entry = map.entry(key.clone()).or_insert((0, now));
                 if now - entry.1 >= Duration::minutes(FAILURE_WINDOW_MINUTES) {
@@ -271,6 +279,18 @@ pub struct LoginForm {
     password: String,
 }
 
+/// Whether a browser's `Origin` (when it sends one) names this host.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    origin.split_once("://").map(|(_, rest)| rest) == Some(host)
+}
+
 fn session_cookie(token: &str, secure: bool, max_age: Option<i64>) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     let age = max_age
@@ -286,8 +306,18 @@ pub async fn login(
     State(state): State<AppState>,
     connect: Result<ConnectInfo<SocketAddr>, axum::extract::rejection::ExtensionRejection>,
     axum::Extension(request_id): axum::Extension<RequestId>,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
+    // There is no session yet to carry a CSRF token: refuse a login posted by another site.
+    if !same_origin(&headers) {
+        return Err(WebError {
+            status: axum::http::StatusCode::FORBIDDEN,
+            message: "Biểu mẫu đăng nhập phải được gửi từ chính trang ketnap.".into(),
+            field: None,
+            rule: Some("csrf".into()),
+        });
+    }
     let now = Utc::now();
     let username = form.username.trim().to_lowercase();
     let address = connect
@@ -367,8 +397,12 @@ pub async fn change_password(
     ctx: Ctx,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
+    let now = Utc::now();
+    let key = [format!("password:{}", ctx.auth.username)];
     let refused = if form.new_password != form.repeat_password {
         "Hai lần nhập mật khẩu mới không giống nhau.".to_string()
+    } else if ctx.state.throttle.blocked(&key, now) {
+        "Đã nhập sai mật khẩu hiện tại quá nhiều lần; hãy thử lại sau ít phút.".to_string()
     } else {
         match ctx
             .state
@@ -383,7 +417,12 @@ pub async fn change_password(
         {
             // Every session ended, this one included: sign in again with the new password.
             Ok(()) => return Ok(Redirect::to("/login").into_response()),
-            Err(ketnap_domain::ports::StoreError::Rejected(v)) => v.message,
+            Err(ketnap_domain::ports::StoreError::Rejected(v)) => {
+                if v.rule == "user.password-wrong" {
+                    ctx.state.throttle.fail(&key, now);
+                }
+                v.message
+            }
             Err(other) => return Err(other.into()),
         }
     };

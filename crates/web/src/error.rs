@@ -69,7 +69,7 @@ impl From<StoreError> for WebError {
                 rule: None,
             },
             StoreError::Backend(detail) => {
-                tracing::error!(%detail, "store failed");
+                tracing::error!(detail = %ketnap_domain::text::redact(&detail), "store failed");
                 WebError::internal()
             }
         }

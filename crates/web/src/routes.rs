@@ -190,12 +190,12 @@ fn entries() -> Vec<Entry> {
             get(pages::sources::form),
         ),
         entry(
-            Method::GET,
+            Method::POST,
             "/sources/check",
             Need::Edit,
             Page,
             None,
-            get(pages::sources::check),
+            post(pages::sources::check),
         ),
         entry(
             Method::POST,

@@ -55,9 +55,13 @@ function sourceCheck(form) {
     for (const field of fields) params.set(field.name, field.value);
     const ticket = ++latest;
     try {
-      const response = await fetch(url + "?" + params.toString(), {
+      // POST, so the CCCD and the name never stand in a URL (proxies log URLs).
+      const csrf = form.elements.namedItem("csrf");
+      const response = await fetch(url, {
+        method: "POST",
         credentials: "same-origin",
-        headers: { Accept: "application/json" },
+        headers: { Accept: "application/json", "X-CSRF-Token": csrf ? csrf.value : "" },
+        body: params,
         cache: "no-store",
       });
       if (!response.ok) return;

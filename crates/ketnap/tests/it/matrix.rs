@@ -35,7 +35,7 @@ const MATRIX: &[(&str, &str, Need)] = &[
     ("POST", "/cases/{case_id}/actions", Need::Edit),
     ("GET", "/cases/{case_id}/audit", Need::Audit),
     ("GET", "/sources/new", Need::Edit),
-    ("GET", "/sources/check", Need::Edit),
+    ("POST", "/sources/check", Need::Edit),
     ("POST", "/sources", Need::Edit),
     ("GET", "/people/search", Need::Read),
     ("GET", "/people/{person_id}", Need::Read),

@@ -18,7 +18,7 @@ use ketnap_domain::workflow::{Actor, apply};
 use ketnap_store::Store;
 
 use crate::fixtures::{
-    change, day, doc, now, person, pipeline, postgres_store, sqlite_store, tree,
+    advance, change, day, doc, now, person, pipeline, postgres_store, sqlite_store, tree,
 };
 
 #[tokio::test]
@@ -373,6 +373,65 @@ async fn story(store: &Store) {
     );
     assert_eq!(store.identity_history(&ward, binh).await.unwrap().len(), 1);
 
+    // A transfer goes to an active cell inside the scope; anything else is refused alike.
+    let vu = person("Vũ", "Thị", "Hoa", day(1997, 3, 3), Sex::Female, None);
+    let (_, vu_case) = store
+        .create_source(
+            &officer,
+            &ward,
+            &vu,
+            t.residential_cell,
+            day(2025, 7, 1),
+            None,
+        )
+        .await
+        .unwrap();
+    let record = store.case(&ward, vu_case).await.unwrap();
+    for target in [t.other_cell, t.other_ward, t.school] {
+        let transfer = Action::TransferOut {
+            on: day(2025, 8, 1),
+            to_unit: target,
+            reason: "Chuyển nơi ở".into(),
+        };
+        let transition = apply(
+            &record.case,
+            &record.person.details,
+            &transfer,
+            &actor,
+            now(),
+            &rules,
+            &calendar,
+        )
+        .unwrap();
+        let err = store
+            .record_transition(&officer, &ward, record.version, &transition)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Rejected(v) if v.rule == "transfer.unit"),
+            "{err}"
+        );
+    }
+    let transfer = Action::TransferOut {
+        on: day(2025, 8, 1),
+        to_unit: t.school_cell,
+        reason: "Chuyển nơi ở".into(),
+    };
+    let transition = apply(
+        &record.case,
+        &record.person.details,
+        &transfer,
+        &actor,
+        now(),
+        &rules,
+        &calendar,
+    )
+    .unwrap();
+    store
+        .record_transition(&officer, &ward, record.version, &transition)
+        .await
+        .unwrap();
+
     // Units: a rename keeps the old name; a merge closes the old cell and moves open cases.
     store
         .rename_unit(
@@ -401,6 +460,27 @@ async fn story(store: &Store) {
         Stage::Source
     );
     assert!(store.case(&other_ward, khoa_case).await.is_err());
+    // The moved case is still a case like any other: it can be changed, with its new cell.
+    advance(store, &ward, khoa_case, &pipeline()[..1], "officer-a").await;
+    let moved = store.case(&ward, khoa_case).await.unwrap();
+    assert_eq!(
+        (moved.case.cell, moved.case.stage),
+        (t.residential_cell, Stage::Sympathiser)
+    );
+    let trail = store
+        .audit_trail(&ward, "case", &khoa_case.to_string())
+        .await
+        .unwrap();
+    assert!(trail.iter().any(|a| a.action == "case.move"));
+    // A ward cannot be merged into one of its own cells.
+    let err = store
+        .merge_unit(&officer, t.ward, t.residential_cell, day(2026, 10, 2))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Rejected(v) if v.rule == "unit.merge"),
+        "{err}"
+    );
     let err = store
         .merge_unit(&officer, t.other_cell, t.residential_cell, day(2026, 10, 2))
         .await
@@ -580,4 +660,125 @@ async fn story(store: &Store) {
         "the same certificates twice"
     );
     assert_eq!(store.events(&ward, cuong_case).await.unwrap().len(), 2);
+
+    // Accounts, sessions and API tokens on this backend too.
+    let user = ketnap_store::NewUser {
+        username: "CanBo.Story".into(),
+        display_name: "Cán bộ".into(),
+        password: "mat-khau-du-dai".into(),
+        role: ketnap_domain::access::Role::Officer,
+        unit: t.ward,
+        mass_org: None,
+    };
+    let user_id = store.add_user(&change("admin"), &user).await.unwrap();
+    assert!(
+        store
+            .verify_password("canbo.story", "mat-khau-du-dai")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .verify_password("canbo.story", "sai-mat-khau")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let token = store
+        .create_session(&change("canbo.story"), user_id)
+        .await
+        .unwrap();
+    let (idle, absolute) = (chrono::Duration::minutes(30), chrono::Duration::hours(12));
+    let session = store
+        .session(&token, now(), idle, absolute)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(session.user.username, "canbo.story");
+    let api = store
+        .create_api_token(&change("admin"), user_id, "story")
+        .await
+        .unwrap();
+    assert!(store.api_token_session(&api).await.unwrap().is_some());
+    // Every read page and API list answers on this backend (their SQL runs here too).
+    let app = ketnap_web::app(store.clone(), ketnap_web::WebConfig::default());
+    let live = ketnap_domain::ports::Change {
+        now: chrono::Utc::now(),
+        ..change("canbo.story")
+    };
+    let web_token = store.create_session(&live, user_id).await.unwrap();
+    let api_paths = [
+        "/api/v1/units",
+        "/api/v1/cases?open=true",
+        &format!("/api/v1/cases/{an_case}"),
+        "/api/v1/people/search?q=nguyen",
+    ];
+    let page_paths = [
+        "/".to_string(),
+        "/units".into(),
+        format!("/units/{}", t.ward),
+        "/cases".into(),
+        "/cases?stage=official&text=nguyen&overdue=1&year=2025".into(),
+        format!("/cases/{an_case}"),
+        "/people/search?q=nguyen".into(),
+        format!("/people/{an}"),
+        "/probation".into(),
+        "/courses".into(),
+        "/courses/new?kind=awareness".into(),
+        "/sources/new".into(),
+    ];
+    for (path, auth) in page_paths
+        .iter()
+        .map(|p| {
+            (
+                p.as_str(),
+                format!("{}={web_token}", ketnap_web::SESSION_COOKIE),
+            )
+        })
+        .chain(api_paths.iter().map(|p| (*p, format!("Bearer {api}"))))
+    {
+        use tower::ServiceExt;
+        let header = if auth.starts_with("Bearer") {
+            axum::http::header::AUTHORIZATION
+        } else {
+            axum::http::header::COOKIE
+        };
+        let request = axum::http::Request::builder()
+            .uri(path)
+            .header(header, auth)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), axum::http::StatusCode::OK, "{path}");
+    }
+    store
+        .change_password(
+            &change("canbo.story"),
+            user_id,
+            "mat-khau-du-dai",
+            "mat-khau-moi-dai",
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .session(&token, now(), idle, absolute)
+            .await
+            .unwrap()
+            .is_none(),
+        "a new password ends sessions"
+    );
+    store.disable_user(&change("admin"), user_id).await.unwrap();
+    assert!(
+        store.api_token_session(&api).await.unwrap().is_none(),
+        "a locked account's tokens stop"
+    );
+    assert!(
+        store
+            .verify_password("canbo.story", "mat-khau-moi-dai")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

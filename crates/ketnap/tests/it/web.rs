@@ -234,6 +234,23 @@ async fn login_sessions_csrf_and_headers() {
     );
     assert_eq!(app.get(None, "/healthz").await.status, StatusCode::OK);
 
+    // A login form posted from another site is refused (no session yet to hold a token).
+    let mut forged_login = Request::builder()
+        .method(Method::POST)
+        .uri("/login")
+        .header(header::HOST, "ketnap.local")
+        .header(header::ORIGIN, "https://evil.example")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(serde_urlencoded_form(&[
+            ("username", "canbo"),
+            ("password", PASSWORD),
+        ])))
+        .unwrap();
+    forged_login.extensions_mut().insert(());
+    let refused = app.router.clone().oneshot(forged_login).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.headers().get(header::SET_COOKIE).is_none());
+
     // Wrong password and unknown user get the same answer.
     let wrong = app
         .send(
@@ -272,7 +289,7 @@ async fn login_sessions_csrf_and_headers() {
         ("content-security-policy", "frame-ancestors 'none'"),
         ("x-content-type-options", "nosniff"),
         ("cache-control", "no-store"),
-        ("referrer-policy", "no-referrer"),
+        ("referrer-policy", "same-origin"),
     ] {
         let got = home
             .headers

@@ -118,8 +118,16 @@ fn assert_refused(answer: &Answer, anchor: &str, rule: &str, message: &str) {
     );
 }
 
+async fn check(app: &TestApp, browser: &Browser, path: &str) -> crate::web::Answer {
+    let (route, query) = path.split_once('?').unwrap_or((path, ""));
+    let body = format!("csrf={}&{query}", browser.csrf);
+    app.send(Some(browser), axum::http::Method::POST, route, Some(body))
+        .await
+}
+
+/// Posts the live check's fields (given as a query string) as the form's script does.
 async fn json(app: &TestApp, browser: &Browser, path: &str) -> Value {
-    let answer = app.get(Some(browser), path).await;
+    let answer = check(app, browser, path).await;
     assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.body);
     assert!(
         answer
@@ -432,9 +440,7 @@ async fn recording_a_source_checks_everything_and_offers_duplicates() {
     let hidden = json(&app, &phu_loi, "/sources/check?citizen_id=079303004567").await;
     assert_eq!(hidden["duplicates"].as_array().unwrap().len(), 0);
     // Bad parameters answer 400, not 500.
-    let twice = app
-        .get(Some(&officer), "/sources/check?sex=male&sex=female")
-        .await;
+    let twice = check(&app, &officer, "/sources/check?sex=male&sex=female").await;
     assert_eq!(twice.status, StatusCode::BAD_REQUEST);
 
     // Who may not: a viewer and a mass-organisation officer get 404.
@@ -453,7 +459,7 @@ async fn recording_a_source_checks_everything_and_offers_duplicates() {
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
     let doanthe = app.login("doanthe").await;
     assert_eq!(
-        app.get(Some(&doanthe), "/sources/check?citizen_id=079303004567")
+        check(&app, &doanthe, "/sources/check?citizen_id=079303004567")
             .await
             .status,
         StatusCode::NOT_FOUND

@@ -179,7 +179,9 @@ impl Clock {
 
     fn deadline(&self, case: &Case) -> Result<Option<DeadlineItem>, WebError> {
         Ok(
-            next_deadline(case, &self.rules, &self.calendar, self.today, WARN_DAYS)?
+            next_deadline(case, &self.rules, &self.calendar, self.today, WARN_DAYS)
+                .ok()
+                .flatten()
                 .map(DeadlineItem::from),
         )
     }

@@ -1153,8 +1153,10 @@ async fn render(
         ),
         None => None,
     };
-    let deadline =
-        next_deadline(case, &rules, &calendar, today, WARN_DAYS)?.map(|dl| DeadlineView {
+    let deadline = next_deadline(case, &rules, &calendar, today, WARN_DAYS)
+        .ok()
+        .flatten()
+        .map(|dl| DeadlineView {
             what: dl.what,
             due: dmy(dl.due),
             rule: dl.rule,
@@ -1227,7 +1229,8 @@ async fn render(
         .filter(|s| s.conflict)
         .map(|_| StoreError::Conflict.to_string());
     let page = CasePage {
-        layout: ctx.layout(&format!("Hồ sơ: {}", person_view.name)).await?,
+        // No name in the title: browser history keeps titles.
+        layout: ctx.layout(&format!("Hồ sơ số {}", record.case.id)).await?,
         case_id: case.id.0,
         person_id: case.person.0,
         version: record.version,
@@ -1350,20 +1353,6 @@ pub async fn act(ctx: Ctx, Path(case_id): Path<String>, body: Bytes) -> Result<R
         })?;
     let outcome: Result<i64, StoreError> = async {
         let action = parse_action(&code, &values)?;
-        if let Action::TransferOut { to_unit, .. } = &action {
-            let known = store
-                .unit(*to_unit)
-                .await?
-                .is_some_and(|u| u.kind.holds_cases() && u.is_active_on(ctx.today()));
-            if !known {
-                return Err(Violation::new(
-                    "unit.unknown",
-                    "to_unit",
-                    "Không có chi bộ đang hoạt động với mã số này.",
-                )
-                .into());
-            }
-        }
         let rules = store.rule_book().await?;
         let calendar = store.calendar().await?;
         let transition = apply(

@@ -265,7 +265,12 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
         (0, Vec::new())
     } else {
         let found = store
-            .case_page(scope, &query, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+            .case_page(
+                scope,
+                &query,
+                (page - 1).saturating_mul(PAGE_SIZE),
+                PAGE_SIZE,
+            )
             .await?;
         (found.total, found.records)
     };
@@ -273,7 +278,9 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
     let calendar = store.calendar().await?;
     let mut rows = Vec::with_capacity(records.len());
     for record in &records {
-        let deadline = next_deadline(&record.case, &rules, &calendar, today, WARN_DAYS)?;
+        let deadline = next_deadline(&record.case, &rules, &calendar, today, WARN_DAYS)
+            .ok()
+            .flatten();
         rows.push(Row {
             case_id: record.case.id.0,
             name: record.person.details.name.full(),

@@ -70,7 +70,9 @@ pub async fn page(ctx: Ctx) -> Result<Response, WebError> {
     let calendar = store.calendar().await?;
     let (mut overdue, mut due_soon, mut decisions_this_week) = (Vec::new(), Vec::new(), Vec::new());
     for record in &records {
-        let Some(deadline) = next_deadline(&record.case, &rules, &calendar, today, WARN_DAYS)?
+        let Some(deadline) = next_deadline(&record.case, &rules, &calendar, today, WARN_DAYS)
+            .ok()
+            .flatten()
         else {
             continue;
         };

@@ -3,8 +3,7 @@
 //! does the same checks without JavaScript.
 
 use askama::Template;
-use axum::extract::Query;
-use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
@@ -382,10 +381,10 @@ fn judge_citizen_id(
 /// As the officer types: is the citizen id right, and is this person already on file?
 pub async fn check(
     ctx: Ctx,
-    query: Result<Query<CheckQuery>, QueryRejection>,
+    form: Result<Form<CheckQuery>, FormRejection>,
 ) -> Result<Response, WebError> {
     let scope = ctx.scope()?.clone();
-    let Query(q) = query.map_err(|_| WebError::bad_request("Tham số kiểm tra không hợp lệ."))?;
+    let Form(q) = form.map_err(|_| WebError::bad_request("Tham số kiểm tra không hợp lệ."))?;
     let sex = parse_sex(&q.sex);
     let birth = BirthDate::parse(&q.birth_date).ok();
     let (verdict, id) = judge_citizen_id(&q.citizen_id, sex, birth);

@@ -339,7 +339,6 @@ struct UnitPage {
 }
 
 pub async fn unit(ctx: Ctx, Path(unit_id): Path<String>) -> Result<Response, WebError> {
-    use ketnap_domain::ports::UnitStore;
     let scope = ctx.scope()?;
     let id = unit_id
         .parse::<i64>()
@@ -367,7 +366,8 @@ pub async fn unit(ctx: Ctx, Path(unit_id): Path<String>) -> Result<Response, Web
     };
     let successor = match unit.successor {
         Some(s) if tree.units.contains_key(&s) => Some(named(s, None)),
-        Some(s) => Some(named(s, store.unit(s).await?.map(|u| u.name))),
+        // A successor outside the scope is not named, like the parent.
+        Some(s) => Some(named(s, None)),
         None => None,
     };
     // The parent outside the scope is not named: the account sees its own subtree.
