@@ -16,6 +16,7 @@ pub mod ethnicity;
 pub mod ids;
 pub mod person;
 pub mod ports;
+pub mod report;
 pub mod rules;
 pub mod scope;
 pub mod text;

@@ -12,7 +12,8 @@ use tower::ServiceExt;
 
 use crate::Context;
 
-/// Measures the home page, the case list and a case page as the account `username`.
+/// Measures the home page, the case list, a case page and the report dashboard as the
+/// account `username`.
 pub async fn bench(ctx: &Context, username: &str, requests: usize) -> anyhow::Result<()> {
     let store = &ctx.store;
     let user = store.user_by_name(username).await?.ok_or_else(|| {
@@ -53,6 +54,7 @@ pub async fn bench(ctx: &Context, username: &str, requests: usize) -> anyhow::Re
             "trang hồ sơ /cases/{id}",
             format!("/cases/{}", case.case.id),
         ),
+        ("báo cáo /reports", "/reports".to_string()),
     ] {
         let mut times = Vec::with_capacity(requests);
         for round in 0..requests + 10 {

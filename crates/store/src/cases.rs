@@ -399,7 +399,7 @@ pub(crate) async fn write_transition(
     if updated.rows_affected() == 0 {
         return Err(StoreError::Conflict);
     }
-    insert_event(tx, case.id, event).await?;
+    insert_event(tx, case.id, case.cell, event).await?;
     audit::write(
         tx,
         change,
@@ -415,14 +415,16 @@ pub(crate) async fn write_transition(
     Ok(version + 1)
 }
 
+/// Records an event in the cell the case is in when it happens (reports count it there).
 async fn insert_event(
     tx: &mut Transaction<'_, Any>,
     case: CaseId,
+    cell: UnitId,
     event: &Event,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO case_events (case_id, action, occurred_on, stage_before, stage_after, summary, document_number, document_date, actor, rule_set, recorded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "INSERT INTO case_events (case_id, action, occurred_on, stage_before, stage_after, summary, document_number, document_date, actor, rule_set, recorded_at, cell_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(case.0)
     .bind(&event.action)
@@ -435,6 +437,7 @@ async fn insert_event(
     .bind(&event.actor)
     .bind(&event.rule_set)
     .bind(crate::timestamp(event.recorded_at))
+    .bind(cell.0)
     .execute(&mut **tx)
     .await
     .map_err(backend_error)?;

@@ -35,6 +35,10 @@ pub struct Headcount {
     pub as_of: NaiveDate,
     pub official_members: i64,
     pub probationary_members: i64,
+    /// Workforce or residents, Youth Union and Trade Union members, when known.
+    pub workforce: Option<i64>,
+    pub youth_union_members: Option<i64>,
+    pub trade_union_members: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,7 +64,25 @@ impl Dataset {
             as_of,
             official_members,
             probationary_members,
+            workforce: None,
+            youth_union_members: None,
+            trade_union_members: None,
         });
+    }
+
+    /// Adds the workforce and union counts to the latest headcount row pushed for `unit`.
+    pub fn set_headcount_extras(
+        &mut self,
+        unit: UnitId,
+        workforce: Option<i64>,
+        youth_union_members: Option<i64>,
+        trade_union_members: Option<i64>,
+    ) {
+        if let Some(row) = self.headcounts.iter_mut().rev().find(|h| h.unit == unit) {
+            row.workforce = workforce;
+            row.youth_union_members = youth_union_members;
+            row.trade_union_members = trade_union_members;
+        }
     }
 
     /// Adds a mass organisation; `kind` is a code of the `mass_org_kinds` table.
@@ -89,8 +111,10 @@ fn text(value: impl Into<String>) -> Cell {
 }
 
 /// Tables a dataset fills, children first: the order to empty them in.
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 17] = [
     "audit_log",
+    "targets",
+    "term_plans",
     "case_events",
     "course_participants",
     "courses",
@@ -216,13 +240,16 @@ impl Store {
                     text(iso_date(h.as_of)),
                     int(h.official_members),
                     int(h.probationary_members),
+                    Cell::Int(h.workforce),
+                    Cell::Int(h.youth_union_members),
+                    Cell::Int(h.trade_union_members),
                 ]
             })
             .collect();
         insert(
             &mut tx,
             self.backend,
-            "INSERT INTO headcounts (unit_id, as_of, official_members, probationary_members)",
+            "INSERT INTO headcounts (unit_id, as_of, official_members, probationary_members, workforce, youth_union_members, trade_union_members)",
             headcounts,
         )
         .await?;
@@ -294,12 +321,16 @@ impl Store {
             cases,
         )
         .await?;
+        // Each event happened in its case's cell (the dataset has no moves).
+        let cells: std::collections::HashMap<CaseId, i64> =
+            data.cases.iter().map(|c| (c.id, c.cell.0)).collect();
         let events = data
             .events
             .iter()
             .map(|(case, e)| {
                 vec![
                     int(case.0),
+                    Cell::Int(cells.get(case).copied()),
                     text(&e.action),
                     text(iso_date(e.on)),
                     text(e.stage_before.code()),
@@ -316,7 +347,7 @@ impl Store {
         insert(
             &mut tx,
             self.backend,
-            "INSERT INTO case_events (case_id, action, occurred_on, stage_before, stage_after, summary, document_number, document_date, actor, rule_set, recorded_at)",
+            "INSERT INTO case_events (case_id, cell_id, action, occurred_on, stage_before, stage_after, summary, document_number, document_date, actor, rule_set, recorded_at)",
             events,
         )
         .await?;

@@ -11,6 +11,8 @@ pub mod listing;
 pub mod lookups;
 mod overview;
 mod people;
+mod plans;
+mod reports;
 mod rules;
 mod sessions;
 mod units;

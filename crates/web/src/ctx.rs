@@ -81,6 +81,7 @@ impl Ctx {
                 NavItem::new("/people/search", "Tìm người"),
                 NavItem::new("/probation", "Dự bị"),
                 NavItem::new("/courses", "Lớp bồi dưỡng"),
+                NavItem::new("/reports", "Báo cáo"),
             ]);
         }
         if role.grants(Need::Edit) {

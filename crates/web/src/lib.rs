@@ -7,8 +7,10 @@
 mod api;
 mod assets;
 mod auth;
+mod charts;
 mod ctx;
 mod error;
+mod export;
 mod pages;
 mod routes;
 mod security;

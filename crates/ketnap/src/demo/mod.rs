@@ -47,10 +47,12 @@ pub fn build(
     let probationary = probationary_counts(&tree, &history.cases, [latest, before]);
     balance(&mut tree, &probationary);
     for (cell, [now, then]) in tree.cells.iter().zip(&probationary) {
-        data.push_headcount(cell.unit, latest, cell.official, *now);
         if cell.founded <= before {
             data.push_headcount(cell.unit, before, cell.official_year_before(), *then);
         }
+        data.push_headcount(cell.unit, latest, cell.official, *now);
+        let (workforce, youth, trade) = workforce(cell.org, cell.official + *now, cell.unit);
+        data.set_headcount_extras(cell.unit, Some(workforce), youth, trade);
     }
     for (id, kind, unit, name) in tree.mass_orgs {
         data.push_mass_org(id, kind, unit, name);
@@ -123,6 +125,29 @@ fn balance(tree: &mut units::Tree, probationary: &[[i64; 2]]) {
             break;
         }
     }
+}
+
+/// The people a cell works among on its latest headcount, and the Youth and Trade Union
+/// members among them: a multiple of the members that depends on the kind of organisation,
+/// varied by the unit's id (no random draw, so the generated cases do not change).
+fn workforce(org: units::Org, members: i64, unit: UnitId) -> (i64, Option<i64>, Option<i64>) {
+    use units::Org::*;
+    let (per_member, youth_percent, trade_percent) = match org {
+        Residential => (45, 15, 0),
+        Preschool | Primary | Secondary | HighSchool => (4, 30, 95),
+        Students => (60, 85, 0),
+        Lecturers | UniversityOffice | College => (5, 25, 95),
+        HealthStation | Hospital => (7, 35, 95),
+        PartyBodies | Government | PublicService => (3, 25, 95),
+        StateEnterprise => (12, 30, 90),
+        Enterprise => (40, 35, 60),
+        ArmedForces => (4, 60, 0),
+        Press => (5, 30, 90),
+    };
+    let variation = 70 + (unit.0 % 7) * 10; // 70 % … 130 %
+    let workforce = (members.max(1) * per_member * variation / 100).max(members);
+    let share = |percent: i64| (percent > 0).then(|| workforce * percent / 100);
+    (workforce, share(youth_percent), share(trade_percent))
 }
 
 fn ymd(year: i32, month: u32, day: u32) -> anyhow::Result<NaiveDate> {

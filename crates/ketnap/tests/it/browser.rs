@@ -546,3 +546,84 @@ async fn a_source_becomes_an_official_member_in_the_browser() {
     b.screenshot("official-member").await;
     b.client.clone().close().await.unwrap();
 }
+
+/// The city leader opens the city's report, drills down to one ward and exports it; the
+/// charts are drawn without JavaScript and the download answers with a workbook.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_city_leader_drills_down_to_a_ward_and_exports_it() {
+    let (app, _) = crate::web_reports::seeded().await;
+    let base = serve(&app).await;
+    let Some(b) = browser(&base, 1280, 1000).await else {
+        return;
+    };
+    b.login("admin").await;
+    b.open("/reports?year=2025").await;
+    let text = b.text().await;
+    assert!(text.contains("Báo cáo: Đảng bộ Thành phố"), "{text}");
+    assert!(
+        text.contains("Tiến độ kết nạp so với chỉ tiêu năm 2025"),
+        "{text}"
+    );
+    let charts = b
+        .client
+        .find_all(Locator::Css("svg.chart"))
+        .await
+        .unwrap()
+        .len();
+    assert!(charts >= 3, "{charts} charts");
+    b.screenshot("reports-city").await;
+
+    // Drill down: the ward's name in the ranking of the city's children.
+    let ward = format!(
+        "#children a[href=\"/reports?unit={}&year=2025\"]",
+        app.tree.ward
+    );
+    b.submit(&ward).await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Báo cáo: Đảng bộ Phường Thủ Dầu Một"),
+        "{text}"
+    );
+    assert!(
+        b.client
+            .current_url()
+            .await
+            .unwrap()
+            .query()
+            .unwrap_or_default()
+            .contains(&format!("unit={}", app.tree.ward))
+    );
+    b.screenshot("reports-ward").await;
+
+    // The export link answers with a workbook (fetched with the browser's session cookie).
+    let href = b
+        .client
+        .find(Locator::Css("a[href^=\"/reports/export.xlsx\"]"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(href.contains(&format!("unit={}", app.tree.ward)), "{href}");
+    let answer: serde_json::Value = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0], { credentials: 'same-origin' })
+               .then(r => r.arrayBuffer().then(buf => done({ status: r.status,
+                 type: r.headers.get('content-type'), size: buf.byteLength,
+                 zip: new Uint8Array(buf.slice(0, 2)).join(',') })))
+               .catch(e => done({ error: String(e) }));",
+            vec![serde_json::json!(href)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer["status"], 200, "{answer}");
+    assert_eq!(
+        answer["type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert_eq!(answer["zip"], "80,75", "an xlsx is a zip file: {answer}");
+    b.client.clone().close().await.unwrap();
+}

@@ -44,12 +44,20 @@ const MATRIX: &[(&str, &str, Need)] = &[
     ("GET", "/courses/new", Need::Edit),
     ("POST", "/courses", Need::Edit),
     ("GET", "/nominees", Need::Nominees),
+    ("GET", "/reports", Need::Read),
+    ("GET", "/reports/export.xlsx", Need::Read),
+    ("GET", "/reports/export.csv", Need::Read),
+    ("GET", "/reports/plan", Need::Edit),
+    ("POST", "/reports/headcounts", Need::Edit),
+    ("POST", "/reports/targets", Need::Edit),
     ("GET", "/api/v1/openapi.json", Need::SignedIn),
     ("GET", "/api/v1/units", Need::Read),
     ("GET", "/api/v1/cases", Need::Read),
     ("GET", "/api/v1/cases/{case_id}", Need::Read),
     ("POST", "/api/v1/cases/{case_id}/actions", Need::Edit),
     ("GET", "/api/v1/people/search", Need::Read),
+    ("GET", "/api/v1/reports/progress", Need::Read),
+    ("GET", "/api/v1/reports/funnel", Need::Read),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

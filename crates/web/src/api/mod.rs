@@ -7,6 +7,7 @@
 
 mod openapi;
 mod params;
+pub mod reports;
 
 use axum::Json;
 use axum::body::Bytes;

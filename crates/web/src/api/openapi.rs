@@ -820,6 +820,128 @@ fn schemas() -> Map<String, Value> {
         ]),
     );
     add("PeopleList", object(vec![("items", array(r("PersonHit")))]));
+    add(
+        "UnitRef",
+        object(vec![
+            ("id", integer()),
+            ("name", string()),
+            ("kind", r("UnitKind")),
+            ("sector", text("Mã lĩnh vực.")),
+            (
+                "active",
+                described(boolean(), "false: đã giải thể hoặc hợp nhất."),
+            ),
+        ]),
+    );
+    add(
+        "Members",
+        object(vec![
+            ("count", integer()),
+            (
+                "source",
+                json!({ "type": "string", "enum": ["headcount", "sub_units", "cases"],
+                        "description": "Số lượng đã ghi của chính tổ chức, tổng của các tổ chức trực thuộc, hoặc đếm từ hồ sơ." }),
+            ),
+            ("as_of", date_or_null()),
+        ]),
+    );
+    add(
+        "YearTarget",
+        object(vec![
+            ("unit", integer()),
+            ("year", integer()),
+            ("target", integer()),
+            (
+                "source",
+                json!({ "type": "string", "enum": ["set", "default"],
+                        "description": "set: cấp ủy giao; default: tỷ lệ của bộ quy định × số đảng viên ngày 01/01, làm tròn lên." }),
+            ),
+            ("members_at_start", r("Members")),
+            ("percent", json!({ "type": "number" })),
+            ("default_target", integer()),
+        ]),
+    );
+    add(
+        "ProgressRow",
+        object(vec![
+            ("unit", r("UnitRef")),
+            ("target", r("YearTarget")),
+            (
+                "admitted",
+                described(integer(), "Lễ kết nạp từ 01/01 đến ngày tính."),
+            ),
+            (
+                "pace",
+                json!({ "type": "number", "description": "Số cần đạt đến ngày tính nếu chia đều chỉ tiêu theo ngày." }),
+            ),
+            (
+                "pipeline",
+                described(
+                    integer(),
+                    "Hồ sơ đã được chi bộ đề nghị hoặc đã có quyết định, lễ kết nạp dự kiến trong năm.",
+                ),
+            ),
+            ("forecast", described(integer(), "admitted + pipeline.")),
+        ]),
+    );
+    add(
+        "SectorProgress",
+        object(vec![
+            ("sector", string()),
+            (
+                "subgroup",
+                json!({ "type": "string", "enum": ["all", "teachers", "students"] }),
+            ),
+            ("target", json!({ "type": ["integer", "null"] })),
+            ("admitted", json!({ "type": ["integer", "null"] })),
+        ]),
+    );
+    add(
+        "ProgressReport",
+        object(vec![
+            ("year", integer()),
+            ("as_of", described(date(), "Ngày tính số liệu.")),
+            ("unit", r("ProgressRow")),
+            ("children", array(r("ProgressRow"))),
+            ("sectors", array(r("SectorProgress"))),
+        ]),
+    );
+    add(
+        "FunnelRow",
+        object(vec![
+            (
+                "step",
+                json!({ "type": "string", "enum": ketnap_domain::report::FunnelStep::ALL.iter().map(|s| s.code()).collect::<Vec<_>>() }),
+            ),
+            ("label", string()),
+            ("count", integer()),
+            (
+                "conversion",
+                json!({ "type": ["number", "null"], "description": "count / số của bước trước." }),
+            ),
+            (
+                "median_days",
+                json!({ "type": ["number", "null"], "description": "Số ngày trung vị từ bước trước." }),
+            ),
+        ]),
+    );
+    add(
+        "FunnelReport",
+        object(vec![
+            ("unit", r("UnitRef")),
+            ("period", object(vec![("from", date()), ("to", date())])),
+            ("steps", array(r("FunnelRow"))),
+            (
+                "children",
+                described(
+                    array(
+                        json!({ "type": "array", "prefixItems": [r("UnitRef"), array(integer())], "minItems": 2, "maxItems": 2 }),
+                    ),
+                    "Mỗi tổ chức trực thuộc với số người đạt từng bước, theo thứ tự của steps.",
+                ),
+            ),
+        ]),
+    );
     s
 }
 
@@ -1075,7 +1197,74 @@ fn paths() -> Value {
                 },
             },
         },
+        "/api/v1/reports/progress": {
+            "get": {
+                "operationId": "report_progress",
+                "summary": "Tiến độ kết nạp của một tổ chức và các tổ chức trực thuộc so với chỉ tiêu năm: tiến độ cần đạt đến nay và dự báo.",
+                "parameters": report_params(false),
+                "responses": {
+                    "200": ok("Tiến độ so với chỉ tiêu.", "ProgressReport"),
+                    "401": resp("Unauthorized"),
+                    "404": resp("NotFound"),
+                    "422": resp("BadParameter"),
+                },
+            },
+        },
+        "/api/v1/reports/funnel": {
+            "get": {
+                "operationId": "report_funnel",
+                "summary": "Số người đạt từng bước trong kỳ (nguồn → … → chính thức), tỷ lệ chuyển bước và số ngày trung vị.",
+                "parameters": report_params(true),
+                "responses": {
+                    "200": ok("Các bước phát triển đảng viên.", "FunnelReport"),
+                    "401": resp("Unauthorized"),
+                    "404": resp("NotFound"),
+                    "422": resp("BadParameter"),
+                },
+            },
+        },
     })
+}
+
+/// `unit`, `year` (and `from`/`to` where a period of days is accepted).
+fn report_params(with_days: bool) -> Value {
+    let mut list = vec![
+        query_param(
+            "unit",
+            "Tổ chức đảng trong phạm vi (mặc định: gốc của phạm vi).",
+            json!({ "type": "integer", "minimum": 1 }),
+            false,
+        ),
+        query_param(
+            "year",
+            "Năm (mặc định: năm nay).",
+            json!({ "type": "integer", "minimum": 2000, "maximum": 2100 }),
+            false,
+        ),
+    ];
+    let days = [
+        query_param(
+            "from",
+            "Ngày đầu kỳ (cùng với to, thay cho year).",
+            date(),
+            false,
+        ),
+        query_param("to", "Ngày cuối kỳ.", date(), false),
+    ];
+    if with_days {
+        list.extend(days);
+    } else {
+        list.extend(days.into_iter().map(|mut p| {
+            if let Some(map) = p.as_object_mut() {
+                map.insert(
+                    "description".into(),
+                    "Kỳ theo ngày: tiến độ tính theo năm của ngày cuối kỳ.".into(),
+                );
+            }
+            p
+        }));
+    }
+    Value::Array(list)
 }
 
 fn document() -> Value {

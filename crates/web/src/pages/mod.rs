@@ -7,5 +7,6 @@ pub mod home;
 pub mod nominees;
 pub mod people;
 pub mod probation;
+pub mod reports;
 pub mod sources;
 pub mod units;

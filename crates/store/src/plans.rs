@@ -1,0 +1,592 @@
+//! Headcounts, yearly targets and term plans. Every write checks the input and the scope and
+//! writes its audit row in the same transaction; every read takes a scope.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use ketnap_domain::Violation;
+use ketnap_domain::ids::UnitId;
+use ketnap_domain::ports::{Change, RuleStore, StoreError, StoreResult, UnitStore};
+use ketnap_domain::report::{
+    HeadcountInput, HeadcountRecord, Members, QuotaCheck, Subgroup, TargetKey, TargetRecord,
+    TermPlanInput, TermPlanRecord, UnitTree, YearTarget, check_target, members_on, year_target,
+};
+use ketnap_domain::scope::{Access, Scope};
+use ketnap_domain::unit::{SectorCode, Unit};
+
+use crate::audit::{self, Audit};
+use crate::{
+    SUBTREE, Store, backend_error, iso_date, parse_date, parse_timestamp, timestamp, to_json,
+};
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct HeadcountRow {
+    unit_id: i64,
+    as_of: String,
+    official_members: i64,
+    probationary_members: i64,
+    workforce: Option<i64>,
+    youth_union_members: Option<i64>,
+    trade_union_members: Option<i64>,
+    recorded_by: Option<String>,
+    recorded_at: Option<String>,
+}
+
+pub(crate) const HEADCOUNT_COLUMNS: &str = "h.unit_id, h.as_of, h.official_members, h.probationary_members, h.workforce, h.youth_union_members, h.trade_union_members, h.recorded_by, h.recorded_at";
+
+impl HeadcountRow {
+    pub(crate) fn into_record(self) -> StoreResult<HeadcountRecord> {
+        Ok(HeadcountRecord {
+            input: HeadcountInput {
+                unit: UnitId(self.unit_id),
+                as_of: parse_date(&self.as_of)?,
+                official_members: self.official_members,
+                probationary_members: self.probationary_members,
+                workforce: self.workforce,
+                youth_union_members: self.youth_union_members,
+                trade_union_members: self.trade_union_members,
+            },
+            recorded_by: self.recorded_by,
+            recorded_at: self
+                .recorded_at
+                .as_deref()
+                .map(parse_timestamp)
+                .transpose()?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TargetRow {
+    unit_id: i64,
+    year: i64,
+    sector: String,
+    subgroup: String,
+    target: i64,
+    set_by: String,
+    set_at: String,
+}
+
+impl TargetRow {
+    fn into_record(self) -> StoreResult<TargetRecord> {
+        Ok(TargetRecord {
+            key: TargetKey {
+                unit: UnitId(self.unit_id),
+                year: i32::try_from(self.year)
+                    .map_err(|_| StoreError::Backend(format!("năm hỏng: {}", self.year)))?,
+                sector: (!self.sector.is_empty()).then_some(SectorCode(self.sector)),
+                subgroup: Subgroup::from_code(&self.subgroup).ok_or_else(|| {
+                    StoreError::Backend(format!("nhóm chỉ tiêu lạ: {}", self.subgroup))
+                })?,
+            },
+            target: self.target,
+            set_by: self.set_by,
+            set_at: parse_timestamp(&self.set_at)?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TermPlanRow {
+    unit_id: i64,
+    first_year: i64,
+    last_year: i64,
+    target_total: i64,
+    note: String,
+    set_by: String,
+    set_at: String,
+}
+
+fn year_of(value: i64) -> StoreResult<i32> {
+    i32::try_from(value).map_err(|_| StoreError::Backend(format!("năm hỏng: {value}")))
+}
+
+impl TermPlanRow {
+    fn into_record(self) -> StoreResult<TermPlanRecord> {
+        Ok(TermPlanRecord {
+            input: TermPlanInput {
+                unit: UnitId(self.unit_id),
+                first_year: year_of(self.first_year)?,
+                last_year: year_of(self.last_year)?,
+                target_total: self.target_total,
+                note: self.note,
+            },
+            set_by: self.set_by,
+            set_at: parse_timestamp(&self.set_at)?,
+        })
+    }
+}
+
+fn read_only() -> StoreError {
+    StoreError::Rejected(Violation::new(
+        "scope.read-only",
+        "scope",
+        "Tài khoản này chỉ được xem, không được sửa.",
+    ))
+}
+
+fn outside_scope(field: &str) -> StoreError {
+    StoreError::Rejected(Violation::new(
+        "unit.unknown",
+        field,
+        "Không có tổ chức đảng này trong phạm vi của tài khoản.",
+    ))
+}
+
+fn jan1(year: i32) -> StoreResult<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| {
+        StoreError::Rejected(Violation::new(
+            "input.year-range",
+            "year",
+            format!("Năm {year} không hợp lệ."),
+        ))
+    })
+}
+
+impl Store {
+    /// The unit, if it is in the scope; a write also needs an editing scope.
+    pub(crate) async fn unit_for_write(
+        &self,
+        scope: &Scope,
+        unit: UnitId,
+        field: &str,
+    ) -> StoreResult<Unit> {
+        if !scope.can_edit() {
+            return Err(read_only());
+        }
+        match self.unit(unit).await? {
+            Some(found) if self.in_scope(scope, unit).await? => Ok(found),
+            _ => Err(outside_scope(field)),
+        }
+    }
+
+    /// The unit, if it is in the scope (else "not found").
+    pub(crate) async fn unit_for_read(&self, scope: &Scope, unit: UnitId) -> StoreResult<Unit> {
+        match self.unit(unit).await? {
+            Some(found) if self.in_scope(scope, unit).await? => Ok(found),
+            _ => Err(StoreError::NotFound("tổ chức đảng")),
+        }
+    }
+
+    /// Records a headcount of a unit on a day (replacing one recorded for the same day).
+    pub async fn record_headcount(
+        &self,
+        change: &Change,
+        scope: &Scope,
+        headcount: &HeadcountInput,
+    ) -> StoreResult<()> {
+        headcount.check()?;
+        let unit = self.unit_for_write(scope, headcount.unit, "unit").await?;
+        if !unit.is_active_on(headcount.as_of) {
+            return Err(Violation::new(
+                "unit.inactive",
+                "as_of",
+                format!(
+                    "\"{}\" không hoạt động vào ngày {}.",
+                    unit.name,
+                    headcount.as_of.format("%d/%m/%Y")
+                ),
+            )
+            .into());
+        }
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let before: Option<HeadcountRow> = sqlx::query_as(&format!(
+            "SELECT {HEADCOUNT_COLUMNS} FROM headcounts h WHERE h.unit_id = $1 AND h.as_of = $2"
+        ))
+        .bind(headcount.unit.0)
+        .bind(iso_date(headcount.as_of))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend_error)?;
+        let before = before.map(HeadcountRow::into_record).transpose()?;
+        sqlx::query(
+            "INSERT INTO headcounts (unit_id, as_of, official_members, probationary_members, workforce, youth_union_members, trade_union_members, recorded_by, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (unit_id, as_of) DO UPDATE SET official_members = $3, probationary_members = $4,
+             workforce = $5, youth_union_members = $6, trade_union_members = $7, recorded_by = $8, recorded_at = $9",
+        )
+        .bind(headcount.unit.0)
+        .bind(iso_date(headcount.as_of))
+        .bind(headcount.official_members)
+        .bind(headcount.probationary_members)
+        .bind(headcount.workforce)
+        .bind(headcount.youth_union_members)
+        .bind(headcount.trade_union_members)
+        .bind(&change.actor)
+        .bind(timestamp(change.now))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend_error)?;
+        audit::write(
+            &mut tx,
+            change,
+            Audit {
+                action: "headcount.record",
+                entity: "unit",
+                entity_id: headcount.unit.to_string(),
+                before: before.map(|b| to_json(&b.input)).transpose()?,
+                after: Some(to_json(headcount)?),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(backend_error)
+    }
+
+    /// The headcounts of one unit of the scope, newest first.
+    pub async fn headcounts(
+        &self,
+        scope: &Scope,
+        unit: UnitId,
+    ) -> StoreResult<Vec<HeadcountRecord>> {
+        self.unit_for_read(scope, unit).await?;
+        let rows: Vec<HeadcountRow> = sqlx::query_as(&format!(
+            "SELECT {HEADCOUNT_COLUMNS} FROM headcounts h WHERE h.unit_id = $1 ORDER BY h.as_of DESC"
+        ))
+        .bind(unit.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        rows.into_iter().map(HeadcountRow::into_record).collect()
+    }
+
+    /// Sets a yearly target (overall, or of a sector and subgroup), replacing an earlier one.
+    pub async fn set_target(
+        &self,
+        change: &Change,
+        scope: &Scope,
+        key: &TargetKey,
+        target: i64,
+    ) -> StoreResult<()> {
+        check_target(key, target)?;
+        let unit = self.unit_for_write(scope, key.unit, "unit").await?;
+        if let Some(sector) = &key.sector {
+            let sectors = self.sectors().await?;
+            if !sectors.iter().any(|(code, _)| *code == sector.0) {
+                return Err(Violation::new(
+                    "unit.sector",
+                    "sector",
+                    format!("Lĩnh vực \"{}\" không có trong danh mục.", sector.0),
+                )
+                .into());
+            }
+        }
+        let (start, end) = (jan1(key.year)?, jan1(key.year + 1)?);
+        if unit.valid_from >= end || unit.valid_until.is_some_and(|until| until < start) {
+            return Err(Violation::new(
+                "unit.inactive",
+                "year",
+                format!("\"{}\" không hoạt động trong năm {}.", unit.name, key.year),
+            )
+            .into());
+        }
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let before: Option<i64> = sqlx::query_scalar(
+            "SELECT target FROM targets WHERE unit_id = $1 AND year = $2 AND sector = $3 AND subgroup = $4",
+        )
+        .bind(key.unit.0)
+        .bind(i64::from(key.year))
+        .bind(key.sector_code())
+        .bind(key.subgroup.code())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend_error)?;
+        sqlx::query(
+            "INSERT INTO targets (unit_id, year, sector, subgroup, target, set_by, set_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (unit_id, year, sector, subgroup) DO UPDATE SET target = $5, set_by = $6, set_at = $7",
+        )
+        .bind(key.unit.0)
+        .bind(i64::from(key.year))
+        .bind(key.sector_code())
+        .bind(key.subgroup.code())
+        .bind(target)
+        .bind(&change.actor)
+        .bind(timestamp(change.now))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend_error)?;
+        audit::write(
+            &mut tx,
+            change,
+            Audit {
+                action: "target.set",
+                entity: "unit",
+                entity_id: key.unit.to_string(),
+                before: before.map(|b| b.to_string()),
+                after: Some(format!(
+                    "{{\"year\":{},\"sector\":\"{}\",\"subgroup\":\"{}\",\"target\":{target}}}",
+                    key.year,
+                    key.sector_code(),
+                    key.subgroup.code()
+                )),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(backend_error)
+    }
+
+    /// The targets set for `year` on `unit` and on its direct sub-units.
+    pub async fn targets(
+        &self,
+        scope: &Scope,
+        unit: UnitId,
+        year: i32,
+    ) -> StoreResult<Vec<TargetRecord>> {
+        self.unit_for_read(scope, unit).await?;
+        let rows: Vec<TargetRow> = sqlx::query_as(
+            "SELECT t.unit_id, t.year, t.sector, t.subgroup, t.target, t.set_by, t.set_at FROM targets t
+             WHERE t.year = $2 AND (t.unit_id = $1 OR t.unit_id IN (SELECT id FROM units WHERE parent_id = $1))
+             ORDER BY t.unit_id, t.sector, t.subgroup",
+        )
+        .bind(unit.0)
+        .bind(i64::from(year))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        rows.into_iter().map(TargetRow::into_record).collect()
+    }
+
+    /// Sets a term plan (same unit and years: replaced).
+    pub async fn set_term_plan(
+        &self,
+        change: &Change,
+        scope: &Scope,
+        plan: &TermPlanInput,
+    ) -> StoreResult<()> {
+        plan.check()?;
+        self.unit_for_write(scope, plan.unit, "unit").await?;
+        let note = ketnap_domain::text::clean(&plan.note);
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let before: Option<i64> = sqlx::query_scalar(
+            "SELECT target_total FROM term_plans WHERE unit_id = $1 AND first_year = $2 AND last_year = $3",
+        )
+        .bind(plan.unit.0)
+        .bind(i64::from(plan.first_year))
+        .bind(i64::from(plan.last_year))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend_error)?;
+        sqlx::query(
+            "INSERT INTO term_plans (unit_id, first_year, last_year, target_total, note, set_by, set_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (unit_id, first_year, last_year) DO UPDATE SET target_total = $4, note = $5, set_by = $6, set_at = $7",
+        )
+        .bind(plan.unit.0)
+        .bind(i64::from(plan.first_year))
+        .bind(i64::from(plan.last_year))
+        .bind(plan.target_total)
+        .bind(&note)
+        .bind(&change.actor)
+        .bind(timestamp(change.now))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend_error)?;
+        audit::write(
+            &mut tx,
+            change,
+            Audit {
+                action: "term-plan.set",
+                entity: "unit",
+                entity_id: plan.unit.to_string(),
+                before: before.map(|b| b.to_string()),
+                after: Some(format!(
+                    "{{\"first_year\":{},\"last_year\":{},\"target_total\":{}}}",
+                    plan.first_year, plan.last_year, plan.target_total
+                )),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(backend_error)
+    }
+
+    /// The term plans of a unit, earliest first.
+    pub async fn term_plans(
+        &self,
+        scope: &Scope,
+        unit: UnitId,
+    ) -> StoreResult<Vec<TermPlanRecord>> {
+        self.unit_for_read(scope, unit).await?;
+        let rows: Vec<TermPlanRow> = sqlx::query_as(
+            "SELECT unit_id, first_year, last_year, target_total, note, set_by, set_at FROM term_plans
+             WHERE unit_id = $1 ORDER BY first_year, last_year",
+        )
+        .bind(unit.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        rows.into_iter().map(TermPlanRow::into_record).collect()
+    }
+
+    /// The tree of `unit` (checked against the scope) with its past units.
+    pub async fn report_tree(&self, scope: &Scope, unit: UnitId) -> StoreResult<UnitTree> {
+        self.unit_for_read(scope, unit).await?;
+        let units = self.units_in(&Scope::subtree(unit, Access::Read)).await?;
+        Ok(UnitTree::new(units))
+    }
+
+    /// Each unit's latest headcount on or before `day`, in `root`'s subtree.
+    pub(crate) async fn latest_headcounts(
+        &self,
+        root: UnitId,
+        day: NaiveDate,
+    ) -> StoreResult<HashMap<UnitId, HeadcountRecord>> {
+        let rows: Vec<HeadcountRow> = sqlx::query_as(&format!(
+            "{SUBTREE} SELECT {HEADCOUNT_COLUMNS} FROM headcounts h
+             JOIN (SELECT unit_id, MAX(as_of) AS latest FROM headcounts
+                   WHERE as_of <= $2 AND unit_id IN (SELECT id FROM subtree) GROUP BY unit_id) m
+             ON m.unit_id = h.unit_id AND m.latest = h.as_of"
+        ))
+        .bind(root.0)
+        .bind(iso_date(day))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        rows.into_iter()
+            .map(|row| row.into_record().map(|r| (r.input.unit, r)))
+            .collect()
+    }
+
+    /// Members per cell of `root`'s subtree on `day` as the cases show them: ceremony held on
+    /// or before `day`, not gone (transferred, struck off, deceased) by then, counted in the
+    /// cell of the case's latest event on or before `day` (so a later merge changes nothing).
+    pub(crate) async fn case_members(
+        &self,
+        root: UnitId,
+        day: NaiveDate,
+    ) -> StoreResult<HashMap<UnitId, i64>> {
+        let rows: Vec<(Option<i64>, i64)> = sqlx::query_as(&format!(
+            "{SUBTREE} SELECT m.cell, COUNT(*) FROM (
+                SELECT (SELECT e.cell_id FROM case_events e WHERE e.case_id = c.id AND e.occurred_on <= $2
+                        ORDER BY e.occurred_on DESC, e.id DESC LIMIT 1) AS cell
+                FROM cases c WHERE c.ceremony_on IS NOT NULL AND c.ceremony_on <= $2
+                AND (c.closed_on IS NULL OR c.closed_on > $2)) m
+             WHERE m.cell IN (SELECT id FROM subtree) GROUP BY m.cell"
+        ))
+        .bind(root.0)
+        .bind(iso_date(day))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(c, n)| c.map(|c| (UnitId(c), n)))
+            .collect())
+    }
+
+    /// Members of every unit of `tree` on `day` (see `report::members_on`). The cases are
+    /// only counted when some active cell has no headcount.
+    pub(crate) async fn members_of_tree(
+        &self,
+        tree: &UnitTree,
+        root: UnitId,
+        day: NaiveDate,
+    ) -> StoreResult<(HashMap<UnitId, HeadcountRecord>, HashMap<UnitId, Members>)> {
+        let headcounts = self.latest_headcounts(root, day).await?;
+        let needs_cases = tree.units().iter().any(|u| {
+            u.kind.holds_cases() && u.is_active_on(day) && !headcounts.contains_key(&u.id)
+        });
+        let from_cases = if needs_cases {
+            self.case_members(root, day).await?
+        } else {
+            HashMap::new()
+        };
+        let members = members_on(tree, day, &headcounts, &from_cases);
+        Ok((headcounts, members))
+    }
+
+    /// Members of `unit` on `day`: its headcount, or its sub-units', or its cases.
+    pub async fn members_on(
+        &self,
+        scope: &Scope,
+        unit: UnitId,
+        day: NaiveDate,
+    ) -> StoreResult<Members> {
+        let tree = self.report_tree(scope, unit).await?;
+        let (_, members) = self.members_of_tree(&tree, unit, day).await?;
+        members
+            .get(&unit)
+            .copied()
+            .ok_or(StoreError::NotFound("tổ chức đảng"))
+    }
+
+    /// The set overall targets of `year` in `root`'s subtree.
+    pub(crate) async fn set_targets(
+        &self,
+        root: UnitId,
+        year: i32,
+    ) -> StoreResult<HashMap<UnitId, i64>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
+            "{SUBTREE} SELECT unit_id, target FROM targets WHERE year = $2 AND sector = '' AND subgroup = ''
+             AND unit_id IN (SELECT id FROM subtree)"
+        ))
+        .bind(root.0)
+        .bind(i64::from(year))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        Ok(rows.into_iter().map(|(u, t)| (UnitId(u), t)).collect())
+    }
+
+    /// The overall target of `unit` for `year`: the set one, else ceil(rule-set percentage ×
+    /// members on 1 January).
+    pub async fn year_target(
+        &self,
+        scope: &Scope,
+        unit: UnitId,
+        year: i32,
+    ) -> StoreResult<YearTarget> {
+        ketnap_domain::report::check_year(year, "year")?;
+        let start = jan1(year)?;
+        let tree = self.report_tree(scope, unit).await?;
+        let (_, members) = self.members_of_tree(&tree, unit, start).await?;
+        let set = self.set_targets(unit, year).await?;
+        let rules = self.rule_book().await?;
+        let set_rules = rules.in_force_on(start)?;
+        let own = members
+            .get(&unit)
+            .copied()
+            .ok_or(StoreError::NotFound("tổ chức đảng"))?;
+        Ok(year_target(
+            unit,
+            year,
+            own,
+            set_rules,
+            set.get(&unit).copied(),
+        ))
+    }
+
+    /// A unit's target for `year` against the sum of its active sub-units' targets.
+    pub async fn quota_check(
+        &self,
+        scope: &Scope,
+        unit: UnitId,
+        year: i32,
+    ) -> StoreResult<QuotaCheck> {
+        ketnap_domain::report::check_year(year, "year")?;
+        let start = jan1(year)?;
+        let end = jan1(year + 1)?;
+        let tree = self.report_tree(scope, unit).await?;
+        let (_, members) = self.members_of_tree(&tree, unit, start).await?;
+        let set = self.set_targets(unit, year).await?;
+        let rules = self.rule_book().await?;
+        let set_rules = rules.in_force_on(start)?;
+        let target_of = |id: UnitId| {
+            let m = members.get(&id).copied().unwrap_or(Members {
+                count: 0,
+                source: ketnap_domain::report::MembersSource::SubUnits,
+                as_of: None,
+            });
+            year_target(id, year, m, set_rules, set.get(&id).copied())
+        };
+        let children = tree
+            .children(unit)
+            .iter()
+            .filter(|c| {
+                tree.get(**c).is_some_and(|u| {
+                    u.valid_from < end && u.valid_until.is_none_or(|until| until >= start)
+                })
+            })
+            .map(|c| target_of(*c))
+            .collect();
+        QuotaCheck::build(&tree, target_of(unit), children, start)
+            .ok_or(StoreError::NotFound("tổ chức đảng"))
+    }
+}

@@ -1,0 +1,1702 @@
+//! Báo cáo: progress against the target with pace and forecast, the children ranked, the
+//! funnel, bottlenecks, low coverage, breakdowns and probation, for any unit of the scope
+//! and any period; each table with its chart, exported to `.xlsx` and CSV, printable.
+//! Also the forms that feed it: headcount snapshots and yearly targets with the children's
+//! quotas.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::RawQuery;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{Datelike, NaiveDate};
+use ketnap_domain::ids::UnitId;
+use ketnap_domain::ports::UnitStore;
+use ketnap_domain::scope::Scope;
+use ketnap_domain::unit::Unit;
+
+use crate::ctx::Ctx;
+use crate::error::WebError;
+use crate::export::{self, Cell, Table};
+use crate::views::{Layout, dmy};
+
+// ---------------------------------------------------------------------------------------
+// The query: which unit, which period
+
+/// The period a report covers, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Set when the period is one calendar year (`?year=`).
+    pub year: Option<i32>,
+}
+
+impl Period {
+    pub fn year(year: i32) -> Option<Period> {
+        Some(Period {
+            from: NaiveDate::from_ymd_opt(year, 1, 1)?,
+            to: NaiveDate::from_ymd_opt(year, 12, 31)?,
+            year: Some(year),
+        })
+    }
+
+    pub fn label(&self) -> String {
+        match self.year {
+            Some(year) => format!("năm {year}"),
+            None => format!("từ {} đến {}", dmy(self.from), dmy(self.to)),
+        }
+    }
+
+    /// For file names: `2026` or `2026-01-01_2026-06-30`.
+    pub fn slug(&self) -> String {
+        match self.year {
+            Some(year) => year.to_string(),
+            None => format!(
+                "{}_{}",
+                self.from.format("%Y-%m-%d"),
+                self.to.format("%Y-%m-%d")
+            ),
+        }
+    }
+
+    /// The day the numbers are counted as of: today inside the period, else its end
+    /// (or its start, for a period still to come).
+    pub fn as_of(&self, today: NaiveDate) -> NaiveDate {
+        today.clamp(self.from, self.to)
+    }
+}
+
+pub const MIN_YEAR: i32 = 2000;
+pub const MAX_YEAR: i32 = 2100;
+/// The longest period a report covers.
+const MAX_PERIOD_DAYS: i64 = 366 * 10;
+
+/// What `/reports` and its exports are asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportQuery {
+    pub unit: Option<UnitId>,
+    pub period: Period,
+    pub table: Option<String>,
+}
+
+fn parse_day(name: &str, label: &str, text: &str) -> Result<NaiveDate, WebError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
+        .ok()
+        .filter(|d| (MIN_YEAR..=MAX_YEAR).contains(&d.year()))
+        .ok_or_else(|| {
+            let mut e = WebError::bad_request(format!(
+                "{label} \"{}\" không đọc được: hãy ghi ngày dạng dd/mm/yyyy hoặc yyyy-mm-dd, trong các năm {MIN_YEAR}–{MAX_YEAR}.",
+                short_echo(text)
+            ));
+            e.field = Some(name.to_string());
+            e
+        })
+}
+
+/// A value echoed back in a message: at most 40 characters.
+fn short_echo(text: &str) -> String {
+    text.chars().take(40).collect()
+}
+
+/// Reads `unit`, `year`, `from`, `to` (and `table` where `with_table`). Empty values count
+/// as absent; unknown names are ignored (forms may add their own). A bad value answers 400
+/// with a Vietnamese message naming the field.
+pub fn parse_query(
+    raw: Option<&str>,
+    today: NaiveDate,
+    with_table: bool,
+) -> Result<ReportQuery, WebError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
+        .map_err(|_| WebError::bad_request("Chuỗi tham số (sau dấu ?) không đọc được."))?;
+    let mut values: HashMap<&str, &str> = HashMap::new();
+    for (name, value) in &pairs {
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        if values.insert(name.as_str(), value).is_some() {
+            let mut e = WebError::bad_request(format!("Tham số \"{name}\" chỉ được ghi một lần."));
+            e.field = Some(name.clone());
+            return Err(e);
+        }
+    }
+    let bad = |field: &str, message: String| {
+        let mut e = WebError::bad_request(message);
+        e.field = Some(field.to_string());
+        e
+    };
+    let unit = match values.get("unit") {
+        None => None,
+        Some(text) => match text.parse::<i64>() {
+            Ok(id) if id > 0 => Some(UnitId(id)),
+            _ => {
+                return Err(bad(
+                    "unit",
+                    format!(
+                        "Mã tổ chức đảng \"{}\" không hợp lệ: phải là một số nguyên dương.",
+                        short_echo(text)
+                    ),
+                ));
+            }
+        },
+    };
+    let from = values
+        .get("from")
+        .map(|t| parse_day("from", "Ngày bắt đầu", t));
+    let to = values
+        .get("to")
+        .map(|t| parse_day("to", "Ngày kết thúc", t));
+    let period = match (from, to) {
+        (Some(from), Some(to)) => {
+            let (from, to) = (from?, to?);
+            if from > to {
+                return Err(bad(
+                    "to",
+                    "Ngày kết thúc phải sau hoặc trùng ngày bắt đầu.".into(),
+                ));
+            }
+            if (to - from).num_days() > MAX_PERIOD_DAYS {
+                return Err(bad("to", "Kỳ báo cáo dài nhất là 10 năm.".into()));
+            }
+            Period {
+                from,
+                to,
+                year: None,
+            }
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(bad(
+                if values.contains_key("from") {
+                    "to"
+                } else {
+                    "from"
+                },
+                "Hãy ghi cả ngày bắt đầu và ngày kết thúc, hoặc chỉ chọn năm.".into(),
+            ));
+        }
+        (None, None) => {
+            let year = match values.get("year") {
+                None => today.year(),
+                Some(text) => match text.parse::<i32>() {
+                    Ok(y) if (MIN_YEAR..=MAX_YEAR).contains(&y) => y,
+                    _ => {
+                        return Err(bad(
+                            "year",
+                            format!(
+                                "Năm \"{}\" không hợp lệ: hãy ghi năm từ {MIN_YEAR} đến {MAX_YEAR}.",
+                                short_echo(text)
+                            ),
+                        ));
+                    }
+                },
+            };
+            Period::year(year).ok_or_else(WebError::internal)?
+        }
+    };
+    let table = if with_table {
+        values.get("table").map(|t| t.to_string())
+    } else {
+        None
+    };
+    Ok(ReportQuery {
+        unit,
+        period,
+        table,
+    })
+}
+
+/// The query string that names the same unit and period (for links and exports).
+pub fn query_string(unit: UnitId, period: &Period) -> String {
+    match period.year {
+        Some(year) => format!("unit={unit}&year={year}"),
+        None => format!(
+            "unit={unit}&from={}&to={}",
+            period.from.format("%Y-%m-%d"),
+            period.to.format("%Y-%m-%d")
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The unit: in the scope, or not found
+
+/// The units of the scope, by id, with the chosen one.
+pub struct Place {
+    pub unit: Unit,
+    pub units: HashMap<UnitId, Unit>,
+}
+
+impl Place {
+    pub async fn load(ctx: &Ctx, scope: &Scope, unit: Option<UnitId>) -> Result<Place, WebError> {
+        let units: HashMap<UnitId, Unit> = ctx
+            .state
+            .store
+            .units_in(scope)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let id = unit.unwrap_or(scope.root());
+        let unit = units.get(&id).cloned().ok_or_else(WebError::not_found)?;
+        Ok(Place { unit, units })
+    }
+
+    /// From the scope's root down to the unit.
+    pub fn chain(&self, scope: &Scope) -> Vec<&Unit> {
+        let mut chain = vec![&self.unit];
+        let mut at = &self.unit;
+        while at.id != scope.root() {
+            match at.parent.and_then(|p| self.units.get(&p)) {
+                Some(parent) => {
+                    chain.push(parent);
+                    at = parent;
+                }
+                None => break,
+            }
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// The unit's children active at some point of the period, by name.
+    pub fn children(&self, period: &Period) -> Vec<&Unit> {
+        let mut out: Vec<&Unit> = self
+            .units
+            .values()
+            .filter(|u| u.parent == Some(self.unit.id))
+            .filter(|u| u.valid_from <= period.to && u.valid_until.is_none_or(|d| d >= period.from))
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        out
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Sections: one table, its chart, its words
+
+pub struct Header {
+    pub text: String,
+    pub num: bool,
+}
+
+pub struct Shown {
+    pub text: String,
+    pub num: bool,
+    pub href: Option<String>,
+}
+
+pub struct Row {
+    pub cells: Vec<Shown>,
+    pub strong: bool,
+}
+
+/// One part of the report as the page shows it.
+pub struct SectionView {
+    pub key: String,
+    pub title: String,
+    pub note: Option<String>,
+    pub chart: Option<String>,
+    pub empty: &'static str,
+    pub headers: Vec<Header>,
+    pub rows: Vec<Row>,
+}
+
+/// One part of the report: the table (what the exports hold), with links for its first
+/// column, the chart and a note.
+pub struct Section {
+    pub table: Table,
+    /// Per row: where its cell in `link_column` links (a drill-down or a case).
+    pub links: Vec<Option<String>>,
+    /// Rows shown in bold (totals).
+    pub strong: Vec<bool>,
+    /// The column whose cells carry the links.
+    pub link_column: usize,
+    pub chart: Option<String>,
+    pub note: Option<String>,
+    pub empty: &'static str,
+}
+
+impl Section {
+    pub fn new(table: Table) -> Section {
+        Section {
+            table,
+            links: Vec::new(),
+            strong: Vec::new(),
+            link_column: 0,
+            chart: None,
+            note: None,
+            empty: "Không có số liệu trong kỳ này.",
+        }
+    }
+
+    /// Adds a row, with where its first cell links.
+    pub fn row(&mut self, cells: Vec<Cell>, link: Option<String>) {
+        self.table.push(cells);
+        self.links.push(link);
+        self.strong.push(false);
+    }
+
+    pub fn total(&mut self, cells: Vec<Cell>) {
+        self.table.push(cells);
+        self.links.push(None);
+        self.strong.push(true);
+    }
+
+    fn view(&self) -> SectionView {
+        let numeric: Vec<bool> = (0..self.table.headers.len())
+            .map(|col| {
+                self.table
+                    .rows
+                    .iter()
+                    .any(|r| r.get(col).is_some_and(Cell::is_numeric))
+            })
+            .collect();
+        SectionView {
+            key: self.table.key.clone(),
+            title: self.table.title.clone(),
+            note: self.note.clone(),
+            chart: self.chart.clone(),
+            empty: self.empty,
+            headers: self
+                .table
+                .headers
+                .iter()
+                .zip(&numeric)
+                .map(|(text, num)| Header {
+                    text: text.clone(),
+                    num: *num,
+                })
+                .collect(),
+            rows: self
+                .table
+                .rows
+                .iter()
+                .enumerate()
+                .map(|(i, cells)| Row {
+                    strong: self.strong.get(i).copied().unwrap_or(false),
+                    cells: cells
+                        .iter()
+                        .enumerate()
+                        .map(|(col, cell)| Shown {
+                            text: cell.display(),
+                            num: cell.is_numeric(),
+                            href: if col == self.link_column {
+                                self.links.get(i).cloned().flatten()
+                            } else {
+                                None
+                            },
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The dashboard
+
+pub struct Crumb {
+    pub name: String,
+    pub href: String,
+}
+
+pub struct YearChoice {
+    pub value: i32,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct ReportsPage {
+    layout: Layout,
+    crumbs: Vec<Crumb>,
+    unit_id: UnitId,
+    period_label: String,
+    as_of: String,
+    years: Vec<YearChoice>,
+    from_value: String,
+    to_value: String,
+    query: String,
+    can_plan: bool,
+    notices: Vec<String>,
+    sections: Vec<SectionView>,
+}
+
+/// The whole report of a unit for a period.
+pub struct Report {
+    pub as_of: NaiveDate,
+    pub sections: Vec<Section>,
+    pub notices: Vec<String>,
+}
+
+/// `GET /reports?unit=&year=` or `?unit=&from=&to=`.
+pub async fn dashboard(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
+    let today = ctx.today();
+    let query = parse_query(raw.as_deref(), today, false)?;
+    let scope = ctx.scope()?;
+    let place = Place::load(&ctx, scope, query.unit).await?;
+    let report = build(&ctx, scope, &place, &query.period).await?;
+    let period = &query.period;
+    let crumbs = place
+        .chain(scope)
+        .into_iter()
+        .map(|u| Crumb {
+            name: u.name.clone(),
+            href: format!("/reports?{}", query_string(u.id, period)),
+        })
+        .collect();
+    let years = (MIN_YEAR.max(2020)..=today.year() + 5)
+        .rev()
+        .map(|value| YearChoice {
+            value,
+            selected: period.year == Some(value),
+        })
+        .collect();
+    let (from_value, to_value) = match period.year {
+        Some(_) => (String::new(), String::new()),
+        None => (
+            period.from.format("%Y-%m-%d").to_string(),
+            period.to.format("%Y-%m-%d").to_string(),
+        ),
+    };
+    let page = ReportsPage {
+        layout: ctx.layout(&format!("Báo cáo: {}", place.unit.name)).await?,
+        crumbs,
+        unit_id: place.unit.id,
+        period_label: period.label(),
+        as_of: dmy(report.as_of),
+        years,
+        from_value,
+        to_value,
+        query: query_string(place.unit.id, period),
+        can_plan: ctx.auth.role.grants(ketnap_domain::access::Need::Edit) && scope.can_edit(),
+        notices: report.notices.clone(),
+        sections: report.sections.iter().map(Section::view).collect(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// `GET /reports/export.xlsx?unit=&year=`: every table of the report, one sheet each.
+pub async fn export_xlsx(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
+    let query = parse_query(raw.as_deref(), ctx.today(), false)?;
+    let scope = ctx.scope()?;
+    let place = Place::load(&ctx, scope, query.unit).await?;
+    let report = build(&ctx, scope, &place, &query.period).await?;
+    let tables: Vec<Table> = report.sections.into_iter().map(|s| s.table).collect();
+    export::xlsx_response(&tables, &file_name(place.unit.id, &query.period, None))
+}
+
+/// `GET /reports/export.csv?unit=&year=&table=KEY`: one table.
+pub async fn export_csv(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
+    let query = parse_query(raw.as_deref(), ctx.today(), true)?;
+    let scope = ctx.scope()?;
+    let place = Place::load(&ctx, scope, query.unit).await?;
+    let report = build(&ctx, scope, &place, &query.period).await?;
+    let keys: Vec<&str> = report
+        .sections
+        .iter()
+        .map(|s| s.table.key.as_str())
+        .collect();
+    let Some(key) = query.table.as_deref() else {
+        let mut e = WebError::bad_request(format!(
+            "Hãy chọn bảng cần tải (tham số \"table\"): {}.",
+            keys.join(", ")
+        ));
+        e.field = Some("table".into());
+        return Err(e);
+    };
+    let Some(section) = report.sections.iter().find(|s| s.table.key == key) else {
+        let mut e = WebError::bad_request(format!(
+            "Không có bảng \"{}\"; các bảng là: {}.",
+            short_echo(key),
+            keys.join(", ")
+        ));
+        e.field = Some("table".into());
+        return Err(e);
+    };
+    Ok(export::csv_response(
+        &section.table,
+        &file_name(place.unit.id, &query.period, Some(&section.table.key)),
+    ))
+}
+
+/// `bao-cao-12-2026` or `bao-cao-12-2026-funnel`: unit id and period, nothing personal.
+fn file_name(unit: UnitId, period: &Period, table: Option<&str>) -> String {
+    match table {
+        Some(key) => format!("bao-cao-{unit}-{}-{key}", period.slug()),
+        None => format!("bao-cao-{unit}-{}", period.slug()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The sections, from the reports the store computes
+
+use ketnap_domain::report::{
+    BottleneckReport, BreakdownReport, CoverageReport, Dimension, FunnelReport, FunnelStep,
+    ProgressReport, ProgressRow, RecognitionDue, RecognitionReport, TargetSource,
+};
+
+use crate::charts;
+
+/// A sector's Vietnamese name, or its code when the list does not have it.
+fn sector_name(sectors: &HashMap<String, String>, code: &str) -> String {
+    sectors
+        .get(code)
+        .cloned()
+        .unwrap_or_else(|| code.to_string())
+}
+
+fn drill(unit: UnitId, period: &Period) -> Option<String> {
+    Some(format!("/reports?{}", query_string(unit, period)))
+}
+
+fn maybe_int(n: Option<i64>) -> Cell {
+    n.map_or(Cell::Empty, Cell::Integer)
+}
+
+fn days_cell(days: Option<f64>) -> Cell {
+    days.map_or(Cell::Empty, |d| Cell::Decimal(d, 1))
+}
+
+fn verdict(row: &ProgressRow) -> &'static str {
+    if row.target.target == 0 {
+        "Chưa có chỉ tiêu"
+    } else if row.admitted >= row.target.target {
+        "Đã đạt chỉ tiêu"
+    } else if row.on_pace() {
+        "Đúng tiến độ"
+    } else if row.forecast >= row.target.target {
+        "Chậm, dự báo vẫn đạt"
+    } else {
+        "Chậm tiến độ"
+    }
+}
+
+const PROGRESS_HEADERS: [&str; 11] = [
+    "Tổ chức đảng",
+    "Đảng viên đầu năm",
+    "Chỉ tiêu năm",
+    "Nguồn chỉ tiêu",
+    "Đã kết nạp",
+    "Cần đạt đến nay",
+    "Tỷ lệ so với chỉ tiêu",
+    "Đang chờ kết nạp",
+    "Dự báo cả năm",
+    "Tỷ lệ dự báo",
+    "Đánh giá",
+];
+
+fn progress_cells(row: &ProgressRow) -> Vec<Cell> {
+    let source = match row.target.source {
+        TargetSource::Set => "Cấp ủy giao".to_string(),
+        TargetSource::Default => format!(
+            "Mặc định {} % số đảng viên",
+            format!("{}", row.target.percent).replace('.', ",")
+        ),
+    };
+    let mut name = row.unit.name.clone();
+    if !row.unit.active {
+        name.push_str(" (đã giải thể/sáp nhập)");
+    }
+    vec![
+        Cell::Text(name),
+        Cell::Integer(row.target.members_at_start.count),
+        Cell::Integer(row.target.target),
+        Cell::Text(source),
+        Cell::Integer(row.admitted),
+        Cell::Decimal(row.pace, 1),
+        Cell::share(row.admitted, row.target.target),
+        Cell::Integer(row.pipeline),
+        Cell::Integer(row.forecast),
+        Cell::share(row.forecast, row.target.target),
+        Cell::text(verdict(row)),
+    ]
+}
+
+/// Progress of the unit (and, as rows, its children) with the progress bar.
+pub fn progress_sections(
+    report: &ProgressReport,
+    period: &Period,
+    sectors: &HashMap<String, String>,
+) -> Vec<Section> {
+    let mut out = Vec::new();
+    let mut table = Table::new(
+        "progress",
+        format!("Tiến độ kết nạp so với chỉ tiêu năm {}", report.year),
+        &PROGRESS_HEADERS,
+    );
+    table.push(progress_cells(&report.unit));
+    let mut section = Section::new(table);
+    section.links.push(None);
+    section.strong.push(true);
+    let row = &report.unit;
+    section.chart = Some(charts::progress(&charts::Progress {
+        id: "chart-progress",
+        title: &format!(
+            "{}: kết nạp năm {} so với chỉ tiêu",
+            row.unit.name, report.year
+        ),
+        done: row.admitted,
+        target: row.target.target,
+        pace: Some(row.pace),
+        forecast: Some(row.forecast),
+    }));
+    section.note = Some(format!(
+        "Tính đến ngày {}. \"Cần đạt đến nay\" là chỉ tiêu chia đều theo số ngày đã qua trong năm; \
+         \"Dự báo\" cộng thêm các hồ sơ đã được chi bộ đề nghị hoặc đã có quyết định mà lễ kết nạp \
+         theo thời hạn quy định rơi vào năm nay.",
+        dmy(report.as_of)
+    ));
+    out.push(section);
+
+    let mut ranked: Vec<&ProgressRow> = report.children.iter().collect();
+    ranked.sort_by(|a, b| {
+        let share = |r: &ProgressRow| {
+            if r.target.target > 0 {
+                r.admitted as f64 / r.target.target as f64
+            } else {
+                f64::INFINITY
+            }
+        };
+        share(b)
+            .total_cmp(&share(a))
+            .then(b.admitted.cmp(&a.admitted))
+            .then(a.unit.name.cmp(&b.unit.name))
+    });
+    let mut table = Table::new(
+        "children",
+        "Các tổ chức đảng trực thuộc, xếp theo tỷ lệ hoàn thành",
+        &PROGRESS_HEADERS,
+    );
+    table.headers.insert(0, "Hạng".into());
+    let mut section = Section::new(table);
+    for (i, row) in ranked.iter().enumerate() {
+        let mut cells = progress_cells(row);
+        cells.insert(0, Cell::Integer(i as i64 + 1));
+        section.row(cells, None);
+    }
+    // The link goes on the name: the second cell.
+    section.link_column = 1;
+    section.links = ranked.iter().map(|r| drill(r.unit.id, period)).collect();
+    let pace_share = if report.unit.target.target > 0 {
+        Some(report.unit.pace / report.unit.target.target as f64)
+    } else {
+        None
+    };
+    let items: Vec<charts::Ranked> = ranked
+        .iter()
+        .filter(|r| r.target.target > 0)
+        .map(|r| {
+            let share = r.admitted as f64 / r.target.target as f64;
+            charts::Ranked {
+                label: r.unit.name.clone(),
+                value: share,
+                value_text: format!(
+                    "{} ({}/{})",
+                    charts::percent(share),
+                    crate::views::number(r.admitted),
+                    crate::views::number(r.target.target)
+                ),
+            }
+        })
+        .collect();
+    if !items.is_empty() {
+        section.chart = Some(charts::ranked(
+            "chart-children",
+            "Tỷ lệ hoàn thành chỉ tiêu của các tổ chức trực thuộc",
+            &items,
+            pace_share,
+        ));
+    }
+    section.note = Some("Chọn tên một tổ chức để xem báo cáo của tổ chức đó.".into());
+    section.empty = "Tổ chức này không có tổ chức đảng trực thuộc.";
+    out.push(section);
+
+    if !report.sectors.is_empty() {
+        let mut table = Table::new(
+            "sectors",
+            format!("Kết nạp theo lĩnh vực, năm {}", report.year),
+            &[
+                "Lĩnh vực",
+                "Nhóm",
+                "Chỉ tiêu",
+                "Đã kết nạp",
+                "Tỷ lệ so với chỉ tiêu",
+            ],
+        );
+        for s in &report.sectors {
+            table.push(vec![
+                Cell::Text(sector_name(sectors, &s.sector.0)),
+                Cell::text(s.subgroup.label_vi()),
+                maybe_int(s.target),
+                maybe_int(s.admitted),
+                match (s.admitted, s.target) {
+                    (Some(a), Some(t)) => Cell::share(a, t),
+                    _ => Cell::Empty,
+                },
+            ]);
+        }
+        let mut section = Section::new(table);
+        section.note = Some(
+            "Số kết nạp theo lĩnh vực của chi bộ; chỉ tiêu riêng cho giáo viên, học sinh không tách được theo chi bộ nên để trống số đã kết nạp."
+                .into(),
+        );
+        out.push(section);
+    }
+    out
+}
+
+/// Admissions by month of the ceremony, with the monthly share of the target.
+pub fn trend_section(
+    by_month: &[(i32, u32, i64)],
+    target: Option<i64>,
+    year: Option<i32>,
+) -> Section {
+    let mut table = Table::new(
+        "trend",
+        "Kết nạp theo tháng",
+        &["Tháng", "Số kết nạp", "Lũy kế"],
+    );
+    let mut total = 0;
+    let mut bars = Vec::new();
+    for (y, m, n) in by_month {
+        total += n;
+        table.push(vec![
+            Cell::Text(format!("{m:02}/{y}")),
+            Cell::Integer(*n),
+            Cell::Integer(total),
+        ]);
+        bars.push((format!("T{m}"), *n));
+    }
+    let mut section = Section::new(table);
+    let per_month = match (target, year) {
+        (Some(t), Some(_)) if t > 0 => Some(t as f64 / 12.0),
+        _ => None,
+    };
+    if !bars.is_empty() {
+        section.chart = Some(charts::trend(
+            "chart-trend",
+            "Số đảng viên được kết nạp theo tháng",
+            &bars,
+            per_month,
+        ));
+    }
+    section.links = vec![None; section.table.rows.len()];
+    section.strong = vec![false; section.table.rows.len()];
+    section.empty = "Không có lễ kết nạp nào trong kỳ.";
+    section
+}
+
+/// The funnel with conversions and median days, and the children's steps.
+pub fn funnel_sections(report: &FunnelReport, period: &Period) -> Vec<Section> {
+    let mut table = Table::new(
+        "funnel",
+        "Các bước phát triển đảng viên trong kỳ",
+        &[
+            "Bước",
+            "Số người đạt bước trong kỳ",
+            "Tỷ lệ so với bước trước",
+            "Số ngày từ bước trước (trung vị)",
+        ],
+    );
+    for row in &report.steps {
+        table.push(vec![
+            Cell::text(row.label),
+            Cell::Integer(row.count),
+            row.conversion.map_or(Cell::Empty, Cell::Percent),
+            days_cell(row.median_days),
+        ]);
+    }
+    let mut section = Section::new(table);
+    section.links = vec![None; section.table.rows.len()];
+    section.strong = vec![false; section.table.rows.len()];
+    let steps: Vec<charts::Step> = report
+        .steps
+        .iter()
+        .map(|r| charts::Step {
+            label: r.label.to_string(),
+            count: r.count,
+        })
+        .collect();
+    section.chart = Some(charts::funnel(
+        "chart-funnel",
+        "Số người đạt từng bước trong kỳ",
+        &steps,
+    ));
+    section.note = Some(
+        "Mỗi bước đếm số người đạt bước đó trong kỳ (ghi tại chi bộ nơi diễn ra). Tỷ lệ so với bước trước chỉ là tỷ số hai con số trong cùng kỳ."
+            .into(),
+    );
+    let mut out = vec![section];
+
+    let mut headers = vec!["Tổ chức đảng"];
+    headers.extend(FunnelStep::ALL.iter().map(|s| s.label_vi()));
+    let mut table = Table::new(
+        "funnel_units",
+        "Các bước phát triển đảng viên theo tổ chức trực thuộc",
+        &headers,
+    );
+    let mut links = Vec::new();
+    for (unit, counts) in &report.children {
+        let mut cells = vec![Cell::Text(unit.name.clone())];
+        cells.extend(counts.0.iter().map(|n| Cell::Integer(*n)));
+        table.push(cells);
+        links.push(drill(unit.id, period));
+    }
+    let mut section = Section::new(table);
+    section.strong = vec![false; links.len()];
+    section.links = links;
+    section.empty = "Tổ chức này không có tổ chức đảng trực thuộc.";
+    out.push(section);
+    out
+}
+
+/// Overdue cases by stage, by child unit, and the list.
+pub fn bottleneck_sections(report: &BottleneckReport, period: &Period) -> Vec<Section> {
+    let total: i64 = report.by_stage.iter().map(|(_, n)| n).sum();
+    let mut section = Section::new(Table::new(
+        "overdue_stages",
+        "Hồ sơ quá hạn theo bước",
+        &["Bước", "Số hồ sơ quá hạn", "Tỷ lệ"],
+    ));
+    for (stage, n) in &report.by_stage {
+        section.row(
+            vec![
+                Cell::text(stage.label_vi()),
+                Cell::Integer(*n),
+                Cell::share(*n, total),
+            ],
+            Some(format!("/cases?stage={}&overdue=1", stage.code())),
+        );
+    }
+    if !report.by_stage.is_empty() {
+        section.total(vec![
+            Cell::text("Cộng"),
+            Cell::Integer(total),
+            Cell::share(total, total),
+        ]);
+        let steps: Vec<charts::Ranked> = report
+            .by_stage
+            .iter()
+            .map(|(stage, n)| charts::Ranked {
+                label: stage.label_vi().to_string(),
+                value: *n as f64,
+                value_text: crate::views::number(*n),
+            })
+            .collect();
+        section.chart = Some(charts::bars(
+            "chart-overdue-stages",
+            "Số hồ sơ quá hạn ở từng bước",
+            &steps,
+        ));
+    }
+    section.empty = "Không có hồ sơ nào quá hạn.";
+    section.note = Some(format!("Tính đến ngày {}.", dmy(report.as_of)));
+    let mut out = vec![section];
+
+    let table = Table::new(
+        "overdue_units",
+        "Hồ sơ quá hạn theo tổ chức trực thuộc",
+        &["Tổ chức đảng", "Số hồ sơ quá hạn"],
+    );
+    let mut section = Section::new(table);
+    for (unit, n) in &report.by_unit {
+        section.row(
+            vec![Cell::Text(unit.name.clone()), Cell::Integer(*n)],
+            drill(unit.id, period),
+        );
+    }
+    let items: Vec<charts::Ranked> = report
+        .by_unit
+        .iter()
+        .map(|(unit, n)| charts::Ranked {
+            label: unit.name.clone(),
+            value: *n as f64,
+            value_text: crate::views::number(*n),
+        })
+        .collect();
+    if !items.is_empty() {
+        section.chart = Some(charts::bars(
+            "chart-overdue-units",
+            "Số hồ sơ quá hạn của các tổ chức trực thuộc",
+            &items,
+        ));
+    }
+    section.empty = "Không tổ chức trực thuộc nào có hồ sơ quá hạn.";
+    out.push(section);
+
+    let table = Table::new(
+        "overdue_cases",
+        "Danh sách hồ sơ quá hạn",
+        &[
+            "Họ và tên",
+            "Chi bộ",
+            "Bước",
+            "Việc phải làm",
+            "Hạn",
+            "Số ngày quá hạn",
+        ],
+    );
+    let mut section = Section::new(table);
+    for due in &report.cases {
+        let late = (report.as_of - due.deadline.due).num_days().max(0);
+        section.row(
+            vec![
+                Cell::Text(due.name.clone()),
+                Cell::Text(due.cell.name.clone()),
+                Cell::text(due.stage.label_vi()),
+                Cell::text(due.deadline.what),
+                Cell::Date(due.deadline.due),
+                Cell::Integer(late),
+            ],
+            Some(format!("/cases/{}", due.case)),
+        );
+    }
+    section.empty = "Không có hồ sơ nào quá hạn.";
+    out.push(section);
+    out
+}
+
+/// Low coverage: low members-to-workforce ratio, schools and enterprises without members,
+/// units without an admission for years.
+pub fn coverage_sections(
+    report: &CoverageReport,
+    period: &Period,
+    sectors: &HashMap<String, String>,
+) -> Vec<Section> {
+    let mut out = Vec::new();
+    let table = Table::new(
+        "low_ratio",
+        format!(
+            "Tỷ lệ đảng viên thấp (dưới {} số quần chúng, người lao động)",
+            charts::percent(report.params.min_ratio)
+        ),
+        &[
+            "Tổ chức đảng",
+            "Số đảng viên",
+            "Quần chúng, người lao động",
+            "Tỷ lệ",
+            "Số liệu ngày",
+        ],
+    );
+    let mut section = Section::new(table);
+    for row in &report.low_ratio {
+        section.row(
+            vec![
+                Cell::Text(row.unit.name.clone()),
+                Cell::Integer(row.members),
+                Cell::Integer(row.workforce),
+                Cell::Percent(row.ratio),
+                Cell::Date(row.headcount_on),
+            ],
+            drill(row.unit.id, period),
+        );
+    }
+    section.empty =
+        "Không có tổ chức nào dưới ngưỡng (hoặc chưa ghi số lượng quần chúng, người lao động).";
+    out.push(section);
+
+    let table = Table::new(
+        "no_members",
+        "Trường học, doanh nghiệp chưa có đảng viên",
+        &["Tổ chức đảng", "Lĩnh vực"],
+    );
+    let mut section = Section::new(table);
+    for unit in &report.without_members {
+        section.row(
+            vec![
+                Cell::Text(unit.name.clone()),
+                Cell::Text(sector_name(sectors, &unit.sector.0)),
+            ],
+            drill(unit.id, period),
+        );
+    }
+    section.empty = "Không có.";
+    out.push(section);
+
+    let table = Table::new(
+        "no_admission",
+        format!(
+            "Tổ chức cơ sở, chi bộ không kết nạp đảng viên trong {} năm",
+            report.params.years_without_admission
+        ),
+        &["Tổ chức đảng", "Lần kết nạp gần nhất"],
+    );
+    let mut section = Section::new(table);
+    for row in &report.without_admission {
+        section.row(
+            vec![
+                Cell::Text(row.unit.name.clone()),
+                row.last_admission.map_or(Cell::text("Chưa có"), Cell::Date),
+            ],
+            drill(row.unit.id, period),
+        );
+    }
+    section.empty = "Không có.";
+    out.push(section);
+    out
+}
+
+/// "Giới tính" → "giới tính", keeping the capitals of names further on.
+fn first_lower(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// One section per dimension of the breakdown (HD 11-HD/BTCTW).
+pub fn breakdown_sections(report: &BreakdownReport) -> Vec<Section> {
+    report
+        .tables
+        .iter()
+        .map(|t| {
+            let table = Table::new(
+                format!("breakdown_{}", t.dimension.code()),
+                format!("Đảng viên mới theo {}", first_lower(t.title)),
+                &[t.title, "Số đảng viên mới", "Tỷ lệ"],
+            );
+            let mut section = Section::new(table);
+            for row in &t.rows {
+                section.row(
+                    vec![
+                        Cell::Text(row.label.clone()),
+                        Cell::Integer(row.count),
+                        Cell::share(row.count, report.total),
+                    ],
+                    None,
+                );
+            }
+            if !t.rows.is_empty() {
+                section.total(vec![
+                    Cell::text("Cộng"),
+                    Cell::Integer(report.total),
+                    Cell::share(report.total, report.total),
+                ]);
+            }
+            if matches!(t.dimension, Dimension::Sex | Dimension::AgeBand) && report.total > 0 {
+                let items: Vec<charts::Ranked> = t
+                    .rows
+                    .iter()
+                    .map(|r| charts::Ranked {
+                        label: r.label.clone(),
+                        value: r.count as f64,
+                        value_text: crate::views::number(r.count),
+                    })
+                    .collect();
+                section.chart = Some(charts::bars(
+                    &format!("chart-breakdown-{}", t.dimension.code()),
+                    &format!("Đảng viên mới theo {}", first_lower(t.title)),
+                    &items,
+                ));
+            }
+            section.empty = "Không có đảng viên mới trong kỳ.";
+            section
+        })
+        .collect()
+}
+
+fn recognition_cells(row: &RecognitionDue, as_of: NaiveDate) -> Vec<Cell> {
+    vec![
+        Cell::Text(row.name.clone()),
+        Cell::Text(row.cell.name.clone()),
+        Cell::Date(row.ceremony_on),
+        Cell::Date(row.probation_ends),
+        row.deadline
+            .as_ref()
+            .map_or(Cell::Empty, |d| Cell::text(d.what)),
+        row.deadline
+            .as_ref()
+            .map_or(Cell::Empty, |d| Cell::Date(d.due)),
+        row.deadline.as_ref().map_or(Cell::Empty, |d| {
+            Cell::Integer((as_of - d.due).num_days().max(0))
+        }),
+    ]
+}
+
+const RECOGNITION_HEADERS: [&str; 7] = [
+    "Họ và tên",
+    "Chi bộ",
+    "Ngày kết nạp",
+    "Hết thời kỳ dự bị",
+    "Việc phải làm",
+    "Hạn",
+    "Số ngày quá hạn",
+];
+
+/// Probationary members due for recognition, and recognitions overdue.
+pub fn recognition_sections(report: &RecognitionReport) -> Vec<Section> {
+    let mut due = Section::new(Table::new(
+        "probation_due",
+        format!(
+            "Đảng viên dự bị đến hạn xét công nhận chính thức (trong {} ngày)",
+            report.within_days
+        ),
+        &RECOGNITION_HEADERS,
+    ));
+    for row in &report.due {
+        due.row(
+            recognition_cells(row, report.as_of),
+            Some(format!("/cases/{}", row.case)),
+        );
+    }
+    due.empty = "Không có đảng viên dự bị nào đến hạn.";
+    let mut overdue = Section::new(Table::new(
+        "probation_overdue",
+        "Xét công nhận chính thức đã quá hạn",
+        &RECOGNITION_HEADERS,
+    ));
+    for row in &report.overdue {
+        overdue.row(
+            recognition_cells(row, report.as_of),
+            Some(format!("/cases/{}", row.case)),
+        );
+    }
+    overdue.empty = "Không có việc xét công nhận nào quá hạn.";
+    vec![due, overdue]
+}
+
+// ---------------------------------------------------------------------------------------
+// Building the report
+
+use ketnap_domain::report as rep;
+
+/// The reports of one unit for one period, as the domain computes them.
+pub struct Reports {
+    pub year: i32,
+    pub as_of: NaiveDate,
+    pub progress: rep::ProgressReport,
+    /// Admissions per month of the period: (year, month, ceremonies).
+    pub by_month: Vec<(i32, u32, i64)>,
+    pub funnel: rep::FunnelReport,
+    pub bottlenecks: rep::BottleneckReport,
+    pub coverage: rep::CoverageReport,
+    pub breakdown: rep::BreakdownReport,
+    pub recognitions: rep::RecognitionReport,
+}
+
+/// Days ahead in which a probation's end counts as due.
+pub const RECOGNITION_WITHIN_DAYS: i64 = 30;
+
+/// Computes every report of `place.unit` for `period`, counted as of today (or the
+/// period's end, for a past period).
+pub async fn compute(
+    ctx: &Ctx,
+    scope: &Scope,
+    place: &Place,
+    period: &Period,
+) -> Result<Reports, WebError> {
+    let store = &ctx.state.store;
+    let today = ctx.today();
+    let as_of = period.as_of(today);
+    let root = place.unit.id;
+    let year = period.year.unwrap_or(as_of.year());
+    let domain_period = rep::Period {
+        from: period.from,
+        to: period.to.min(as_of).max(period.from),
+    };
+    let progress = store.progress_report(scope, root, year, as_of).await?;
+    let mut by_month = Vec::new();
+    for y in period.from.year()..=domain_period.to.year() {
+        let months = store.monthly_admissions(scope, root, y, as_of).await?;
+        for (i, n) in months.iter().enumerate() {
+            let month = i as u32 + 1;
+            let Some(first) = NaiveDate::from_ymd_opt(y, month, 1) else {
+                continue;
+            };
+            let last = first
+                .checked_add_months(chrono::Months::new(1))
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(first);
+            if last >= period.from && first <= domain_period.to {
+                by_month.push((y, month, *n));
+            }
+        }
+    }
+    let funnel = store.funnel_report(scope, root, domain_period).await?;
+    let bottlenecks = store.bottleneck_report(scope, root, as_of).await?;
+    let coverage = store
+        .coverage_report(scope, root, as_of, rep::CoverageParams::default())
+        .await?;
+    let breakdown = store.breakdown_report(scope, root, domain_period).await?;
+    let recognitions = store
+        .recognition_report(scope, root, as_of, RECOGNITION_WITHIN_DAYS)
+        .await?;
+    Ok(Reports {
+        year,
+        as_of,
+        progress,
+        by_month,
+        funnel,
+        bottlenecks,
+        coverage,
+        breakdown,
+        recognitions,
+    })
+}
+
+/// Every section of the report of `place.unit` for `period`.
+pub async fn build(
+    ctx: &Ctx,
+    scope: &Scope,
+    place: &Place,
+    period: &Period,
+) -> Result<Report, WebError> {
+    let r = compute(ctx, scope, place, period).await?;
+    let sectors: HashMap<String, String> = ctx.state.store.sectors().await?.into_iter().collect();
+    let mut sections = progress_sections(&r.progress, period, &sectors);
+    sections.push(trend_section(
+        &r.by_month,
+        Some(r.progress.unit.target.target),
+        period.year,
+    ));
+    sections.extend(funnel_sections(&r.funnel, period));
+    sections.extend(bottleneck_sections(&r.bottlenecks, period));
+    sections.extend(coverage_sections(&r.coverage, period, &sectors));
+    sections.extend(breakdown_sections(&r.breakdown));
+    sections.extend(recognition_sections(&r.recognitions));
+    let mut notices = Vec::new();
+    if period.year.is_none() {
+        notices.push(format!(
+            "Tiến độ so với chỉ tiêu tính theo năm {} (chỉ tiêu giao theo năm); các bảng khác tính trong kỳ đã chọn.",
+            r.year
+        ));
+    }
+    Ok(Report {
+        as_of: r.as_of,
+        sections,
+        notices,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Headcounts and targets
+
+pub struct QuotaLine {
+    pub id: UnitId,
+    pub name: String,
+    pub own: bool,
+    pub set: bool,
+    pub members: String,
+    pub default: String,
+    pub current: String,
+}
+
+pub struct QuotaView {
+    pub lines: Vec<QuotaLine>,
+    pub own: String,
+    pub children_total: String,
+    pub gap: String,
+    pub short: bool,
+    pub over: bool,
+    pub has_children: bool,
+    pub unset: usize,
+}
+
+pub struct UnitChoice {
+    pub id: UnitId,
+    pub name: String,
+    pub selected: bool,
+}
+
+#[derive(Default)]
+pub struct HeadcountValues {
+    pub as_of: String,
+    pub official: String,
+    pub probationary: String,
+    pub workforce: String,
+    pub youth: String,
+    pub trade: String,
+}
+
+pub struct HeadcountLine {
+    pub as_of: String,
+    pub official: String,
+    pub probationary: String,
+    pub workforce: String,
+    pub youth: String,
+    pub trade: String,
+    pub by: String,
+}
+
+#[derive(Template)]
+#[template(path = "report_plan.html")]
+struct PlanPage {
+    layout: Layout,
+    unit_id: UnitId,
+    unit_name: String,
+    year: i32,
+    query: String,
+    percent: String,
+    saved: Option<String>,
+    errors: Vec<String>,
+    quota: Option<QuotaView>,
+    unit_choices: Vec<UnitChoice>,
+    hc: HeadcountValues,
+    recent: Vec<HeadcountLine>,
+}
+
+fn opt_number(n: Option<i64>) -> String {
+    n.map(crate::views::number).unwrap_or_default()
+}
+
+/// Renders the plan page of `unit` for `year`, with what was just saved or refused.
+async fn plan_page(
+    ctx: &Ctx,
+    scope: &Scope,
+    unit: Option<UnitId>,
+    year: i32,
+    saved: Option<String>,
+    errors: Vec<String>,
+    hc: Option<HeadcountValues>,
+) -> Result<Response, WebError> {
+    use crate::views::number;
+    let store = &ctx.state.store;
+    let place = Place::load(ctx, scope, unit).await?;
+    let id = place.unit.id;
+    let check = store.quota_check(scope, id, year).await?;
+    let mut lines = vec![QuotaLine {
+        id,
+        name: place.unit.name.clone(),
+        own: true,
+        set: check.own.source == TargetSource::Set,
+        members: number(check.own.members_at_start.count),
+        default: number(check.own.default_target),
+        current: number(check.own.target),
+    }];
+    for (unit, target) in &check.children {
+        lines.push(QuotaLine {
+            id: unit.id,
+            name: unit.name.clone(),
+            own: false,
+            set: target.source == TargetSource::Set,
+            members: number(target.members_at_start.count),
+            default: number(target.default_target),
+            current: number(target.target),
+        });
+    }
+    let has_children = !check.children.is_empty();
+    let quota = QuotaView {
+        lines,
+        own: number(check.own.target),
+        children_total: number(check.children_total),
+        gap: number(check.difference.abs()),
+        short: has_children && !check.adds_up(),
+        over: check.difference > 0,
+        has_children,
+        unset: check.unset_children,
+    };
+    let percent = format!("{}", check.own.percent).replace('.', ",");
+    let period = Period::year(year).ok_or_else(WebError::internal)?;
+    let mut unit_choices = vec![UnitChoice {
+        id,
+        name: place.unit.name.clone(),
+        selected: true,
+    }];
+    let today = ctx.today();
+    unit_choices.extend(
+        place
+            .children(&Period::year(today.year()).unwrap_or(period))
+            .into_iter()
+            .filter(|u| u.is_active_on(today))
+            .map(|u| UnitChoice {
+                id: u.id,
+                name: u.name.clone(),
+                selected: false,
+            }),
+    );
+    let recent = store
+        .headcounts(scope, id)
+        .await?
+        .into_iter()
+        .take(5)
+        .map(|h| HeadcountLine {
+            as_of: dmy(h.input.as_of),
+            official: number(h.input.official_members),
+            probationary: number(h.input.probationary_members),
+            workforce: opt_number(h.input.workforce),
+            youth: opt_number(h.input.youth_union_members),
+            trade: opt_number(h.input.trade_union_members),
+            by: h.recorded_by.unwrap_or_default(),
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = PlanPage {
+        layout: ctx
+            .layout(&format!("Chỉ tiêu và số lượng: {}", place.unit.name))
+            .await?,
+        unit_id: id,
+        unit_name: place.unit.name.clone(),
+        year,
+        query: query_string(id, &period),
+        percent,
+        saved,
+        errors,
+        quota: Some(quota),
+        unit_choices,
+        hc: hc.unwrap_or_else(|| HeadcountValues {
+            as_of: today.format("%Y-%m-%d").to_string(),
+            ..HeadcountValues::default()
+        }),
+        recent,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// The scope, for an editing account (a read-only scope is "not found" here, like the
+/// route for a role that may not edit).
+fn edit_scope(ctx: &Ctx) -> Result<&Scope, WebError> {
+    let scope = ctx.scope()?;
+    if scope.can_edit() {
+        Ok(scope)
+    } else {
+        Err(WebError::not_found())
+    }
+}
+
+/// `GET /reports/plan?unit=&year=`: the targets of the unit and its children, the
+/// headcount form.
+pub async fn plan(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
+    let today = ctx.today();
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
+    let saved = pairs
+        .iter()
+        .find(|(k, _)| k == "saved")
+        .map(|(_, v)| match v.as_str() {
+            "headcount" => "Đã lưu số lượng.".to_string(),
+            _ => "Đã lưu chỉ tiêu.".to_string(),
+        });
+    let filtered: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| k != "saved").collect();
+    let raw = serde_urlencoded::to_string(&filtered).unwrap_or_default();
+    let query = parse_query(Some(&raw), today, false)?;
+    let scope = edit_scope(&ctx)?;
+    let year = query.period.year.unwrap_or(today.year());
+    plan_page(&ctx, scope, query.unit, year, saved, Vec::new(), None).await
+}
+
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .unwrap_or("")
+}
+
+/// A whole number from a form field: `None` when blank, an error message when not a
+/// number from 0 to 10 000 000.
+fn count(text: &str, label: &str) -> Result<Option<i64>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let digits: String = text.chars().filter(|c| *c != '.' && *c != ' ').collect();
+    match digits.parse::<i64>() {
+        Ok(n) if (0..=10_000_000).contains(&n) => Ok(Some(n)),
+        _ => Err(format!(
+            "{label}: \"{}\" phải là số nguyên từ 0 trở lên.",
+            short_echo(text)
+        )),
+    }
+}
+
+fn form_unit(pairs: &[(String, String)]) -> Result<Option<UnitId>, WebError> {
+    match field(pairs, "unit") {
+        "" => Ok(None),
+        text => text
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(|id| Some(UnitId(id)))
+            .ok_or_else(WebError::not_found),
+    }
+}
+
+fn form_year(pairs: &[(String, String)], today: NaiveDate) -> Result<i32, WebError> {
+    match field(pairs, "year") {
+        "" => Ok(today.year()),
+        text => text
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (MIN_YEAR..=MAX_YEAR).contains(y))
+            .ok_or_else(|| {
+                WebError::bad_request(format!(
+                    "Năm \"{}\" không hợp lệ: hãy ghi năm từ {MIN_YEAR} đến {MAX_YEAR}.",
+                    short_echo(text)
+                ))
+            }),
+    }
+}
+
+/// `POST /reports/headcounts`: one dated headcount of a unit of the scope.
+pub async fn record_headcount(
+    ctx: Ctx,
+    form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, WebError> {
+    let scope = edit_scope(&ctx)?.clone();
+    let axum::Form(pairs) =
+        form.map_err(|_| WebError::bad_request("Dữ liệu biểu mẫu không hợp lệ."))?;
+    let today = ctx.today();
+    let unit = form_unit(&pairs)?;
+    let year = form_year(&pairs, today)?;
+    // The unit must be in the scope before anything is said about the numbers.
+    let place = Place::load(&ctx, &scope, unit).await?;
+    let values = HeadcountValues {
+        as_of: field(&pairs, "as_of").to_string(),
+        official: field(&pairs, "official_members").to_string(),
+        probationary: field(&pairs, "probationary_members").to_string(),
+        workforce: field(&pairs, "workforce").to_string(),
+        youth: field(&pairs, "youth_union_members").to_string(),
+        trade: field(&pairs, "trade_union_members").to_string(),
+    };
+    let mut errors = Vec::new();
+    let as_of = match values.as_of.as_str() {
+        "" => {
+            errors.push("Phải ghi ngày của số liệu.".to_string());
+            None
+        }
+        text => match parse_day("as_of", "Ngày của số liệu", text) {
+            Ok(day) if day > today => {
+                errors.push("Ngày của số liệu không được sau hôm nay.".to_string());
+                None
+            }
+            Ok(day) => Some(day),
+            Err(e) => {
+                errors.push(e.message);
+                None
+            }
+        },
+    };
+    let mut read = |text: &str, label: &str, required: bool| match count(text, label) {
+        Ok(None) if required => {
+            errors.push(format!("Phải ghi {}.", label.to_lowercase()));
+            None
+        }
+        Ok(n) => n,
+        Err(message) => {
+            errors.push(message);
+            None
+        }
+    };
+    let official = read(&values.official, "Số đảng viên chính thức", true);
+    let probationary = read(&values.probationary, "Số đảng viên dự bị", true);
+    let workforce = read(&values.workforce, "Số quần chúng, người lao động", false);
+    let youth = read(&values.youth, "Số đoàn viên Đoàn TNCS", false);
+    let trade = read(&values.trade, "Số đoàn viên công đoàn", false);
+    if let (true, Some(as_of), Some(official), Some(probationary)) =
+        (errors.is_empty(), as_of, official, probationary)
+    {
+        let input = ketnap_domain::report::HeadcountInput {
+            unit: place.unit.id,
+            as_of,
+            official_members: official,
+            probationary_members: probationary,
+            workforce,
+            youth_union_members: youth,
+            trade_union_members: trade,
+        };
+        match ctx
+            .state
+            .store
+            .record_headcount(&ctx.change(), &scope, &input)
+            .await
+        {
+            Ok(()) => {
+                return Ok(axum::response::Redirect::to(&format!(
+                    "/reports/plan?unit={}&year={year}&saved=headcount",
+                    place.unit.id
+                ))
+                .into_response());
+            }
+            Err(ketnap_domain::ports::StoreError::Rejected(v)) => errors.push(v.message),
+            Err(other) => return Err(other.into()),
+        }
+    }
+    plan_page(
+        &ctx,
+        &scope,
+        Some(place.unit.id),
+        year,
+        None,
+        errors,
+        Some(values),
+    )
+    .await
+}
+
+/// `POST /reports/targets`: the unit's own target and its children's quotas for a year
+/// (`target_{unit id}`; a blank field keeps the target as it is).
+pub async fn set_targets(
+    ctx: Ctx,
+    form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, WebError> {
+    let scope = edit_scope(&ctx)?.clone();
+    let axum::Form(pairs) =
+        form.map_err(|_| WebError::bad_request("Dữ liệu biểu mẫu không hợp lệ."))?;
+    let today = ctx.today();
+    let unit = form_unit(&pairs)?;
+    let year = form_year(&pairs, today)?;
+    let place = Place::load(&ctx, &scope, unit).await?;
+    let id = place.unit.id;
+    let mut allowed: Vec<(UnitId, String)> = vec![(id, place.unit.name.clone())];
+    let period = Period::year(year).ok_or_else(WebError::internal)?;
+    allowed.extend(
+        place
+            .children(&period)
+            .into_iter()
+            .map(|u| (u.id, u.name.clone())),
+    );
+    let mut errors = Vec::new();
+    let mut changes: Vec<(UnitId, i64)> = Vec::new();
+    for (name, value) in &pairs {
+        let Some(raw_id) = name.strip_prefix("target_") else {
+            continue;
+        };
+        let Some((unit, unit_name)) = raw_id
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| allowed.iter().find(|(u, _)| u.0 == n))
+        else {
+            // Not the unit nor one of its children: named nowhere on the form.
+            return Err(WebError::not_found());
+        };
+        match count(value.trim(), &format!("Chỉ tiêu của {unit_name}")) {
+            Ok(Some(n)) => changes.push((*unit, n)),
+            Ok(None) => {}
+            Err(message) => errors.push(message),
+        }
+    }
+    if errors.is_empty() && changes.is_empty() {
+        errors.push("Chưa ghi chỉ tiêu nào: hãy ghi số vào ít nhất một ô.".into());
+    }
+    if errors.is_empty() {
+        let change = ctx.change();
+        for (unit, target) in &changes {
+            let key = ketnap_domain::report::TargetKey::overall(*unit, year);
+            match ctx
+                .state
+                .store
+                .set_target(&change, &scope, &key, *target)
+                .await
+            {
+                Ok(()) => {}
+                Err(ketnap_domain::ports::StoreError::Rejected(v)) => errors.push(v.message),
+                Err(other) => return Err(other.into()),
+            }
+        }
+        if errors.is_empty() {
+            return Ok(axum::response::Redirect::to(&format!(
+                "/reports/plan?unit={id}&year={year}&saved=targets"
+            ))
+            .into_response());
+        }
+    }
+    plan_page(&ctx, &scope, Some(id), year, None, errors, None).await
+}
