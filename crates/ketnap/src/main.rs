@@ -254,11 +254,18 @@ pub fn read_file(path: &PathBuf) -> anyhow::Result<String> {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     // Logs go to standard error; they carry request ids and paths, never personal data.
+    // The server logs each request; other commands only warnings. RUST_LOG overrides.
+    let default_filter = if matches!(cli.command, Command::Serve { .. }) {
+        "warn,ketnap_web=info"
+    } else {
+        "warn"
+    };
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| default_filter.into());
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,ketnap_web=info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
         .init();
     match run(cli).await {
