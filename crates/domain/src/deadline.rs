@@ -58,6 +58,36 @@ pub fn next_deadline(
     today: NaiveDate,
     warn_days: i64,
 ) -> Result<Option<Deadline>, Violation> {
+    Ok(next_due(case, rules, calendar)?.map(|due| due.on(today, warn_days)))
+}
+
+/// The next due date of `case` with what must happen and the rule behind it: the part of
+/// a deadline that does not depend on the day it is looked at, so it can be kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub due: NaiveDate,
+    pub what: &'static str,
+    pub rule: String,
+}
+
+impl Due {
+    /// The deadline as seen on `today`.
+    pub fn on(&self, today: NaiveDate, warn_days: i64) -> Deadline {
+        Deadline {
+            due: self.due,
+            what: self.what,
+            rule: self.rule.clone(),
+            status: status_on(self.due, today, warn_days),
+        }
+    }
+}
+
+/// See [`next_deadline`]; the due date without its status.
+pub fn next_due(
+    case: &Case,
+    rules: &RuleBook,
+    calendar: &Calendar,
+) -> Result<Option<Due>, Violation> {
     let found = match case.stage {
         Stage::FileOpened | Stage::Introduced | Stage::OpinionsCollected | Stage::Verified => {
             let Some(opened) = case.file_opened_on else {
@@ -124,12 +154,7 @@ pub fn next_deadline(
         }
         _ => None,
     };
-    Ok(found.map(|(due, what, rule)| Deadline {
-        due,
-        what,
-        rule,
-        status: status_on(due, today, warn_days),
-    }))
+    Ok(found.map(|(due, what, rule)| Due { due, what, rule }))
 }
 
 fn status_on(due: NaiveDate, today: NaiveDate, warn_days: i64) -> DeadlineStatus {

@@ -17,14 +17,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::Violation;
 use crate::calendar::Calendar;
-use crate::case::{Case, Stage};
+use crate::case::Stage;
 use crate::citizen_id::Sex;
-use crate::deadline::{Deadline, DeadlineStatus, next_deadline};
+use crate::deadline::{Deadline, DeadlineStatus, Due};
 use crate::ids::{CaseId, PersonId, UnitId};
 use crate::person::{BirthDate, PersonDetails};
 use crate::rules::{RuleBook, RuleSet};
 use crate::unit::{SectorCode, Unit, UnitKind};
 use crate::workflow::{dmy, probation_end};
+
+pub mod facts;
 
 // ---------------------------------------------------------------------------------------
 // Inputs: headcounts, targets, term plans
@@ -91,6 +93,20 @@ impl Subgroup {
         [Subgroup::All, Subgroup::Teachers, Subgroup::Students]
             .into_iter()
             .find(|s| s.code() == code)
+    }
+
+    /// The subgroup an occupation (free text) falls in: teachers and lecturers, pupils and
+    /// students; `All` for any other.
+    pub fn of_occupation(occupation: &str) -> Subgroup {
+        let key = crate::text::search_key(occupation);
+        let has = |words: &[&str]| words.iter().any(|w| key.contains(w));
+        if has(&["giao vien", "giang vien", "nha giao"]) {
+            Subgroup::Teachers
+        } else if has(&["hoc sinh", "sinh vien"]) {
+            Subgroup::Students
+        } else {
+            Subgroup::All
+        }
     }
 
     pub fn label_vi(self) -> &'static str {
@@ -328,6 +344,26 @@ pub struct UnitTree {
     children: HashMap<UnitId, Vec<UnitId>>,
     /// Indexes of `units`, children before their parents.
     bottom_up: Vec<usize>,
+    /// Each unit's place in a depth-first walk and the size of its subtree, so that
+    /// "is this cell under that unit" is one lookup (see [`UnitTree::subtree`]).
+    walk: HashMap<UnitId, (usize, usize)>,
+}
+
+/// The units under one unit of a tree (itself included), tested in constant time.
+#[derive(Debug, Clone, Copy)]
+pub struct Subtree<'a> {
+    tree: &'a UnitTree,
+    root: UnitId,
+    span: Option<(usize, usize)>,
+}
+
+impl Subtree<'_> {
+    pub fn contains(&self, id: UnitId) -> bool {
+        match (self.span, self.tree.walk.get(&id)) {
+            (Some((start, size)), Some(&(at, _))) => at >= start && at < start + size,
+            _ => id == self.root,
+        }
+    }
 }
 
 impl UnitTree {
@@ -361,11 +397,45 @@ impl UnitTree {
         }
         let mut bottom_up: Vec<usize> = (0..units.len()).collect();
         bottom_up.sort_by(|a, b| depth[*b].cmp(&depth[*a]).then(a.cmp(b)));
+        // Depth-first walk from the top units; a unit's subtree size is known once its
+        // children are (bottom-up order).
+        let mut size: HashMap<UnitId, usize> = HashMap::with_capacity(units.len());
+        for &i in &bottom_up {
+            let id = units[i].id;
+            let below: usize = children
+                .get(&id)
+                .map(|list| list.iter().filter_map(|c| size.get(c)).sum())
+                .unwrap_or(0);
+            size.insert(id, below + 1);
+        }
+        let mut walk: HashMap<UnitId, (usize, usize)> = HashMap::with_capacity(units.len());
+        let mut stack: Vec<UnitId> = units
+            .iter()
+            .filter(|u| !u.parent.is_some_and(|p| index.contains_key(&p)))
+            .map(|u| u.id)
+            .rev()
+            .collect();
+        while let Some(id) = stack.pop() {
+            walk.insert(id, (walk.len(), size.get(&id).copied().unwrap_or(1)));
+            if let Some(list) = children.get(&id) {
+                stack.extend(list.iter().rev());
+            }
+        }
         UnitTree {
             units,
             index,
             children,
             bottom_up,
+            walk,
+        }
+    }
+
+    /// The units under `root` (itself included).
+    pub fn subtree(&self, root: UnitId) -> Subtree<'_> {
+        Subtree {
+            tree: self,
+            root,
+            span: self.walk.get(&root).copied(),
         }
     }
 
@@ -384,19 +454,7 @@ impl UnitTree {
 
     /// Whether `id` is `root` or under it.
     pub fn is_within(&self, id: UnitId, root: UnitId) -> bool {
-        let mut at = Some(id);
-        let mut steps = 0;
-        while let Some(u) = at {
-            if u == root {
-                return true;
-            }
-            steps += 1;
-            if steps > self.units.len() {
-                return false;
-            }
-            at = self.get(u).and_then(|unit| unit.parent);
-        }
-        false
+        self.subtree(root).contains(id)
     }
 
     pub fn unit_ref(&self, id: UnitId, on: NaiveDate) -> Option<UnitRef> {
@@ -651,7 +709,8 @@ pub struct SectorProgress {
     pub sector: SectorCode,
     pub subgroup: Subgroup,
     pub target: Option<i64>,
-    /// Admissions in cells of the sector; `None` for a subgroup (not derivable from cells).
+    /// Admissions in cells of the sector; for a subgroup of education, those whose
+    /// occupation falls in it (`Subgroup::of_occupation`).
     pub admitted: Option<i64>,
 }
 
@@ -676,6 +735,9 @@ pub struct ProgressInputs {
     pub set_targets: HashMap<UnitId, i64>,
     /// Set sector targets of the year of the report's unit.
     pub sector_targets: Vec<(SectorCode, Subgroup, i64)>,
+    /// Ceremonies from 1 January to `as_of` in education cells of the subtree, per
+    /// subgroup of the person's occupation.
+    pub education_admitted: HashMap<Subgroup, i64>,
     /// Members on 1 January, per unit (see [`members_on`]).
     pub members_at_start: HashMap<UnitId, Members>,
 }
@@ -746,8 +808,14 @@ pub fn progress(
             sector: sector.clone(),
             subgroup: *subgroup,
             target: Some(*target),
-            admitted: (*subgroup == Subgroup::All)
-                .then(|| by_sector.get(sector.0.as_str()).copied().unwrap_or(0)),
+            admitted: Some(match subgroup {
+                Subgroup::All => by_sector.get(sector.0.as_str()).copied().unwrap_or(0),
+                _ => inputs
+                    .education_admitted
+                    .get(subgroup)
+                    .copied()
+                    .unwrap_or(0),
+            }),
         })
         .collect();
     for (sector, n) in &by_sector {
@@ -1008,12 +1076,17 @@ pub fn funnel(
 // Open cases: bottlenecks and recognitions
 // ---------------------------------------------------------------------------------------
 
-/// An open case as lists show it: the case, its person's name, its cell's name.
+/// An open case as lists show it, with its next due date kept from when it last changed.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OpenCase {
-    pub case: Case,
+pub struct OpenCase<'a> {
+    pub case: CaseId,
+    pub person: PersonId,
     /// Full name (họ tên).
-    pub name: String,
+    pub name: &'a str,
+    pub cell: UnitId,
+    pub stage: Stage,
+    pub ceremony_on: Option<NaiveDate>,
+    pub due: Option<&'a Due>,
 }
 
 /// One overdue or due-soon case of a list.
@@ -1045,18 +1118,15 @@ pub fn bottlenecks(
     root: UnitId,
     as_of: NaiveDate,
     cases: &[OpenCase],
-    rules: &RuleBook,
-    calendar: &Calendar,
 ) -> Option<BottleneckReport> {
     let mut by_stage: HashMap<Stage, i64> = HashMap::new();
     let mut by_cell: HashMap<UnitId, i64> = HashMap::new();
     let mut list = Vec::new();
-    for open in cases {
-        let case = &open.case;
+    for case in cases {
         if case.stage.is_closed() || !tree.is_within(case.cell, root) {
             continue;
         }
-        let Ok(Some(deadline)) = next_deadline(case, rules, calendar, as_of, 0) else {
+        let Some(deadline) = case.due.map(|due| due.on(as_of, 0)) else {
             continue;
         };
         if !matches!(deadline.status, DeadlineStatus::Overdue(_)) {
@@ -1066,9 +1136,9 @@ pub fn bottlenecks(
         *by_cell.entry(case.cell).or_default() += 1;
         if let Some(cell) = tree.unit_ref(case.cell, as_of) {
             list.push(CaseDue {
-                case: case.id,
+                case: case.case,
                 person: case.person,
-                name: open.name.clone(),
+                name: case.name.to_string(),
                 cell,
                 stage: case.stage,
                 deadline,
@@ -1139,12 +1209,10 @@ pub fn recognitions(
     within_days: i64,
     cases: &[OpenCase],
     rules: &RuleBook,
-    calendar: &Calendar,
 ) -> Option<RecognitionReport> {
     let mut due = Vec::new();
     let mut overdue = Vec::new();
-    for open in cases {
-        let case = &open.case;
+    for case in cases {
         let Some(ceremony_on) = case.ceremony_on else {
             continue;
         };
@@ -1155,16 +1223,14 @@ pub fn recognitions(
             continue;
         };
         let ends = probation_end(ceremony_on, set);
-        let deadline = next_deadline(case, rules, calendar, as_of, within_days)
-            .ok()
-            .flatten();
+        let deadline = case.due.map(|d| d.on(as_of, within_days));
         let Some(cell) = tree.unit_ref(case.cell, as_of) else {
             continue;
         };
         let row = RecognitionDue {
-            case: case.id,
+            case: case.case,
             person: case.person,
-            name: open.name.clone(),
+            name: case.name.to_string(),
             cell,
             stage: case.stage,
             ceremony_on,
@@ -1347,11 +1413,11 @@ impl<'a> AddAssign<&'a LastDay> for LastDay {
 
 /// An admission with what the breakdown needs: the ceremony, the cell and the person.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Admission {
+pub struct Admission<'a> {
     pub case: CaseId,
     pub cell: UnitId,
     pub ceremony_on: NaiveDate,
-    pub person: PersonDetails,
+    pub person: &'a PersonDetails,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

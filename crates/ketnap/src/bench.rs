@@ -12,8 +12,8 @@ use tower::ServiceExt;
 
 use crate::Context;
 
-/// Measures the home page, the case list, a case page and the report dashboard as the
-/// account `username`.
+/// Measures the home page, the case list, a case page and the report dashboard (kept since
+/// the last change, and of a new period) as the account `username`.
 pub async fn bench(ctx: &Context, username: &str, requests: usize) -> anyhow::Result<()> {
     let store = &ctx.store;
     let user = store.user_by_name(username).await?.ok_or_else(|| {
@@ -55,11 +55,20 @@ pub async fn bench(ctx: &Context, username: &str, requests: usize) -> anyhow::Re
             format!("/cases/{}", case.case.id),
         ),
         ("báo cáo /reports", "/reports".to_string()),
+        // A period nobody asked for since the last change: computed afresh each time.
+        ("báo cáo, kỳ mới /reports", "/reports?from=".to_string()),
     ] {
         let mut times = Vec::with_capacity(requests);
         for round in 0..requests + 10 {
+            let uri = if path.ends_with("from=") {
+                let to = ctx.change.now.date_naive();
+                let days = chrono::Duration::days(i64::try_from(round % 3000)?);
+                format!("{path}{}&to={to}", to - chrono::Duration::days(300) - days)
+            } else {
+                path.clone()
+            };
             let request = Request::builder()
-                .uri(&path)
+                .uri(&uri)
                 .header(
                     header::COOKIE,
                     format!("{}={token}", ketnap_web::SESSION_COOKIE),

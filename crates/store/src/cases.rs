@@ -118,13 +118,19 @@ fn read_only() -> StoreError {
 impl Store {
     /// Whether `unit` is inside the scope's subtree.
     pub(crate) async fn in_scope(&self, scope: &Scope, unit: UnitId) -> StoreResult<bool> {
-        let found: Option<i64> =
-            sqlx::query_scalar(&format!("{SUBTREE} SELECT id FROM subtree WHERE id = $2"))
-                .bind(scope.root().0)
-                .bind(unit.0)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend_error)?;
+        // Up from the unit (a few rows) rather than down from the scope (the whole city).
+        let found: Option<i64> = sqlx::query_scalar(
+            "WITH RECURSIVE up (id, parent_id) AS (
+                SELECT id, parent_id FROM units WHERE id = $2
+                UNION
+                SELECT u.id, u.parent_id FROM units u JOIN up ON u.id = up.parent_id
+            ) SELECT id FROM up WHERE id = $1",
+        )
+        .bind(scope.root().0)
+        .bind(unit.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend_error)?;
         Ok(found.is_some())
     }
 

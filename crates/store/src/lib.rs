@@ -9,6 +9,7 @@ mod courses;
 mod dataset;
 pub mod listing;
 pub mod lookups;
+mod model;
 mod overview;
 mod people;
 mod plans;
@@ -42,6 +43,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The report model, shared by clones (see `model.rs`).
+    model: std::sync::Arc<model::ModelCache>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -84,7 +87,11 @@ impl Store {
                 .await
                 .map_err(backend_error)?;
         }
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            model: Default::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {

@@ -1,23 +1,19 @@
 //! Headcounts, yearly targets and term plans. Every write checks the input and the scope and
 //! writes its audit row in the same transaction; every read takes a scope.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use ketnap_domain::Violation;
 use ketnap_domain::ids::UnitId;
-use ketnap_domain::ports::{Change, RuleStore, StoreError, StoreResult, UnitStore};
+use ketnap_domain::ports::{Change, StoreError, StoreResult, UnitStore};
 use ketnap_domain::report::{
-    HeadcountInput, HeadcountRecord, Members, QuotaCheck, Subgroup, TargetKey, TargetRecord,
-    TermPlanInput, TermPlanRecord, UnitTree, YearTarget, check_target, members_on, year_target,
+    HeadcountInput, HeadcountRecord, Subgroup, TargetKey, TargetRecord, TermPlanInput,
+    TermPlanRecord, check_target,
 };
-use ketnap_domain::scope::{Access, Scope};
+use ketnap_domain::scope::Scope;
 use ketnap_domain::unit::{SectorCode, Unit};
 
 use crate::audit::{self, Audit};
-use crate::{
-    SUBTREE, Store, backend_error, iso_date, parse_date, parse_timestamp, timestamp, to_json,
-};
+use crate::{Store, backend_error, iso_date, parse_date, parse_timestamp, timestamp, to_json};
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct HeadcountRow {
@@ -115,6 +111,56 @@ impl TermPlanRow {
             set_at: parse_timestamp(&self.set_at)?,
         })
     }
+}
+
+/// Writes one checked target and its audit row in `tx`.
+async fn write_target(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    change: &Change,
+    key: &TargetKey,
+    target: i64,
+) -> StoreResult<()> {
+    let before: Option<i64> = sqlx::query_scalar(
+        "SELECT target FROM targets WHERE unit_id = $1 AND year = $2 AND sector = $3 AND subgroup = $4",
+    )
+    .bind(key.unit.0)
+    .bind(i64::from(key.year))
+    .bind(key.sector_code())
+    .bind(key.subgroup.code())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(backend_error)?;
+    sqlx::query(
+        "INSERT INTO targets (unit_id, year, sector, subgroup, target, set_by, set_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (unit_id, year, sector, subgroup) DO UPDATE SET target = $5, set_by = $6, set_at = $7",
+    )
+    .bind(key.unit.0)
+    .bind(i64::from(key.year))
+    .bind(key.sector_code())
+    .bind(key.subgroup.code())
+    .bind(target)
+    .bind(&change.actor)
+    .bind(timestamp(change.now))
+    .execute(&mut **tx)
+    .await
+    .map_err(backend_error)?;
+    audit::write(
+        tx,
+        change,
+        Audit {
+            action: "target.set",
+            entity: "unit",
+            entity_id: key.unit.to_string(),
+            before: before.map(|b| b.to_string()),
+            after: Some(format!(
+                "{{\"year\":{},\"sector\":\"{}\",\"subgroup\":\"{}\",\"target\":{target}}}",
+                key.year,
+                key.sector_code(),
+                key.subgroup.code()
+            )),
+        },
+    )
+    .await
 }
 
 fn read_only() -> StoreError {
@@ -257,18 +303,54 @@ impl Store {
         key: &TargetKey,
         target: i64,
     ) -> StoreResult<()> {
+        self.set_targets_together(change, scope, &[(key.clone(), target)])
+            .await
+    }
+
+    /// Sets several yearly targets at once: every one is checked first, then all are written
+    /// in one transaction with one audit row each, so a refused one changes nothing.
+    pub async fn set_targets_together(
+        &self,
+        change: &Change,
+        scope: &Scope,
+        targets: &[(TargetKey, i64)],
+    ) -> StoreResult<()> {
+        let sectors = if targets.iter().any(|(key, _)| key.sector.is_some()) {
+            self.sectors().await?
+        } else {
+            Vec::new()
+        };
+        for (key, target) in targets {
+            self.check_target_write(scope, key, *target, &sectors)
+                .await?;
+        }
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        for (key, target) in targets {
+            write_target(&mut tx, change, key, *target).await?;
+        }
+        tx.commit().await.map_err(backend_error)
+    }
+
+    /// Everything `set_target` checks before writing: the numbers, the scope, the sector
+    /// (one of `sectors`) and the unit's life in the year.
+    async fn check_target_write(
+        &self,
+        scope: &Scope,
+        key: &TargetKey,
+        target: i64,
+        sectors: &[(String, String)],
+    ) -> StoreResult<()> {
         check_target(key, target)?;
         let unit = self.unit_for_write(scope, key.unit, "unit").await?;
-        if let Some(sector) = &key.sector {
-            let sectors = self.sectors().await?;
-            if !sectors.iter().any(|(code, _)| *code == sector.0) {
-                return Err(Violation::new(
-                    "unit.sector",
-                    "sector",
-                    format!("Lĩnh vực \"{}\" không có trong danh mục.", sector.0),
-                )
-                .into());
-            }
+        if let Some(sector) = &key.sector
+            && !sectors.iter().any(|(code, _)| *code == sector.0)
+        {
+            return Err(Violation::new(
+                "unit.sector",
+                "sector",
+                format!("Lĩnh vực \"{}\" không có trong danh mục.", sector.0),
+            )
+            .into());
         }
         let (start, end) = (jan1(key.year)?, jan1(key.year + 1)?);
         if unit.valid_from >= end || unit.valid_until.is_some_and(|until| until < start) {
@@ -279,49 +361,7 @@ impl Store {
             )
             .into());
         }
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
-        let before: Option<i64> = sqlx::query_scalar(
-            "SELECT target FROM targets WHERE unit_id = $1 AND year = $2 AND sector = $3 AND subgroup = $4",
-        )
-        .bind(key.unit.0)
-        .bind(i64::from(key.year))
-        .bind(key.sector_code())
-        .bind(key.subgroup.code())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend_error)?;
-        sqlx::query(
-            "INSERT INTO targets (unit_id, year, sector, subgroup, target, set_by, set_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (unit_id, year, sector, subgroup) DO UPDATE SET target = $5, set_by = $6, set_at = $7",
-        )
-        .bind(key.unit.0)
-        .bind(i64::from(key.year))
-        .bind(key.sector_code())
-        .bind(key.subgroup.code())
-        .bind(target)
-        .bind(&change.actor)
-        .bind(timestamp(change.now))
-        .execute(&mut *tx)
-        .await
-        .map_err(backend_error)?;
-        audit::write(
-            &mut tx,
-            change,
-            Audit {
-                action: "target.set",
-                entity: "unit",
-                entity_id: key.unit.to_string(),
-                before: before.map(|b| b.to_string()),
-                after: Some(format!(
-                    "{{\"year\":{},\"sector\":\"{}\",\"subgroup\":\"{}\",\"target\":{target}}}",
-                    key.year,
-                    key.sector_code(),
-                    key.subgroup.code()
-                )),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(backend_error)
+        Ok(())
     }
 
     /// The targets set for `year` on `unit` and on its direct sub-units.
@@ -413,180 +453,5 @@ impl Store {
         .await
         .map_err(backend_error)?;
         rows.into_iter().map(TermPlanRow::into_record).collect()
-    }
-
-    /// The tree of `unit` (checked against the scope) with its past units.
-    pub async fn report_tree(&self, scope: &Scope, unit: UnitId) -> StoreResult<UnitTree> {
-        self.unit_for_read(scope, unit).await?;
-        let units = self.units_in(&Scope::subtree(unit, Access::Read)).await?;
-        Ok(UnitTree::new(units))
-    }
-
-    /// Each unit's latest headcount on or before `day`, in `root`'s subtree.
-    pub(crate) async fn latest_headcounts(
-        &self,
-        root: UnitId,
-        day: NaiveDate,
-    ) -> StoreResult<HashMap<UnitId, HeadcountRecord>> {
-        let rows: Vec<HeadcountRow> = sqlx::query_as(&format!(
-            "{SUBTREE} SELECT {HEADCOUNT_COLUMNS} FROM headcounts h
-             JOIN (SELECT unit_id, MAX(as_of) AS latest FROM headcounts
-                   WHERE as_of <= $2 AND unit_id IN (SELECT id FROM subtree) GROUP BY unit_id) m
-             ON m.unit_id = h.unit_id AND m.latest = h.as_of"
-        ))
-        .bind(root.0)
-        .bind(iso_date(day))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend_error)?;
-        rows.into_iter()
-            .map(|row| row.into_record().map(|r| (r.input.unit, r)))
-            .collect()
-    }
-
-    /// Members per cell of `root`'s subtree on `day` as the cases show them: ceremony held on
-    /// or before `day`, not gone (transferred, struck off, deceased) by then, counted in the
-    /// cell of the case's latest event on or before `day` (so a later merge changes nothing).
-    pub(crate) async fn case_members(
-        &self,
-        root: UnitId,
-        day: NaiveDate,
-    ) -> StoreResult<HashMap<UnitId, i64>> {
-        let rows: Vec<(Option<i64>, i64)> = sqlx::query_as(&format!(
-            "{SUBTREE} SELECT m.cell, COUNT(*) FROM (
-                SELECT (SELECT e.cell_id FROM case_events e WHERE e.case_id = c.id AND e.occurred_on <= $2
-                        ORDER BY e.occurred_on DESC, e.id DESC LIMIT 1) AS cell
-                FROM cases c WHERE c.ceremony_on IS NOT NULL AND c.ceremony_on <= $2
-                AND (c.closed_on IS NULL OR c.closed_on > $2)) m
-             WHERE m.cell IN (SELECT id FROM subtree) GROUP BY m.cell"
-        ))
-        .bind(root.0)
-        .bind(iso_date(day))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend_error)?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(c, n)| c.map(|c| (UnitId(c), n)))
-            .collect())
-    }
-
-    /// Members of every unit of `tree` on `day` (see `report::members_on`). The cases are
-    /// only counted when some active cell has no headcount.
-    pub(crate) async fn members_of_tree(
-        &self,
-        tree: &UnitTree,
-        root: UnitId,
-        day: NaiveDate,
-    ) -> StoreResult<(HashMap<UnitId, HeadcountRecord>, HashMap<UnitId, Members>)> {
-        let headcounts = self.latest_headcounts(root, day).await?;
-        let needs_cases = tree.units().iter().any(|u| {
-            u.kind.holds_cases() && u.is_active_on(day) && !headcounts.contains_key(&u.id)
-        });
-        let from_cases = if needs_cases {
-            self.case_members(root, day).await?
-        } else {
-            HashMap::new()
-        };
-        let members = members_on(tree, day, &headcounts, &from_cases);
-        Ok((headcounts, members))
-    }
-
-    /// Members of `unit` on `day`: its headcount, or its sub-units', or its cases.
-    pub async fn members_on(
-        &self,
-        scope: &Scope,
-        unit: UnitId,
-        day: NaiveDate,
-    ) -> StoreResult<Members> {
-        let tree = self.report_tree(scope, unit).await?;
-        let (_, members) = self.members_of_tree(&tree, unit, day).await?;
-        members
-            .get(&unit)
-            .copied()
-            .ok_or(StoreError::NotFound("tổ chức đảng"))
-    }
-
-    /// The set overall targets of `year` in `root`'s subtree.
-    pub(crate) async fn set_targets(
-        &self,
-        root: UnitId,
-        year: i32,
-    ) -> StoreResult<HashMap<UnitId, i64>> {
-        let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
-            "{SUBTREE} SELECT unit_id, target FROM targets WHERE year = $2 AND sector = '' AND subgroup = ''
-             AND unit_id IN (SELECT id FROM subtree)"
-        ))
-        .bind(root.0)
-        .bind(i64::from(year))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend_error)?;
-        Ok(rows.into_iter().map(|(u, t)| (UnitId(u), t)).collect())
-    }
-
-    /// The overall target of `unit` for `year`: the set one, else ceil(rule-set percentage ×
-    /// members on 1 January).
-    pub async fn year_target(
-        &self,
-        scope: &Scope,
-        unit: UnitId,
-        year: i32,
-    ) -> StoreResult<YearTarget> {
-        ketnap_domain::report::check_year(year, "year")?;
-        let start = jan1(year)?;
-        let tree = self.report_tree(scope, unit).await?;
-        let (_, members) = self.members_of_tree(&tree, unit, start).await?;
-        let set = self.set_targets(unit, year).await?;
-        let rules = self.rule_book().await?;
-        let set_rules = rules.in_force_on(start)?;
-        let own = members
-            .get(&unit)
-            .copied()
-            .ok_or(StoreError::NotFound("tổ chức đảng"))?;
-        Ok(year_target(
-            unit,
-            year,
-            own,
-            set_rules,
-            set.get(&unit).copied(),
-        ))
-    }
-
-    /// A unit's target for `year` against the sum of its active sub-units' targets.
-    pub async fn quota_check(
-        &self,
-        scope: &Scope,
-        unit: UnitId,
-        year: i32,
-    ) -> StoreResult<QuotaCheck> {
-        ketnap_domain::report::check_year(year, "year")?;
-        let start = jan1(year)?;
-        let end = jan1(year + 1)?;
-        let tree = self.report_tree(scope, unit).await?;
-        let (_, members) = self.members_of_tree(&tree, unit, start).await?;
-        let set = self.set_targets(unit, year).await?;
-        let rules = self.rule_book().await?;
-        let set_rules = rules.in_force_on(start)?;
-        let target_of = |id: UnitId| {
-            let m = members.get(&id).copied().unwrap_or(Members {
-                count: 0,
-                source: ketnap_domain::report::MembersSource::SubUnits,
-                as_of: None,
-            });
-            year_target(id, year, m, set_rules, set.get(&id).copied())
-        };
-        let children = tree
-            .children(unit)
-            .iter()
-            .filter(|c| {
-                tree.get(**c).is_some_and(|u| {
-                    u.valid_from < end && u.valid_until.is_none_or(|until| until >= start)
-                })
-            })
-            .map(|c| target_of(*c))
-            .collect();
-        QuotaCheck::build(&tree, target_of(unit), children, start)
-            .ok_or(StoreError::NotFound("tổ chức đảng"))
     }
 }

@@ -53,6 +53,8 @@ pub struct Inner {
     pub store: Store,
     pub config: WebConfig,
     pub throttle: auth::Throttle,
+    /// Report pages kept until the store changes.
+    pub(crate) reports: pages::reports::ReportCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -68,6 +70,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         store,
         config,
         throttle: auth::Throttle::default(),
+        reports: Default::default(),
     }));
     routes::router(state)
 }

@@ -19,4 +19,6 @@ pub mod web;
 mod web_api;
 mod web_cases;
 mod web_people;
+mod web_plan;
 mod web_reports;
+mod web_reports_api;

@@ -50,6 +50,8 @@ const MATRIX: &[(&str, &str, Need)] = &[
     ("GET", "/reports/plan", Need::Edit),
     ("POST", "/reports/headcounts", Need::Edit),
     ("POST", "/reports/targets", Need::Edit),
+    ("POST", "/reports/sector-targets", Need::Edit),
+    ("POST", "/reports/term-plan", Need::Edit),
     ("GET", "/api/v1/openapi.json", Need::SignedIn),
     ("GET", "/api/v1/units", Need::Read),
     ("GET", "/api/v1/cases", Need::Read),
@@ -58,6 +60,10 @@ const MATRIX: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/people/search", Need::Read),
     ("GET", "/api/v1/reports/progress", Need::Read),
     ("GET", "/api/v1/reports/funnel", Need::Read),
+    ("GET", "/api/v1/reports/bottlenecks", Need::Read),
+    ("GET", "/api/v1/reports/coverage", Need::Read),
+    ("GET", "/api/v1/reports/breakdown", Need::Read),
+    ("GET", "/api/v1/reports/recognitions", Need::Read),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -19,10 +19,10 @@ use crate::fixtures::{change, day, person};
 use crate::web::TestApp;
 
 #[derive(Debug)]
-struct Reply {
-    status: StatusCode,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
     headers: HeaderMap,
-    json: Value,
+    pub(crate) json: Value,
 }
 
 impl Reply {
@@ -34,7 +34,7 @@ impl Reply {
     }
 
     /// Asserts an error body of the documented shape with this status, field and rule.
-    fn assert_error(&self, status: StatusCode, field: Option<&str>, rule: Option<&str>) {
+    pub(crate) fn assert_error(&self, status: StatusCode, field: Option<&str>, rule: Option<&str>) {
         assert_eq!(self.status, status, "{:#}", self.json);
         assert!(
             self.header("content-type").starts_with("application/json"),
@@ -59,13 +59,13 @@ impl Reply {
     }
 }
 
-struct Api<'a> {
+pub(crate) struct Api<'a> {
     app: &'a TestApp,
     doc: Value,
 }
 
 impl Api<'_> {
-    async fn new(app: &TestApp) -> Api<'_> {
+    pub(crate) async fn new(app: &TestApp) -> Api<'_> {
         let doc = send(app, None, Method::GET, "/api/v1/openapi.json", None).await;
         assert_eq!(doc.status, StatusCode::OK);
         Api { app, doc: doc.json }
@@ -91,7 +91,7 @@ impl Api<'_> {
         reply
     }
 
-    async fn get(&self, token: Option<&str>, path: &str) -> Reply {
+    pub(crate) async fn get(&self, token: Option<&str>, path: &str) -> Reply {
         self.call(token, Method::GET, path, None).await
     }
 
@@ -144,7 +144,7 @@ async fn send(
 }
 
 /// A fresh API token of a fixture account.
-async fn token_of(app: &TestApp, username: &str) -> String {
+pub(crate) async fn token_of(app: &TestApp, username: &str) -> String {
     let user = app.store.user_by_name(username).await.unwrap().unwrap();
     app.store
         .create_api_token(
@@ -1092,6 +1092,21 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), Str
                 };
                 check(doc, field_schema, field, &format!("{at}.{name}"))?;
             }
+        }
+    }
+    if let (Some(items), Some(prefix)) = (value.as_array(), schema["prefixItems"].as_array()) {
+        if let Some(min) = schema["minItems"].as_u64()
+            && (items.len() as u64) < min
+        {
+            return Err(format!("{at}: fewer than {min} items"));
+        }
+        if let Some(max) = schema["maxItems"].as_u64()
+            && (items.len() as u64) > max
+        {
+            return Err(format!("{at}: more than {max} items"));
+        }
+        for (i, (item, item_schema)) in items.iter().zip(prefix).enumerate() {
+            check(doc, item_schema, item, &format!("{at}[{i}]"))?;
         }
     }
     if let (Some(items), Some(schema_items)) = (value.as_array(), schema.get("items")) {

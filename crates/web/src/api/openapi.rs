@@ -63,6 +63,11 @@ fn array(items: Value) -> Value {
     json!({ "type": "array", "items": items })
 }
 
+/// A two-item array (`[unit, count]`).
+fn pair(first: Value, second: Value) -> Value {
+    json!({ "type": "array", "prefixItems": [first, second], "minItems": 2, "maxItems": 2 })
+}
+
 fn described(mut schema: Value, description: &str) -> Value {
     if let Some(map) = schema.as_object_mut() {
         map.insert("description".into(), description.into());
@@ -942,6 +947,228 @@ fn schemas() -> Map<String, Value> {
             ),
         ]),
     );
+    add(
+        "ReportDeadline",
+        object(vec![
+            ("due", date()),
+            ("what", text("Việc phải làm trước hạn.")),
+            (
+                "rule",
+                text("Quy định đặt ra thời hạn (qd-294/admission.decision_working_days …)."),
+            ),
+            (
+                "status",
+                object_with(
+                    vec![
+                        (
+                            "status",
+                            json!({ "type": "string", "enum": ["on_time", "due_soon", "overdue"] }),
+                        ),
+                        (
+                            "days",
+                            described(
+                                integer(),
+                                "Số ngày còn lại (due_soon) hoặc đã quá (overdue); không có khi on_time.",
+                            ),
+                        ),
+                    ],
+                    &["status"],
+                ),
+            ),
+        ]),
+    );
+    add(
+        "CaseDue",
+        object(vec![
+            ("case", described(integer(), "Mã hồ sơ.")),
+            ("person", described(integer(), "Mã người.")),
+            ("name", text("Họ và tên.")),
+            ("cell", r("UnitRef")),
+            ("stage", r("StageCode")),
+            ("deadline", r("ReportDeadline")),
+        ]),
+    );
+    add(
+        "BottleneckReport",
+        object(vec![
+            ("unit", r("UnitRef")),
+            ("as_of", described(date(), "Ngày tính số liệu.")),
+            (
+                "by_stage",
+                described(
+                    array(pair(r("StageCode"), integer())),
+                    "Số hồ sơ quá hạn ở từng bước, theo thứ tự các bước (bước không có hồ sơ quá hạn thì bỏ).",
+                ),
+            ),
+            (
+                "by_unit",
+                described(
+                    array(pair(r("UnitRef"), integer())),
+                    "Số hồ sơ quá hạn của từng tổ chức trực thuộc, nhiều nhất trước (tổ chức không có thì bỏ).",
+                ),
+            ),
+            (
+                "cases",
+                described(
+                    array(r("CaseDue")),
+                    "Các hồ sơ quá hạn, hạn sớm nhất trước.",
+                ),
+            ),
+        ]),
+    );
+    add(
+        "CoverageParams",
+        object(vec![
+            ("min_ratio", json!({ "type": "number" })),
+            ("years_without_admission", integer()),
+        ]),
+    );
+    add(
+        "LowRatio",
+        object(vec![
+            ("unit", r("UnitRef")),
+            ("members", integer()),
+            (
+                "workforce",
+                described(integer(), "Số người lao động hoặc quần chúng."),
+            ),
+            (
+                "ratio",
+                json!({ "type": "number", "description": "members / workforce." }),
+            ),
+            (
+                "headcount_on",
+                described(date(), "Ngày của số lượng đã ghi được dùng."),
+            ),
+        ]),
+    );
+    add(
+        "NoAdmission",
+        object(vec![
+            ("unit", r("UnitRef")),
+            (
+                "last_admission",
+                described(
+                    date_or_null(),
+                    "Lễ kết nạp gần nhất trong tổ chức; null: chưa từng.",
+                ),
+            ),
+        ]),
+    );
+    add(
+        "CoverageReport",
+        object(vec![
+            ("unit", r("UnitRef")),
+            ("as_of", described(date(), "Ngày tính số liệu.")),
+            ("params", r("CoverageParams")),
+            (
+                "low_ratio",
+                described(
+                    array(r("LowRatio")),
+                    "Tổ chức có tỉ lệ đảng viên / người lao động dưới min_ratio, thấp nhất trước.",
+                ),
+            ),
+            (
+                "without_members",
+                described(
+                    array(r("UnitRef")),
+                    "Tổ chức cơ sở, chi bộ trường học và doanh nghiệp chưa có đảng viên.",
+                ),
+            ),
+            (
+                "without_admission",
+                described(
+                    array(r("NoAdmission")),
+                    "Tổ chức cơ sở và chi bộ không kết nạp được ai trong years_without_admission năm.",
+                ),
+            ),
+        ]),
+    );
+    add(
+        "BreakdownRow",
+        object(vec![
+            (
+                "key",
+                text("Khóa ổn định (female, 18-30, mã dân tộc, chữ như đã ghi …)."),
+            ),
+            ("label", string()),
+            ("count", integer()),
+            (
+                "share",
+                json!({ "type": "number", "description": "count / total (0 khi không có ai)." }),
+            ),
+        ]),
+    );
+    add(
+        "BreakdownTable",
+        object(vec![
+            (
+                "dimension",
+                codes(
+                    &ketnap_domain::report::Dimension::ALL,
+                    ketnap_domain::report::Dimension::code,
+                ),
+            ),
+            ("title", string()),
+            ("rows", array(r("BreakdownRow"))),
+        ]),
+    );
+    add(
+        "BreakdownReport",
+        object(vec![
+            ("unit", r("UnitRef")),
+            ("period", object(vec![("from", date()), ("to", date())])),
+            (
+                "total",
+                described(integer(), "Số người được kết nạp trong kỳ."),
+            ),
+            ("tables", array(r("BreakdownTable"))),
+        ]),
+    );
+    add(
+        "RecognitionDue",
+        object(vec![
+            ("case", described(integer(), "Mã hồ sơ.")),
+            ("person", described(integer(), "Mã người.")),
+            ("name", text("Họ và tên.")),
+            ("cell", r("UnitRef")),
+            ("stage", r("StageCode")),
+            ("ceremony_on", described(date(), "Ngày kết nạp.")),
+            (
+                "probation_ends",
+                described(date(), "Ngày hết thời kỳ dự bị: ngày chính thức."),
+            ),
+            (
+                "deadline",
+                described(
+                    or_null(r("ReportDeadline")),
+                    "Việc công nhận kế tiếp (biểu quyết, quyết định) và thời hạn của nó.",
+                ),
+            ),
+        ]),
+    );
+    add(
+        "RecognitionReport",
+        object(vec![
+            ("unit", r("UnitRef")),
+            ("as_of", described(date(), "Ngày tính số liệu.")),
+            ("within_days", integer()),
+            (
+                "due",
+                described(
+                    array(r("RecognitionDue")),
+                    "Hết dự bị trong within_days ngày (hoặc đã hết) và chưa quá hạn công nhận; sớm nhất trước.",
+                ),
+            ),
+            (
+                "overdue",
+                described(
+                    array(r("RecognitionDue")),
+                    "Việc công nhận đã quá hạn; quá hạn lâu nhất trước.",
+                ),
+            ),
+        ]),
+    );
     s
 }
 
@@ -1201,7 +1428,7 @@ fn paths() -> Value {
             "get": {
                 "operationId": "report_progress",
                 "summary": "Tiến độ kết nạp của một tổ chức và các tổ chức trực thuộc so với chỉ tiêu năm: tiến độ cần đạt đến nay và dự báo.",
-                "parameters": report_params(false),
+                "parameters": report_params(Some("Kỳ theo ngày: tiến độ tính theo năm của ngày cuối kỳ.")),
                 "responses": {
                     "200": ok("Tiến độ so với chỉ tiêu.", "ProgressReport"),
                     "401": resp("Unauthorized"),
@@ -1214,9 +1441,64 @@ fn paths() -> Value {
             "get": {
                 "operationId": "report_funnel",
                 "summary": "Số người đạt từng bước trong kỳ (nguồn → … → chính thức), tỷ lệ chuyển bước và số ngày trung vị.",
-                "parameters": report_params(true),
+                "parameters": report_params(None),
                 "responses": {
                     "200": ok("Các bước phát triển đảng viên.", "FunnelReport"),
+                    "401": resp("Unauthorized"),
+                    "404": resp("NotFound"),
+                    "422": resp("BadParameter"),
+                },
+            },
+        },
+        "/api/v1/reports/bottlenecks": {
+            "get": {
+                "operationId": "report_bottlenecks",
+                "summary": "Hồ sơ đang mở đã quá thời hạn theo quy định: theo bước, theo tổ chức trực thuộc và từng hồ sơ (quá hạn lâu nhất trước).",
+                "description": "Tính đến hôm nay, hoặc đến ngày cuối của kỳ đã qua (31/12 với year của năm trước).",
+                "parameters": report_params(Some(AS_OF_NOTE)),
+                "responses": {
+                    "200": ok("Các hồ sơ quá hạn.", "BottleneckReport"),
+                    "401": resp("Unauthorized"),
+                    "404": resp("NotFound"),
+                    "422": resp("BadParameter"),
+                },
+            },
+        },
+        "/api/v1/reports/coverage": {
+            "get": {
+                "operationId": "report_coverage",
+                "summary": "Tổ chức có ít đảng viên so với số người lao động, trường học và doanh nghiệp chưa có đảng viên, tổ chức cơ sở và chi bộ nhiều năm chưa kết nạp.",
+                "description": "Tính đến hôm nay, hoặc đến ngày cuối của kỳ đã qua (31/12 với year của năm trước).",
+                "parameters": coverage_params(),
+                "responses": {
+                    "200": ok("Các danh sách độ phủ.", "CoverageReport"),
+                    "401": resp("Unauthorized"),
+                    "404": resp("NotFound"),
+                    "422": resp("BadParameter"),
+                },
+            },
+        },
+        "/api/v1/reports/breakdown": {
+            "get": {
+                "operationId": "report_breakdown",
+                "summary": "Người được kết nạp (lễ kết nạp) trong kỳ, đến hôm nay, theo giới tính, độ tuổi, dân tộc, tôn giáo, học vấn, lý luận chính trị, nghề nghiệp, lĩnh vực và đoàn viên.",
+                "parameters": report_params(None),
+                "responses": {
+                    "200": ok("Cơ cấu người được kết nạp.", "BreakdownReport"),
+                    "401": resp("Unauthorized"),
+                    "404": resp("NotFound"),
+                    "422": resp("BadParameter"),
+                },
+            },
+        },
+        "/api/v1/reports/recognitions": {
+            "get": {
+                "operationId": "report_recognitions",
+                "summary": "Đảng viên dự bị sắp hết thời kỳ dự bị (trong within_days ngày) và các việc công nhận chính thức đã quá hạn.",
+                "description": "Tính đến hôm nay, hoặc đến ngày cuối của kỳ đã qua (31/12 với year của năm trước).",
+                "parameters": recognition_params(),
+                "responses": {
+                    "200": ok("Đảng viên dự bị đến hạn và quá hạn công nhận.", "RecognitionReport"),
                     "401": resp("Unauthorized"),
                     "404": resp("NotFound"),
                     "422": resp("BadParameter"),
@@ -1226,8 +1508,12 @@ fn paths() -> Value {
     })
 }
 
-/// `unit`, `year` (and `from`/`to` where a period of days is accepted).
-fn report_params(with_days: bool) -> Value {
+/// What `from`/`to` mean for the reports counted as of one day.
+const AS_OF_NOTE: &str = "Kỳ theo ngày: số liệu tính đến hôm nay nếu hôm nay trong kỳ, nếu không thì đến ngày cuối kỳ (hoặc ngày đầu, với kỳ chưa tới).";
+
+/// `unit`, `year`, `from`, `to`; `days_note`, when given, says what a period of days
+/// means for the report (the reports of one day count as of one of its days).
+fn report_params(days_note: Option<&str>) -> Vec<Value> {
     let mut list = vec![
         query_param(
             "unit",
@@ -1251,20 +1537,49 @@ fn report_params(with_days: bool) -> Value {
         ),
         query_param("to", "Ngày cuối kỳ.", date(), false),
     ];
-    if with_days {
-        list.extend(days);
-    } else {
-        list.extend(days.into_iter().map(|mut p| {
+    match days_note {
+        None => list.extend(days),
+        Some(note) => list.extend(days.into_iter().map(|mut p| {
             if let Some(map) = p.as_object_mut() {
-                map.insert(
-                    "description".into(),
-                    "Kỳ theo ngày: tiến độ tính theo năm của ngày cuối kỳ.".into(),
-                );
+                map.insert("description".into(), note.into());
             }
             p
-        }));
+        })),
     }
-    Value::Array(list)
+    list
+}
+
+/// The report parameters, with `min_ratio` and `years_without`.
+fn coverage_params() -> Vec<Value> {
+    let defaults = ketnap_domain::report::CoverageParams::default();
+    let mut list = report_params(Some(AS_OF_NOTE));
+    list.extend([
+        query_param(
+            "min_ratio",
+            "Tỉ lệ đảng viên / người lao động tối thiểu, từ 0 đến 1 (0.05 = 5 %); tổ chức dưới tỉ lệ này vào danh sách low_ratio.",
+            json!({ "type": "number", "minimum": 0, "maximum": 1, "default": defaults.min_ratio }),
+            false,
+        ),
+        query_param(
+            "years_without",
+            "Số năm liền không kết nạp được ai để vào danh sách without_admission.",
+            json!({ "type": "integer", "minimum": 1, "maximum": super::reports::MAX_YEARS_WITHOUT, "default": defaults.years_without_admission }),
+            false,
+        ),
+    ]);
+    list
+}
+
+/// The report parameters, with `within_days`.
+fn recognition_params() -> Vec<Value> {
+    let mut list = report_params(Some(AS_OF_NOTE));
+    list.push(query_param(
+        "within_days",
+        "Thời kỳ dự bị kết thúc trong chừng này ngày (kể từ ngày tính) thì vào danh sách due.",
+        json!({ "type": "integer", "minimum": 0, "maximum": super::reports::MAX_WITHIN_DAYS, "default": crate::pages::reports::RECOGNITION_WITHIN_DAYS }),
+        false,
+    ));
+    list
 }
 
 fn document() -> Value {

@@ -127,6 +127,23 @@ impl Query {
         }
     }
 
+    /// A decimal number (`0.05`) within `min..=max`; `NaN` and infinities are refused.
+    pub fn decimal(&mut self, name: &str, min: f64, max: f64) -> Result<Option<f64>, WebError> {
+        let Some(value) = self.take(name) else {
+            return Ok(None);
+        };
+        match value.parse::<f64>() {
+            Ok(x) if x.is_finite() && (min..=max).contains(&x) => Ok(Some(x)),
+            _ => Err(bad(
+                name,
+                "api.query.decimal",
+                format!(
+                    "Tham số \"{name}\" phải là số từ {min} đến {max}, phần thập phân ghi sau dấu chấm (nhận được \"{value}\")."
+                ),
+            )),
+        }
+    }
+
     /// Search text: required, not blank, not too long.
     pub fn search_text(&mut self, name: &str) -> Result<String, WebError> {
         let value = ketnap_domain::text::clean(&self.take(name).unwrap_or_default());

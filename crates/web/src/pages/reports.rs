@@ -5,13 +5,13 @@
 //! quotas.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use askama::Template;
 use axum::extract::RawQuery;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
 use ketnap_domain::ids::UnitId;
-use ketnap_domain::ports::UnitStore;
 use ketnap_domain::scope::Scope;
 use ketnap_domain::unit::Unit;
 
@@ -24,7 +24,7 @@ use crate::views::{Layout, dmy};
 // The query: which unit, which period
 
 /// The period a report covers, both ends included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Period {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -222,50 +222,36 @@ pub fn query_string(unit: UnitId, period: &Period) -> String {
 // ---------------------------------------------------------------------------------------
 // The unit: in the scope, or not found
 
-/// The units of the scope, by id, with the chosen one.
+/// The chosen unit of the scope, the units from the scope's root down to it, and its direct
+/// sub-units (past ones included).
 pub struct Place {
     pub unit: Unit,
-    pub units: HashMap<UnitId, Unit>,
+    chain: Vec<Unit>,
+    children: Vec<Unit>,
 }
 
 impl Place {
     pub async fn load(ctx: &Ctx, scope: &Scope, unit: Option<UnitId>) -> Result<Place, WebError> {
-        let units: HashMap<UnitId, Unit> = ctx
-            .state
-            .store
-            .units_in(scope)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u))
-            .collect();
         let id = unit.unwrap_or(scope.root());
-        let unit = units.get(&id).cloned().ok_or_else(WebError::not_found)?;
-        Ok(Place { unit, units })
+        let (chain, children) = ctx.state.store.report_place(scope, id).await?;
+        let unit = chain.last().cloned().ok_or_else(WebError::not_found)?;
+        Ok(Place {
+            unit,
+            chain,
+            children,
+        })
     }
 
     /// From the scope's root down to the unit.
-    pub fn chain(&self, scope: &Scope) -> Vec<&Unit> {
-        let mut chain = vec![&self.unit];
-        let mut at = &self.unit;
-        while at.id != scope.root() {
-            match at.parent.and_then(|p| self.units.get(&p)) {
-                Some(parent) => {
-                    chain.push(parent);
-                    at = parent;
-                }
-                None => break,
-            }
-        }
-        chain.reverse();
-        chain
+    pub fn chain(&self) -> &[Unit] {
+        &self.chain
     }
 
     /// The unit's children active at some point of the period, by name.
     pub fn children(&self, period: &Period) -> Vec<&Unit> {
         let mut out: Vec<&Unit> = self
-            .units
-            .values()
-            .filter(|u| u.parent == Some(self.unit.id))
+            .children
+            .iter()
             .filter(|u| u.valid_from <= period.to && u.valid_until.is_none_or(|d| d >= period.from))
             .collect();
         out.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
@@ -438,11 +424,11 @@ pub async fn dashboard(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, We
     let query = parse_query(raw.as_deref(), today, false)?;
     let scope = ctx.scope()?;
     let place = Place::load(&ctx, scope, query.unit).await?;
-    let report = build(&ctx, scope, &place, &query.period).await?;
+    let report = cached_build(&ctx, scope, &place, &query.period).await?;
     let period = &query.period;
     let crumbs = place
-        .chain(scope)
-        .into_iter()
+        .chain()
+        .iter()
         .map(|u| Crumb {
             name: u.name.clone(),
             href: format!("/reports?{}", query_string(u.id, period)),
@@ -484,8 +470,8 @@ pub async fn export_xlsx(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, 
     let query = parse_query(raw.as_deref(), ctx.today(), false)?;
     let scope = ctx.scope()?;
     let place = Place::load(&ctx, scope, query.unit).await?;
-    let report = build(&ctx, scope, &place, &query.period).await?;
-    let tables: Vec<Table> = report.sections.into_iter().map(|s| s.table).collect();
+    let report = cached_build(&ctx, scope, &place, &query.period).await?;
+    let tables: Vec<Table> = report.sections.iter().map(|s| s.table.clone()).collect();
     export::xlsx_response(&tables, &file_name(place.unit.id, &query.period, None))
 }
 
@@ -494,7 +480,7 @@ pub async fn export_csv(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, W
     let query = parse_query(raw.as_deref(), ctx.today(), true)?;
     let scope = ctx.scope()?;
     let place = Place::load(&ctx, scope, query.unit).await?;
-    let report = build(&ctx, scope, &place, &query.period).await?;
+    let report = cached_build(&ctx, scope, &place, &query.period).await?;
     let keys: Vec<&str> = report
         .sections
         .iter()
@@ -1239,6 +1225,68 @@ pub async fn compute(
     })
 }
 
+/// Reports built since the store last changed, by unit, period and day. A report stays
+/// exact until a change is committed, when the store's report generation moves on; the
+/// page of a period nobody asked for since is computed afresh.
+#[derive(Default)]
+pub struct ReportCache(Mutex<CachedReports>);
+
+#[derive(Default)]
+struct CachedReports {
+    generation: u64,
+    reports: HashMap<(UnitId, Period, NaiveDate), Arc<Report>>,
+}
+
+/// Reports kept at most, for one generation.
+const CACHED_REPORTS: usize = 64;
+
+impl std::fmt::Debug for ReportCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReportCache")
+    }
+}
+
+impl ReportCache {
+    fn get(&self, generation: u64, key: &(UnitId, Period, NaiveDate)) -> Option<Arc<Report>> {
+        let cached = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (cached.generation == generation)
+            .then(|| cached.reports.get(key).cloned())
+            .flatten()
+    }
+
+    fn put(&self, generation: u64, key: (UnitId, Period, NaiveDate), report: Arc<Report>) {
+        let mut cached = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cached.generation != generation || cached.reports.len() >= CACHED_REPORTS {
+            cached.reports.clear();
+            cached.generation = generation;
+        }
+        cached.reports.insert(key, report);
+    }
+}
+
+/// The report of `place.unit` for `period` as of today, built or kept since the last change.
+pub async fn cached_build(
+    ctx: &Ctx,
+    scope: &Scope,
+    place: &Place,
+    period: &Period,
+) -> Result<Arc<Report>, WebError> {
+    let generation = ctx.state.store.report_generation().await?;
+    let key = (place.unit.id, *period, ctx.today());
+    if let Some(report) = ctx.state.reports.get(generation, &key) {
+        return Ok(report);
+    }
+    let report = Arc::new(build(ctx, scope, place, period).await?);
+    ctx.state.reports.put(generation, key, Arc::clone(&report));
+    Ok(report)
+}
+
 /// Every section of the report of `place.unit` for `period`.
 pub async fn build(
     ctx: &Ctx,
@@ -1323,6 +1371,98 @@ pub struct HeadcountLine {
     pub by: String,
 }
 
+/// The sector whose targets may be split into teachers and students (see
+/// `report::check_target`).
+const EDUCATION: &str = "education";
+
+/// One line of the sector targets form: a sector, or a subgroup of the education sector.
+pub struct SectorTargetLine {
+    /// The form field: `sector:{code}` or `sector:{code}:{subgroup}`.
+    pub field: String,
+    /// The HTML id of the input (`st-…`); the current value's cell is `{id}-current`.
+    pub id: String,
+    pub label: String,
+    pub subgroup: bool,
+    /// The target set for the year, formatted; empty when none is set.
+    pub current: String,
+    /// What was typed, when the form comes back with errors.
+    pub value: String,
+}
+
+/// The term plan form's fields, as typed or as stored.
+#[derive(Default, Clone)]
+pub struct TermValues {
+    pub first_year: String,
+    pub last_year: String,
+    pub total: String,
+    pub note: String,
+}
+
+pub struct TermPlanLine {
+    pub years: String,
+    pub total: String,
+    pub note: String,
+    pub by: String,
+    pub at: String,
+}
+
+/// What a refused form sends back to the page, so nothing typed is lost.
+#[derive(Default)]
+struct Entered {
+    headcount: Option<HeadcountValues>,
+    sectors: Vec<(String, String)>,
+    term: Option<TermValues>,
+}
+
+/// The first and last year of the term plan the form offers when none is stored.
+pub const TERM_FIRST_YEAR: i32 = 2025;
+pub const TERM_LAST_YEAR: i32 = 2030;
+
+/// The longest note of a term plan, in characters.
+pub const TERM_NOTE_MAX: usize = 2000;
+
+/// One target of the sector targets form.
+struct SectorKey {
+    /// The form field: `sector:{code}`, or `sector:{code}:{subgroup}`.
+    field: String,
+    html_id: String,
+    /// The field's name in messages.
+    label: String,
+    sector: String,
+    subgroup: ketnap_domain::report::Subgroup,
+}
+
+/// The sector targets of the form, in the configured order: each sector, and for the
+/// education sector its teachers and its students too.
+fn sector_keys(sectors: &[(String, String)]) -> Vec<SectorKey> {
+    use ketnap_domain::report::Subgroup;
+    let mut keys = Vec::new();
+    for (code, name) in sectors {
+        keys.push(SectorKey {
+            field: format!("sector:{code}"),
+            html_id: format!("st-{code}"),
+            label: format!("Chỉ tiêu lĩnh vực {name}"),
+            sector: code.clone(),
+            subgroup: Subgroup::All,
+        });
+        if code == EDUCATION {
+            for subgroup in [Subgroup::Teachers, Subgroup::Students] {
+                keys.push(SectorKey {
+                    field: format!("sector:{code}:{}", subgroup.code()),
+                    html_id: format!("st-{code}-{}", subgroup.code()),
+                    label: format!(
+                        "Chỉ tiêu {} thuộc lĩnh vực {name}",
+                        subgroup.label_vi().to_lowercase()
+                    ),
+                    sector: code.clone(),
+                    subgroup,
+                });
+            }
+        }
+    }
+    keys
+}
+
 #[derive(Template)]
 #[template(path = "report_plan.html")]
 struct PlanPage {
@@ -1338,6 +1478,9 @@ struct PlanPage {
     unit_choices: Vec<UnitChoice>,
     hc: HeadcountValues,
     recent: Vec<HeadcountLine>,
+    sector_lines: Vec<SectorTargetLine>,
+    term: TermValues,
+    term_plans: Vec<TermPlanLine>,
 }
 
 fn opt_number(n: Option<i64>) -> String {
@@ -1352,7 +1495,7 @@ async fn plan_page(
     year: i32,
     saved: Option<String>,
     errors: Vec<String>,
-    hc: Option<HeadcountValues>,
+    entered: Entered,
 ) -> Result<Response, WebError> {
     use crate::views::number;
     let store = &ctx.state.store;
@@ -1424,6 +1567,64 @@ async fn plan_page(
             by: h.recorded_by.unwrap_or_default(),
         })
         .collect();
+    let set: HashMap<(String, ketnap_domain::report::Subgroup), i64> = store
+        .targets(scope, id, year)
+        .await?
+        .into_iter()
+        .filter(|t| t.key.unit == id)
+        .filter_map(|t| Some(((t.key.sector?.0, t.key.subgroup), t.target)))
+        .collect();
+    let sector_lines = sector_keys(&store.sectors().await?)
+        .into_iter()
+        .map(|key| SectorTargetLine {
+            value: entered
+                .sectors
+                .iter()
+                .find(|(k, _)| *k == key.field)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
+            current: opt_number(set.get(&(key.sector, key.subgroup)).copied()),
+            subgroup: key.subgroup != ketnap_domain::report::Subgroup::All,
+            field: key.field,
+            id: key.html_id,
+            label: key.label,
+        })
+        .collect();
+    let plans = store.term_plans(scope, id).await?;
+    let term = entered.term.unwrap_or_else(|| {
+        let shown = plans
+            .iter()
+            .rev()
+            .find(|p| (p.input.first_year..=p.input.last_year).contains(&year))
+            .or_else(|| {
+                plans.iter().find(|p| {
+                    p.input.first_year == TERM_FIRST_YEAR && p.input.last_year == TERM_LAST_YEAR
+                })
+            });
+        match shown {
+            Some(p) => TermValues {
+                first_year: p.input.first_year.to_string(),
+                last_year: p.input.last_year.to_string(),
+                total: p.input.target_total.to_string(),
+                note: p.input.note.clone(),
+            },
+            None => TermValues {
+                first_year: TERM_FIRST_YEAR.to_string(),
+                last_year: TERM_LAST_YEAR.to_string(),
+                ..TermValues::default()
+            },
+        }
+    });
+    let term_plans = plans
+        .into_iter()
+        .map(|p| TermPlanLine {
+            years: format!("{}–{}", p.input.first_year, p.input.last_year),
+            total: number(p.input.target_total),
+            note: p.input.note,
+            by: p.set_by,
+            at: dmy(ketnap_domain::workflow::today_in_vietnam(p.set_at)),
+        })
+        .collect();
     let status = if errors.is_empty() {
         axum::http::StatusCode::OK
     } else {
@@ -1442,11 +1643,14 @@ async fn plan_page(
         errors,
         quota: Some(quota),
         unit_choices,
-        hc: hc.unwrap_or_else(|| HeadcountValues {
+        hc: entered.headcount.unwrap_or_else(|| HeadcountValues {
             as_of: today.format("%Y-%m-%d").to_string(),
             ..HeadcountValues::default()
         }),
         recent,
+        sector_lines,
+        term,
+        term_plans,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -1473,6 +1677,8 @@ pub async fn plan(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
         .find(|(k, _)| k == "saved")
         .map(|(_, v)| match v.as_str() {
             "headcount" => "Đã lưu số lượng.".to_string(),
+            "sectors" => "Đã lưu chỉ tiêu theo lĩnh vực.".to_string(),
+            "term" => "Đã lưu kế hoạch nhiệm kỳ.".to_string(),
             _ => "Đã lưu chỉ tiêu.".to_string(),
         });
     let filtered: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| k != "saved").collect();
@@ -1480,7 +1686,16 @@ pub async fn plan(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
     let query = parse_query(Some(&raw), today, false)?;
     let scope = edit_scope(&ctx)?;
     let year = query.period.year.unwrap_or(today.year());
-    plan_page(&ctx, scope, query.unit, year, saved, Vec::new(), None).await
+    plan_page(
+        &ctx,
+        scope,
+        query.unit,
+        year,
+        saved,
+        Vec::new(),
+        Entered::default(),
+    )
+    .await
 }
 
 fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
@@ -1626,7 +1841,10 @@ pub async fn record_headcount(
         year,
         None,
         errors,
-        Some(values),
+        Entered {
+            headcount: Some(values),
+            ..Entered::default()
+        },
     )
     .await
 }
@@ -1677,26 +1895,224 @@ pub async fn set_targets(
         errors.push("Chưa ghi chỉ tiêu nào: hãy ghi số vào ít nhất một ô.".into());
     }
     if errors.is_empty() {
-        let change = ctx.change();
-        for (unit, target) in &changes {
-            let key = ketnap_domain::report::TargetKey::overall(*unit, year);
-            match ctx
-                .state
-                .store
-                .set_target(&change, &scope, &key, *target)
-                .await
-            {
-                Ok(()) => {}
-                Err(ketnap_domain::ports::StoreError::Rejected(v)) => errors.push(v.message),
-                Err(other) => return Err(other.into()),
+        // All or nothing: one refused target leaves every target as it was.
+        let targets: Vec<_> = changes
+            .iter()
+            .map(|(unit, target)| {
+                (
+                    ketnap_domain::report::TargetKey::overall(*unit, year),
+                    *target,
+                )
+            })
+            .collect();
+        match ctx
+            .state
+            .store
+            .set_targets_together(&ctx.change(), &scope, &targets)
+            .await
+        {
+            Ok(()) => {
+                return Ok(axum::response::Redirect::to(&format!(
+                    "/reports/plan?unit={id}&year={year}&saved=targets"
+                ))
+                .into_response());
             }
-        }
-        if errors.is_empty() {
-            return Ok(axum::response::Redirect::to(&format!(
-                "/reports/plan?unit={id}&year={year}&saved=targets"
-            ))
-            .into_response());
+            Err(ketnap_domain::ports::StoreError::Rejected(v)) => errors.push(v.message),
+            Err(other) => return Err(other.into()),
         }
     }
-    plan_page(&ctx, &scope, Some(id), year, None, errors, None).await
+    plan_page(
+        &ctx,
+        &scope,
+        Some(id),
+        year,
+        None,
+        errors,
+        Entered::default(),
+    )
+    .await
+}
+
+/// `POST /reports/sector-targets`: the unit's targets per sector for a year
+/// (`sector:{code}`, and `sector:education:teachers` / `sector:education:students`; a blank
+/// field keeps the target as it is). All are saved, or none.
+pub async fn set_sector_targets(
+    ctx: Ctx,
+    form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, WebError> {
+    let scope = edit_scope(&ctx)?.clone();
+    let axum::Form(pairs) =
+        form.map_err(|_| WebError::bad_request("Dữ liệu biểu mẫu không hợp lệ."))?;
+    let today = ctx.today();
+    let unit = form_unit(&pairs)?;
+    let year = form_year(&pairs, today)?;
+    // The unit must be in the scope before anything is said about the numbers.
+    let place = Place::load(&ctx, &scope, unit).await?;
+    let id = place.unit.id;
+    let keys = sector_keys(&ctx.state.store.sectors().await?);
+    let mut errors = Vec::new();
+    for (name, _) in &pairs {
+        if name.starts_with("sector:") && !keys.iter().any(|k| k.field == *name) {
+            errors.push(format!(
+                "Lĩnh vực \"{}\" không có trong danh mục.",
+                short_echo(name.trim_start_matches("sector:"))
+            ));
+        }
+    }
+    let mut targets = Vec::new();
+    for key in &keys {
+        match count(field(&pairs, &key.field), &key.label) {
+            Ok(Some(n)) => targets.push((
+                ketnap_domain::report::TargetKey {
+                    unit: id,
+                    year,
+                    sector: Some(ketnap_domain::unit::SectorCode(key.sector.clone())),
+                    subgroup: key.subgroup,
+                },
+                n,
+            )),
+            Ok(None) => {}
+            Err(message) => errors.push(message),
+        }
+    }
+    if errors.is_empty() && targets.is_empty() {
+        errors.push("Chưa ghi chỉ tiêu lĩnh vực nào: hãy ghi số vào ít nhất một ô.".into());
+    }
+    if errors.is_empty() {
+        match ctx
+            .state
+            .store
+            .set_targets_together(&ctx.change(), &scope, &targets)
+            .await
+        {
+            Ok(()) => {
+                return Ok(axum::response::Redirect::to(&format!(
+                    "/reports/plan?unit={id}&year={year}&saved=sectors"
+                ))
+                .into_response());
+            }
+            Err(ketnap_domain::ports::StoreError::Rejected(v)) => errors.push(v.message),
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let sectors = pairs
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("sector:"))
+        .collect();
+    plan_page(
+        &ctx,
+        &scope,
+        Some(id),
+        year,
+        None,
+        errors,
+        Entered {
+            sectors,
+            ..Entered::default()
+        },
+    )
+    .await
+}
+
+/// A year of the term plan form, or the message naming the field.
+fn term_year(text: &str, label: &str) -> Result<i32, String> {
+    if text.is_empty() {
+        return Err(format!("Phải ghi {}.", label.to_lowercase()));
+    }
+    text.parse::<i32>()
+        .ok()
+        .filter(|y| (MIN_YEAR..=MAX_YEAR).contains(y))
+        .ok_or_else(|| {
+            format!(
+                "{label}: \"{}\" phải là năm từ {MIN_YEAR} đến {MAX_YEAR}.",
+                short_echo(text)
+            )
+        })
+}
+
+/// `POST /reports/term-plan`: the unit's plan for a term (`first_year`, `last_year`,
+/// `target_total`, `note`), replacing the plan of the same years.
+pub async fn set_term_plan(
+    ctx: Ctx,
+    form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, WebError> {
+    let scope = edit_scope(&ctx)?.clone();
+    let axum::Form(pairs) =
+        form.map_err(|_| WebError::bad_request("Dữ liệu biểu mẫu không hợp lệ."))?;
+    let today = ctx.today();
+    let unit = form_unit(&pairs)?;
+    let year = form_year(&pairs, today)?;
+    let place = Place::load(&ctx, &scope, unit).await?;
+    let id = place.unit.id;
+    let values = TermValues {
+        first_year: field(&pairs, "first_year").to_string(),
+        last_year: field(&pairs, "last_year").to_string(),
+        total: field(&pairs, "target_total").to_string(),
+        note: field(&pairs, "note").to_string(),
+    };
+    let mut errors = Vec::new();
+    let mut year_of = |text: &str, label: &str| match term_year(text, label) {
+        Ok(y) => Some(y),
+        Err(message) => {
+            errors.push(message);
+            None
+        }
+    };
+    let first_year = year_of(&values.first_year, "Năm đầu nhiệm kỳ");
+    let last_year = year_of(&values.last_year, "Năm cuối nhiệm kỳ");
+    let total = match count(&values.total, "Chỉ tiêu cả nhiệm kỳ") {
+        Ok(Some(n)) => Some(n),
+        Ok(None) => {
+            errors.push("Phải ghi chỉ tiêu cả nhiệm kỳ.".to_string());
+            None
+        }
+        Err(message) => {
+            errors.push(message);
+            None
+        }
+    };
+    if values.note.chars().count() > TERM_NOTE_MAX {
+        errors.push(format!(
+            "Ghi chú của kế hoạch nhiệm kỳ dài quá: tối đa {TERM_NOTE_MAX} ký tự."
+        ));
+    }
+    if let (true, Some(first_year), Some(last_year), Some(target_total)) =
+        (errors.is_empty(), first_year, last_year, total)
+    {
+        let input = ketnap_domain::report::TermPlanInput {
+            unit: id,
+            first_year,
+            last_year,
+            target_total,
+            note: values.note.clone(),
+        };
+        match ctx
+            .state
+            .store
+            .set_term_plan(&ctx.change(), &scope, &input)
+            .await
+        {
+            Ok(()) => {
+                return Ok(axum::response::Redirect::to(&format!(
+                    "/reports/plan?unit={id}&year={year}&saved=term"
+                ))
+                .into_response());
+            }
+            Err(ketnap_domain::ports::StoreError::Rejected(v)) => errors.push(v.message),
+            Err(other) => return Err(other.into()),
+        }
+    }
+    plan_page(
+        &ctx,
+        &scope,
+        Some(id),
+        year,
+        None,
+        errors,
+        Entered {
+            term: Some(values),
+            ..Entered::default()
+        },
+    )
+    .await
 }

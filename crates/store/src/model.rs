@@ -1,0 +1,494 @@
+//! The report model: the unit tree, every case's facts (`report::facts`), headcounts,
+//! targets, the rule book and the calendar, held in memory and brought up to date from the
+//! audit log before each report.
+//!
+//! Every change writes an audit row in its own transaction, so the rows after the last one
+//! seen say exactly what to reload: a case, the cases of a person, the headcounts or the
+//! targets; anything else (units, rule sets, calendars, a dataset) rebuilds the model.
+//! Reports therefore count what is committed, as a query would, without scanning the whole
+//! event history on each request, and several server processes stay consistent.
+//!
+//! On PostgreSQL audit ids come from a sequence and may commit out of order: an id skipped
+//! over is kept as a gap and looked for again until it appears or `GAP_PATIENCE` passes
+//! (a rolled-back transaction leaves a gap that never fills).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use ketnap_domain::calendar::Calendar;
+use ketnap_domain::case::{Case, Stage};
+use ketnap_domain::ids::{CaseId, UnitId};
+use ketnap_domain::person::PersonDetails;
+use ketnap_domain::ports::{RuleStore, StoreError, StoreResult};
+use ketnap_domain::report::facts::{CaseFacts, EventFact};
+use ketnap_domain::report::{FunnelStep, HeadcountRecord, Subgroup, UnitTree};
+use ketnap_domain::rules::RuleBook;
+use ketnap_domain::unit::SectorCode;
+use tokio::sync::{RwLock, RwLockReadGuard};
+
+use crate::plans::{HEADCOUNT_COLUMNS, HeadcountRow};
+use crate::units::{UNIT_COLUMNS, UnitRow};
+use crate::{Store, backend_error, from_json, parse_date};
+
+/// How long an audit id skipped over is looked for again.
+const GAP_PATIENCE: Duration = Duration::from_secs(600);
+/// More audit rows than this since the last look: rebuild rather than replay.
+const REPLAY_LIMIT: i64 = 5_000;
+/// Ids per `IN (…)` list when reloading cases.
+const CHUNK: usize = 500;
+
+/// A yearly target row: unit, year, sector code (`''` overall), subgroup, target.
+pub(crate) type TargetRow = (UnitId, i32, String, Subgroup, i64);
+
+/// Set overall targets per unit, and the sector targets of one unit.
+pub(crate) type YearTargets = (HashMap<UnitId, i64>, Vec<(SectorCode, Subgroup, i64)>);
+
+pub(crate) struct ReportModel {
+    pub tree: UnitTree,
+    pub cases: Vec<CaseFacts>,
+    index: HashMap<CaseId, usize>,
+    /// Per unit, by day (oldest first).
+    pub headcounts: HashMap<UnitId, Vec<HeadcountRecord>>,
+    pub targets: Vec<TargetRow>,
+    pub rules: RuleBook,
+    pub calendar: Calendar,
+    cursor: Cursor,
+    /// Moves on with every change applied, so results kept elsewhere know they are stale.
+    generation: u64,
+}
+
+impl ReportModel {
+    /// Each unit's latest headcount on or before `day`, for the units `wanted`.
+    pub fn latest_headcounts(
+        &self,
+        day: chrono::NaiveDate,
+        wanted: impl Fn(UnitId) -> bool,
+    ) -> HashMap<UnitId, HeadcountRecord> {
+        self.headcounts
+            .iter()
+            .filter(|(unit, _)| wanted(**unit))
+            .filter_map(|(unit, list)| {
+                list.iter()
+                    .rev()
+                    .find(|h| h.input.as_of <= day)
+                    .map(|h| (*unit, h.clone()))
+            })
+            .collect()
+    }
+
+    /// Set targets of `year`: overall ones per unit, and the sector ones of `unit`.
+    pub fn targets_of(&self, unit: UnitId, year: i32) -> YearTargets {
+        let mut overall = HashMap::new();
+        let mut sectors = Vec::new();
+        for (u, y, sector, subgroup, target) in &self.targets {
+            if *y != year {
+                continue;
+            }
+            if sector.is_empty() {
+                overall.insert(*u, *target);
+            } else if *u == unit {
+                sectors.push((SectorCode(sector.clone()), *subgroup, *target));
+            }
+        }
+        (overall, sectors)
+    }
+
+    fn put_case(&mut self, facts: CaseFacts) {
+        match self.index.get(&facts.case) {
+            Some(&i) => self.cases[i] = facts,
+            None => {
+                self.index.insert(facts.case, self.cases.len());
+                self.cases.push(facts);
+            }
+        }
+    }
+}
+
+/// The last audit id applied and the ids skipped over that may still commit.
+#[derive(Debug, Clone, Default)]
+struct Cursor {
+    seen: i64,
+    gaps: Vec<(i64, Instant)>,
+}
+
+impl Cursor {
+    /// The id after which to look: before the oldest gap still awaited.
+    fn look_after(&self) -> i64 {
+        self.gaps
+            .iter()
+            .map(|(id, _)| id - 1)
+            .min()
+            .unwrap_or(self.seen)
+            .min(self.seen)
+    }
+
+    /// Keeps of `rows` those not applied yet, and moves the cursor past them.
+    fn take<'a>(&mut self, rows: &'a [AuditRow], now: Instant) -> Vec<&'a AuditRow> {
+        let found: HashSet<i64> = rows.iter().map(|r| r.0).collect();
+        let waiting: HashSet<i64> = self.gaps.iter().map(|(id, _)| *id).collect();
+        let fresh: Vec<&AuditRow> = rows
+            .iter()
+            .filter(|r| r.0 > self.seen || waiting.contains(&r.0))
+            .collect();
+        self.gaps
+            .retain(|(id, since)| !found.contains(id) && now.duration_since(*since) < GAP_PATIENCE);
+        if let Some(top) = rows
+            .iter()
+            .map(|r| r.0)
+            .max()
+            .filter(|top| *top > self.seen)
+        {
+            for id in self.seen + 1..top {
+                if !found.contains(&id) {
+                    self.gaps.push((id, now));
+                }
+            }
+            self.seen = top;
+        }
+        fresh
+    }
+}
+
+/// `(id, action, entity, entity_id)` of an audit row.
+type AuditRow = (i64, String, String, String);
+
+/// What a batch of audit rows asks to reload.
+#[derive(Debug, Default)]
+struct Reload {
+    everything: bool,
+    cases: BTreeSet<i64>,
+    people: BTreeSet<i64>,
+    headcounts: bool,
+    targets: bool,
+}
+
+impl Reload {
+    fn is_empty(&self) -> bool {
+        !self.everything
+            && !self.headcounts
+            && !self.targets
+            && self.cases.is_empty()
+            && self.people.is_empty()
+    }
+
+    fn of(rows: &[&AuditRow]) -> Reload {
+        let mut reload = Reload::default();
+        for (_, action, entity, entity_id) in rows {
+            let id = entity_id.parse::<i64>().ok();
+            match (action.as_str(), entity.as_str(), id) {
+                ("person.read", _, _) => {}
+                (_, "user" | "api_token" | "mass_org", _) => {}
+                ("headcount.record", _, _) => reload.headcounts = true,
+                ("target.set" | "term-plan.set", _, _) => reload.targets = true,
+                (_, "case", Some(id)) => {
+                    reload.cases.insert(id);
+                }
+                (_, "person", Some(id)) => {
+                    reload.people.insert(id);
+                }
+                _ => reload.everything = true,
+            }
+        }
+        reload
+    }
+}
+
+/// The model shared by the clones of a `Store`; empty until the first report.
+#[derive(Default)]
+pub(crate) struct ModelCache {
+    model: RwLock<Option<ReportModel>>,
+}
+
+impl fmt::Debug for ModelCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ModelCache")
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CaseRow {
+    body: String,
+    details: String,
+}
+
+fn not_loaded() -> StoreError {
+    StoreError::Backend("mô hình báo cáo chưa được nạp".into())
+}
+
+impl Store {
+    /// The report model, brought up to date with every committed change.
+    pub(crate) async fn report_model(&self) -> StoreResult<RwLockReadGuard<'_, ReportModel>> {
+        {
+            let guard = self.model.model.read().await;
+            if let Some(model) = guard.as_ref() {
+                let rows = self.audit_after(model.cursor.look_after()).await?;
+                // Nothing new (rows seen before may come back while a gap is awaited).
+                if model.cursor.clone().take(&rows, Instant::now()).is_empty() {
+                    return RwLockReadGuard::try_map(guard, Option::as_ref)
+                        .map_err(|_| not_loaded());
+                }
+            }
+        }
+        let mut guard = self.model.model.write().await;
+        match guard.as_mut() {
+            Some(model) => self.refresh(model).await?,
+            None => *guard = Some(self.load_model().await?),
+        }
+        RwLockReadGuard::try_map(guard.downgrade(), Option::as_ref).map_err(|_| not_loaded())
+    }
+
+    /// A number that changes whenever a committed change reaches the reports (the model
+    /// brought up to date first).
+    pub async fn report_generation(&self) -> StoreResult<u64> {
+        Ok(self.report_model().await?.generation)
+    }
+
+    /// Audit rows after `id`, at most `REPLAY_LIMIT + 1`.
+    async fn audit_after(&self, id: i64) -> StoreResult<Vec<AuditRow>> {
+        sqlx::query_as(
+            "SELECT id, action, entity, entity_id FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(id)
+        .bind(REPLAY_LIMIT + 1)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)
+    }
+
+    async fn latest_audit_id(&self) -> StoreResult<i64> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM audit_log")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend_error)?;
+        Ok(id.unwrap_or(0))
+    }
+
+    /// Applies the changes committed since the model last looked.
+    async fn refresh(&self, model: &mut ReportModel) -> StoreResult<()> {
+        let rows = self.audit_after(model.cursor.look_after()).await?;
+        let fresh = model.cursor.take(&rows, Instant::now());
+        let reload = Reload::of(&fresh);
+        if rows.len() as i64 > REPLAY_LIMIT || reload.everything {
+            let generation = model.generation + 1;
+            *model = self.load_model().await?;
+            model.generation = generation;
+            return Ok(());
+        }
+        if reload.is_empty() {
+            return Ok(());
+        }
+        model.generation += 1;
+        if reload.headcounts {
+            model.headcounts = self.all_headcounts().await?;
+        }
+        if reload.targets {
+            model.targets = self.all_targets().await?;
+        }
+        let mut cases: Vec<i64> = reload.cases.into_iter().collect();
+        for chunk in reload.people.into_iter().collect::<Vec<_>>().chunks(CHUNK) {
+            let ids: Vec<i64> = sqlx::query_scalar(&format!(
+                "SELECT id FROM cases WHERE person_id IN ({})",
+                id_list(chunk)
+            ))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend_error)?;
+            cases.extend(ids);
+        }
+        cases.sort_unstable();
+        cases.dedup();
+        for chunk in cases.chunks(CHUNK) {
+            let facts = self
+                .case_facts(
+                    &format!("c.id IN ({})", id_list(chunk)),
+                    &model.rules,
+                    &model.calendar,
+                )
+                .await?;
+            for one in facts {
+                model.put_case(one);
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds the model from the whole store.
+    async fn load_model(&self) -> StoreResult<ReportModel> {
+        // The cursor first: a change committed while loading is then applied again, never
+        // missed.
+        let seen = self.latest_audit_id().await?;
+        let units: Vec<UnitRow> =
+            sqlx::query_as(&format!("SELECT {UNIT_COLUMNS} FROM units ORDER BY id"))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend_error)?;
+        let tree = UnitTree::new(
+            units
+                .into_iter()
+                .map(UnitRow::into_unit)
+                .collect::<StoreResult<_>>()?,
+        );
+        let rules = self.rule_book().await?;
+        let calendar = self.calendar().await?;
+        let cases = self.case_facts("1 = 1", &rules, &calendar).await?;
+        let index = cases.iter().enumerate().map(|(i, c)| (c.case, i)).collect();
+        Ok(ReportModel {
+            tree,
+            cases,
+            index,
+            headcounts: self.all_headcounts().await?,
+            targets: self.all_targets().await?,
+            rules,
+            calendar,
+            cursor: Cursor {
+                seen,
+                gaps: Vec::new(),
+            },
+            generation: 1,
+        })
+    }
+
+    /// Facts of the cases matching `filter` (a condition on `cases c`).
+    async fn case_facts(
+        &self,
+        filter: &str,
+        rules: &RuleBook,
+        calendar: &Calendar,
+    ) -> StoreResult<Vec<CaseFacts>> {
+        let rows: Vec<CaseRow> = sqlx::query_as(&format!(
+            "SELECT c.body, p.details FROM cases c JOIN people p ON p.id = c.person_id
+             WHERE {filter} ORDER BY c.id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        let event_rows: Vec<(i64, String, String, String, Option<i64>)> = sqlx::query_as(&format!(
+            "SELECT e.case_id, e.action, e.occurred_on, e.stage_after, e.cell_id
+                 FROM case_events e JOIN cases c ON c.id = e.case_id
+                 WHERE {filter} ORDER BY e.case_id, e.id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        let mut events: HashMap<CaseId, Vec<EventFact>> = HashMap::new();
+        for (case, action, on, stage_after, cell) in event_rows {
+            let stage_after = Stage::from_code(&stage_after)
+                .ok_or_else(|| StoreError::Backend(format!("giai đoạn lạ: {stage_after}")))?;
+            events.entry(CaseId(case)).or_default().push(EventFact {
+                on: parse_date(&on)?,
+                step: FunnelStep::from_action(&action),
+                stage_after,
+                cell: cell.map(UnitId),
+            });
+        }
+        rows.into_iter()
+            .map(|row| {
+                let case: Case = from_json(&row.body)?;
+                let details: PersonDetails = from_json(&row.details)?;
+                let own = events.remove(&case.id).unwrap_or_default();
+                Ok(CaseFacts::new(&case, details, own, rules, calendar))
+            })
+            .collect()
+    }
+
+    async fn all_headcounts(&self) -> StoreResult<HashMap<UnitId, Vec<HeadcountRecord>>> {
+        let rows: Vec<HeadcountRow> = sqlx::query_as(&format!(
+            "SELECT {HEADCOUNT_COLUMNS} FROM headcounts h ORDER BY h.unit_id, h.as_of"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        let mut by_unit: HashMap<UnitId, Vec<HeadcountRecord>> = HashMap::new();
+        for row in rows {
+            let record = row.into_record()?;
+            by_unit.entry(record.input.unit).or_default().push(record);
+        }
+        Ok(by_unit)
+    }
+
+    async fn all_targets(&self) -> StoreResult<Vec<TargetRow>> {
+        let rows: Vec<(i64, i64, String, String, i64)> =
+            sqlx::query_as("SELECT unit_id, year, sector, subgroup, target FROM targets")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend_error)?;
+        rows.into_iter()
+            .map(|(unit, year, sector, subgroup, target)| {
+                let subgroup = Subgroup::from_code(&subgroup)
+                    .ok_or_else(|| StoreError::Backend(format!("nhóm chỉ tiêu lạ: {subgroup}")))?;
+                let year = i32::try_from(year)
+                    .map_err(|_| StoreError::Backend(format!("năm lạ: {year}")))?;
+                Ok((UnitId(unit), year, sector, subgroup, target))
+            })
+            .collect()
+    }
+}
+
+/// Ids as an SQL list; integers only, so nothing to escape.
+fn id_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64) -> AuditRow {
+        (id, "case.transition".into(), "case".into(), id.to_string())
+    }
+
+    #[test]
+    fn a_skipped_id_is_awaited_and_applied_when_it_commits() {
+        let now = Instant::now();
+        let mut cursor = Cursor {
+            seen: 10,
+            gaps: Vec::new(),
+        };
+        let first = [row(11), row(13)];
+        assert_eq!(cursor.take(&first, now).len(), 2);
+        assert_eq!(cursor.seen, 13);
+        assert_eq!(cursor.look_after(), 11);
+        // 12 commits late: it is new; 13 is not applied twice.
+        let second = [row(12), row(13)];
+        let fresh = cursor.take(&second, now);
+        assert_eq!(fresh.iter().map(|r| r.0).collect::<Vec<_>>(), vec![12]);
+        assert!(cursor.gaps.is_empty());
+        assert_eq!(cursor.look_after(), 13);
+    }
+
+    #[test]
+    fn a_gap_that_never_fills_is_given_up() {
+        let start = Instant::now();
+        let mut cursor = Cursor {
+            seen: 1,
+            gaps: Vec::new(),
+        };
+        cursor.take(&[row(3)], start);
+        assert_eq!(cursor.look_after(), 1);
+        cursor.take(&[], start + GAP_PATIENCE);
+        assert_eq!(cursor.look_after(), 3);
+    }
+
+    #[test]
+    fn reads_and_sign_ins_reload_nothing_and_units_reload_everything() {
+        let rows = [
+            (1, "person.read".into(), "person".into(), "4".into()),
+            (2, "session.login".into(), "user".into(), "admin".into()),
+        ];
+        let reload = Reload::of(&rows.iter().collect::<Vec<_>>());
+        assert!(!reload.everything && reload.cases.is_empty() && reload.people.is_empty());
+        let rows = [
+            (3, "person.update".into(), "person".into(), "4".into()),
+            (4, "case.transition".into(), "case".into(), "9".into()),
+            (5, "unit.merge".into(), "unit".into(), "2".into()),
+        ];
+        let reload = Reload::of(&rows.iter().collect::<Vec<_>>());
+        assert!(reload.everything);
+        assert_eq!(reload.people.into_iter().collect::<Vec<_>>(), vec![4]);
+        assert_eq!(reload.cases.into_iter().collect::<Vec<_>>(), vec![9]);
+    }
+}
