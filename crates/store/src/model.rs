@@ -35,6 +35,8 @@ use crate::{Store, backend_error, from_json, parse_date};
 const GAP_PATIENCE: Duration = Duration::from_secs(600);
 /// More audit rows than this since the last look: rebuild rather than replay.
 const REPLAY_LIMIT: i64 = 5_000;
+/// How far below the newest audit id a model being loaded looks for ids not committed yet.
+const IN_FLIGHT: i64 = 200;
 /// Ids per `IN (…)` list when reloading cases.
 const CHUNK: usize = 500;
 
@@ -316,8 +318,21 @@ impl Store {
     /// Builds the model from the whole store.
     async fn load_model(&self) -> StoreResult<ReportModel> {
         // The cursor first: a change committed while loading is then applied again, never
-        // missed.
+        // missed; so are the recent ids not committed yet (PostgreSQL).
         let seen = self.latest_audit_id().await?;
+        let recent: HashSet<i64> =
+            sqlx::query_scalar::<_, i64>("SELECT id FROM audit_log WHERE id > $1")
+                .bind(seen - IN_FLIGHT)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend_error)?
+                .into_iter()
+                .collect();
+        let now = Instant::now();
+        let gaps = ((seen - IN_FLIGHT).max(0) + 1..=seen)
+            .filter(|id| !recent.contains(id))
+            .map(|id| (id, now))
+            .collect();
         let units: Vec<UnitRow> =
             sqlx::query_as(&format!("SELECT {UNIT_COLUMNS} FROM units ORDER BY id"))
                 .fetch_all(&self.pool)
@@ -341,10 +356,7 @@ impl Store {
             targets: self.all_targets().await?,
             rules,
             calendar,
-            cursor: Cursor {
-                seen,
-                gaps: Vec::new(),
-            },
+            cursor: Cursor { seen, gaps },
             generation: 1,
         })
     }

@@ -30,6 +30,10 @@ async fn story_on_sqlite() {
 #[tokio::test]
 async fn story_on_postgres() {
     if let Some(store) = postgres_store().await {
+        // One test, in this order, on the one database: the story loads a corrected rule
+        // set that the reports' known answers must not see.
+        let url = std::env::var("KETNAP_TEST_POSTGRES_URL").unwrap_or_default();
+        crate::reports::reports(&store, &url).await;
         story(&store).await;
     }
 }
