@@ -287,7 +287,13 @@ pub struct SectionView {
     pub empty: &'static str,
     pub headers: Vec<Header>,
     pub rows: Vec<Row>,
+    /// Said under a table cut at `SHOWN_ROWS`: how many rows the exports hold.
+    pub more: Option<String>,
 }
+
+/// Rows of one table shown on the page: a city-wide list of overdue cases or units runs to
+/// thousands, which a phone should not have to load; the exports hold them all.
+const SHOWN_ROWS: usize = 200;
 
 /// One part of the report: the table (what the exports hold), with links for its first
 /// column, the chart and a note.
@@ -359,6 +365,7 @@ impl Section {
                 .table
                 .rows
                 .iter()
+                .take(SHOWN_ROWS)
                 .enumerate()
                 .map(|(i, cells)| Row {
                     strong: self.strong.get(i).copied().unwrap_or(false),
@@ -377,6 +384,12 @@ impl Section {
                         .collect(),
                 })
                 .collect(),
+            more: (self.table.rows.len() > SHOWN_ROWS).then(|| {
+                format!(
+                    "Trang chỉ hiện {SHOWN_ROWS} trong {} dòng; tải bảng (.csv) hoặc cả báo cáo (.xlsx) để xem đủ.",
+                    self.table.rows.len()
+                )
+            }),
         }
     }
 }
@@ -2115,4 +2128,32 @@ pub async fn set_term_plan(
         },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_table_is_cut_on_the_page_and_says_so() {
+        let mut table = Table::new("cases", "Hồ sơ quá hạn", &["Họ tên", "Số ngày"]);
+        for i in 0..SHOWN_ROWS + 50 {
+            table.rows.push(vec![
+                Cell::Text(format!("Người {i}")),
+                Cell::Integer(i as i64),
+            ]);
+        }
+        let view = Section::new(table).view();
+        assert_eq!(view.rows.len(), SHOWN_ROWS);
+        let more = view.more.unwrap();
+        assert!(
+            more.contains(&format!("{SHOWN_ROWS} trong {}", SHOWN_ROWS + 50)),
+            "{more}"
+        );
+
+        let mut short = Table::new("units", "Đơn vị", &["Tên"]);
+        short.rows.push(vec![Cell::Text("Chi bộ 1".into())]);
+        let view = Section::new(short).view();
+        assert_eq!((view.rows.len(), view.more), (1, None));
+    }
 }
