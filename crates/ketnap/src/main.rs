@@ -220,7 +220,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 pub async fn demo_command(ctx: &Context, reset: bool) -> anyhow::Result<()> {
     use ketnap_domain::ports::RuleStore;
     if reset {
-        ctx.store.erase_demo().await?;
+        ctx.store.erase_demo(&ctx.change).await?;
     } else if !ctx.store.is_empty().await? {
         anyhow::bail!(
             "Cơ sở dữ liệu đã có dữ liệu. Dùng `ketnap demo --reset` để nạp lại dữ liệu mẫu."

@@ -110,9 +110,9 @@ fn text(value: impl Into<String>) -> Cell {
     Cell::Text(Some(value.into()))
 }
 
-/// Tables a dataset fills, children first: the order to empty them in.
-const TABLES: [&str; 17] = [
-    "audit_log",
+/// Tables a dataset fills, children first: the order to empty them in. The audit log is
+/// kept: the erase is itself a change, and readers of the log (the report model) follow it.
+const TABLES: [&str; 16] = [
     "targets",
     "term_plans",
     "case_events",
@@ -187,7 +187,7 @@ impl Store {
     }
 
     /// Empties a database that holds demonstration data, and nothing else.
-    pub async fn erase_demo(&self) -> StoreResult<()> {
+    pub async fn erase_demo(&self, change: &Change) -> StoreResult<()> {
         if !self.is_empty().await? && self.meta("dataset").await?.as_deref() != Some("demo") {
             return Err(StoreError::Rejected(ketnap_domain::Violation::new(
                 "demo.real-data",
@@ -202,6 +202,12 @@ impl Store {
                 .await
                 .map_err(backend_error)?;
         }
+        audit::write(
+            &mut tx,
+            change,
+            Audit::event("dataset.erase", "dataset", "demo"),
+        )
+        .await?;
         tx.commit().await.map_err(backend_error)
     }
 

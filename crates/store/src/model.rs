@@ -4,7 +4,8 @@
 //!
 //! Every change writes an audit row in its own transaction, so the rows after the last one
 //! seen say exactly what to reload: a case, the cases of a person, the headcounts or the
-//! targets; anything else (units, rule sets, calendars, a dataset) rebuilds the model.
+//! targets, the unit tree; anything else (rule sets, calendars, a dataset) rebuilds the
+//! model.
 //! Reports therefore count what is committed, as a query would, without scanning the whole
 //! event history on each request, and several server processes stay consistent.
 //!
@@ -115,17 +116,19 @@ struct Cursor {
 }
 
 impl Cursor {
-    /// The id after which to look: before the oldest gap still awaited.
-    fn look_after(&self) -> i64 {
-        self.gaps
-            .iter()
-            .map(|(id, _)| id - 1)
-            .min()
-            .unwrap_or(self.seen)
-            .min(self.seen)
+    /// The condition on `audit_log` for rows not applied yet: after the last one seen, or
+    /// one of the gaps awaited (integers only, so nothing to escape).
+    fn unseen(&self) -> String {
+        if self.gaps.is_empty() {
+            format!("id > {}", self.seen)
+        } else {
+            let gaps: Vec<i64> = self.gaps.iter().map(|(id, _)| *id).collect();
+            format!("(id > {} OR id IN ({}))", self.seen, id_list(&gaps))
+        }
     }
 
-    /// Keeps of `rows` those not applied yet, and moves the cursor past them.
+    /// Keeps of `rows` those not applied yet, and moves the cursor past them (and gives up
+    /// on gaps awaited too long).
     fn take<'a>(&mut self, rows: &'a [AuditRow], now: Instant) -> Vec<&'a AuditRow> {
         let found: HashSet<i64> = rows.iter().map(|r| r.0).collect();
         let waiting: HashSet<i64> = self.gaps.iter().map(|(id, _)| *id).collect();
@@ -159,6 +162,7 @@ type AuditRow = (i64, String, String, String);
 #[derive(Debug, Default)]
 struct Reload {
     everything: bool,
+    units: bool,
     cases: BTreeSet<i64>,
     people: BTreeSet<i64>,
     headcounts: bool,
@@ -168,6 +172,7 @@ struct Reload {
 impl Reload {
     fn is_empty(&self) -> bool {
         !self.everything
+            && !self.units
             && !self.headcounts
             && !self.targets
             && self.cases.is_empty()
@@ -180,9 +185,13 @@ impl Reload {
             let id = entity_id.parse::<i64>().ok();
             match (action.as_str(), entity.as_str(), id) {
                 ("person.read", _, _) => {}
-                (_, "user" | "api_token" | "mass_org", _) => {}
+                // A class's certificates write a row per case they move.
+                (_, "user" | "api_token" | "mass_org" | "course", _) => {}
                 ("headcount.record", _, _) => reload.headcounts = true,
                 ("target.set" | "term-plan.set", _, _) => reload.targets = true,
+                // Facts name cells by id: a unit change needs the tree only (cases a merge
+                // moves write rows of their own).
+                (_, "unit", _) => reload.units = true,
                 (_, "case", Some(id)) => {
                     reload.cases.insert(id);
                 }
@@ -224,9 +233,8 @@ impl Store {
         {
             let guard = self.model.model.read().await;
             if let Some(model) = guard.as_ref() {
-                let rows = self.audit_after(model.cursor.look_after()).await?;
-                // Nothing new (rows seen before may come back while a gap is awaited).
-                if model.cursor.clone().take(&rows, Instant::now()).is_empty() {
+                let rows = self.audit_unseen(&model.cursor).await?;
+                if rows.is_empty() {
                     return RwLockReadGuard::try_map(guard, Option::as_ref)
                         .map_err(|_| not_loaded());
                 }
@@ -246,12 +254,12 @@ impl Store {
         Ok(self.report_model().await?.generation)
     }
 
-    /// Audit rows after `id`, at most `REPLAY_LIMIT + 1`.
-    async fn audit_after(&self, id: i64) -> StoreResult<Vec<AuditRow>> {
-        sqlx::query_as(
-            "SELECT id, action, entity, entity_id FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2",
-        )
-        .bind(id)
+    /// Audit rows not applied yet, at most `REPLAY_LIMIT + 1`.
+    async fn audit_unseen(&self, cursor: &Cursor) -> StoreResult<Vec<AuditRow>> {
+        sqlx::query_as(&format!(
+            "SELECT id, action, entity, entity_id FROM audit_log WHERE {} ORDER BY id LIMIT $1",
+            cursor.unseen()
+        ))
         .bind(REPLAY_LIMIT + 1)
         .fetch_all(&self.pool)
         .await
@@ -266,21 +274,26 @@ impl Store {
         Ok(id.unwrap_or(0))
     }
 
-    /// Applies the changes committed since the model last looked.
+    /// Applies the changes committed since the model last looked. The cursor moves only
+    /// once everything is reloaded: after an error the same rows are applied next time.
     async fn refresh(&self, model: &mut ReportModel) -> StoreResult<()> {
-        let rows = self.audit_after(model.cursor.look_after()).await?;
-        let fresh = model.cursor.take(&rows, Instant::now());
+        let rows = self.audit_unseen(&model.cursor).await?;
+        let mut cursor = model.cursor.clone();
+        let fresh = cursor.take(&rows, Instant::now());
         let reload = Reload::of(&fresh);
-        if rows.len() as i64 > REPLAY_LIMIT || reload.everything {
+        if fresh.len() as i64 > REPLAY_LIMIT || reload.everything {
             let generation = model.generation + 1;
             *model = self.load_model().await?;
             model.generation = generation;
             return Ok(());
         }
         if reload.is_empty() {
+            model.cursor = cursor;
             return Ok(());
         }
-        model.generation += 1;
+        if reload.units {
+            model.tree = self.unit_tree().await?;
+        }
         if reload.headcounts {
             model.headcounts = self.all_headcounts().await?;
         }
@@ -312,7 +325,23 @@ impl Store {
                 model.put_case(one);
             }
         }
+        model.cursor = cursor;
+        model.generation += 1;
         Ok(())
+    }
+
+    async fn unit_tree(&self) -> StoreResult<UnitTree> {
+        let units: Vec<UnitRow> =
+            sqlx::query_as(&format!("SELECT {UNIT_COLUMNS} FROM units ORDER BY id"))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend_error)?;
+        Ok(UnitTree::new(
+            units
+                .into_iter()
+                .map(UnitRow::into_unit)
+                .collect::<StoreResult<_>>()?,
+        ))
     }
 
     /// Builds the model from the whole store.
@@ -333,17 +362,7 @@ impl Store {
             .filter(|id| !recent.contains(id))
             .map(|id| (id, now))
             .collect();
-        let units: Vec<UnitRow> =
-            sqlx::query_as(&format!("SELECT {UNIT_COLUMNS} FROM units ORDER BY id"))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend_error)?;
-        let tree = UnitTree::new(
-            units
-                .into_iter()
-                .map(UnitRow::into_unit)
-                .collect::<StoreResult<_>>()?,
-        );
+        let tree = self.unit_tree().await?;
         let rules = self.rule_book().await?;
         let calendar = self.calendar().await?;
         let cases = self.case_facts("1 = 1", &rules, &calendar).await?;
@@ -463,13 +482,13 @@ mod tests {
         let first = [row(11), row(13)];
         assert_eq!(cursor.take(&first, now).len(), 2);
         assert_eq!(cursor.seen, 13);
-        assert_eq!(cursor.look_after(), 11);
+        assert_eq!(cursor.unseen(), "(id > 13 OR id IN (12))");
         // 12 commits late: it is new; 13 is not applied twice.
         let second = [row(12), row(13)];
         let fresh = cursor.take(&second, now);
         assert_eq!(fresh.iter().map(|r| r.0).collect::<Vec<_>>(), vec![12]);
         assert!(cursor.gaps.is_empty());
-        assert_eq!(cursor.look_after(), 13);
+        assert_eq!(cursor.unseen(), "id > 13");
     }
 
     #[test]
@@ -480,9 +499,9 @@ mod tests {
             gaps: Vec::new(),
         };
         cursor.take(&[row(3)], start);
-        assert_eq!(cursor.look_after(), 1);
+        assert_eq!(cursor.unseen(), "(id > 3 OR id IN (2))");
         cursor.take(&[], start + GAP_PATIENCE);
-        assert_eq!(cursor.look_after(), 3);
+        assert_eq!(cursor.unseen(), "id > 3");
     }
 
     #[test]
@@ -497,9 +516,10 @@ mod tests {
             (3, "person.update".into(), "person".into(), "4".into()),
             (4, "case.transition".into(), "case".into(), "9".into()),
             (5, "unit.merge".into(), "unit".into(), "2".into()),
+            (6, "course.record".into(), "course".into(), "1".into()),
         ];
         let reload = Reload::of(&rows.iter().collect::<Vec<_>>());
-        assert!(reload.everything);
+        assert!(reload.units && !reload.everything);
         assert_eq!(reload.people.into_iter().collect::<Vec<_>>(), vec![4]);
         assert_eq!(reload.cases.into_iter().collect::<Vec<_>>(), vec![9]);
     }

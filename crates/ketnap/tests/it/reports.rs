@@ -1383,3 +1383,42 @@ pub(crate) async fn reports(store: &Store, url: &str) {
     ));
     same_as_loaded_afresh(store, url, &t, &[pupils_cell]).await;
 }
+
+/// A dataset of one city with a headcount of `official` members.
+fn one_city(official: i64) -> ketnap_store::Dataset {
+    let mut data = ketnap_store::Dataset::default();
+    data.units.push(ketnap_domain::unit::Unit {
+        id: UnitId(1),
+        code: Some("C".into()),
+        name: "Thành phố".into(),
+        kind: UnitKind::Province,
+        parent: None,
+        sector: SectorCode("residential".into()),
+        valid_from: day(2000, 1, 1),
+        valid_until: None,
+        successor: None,
+    });
+    data.push_headcount(UnitId(1), day(2025, 1, 1), official, 0);
+    data
+}
+
+#[tokio::test]
+async fn a_server_follows_a_demo_reset_made_by_another_process() {
+    let (server, dir) = sqlite_store().await;
+    let url = format!("sqlite://{}", dir.path().join("ketnap.sqlite3").display());
+    let cli = Store::open(&url, ketnap_store::Create::Never)
+        .await
+        .unwrap();
+    cli.load_dataset(&change("cli"), &one_city(100), "demo")
+        .await
+        .unwrap();
+    let scope = Scope::subtree(UnitId(1), Access::Read);
+    let members = || server.members_on(&scope, UnitId(1), day(2026, 1, 1));
+    assert_eq!(members().await.unwrap().count, 100);
+    cli.erase_demo(&change("cli")).await.unwrap();
+    assert!(matches!(members().await, Err(StoreError::NotFound(_))));
+    cli.load_dataset(&change("cli"), &one_city(7), "demo")
+        .await
+        .unwrap();
+    assert_eq!(members().await.unwrap().count, 7);
+}

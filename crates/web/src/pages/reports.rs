@@ -1275,7 +1275,11 @@ impl ReportCache {
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if cached.generation != generation || cached.reports.len() >= CACHED_REPORTS {
+        // A report built from an older generation than the kept ones is stale already.
+        if generation < cached.generation {
+            return;
+        }
+        if generation > cached.generation || cached.reports.len() >= CACHED_REPORTS {
             cached.reports.clear();
             cached.generation = generation;
         }
