@@ -1581,6 +1581,67 @@ impl BreakdownReport {
 const NOT_RECORDED: &str = "Không ghi";
 
 /// The breakdown of `admissions` (those of `root`'s subtree in `period`).
+/// A breakdown value as the record holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Raw<'a> {
+    Sex(Sex),
+    Band(AgeBand),
+    Ethnicity(crate::ethnicity::EthnicityId),
+    Religion(&'a str),
+    Text(&'a str),
+    Sector(&'a str),
+    YouthUnion(bool),
+}
+
+impl Raw<'_> {
+    /// The row's key (stable, for exports) and its Vietnamese label.
+    fn key_and_label(self, sector_names: &HashMap<String, String>) -> (String, String) {
+        let text = |value: &str| {
+            let key = crate::text::clean(value);
+            let label = if key.is_empty() {
+                NOT_RECORDED.to_string()
+            } else {
+                key.clone()
+            };
+            (key, label)
+        };
+        match self {
+            Raw::Sex(sex) => (
+                match sex {
+                    Sex::Male => "male".to_string(),
+                    Sex::Female => "female".to_string(),
+                },
+                sex.label_vi().to_string(),
+            ),
+            Raw::Band(band) => (band.code().to_string(), band.label_vi().to_string()),
+            Raw::Ethnicity(id) => (
+                id.0.to_string(),
+                crate::ethnicity::by_id(id)
+                    .map(|e| e.name.to_string())
+                    .unwrap_or_else(|| id.0.to_string()),
+            ),
+            Raw::Religion(value) => {
+                let (key, label) = text(value);
+                if key.is_empty() {
+                    (key, "Không".to_string())
+                } else {
+                    (key, label)
+                }
+            }
+            Raw::Text(value) => text(value),
+            Raw::Sector(code) => {
+                let label = sector_names
+                    .get(code)
+                    .cloned()
+                    .unwrap_or_else(|| code.to_string());
+                (code.to_string(), label)
+            }
+            Raw::YouthUnion(true) => ("yes".to_string(), "Là đoàn viên".to_string()),
+            Raw::YouthUnion(false) => ("no".to_string(), "Không là đoàn viên".to_string()),
+        }
+    }
+}
+
 /// `sector_names`: code → Vietnamese name of the configured sectors.
 pub fn breakdown(
     tree: &UnitTree,
@@ -1603,64 +1664,29 @@ pub fn breakdown(
     };
     let mut tables = Vec::new();
     for dimension in Dimension::ALL {
-        let mut counts: HashMap<(String, String), i64> = HashMap::new();
+        // Count by what the record holds first (no allocation per admission), then label
+        // each distinct value once; cleaning may merge values spelt differently.
+        let mut raw: HashMap<Raw, i64> = HashMap::new();
         for a in &chosen {
-            let p = &a.person;
-            let text = |value: &str| {
-                let key = crate::text::clean(value);
-                let label = if key.is_empty() {
-                    NOT_RECORDED.to_string()
-                } else {
-                    key.clone()
-                };
-                (key, label)
-            };
-            let key = match dimension {
-                Dimension::Sex => (
-                    match p.sex {
-                        Sex::Male => "male".to_string(),
-                        Sex::Female => "female".to_string(),
-                    },
-                    p.sex.label_vi().to_string(),
-                ),
-                Dimension::AgeBand => {
-                    let band = AgeBand::of_age(age_on(p.birth, a.ceremony_on));
-                    (band.code().to_string(), band.label_vi().to_string())
-                }
-                Dimension::Ethnicity => (
-                    p.ethnicity.0.to_string(),
-                    crate::ethnicity::by_id(p.ethnicity)
-                        .map(|e| e.name.to_string())
-                        .unwrap_or_else(|| p.ethnicity.0.to_string()),
-                ),
-                Dimension::Religion => {
-                    let (key, label) = text(&p.religion);
-                    if key.is_empty() {
-                        (key, "Không".to_string())
-                    } else {
-                        (key, label)
-                    }
-                }
-                Dimension::Education => text(&p.education.general),
-                Dimension::PoliticalTheory => text(&p.education.political_theory),
-                Dimension::Occupation => text(&p.occupation),
+            let p = a.person;
+            let value = match dimension {
+                Dimension::Sex => Raw::Sex(p.sex),
+                Dimension::AgeBand => Raw::Band(AgeBand::of_age(age_on(p.birth, a.ceremony_on))),
+                Dimension::Ethnicity => Raw::Ethnicity(p.ethnicity),
+                Dimension::Religion => Raw::Religion(&p.religion),
+                Dimension::Education => Raw::Text(&p.education.general),
+                Dimension::PoliticalTheory => Raw::Text(&p.education.political_theory),
+                Dimension::Occupation => Raw::Text(&p.occupation),
                 Dimension::Sector => {
-                    let code = tree
-                        .get(a.cell)
-                        .map(|u| u.sector.0.clone())
-                        .unwrap_or_default();
-                    let label = sector_names.get(&code).cloned().unwrap_or(code.clone());
-                    (code, label)
+                    Raw::Sector(tree.get(a.cell).map(|u| u.sector.0.as_str()).unwrap_or(""))
                 }
-                Dimension::YouthUnion => {
-                    if p.youth_union_member {
-                        ("yes".to_string(), "Là đoàn viên".to_string())
-                    } else {
-                        ("no".to_string(), "Không là đoàn viên".to_string())
-                    }
-                }
+                Dimension::YouthUnion => Raw::YouthUnion(p.youth_union_member),
             };
-            *counts.entry(key).or_default() += 1;
+            *raw.entry(value).or_default() += 1;
+        }
+        let mut counts: HashMap<(String, String), i64> = HashMap::new();
+        for (value, n) in raw {
+            *counts.entry(value.key_and_label(sector_names)).or_default() += n;
         }
         let fixed: Option<Vec<(String, String)>> = match dimension {
             Dimension::Sex => Some(vec![

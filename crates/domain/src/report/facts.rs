@@ -48,6 +48,8 @@ pub struct CaseFacts {
     pub due: Option<Due>,
     pub events: Vec<EventFact>,
     pub details: PersonDetails,
+    /// The ceremonies among `events` (day, cell), which most reports count.
+    ceremonies: Vec<(NaiveDate, UnitId)>,
 }
 
 impl CaseFacts {
@@ -70,6 +72,11 @@ impl CaseFacts {
             ceremony_on: case.ceremony_on,
             closed_on: case.exit.as_ref().map(|e| e.on),
             due: next_due(case, rules, calendar).ok().flatten(),
+            ceremonies: events
+                .iter()
+                .filter(|e| e.step == Some(FunnelStep::Ceremony))
+                .filter_map(|e| Some((e.on, e.cell?)))
+                .collect(),
             events,
             details,
         }
@@ -93,12 +100,11 @@ impl CaseFacts {
         &self,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> impl Iterator<Item = (&EventFact, UnitId)> {
-        self.events.iter().filter_map(move |e| {
-            let cell = e.cell?;
-            (e.step == Some(FunnelStep::Ceremony) && e.on >= from && e.on <= to)
-                .then_some((e, cell))
-        })
+    ) -> impl Iterator<Item = (NaiveDate, UnitId)> {
+        self.ceremonies
+            .iter()
+            .copied()
+            .filter(move |(on, _)| *on >= from && *on <= to)
     }
 }
 
@@ -140,14 +146,24 @@ impl<'a> Facts<'a> {
     /// person's occupation falls in (teachers, students; others are not counted).
     pub fn education_admissions(&self, from: NaiveDate, to: NaiveDate) -> HashMap<Subgroup, i64> {
         let mut counts = HashMap::new();
-        for admission in self.admissions(Period { from, to }) {
-            let education = self
-                .tree
-                .get(admission.cell)
-                .is_some_and(|u| u.sector.0 == "education");
-            let subgroup = Subgroup::of_occupation(&admission.person.occupation);
-            if education && subgroup != Subgroup::All {
-                *counts.entry(subgroup).or_default() += 1;
+        // Few distinct occupations: classify each once.
+        let mut subgroups: HashMap<&str, Subgroup> = HashMap::new();
+        for case in self.cases {
+            for (_, cell) in case.ceremonies(from, to) {
+                let education = self
+                    .tree
+                    .get(cell)
+                    .is_some_and(|u| u.sector.0 == "education");
+                if !education || !self.within(cell) {
+                    continue;
+                }
+                let occupation = case.details.occupation.as_str();
+                let subgroup = *subgroups
+                    .entry(occupation)
+                    .or_insert_with(|| Subgroup::of_occupation(occupation));
+                if subgroup != Subgroup::All {
+                    *counts.entry(subgroup).or_default() += 1;
+                }
             }
         }
         counts
@@ -160,9 +176,9 @@ impl<'a> Facts<'a> {
             return months;
         };
         for case in self.cases {
-            for (event, cell) in case.ceremonies(from, to) {
+            for (on, cell) in case.ceremonies(from, to) {
                 if self.within(cell)
-                    && let Some(slot) = months.get_mut(event.on.month0() as usize)
+                    && let Some(slot) = months.get_mut(on.month0() as usize)
                 {
                     *slot += 1;
                 }
@@ -304,10 +320,10 @@ impl<'a> Facts<'a> {
     pub fn last_ceremony_by_cell(&self, as_of: NaiveDate) -> HashMap<UnitId, NaiveDate> {
         let mut last: HashMap<UnitId, NaiveDate> = HashMap::new();
         for case in self.cases {
-            for (event, cell) in case.ceremonies(NaiveDate::MIN, as_of) {
+            for (on, cell) in case.ceremonies(NaiveDate::MIN, as_of) {
                 if self.within(cell) {
-                    let day = last.entry(cell).or_insert(event.on);
-                    *day = (*day).max(event.on);
+                    let day = last.entry(cell).or_insert(on);
+                    *day = (*day).max(on);
                 }
             }
         }
@@ -318,12 +334,12 @@ impl<'a> Facts<'a> {
     pub fn admissions(&self, period: Period) -> Vec<Admission<'a>> {
         let mut list = Vec::new();
         for case in self.cases {
-            for (event, cell) in case.ceremonies(period.from, period.to) {
+            for (on, cell) in case.ceremonies(period.from, period.to) {
                 if self.within(cell) {
                     list.push(Admission {
                         case: case.case,
                         cell,
-                        ceremony_on: event.on,
+                        ceremony_on: on,
                         person: &case.details,
                     });
                 }
