@@ -38,6 +38,13 @@ pub async fn serve(
         ..WebConfig::default()
     };
     let app = ketnap_web::app(ctx.store.clone(), config);
+    // Load the report model now, so the first leader to open a report does not wait.
+    let store = ctx.store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = store.report_generation().await {
+            tracing::warn!("chưa nạp được mô hình báo cáo: {e}");
+        }
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
