@@ -11,6 +11,7 @@ use ketnap_domain::report::{
 };
 use ketnap_domain::scope::Scope;
 use ketnap_domain::unit::{SectorCode, Unit};
+use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
 use crate::{Store, backend_error, iso_date, parse_date, parse_timestamp, timestamp, to_json};
@@ -115,7 +116,7 @@ impl TermPlanRow {
 
 /// Writes one checked target and its audit row in `tx`.
 async fn write_target(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Transaction<'_, Any>,
     change: &Change,
     key: &TargetKey,
     target: i64,
@@ -221,6 +222,17 @@ impl Store {
         scope: &Scope,
         headcount: &HeadcountInput,
     ) -> StoreResult<()> {
+        self.record_headcounts(change, scope, std::slice::from_ref(headcount))
+            .await
+    }
+
+    /// Everything `record_headcount` checks before writing: the numbers, the scope and the
+    /// unit's life on the day. An importer calls it on every row before writing any.
+    pub async fn check_headcount(
+        &self,
+        scope: &Scope,
+        headcount: &HeadcountInput,
+    ) -> StoreResult<()> {
         headcount.check()?;
         let unit = self.unit_for_write(scope, headcount.unit, "unit").await?;
         if !unit.is_active_on(headcount.as_of) {
@@ -235,46 +247,24 @@ impl Store {
             )
             .into());
         }
+        Ok(())
+    }
+
+    /// Records several headcounts, all or none, each replacing one recorded for the same
+    /// unit and day, with an audit row each.
+    pub async fn record_headcounts(
+        &self,
+        change: &Change,
+        scope: &Scope,
+        headcounts: &[HeadcountInput],
+    ) -> StoreResult<()> {
+        for headcount in headcounts {
+            self.check_headcount(scope, headcount).await?;
+        }
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
-        let before: Option<HeadcountRow> = sqlx::query_as(&format!(
-            "SELECT {HEADCOUNT_COLUMNS} FROM headcounts h WHERE h.unit_id = $1 AND h.as_of = $2"
-        ))
-        .bind(headcount.unit.0)
-        .bind(iso_date(headcount.as_of))
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend_error)?;
-        let before = before.map(HeadcountRow::into_record).transpose()?;
-        sqlx::query(
-            "INSERT INTO headcounts (unit_id, as_of, official_members, probationary_members, workforce, youth_union_members, trade_union_members, recorded_by, recorded_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-             ON CONFLICT (unit_id, as_of) DO UPDATE SET official_members = $3, probationary_members = $4,
-             workforce = $5, youth_union_members = $6, trade_union_members = $7, recorded_by = $8, recorded_at = $9",
-        )
-        .bind(headcount.unit.0)
-        .bind(iso_date(headcount.as_of))
-        .bind(headcount.official_members)
-        .bind(headcount.probationary_members)
-        .bind(headcount.workforce)
-        .bind(headcount.youth_union_members)
-        .bind(headcount.trade_union_members)
-        .bind(&change.actor)
-        .bind(timestamp(change.now))
-        .execute(&mut *tx)
-        .await
-        .map_err(backend_error)?;
-        audit::write(
-            &mut tx,
-            change,
-            Audit {
-                action: "headcount.record",
-                entity: "unit",
-                entity_id: headcount.unit.to_string(),
-                before: before.map(|b| to_json(&b.input)).transpose()?,
-                after: Some(to_json(headcount)?),
-            },
-        )
-        .await?;
+        for headcount in headcounts {
+            write_headcount(&mut tx, change, headcount).await?;
+        }
         tx.commit().await.map_err(backend_error)
     }
 
@@ -454,4 +444,52 @@ impl Store {
         .map_err(backend_error)?;
         rows.into_iter().map(TermPlanRow::into_record).collect()
     }
+}
+
+/// Writes one checked headcount (replacing the unit's one of that day) and its audit row.
+async fn write_headcount(
+    tx: &mut Transaction<'_, Any>,
+    change: &Change,
+    headcount: &HeadcountInput,
+) -> StoreResult<()> {
+    let before: Option<HeadcountRow> = sqlx::query_as(&format!(
+        "SELECT {HEADCOUNT_COLUMNS} FROM headcounts h WHERE h.unit_id = $1 AND h.as_of = $2"
+    ))
+    .bind(headcount.unit.0)
+    .bind(iso_date(headcount.as_of))
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(backend_error)?;
+    let before = before.map(HeadcountRow::into_record).transpose()?;
+    sqlx::query(
+        "INSERT INTO headcounts (unit_id, as_of, official_members, probationary_members, workforce, youth_union_members, trade_union_members, recorded_by, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (unit_id, as_of) DO UPDATE SET official_members = $3, probationary_members = $4,
+         workforce = $5, youth_union_members = $6, trade_union_members = $7, recorded_by = $8, recorded_at = $9",
+    )
+    .bind(headcount.unit.0)
+    .bind(iso_date(headcount.as_of))
+    .bind(headcount.official_members)
+    .bind(headcount.probationary_members)
+    .bind(headcount.workforce)
+    .bind(headcount.youth_union_members)
+    .bind(headcount.trade_union_members)
+    .bind(&change.actor)
+    .bind(timestamp(change.now))
+    .execute(&mut **tx)
+    .await
+    .map_err(backend_error)?;
+    audit::write(
+        tx,
+        change,
+        Audit {
+            action: "headcount.record",
+            entity: "unit",
+            entity_id: headcount.unit.to_string(),
+            before: before.map(|b| to_json(&b.input)).transpose()?,
+            after: Some(to_json(headcount)?),
+        },
+    )
+    .await?;
+    Ok(())
 }
