@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use axum::Router;
 use fantoccini::{Client, ClientBuilder, Locator};
+use ketnap_web::WebConfig;
 
 use crate::web::{PASSWORD, TestApp};
 
@@ -31,9 +33,13 @@ impl Drop for Session {
 
 /// Serves the app on a free local port.
 pub async fn serve(app: &TestApp) -> String {
+    serve_router(app.router.clone()).await
+}
+
+/// Serves `router` on a free local port and answers its base URL.
+pub async fn serve_router(router: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let router = app.router.clone();
     tokio::spawn(async move {
         axum::serve(
             listener,
@@ -564,12 +570,7 @@ async fn the_city_leader_drills_down_to_a_ward_and_exports_it() {
         text.contains("Tiến độ kết nạp so với chỉ tiêu năm 2025"),
         "{text}"
     );
-    let charts = b
-        .client
-        .find_all(Locator::Css("svg.chart"))
-        .await
-        .unwrap()
-        .len();
+    let charts = b.charts().await;
     assert!(charts >= 3, "{charts} charts");
     b.screenshot("reports-city").await;
 
@@ -595,35 +596,140 @@ async fn the_city_leader_drills_down_to_a_ward_and_exports_it() {
     );
     b.screenshot("reports-ward").await;
 
-    // The export link answers with a workbook (fetched with the browser's session cookie).
-    let href = b
-        .client
-        .find(Locator::Css("a[href^=\"/reports/export.xlsx\"]"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let href = b.exports_a_workbook().await;
     assert!(href.contains(&format!("unit={}", app.tree.ward)), "{href}");
-    let answer: serde_json::Value = b
+    b.client.clone().close().await.unwrap();
+}
+
+impl Session {
+    /// Fetches the open report's `.xlsx` export link with the browser's session cookie,
+    /// asserts that it answers with a workbook and returns the link.
+    pub async fn exports_a_workbook(&self) -> String {
+        let href = self
+            .client
+            .find(Locator::Css("a[href^=\"/reports/export.xlsx\"]"))
+            .await
+            .unwrap()
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap();
+        let answer: serde_json::Value = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 fetch(arguments[0], { credentials: 'same-origin' })
+                   .then(r => r.arrayBuffer().then(buf => done({ status: r.status,
+                     type: r.headers.get('content-type'), size: buf.byteLength,
+                     zip: new Uint8Array(buf.slice(0, 2)).join(',') })))
+                   .catch(e => done({ error: String(e) }));",
+                vec![serde_json::json!(href)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(answer["status"], 200, "{href}: {answer}");
+        assert_eq!(
+            answer["type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        assert_eq!(answer["zip"], "80,75", "an xlsx is a zip file: {answer}");
+        href
+    }
+
+    /// How many server-drawn SVG charts the open page has.
+    pub async fn charts(&self) -> usize {
+        self.client
+            .find_all(Locator::Css("svg.chart"))
+            .await
+            .unwrap()
+            .len()
+    }
+}
+
+/// The same walk on the real demo city (168 wards, communes and special zone, some 40,000
+/// cases): the city leader opens HCMC's report for the current year, drills down to Phường
+/// Thủ Dầu Một and exports it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_city_leader_opens_the_hcmc_demo_dashboard() {
+    use crate::demo::generator;
+    use ketnap_domain::access::Role;
+    use ketnap_domain::calendar::Calendar;
+    use ketnap_domain::rules::RuleBook;
+
+    let today = crate::fixtures::day(2026, 11, 28);
+    let rules = RuleBook::builtin().unwrap();
+    let calendar = Calendar::published().unwrap();
+    let data = generator::build(today, &rules, &calendar).unwrap();
+    let unit = |code: &str| {
+        data.units
+            .iter()
+            .find(|u| u.code.as_deref() == Some(code))
+            .unwrap()
+    };
+    let city = unit(generator::CITY_CODE);
+    let ward = unit("25747");
+    assert_eq!(ward.name, "Đảng bộ Phường Thủ Dầu Một");
+    let (store, _dir) = crate::fixtures::sqlite_store().await;
+    let admin = crate::fixtures::change("admin");
+    store.load_dataset(&admin, &data, "demo").await.unwrap();
+    let account = ketnap_store::NewUser {
+        username: "admin".into(),
+        display_name: "Lãnh đạo Thành ủy".into(),
+        password: PASSWORD.into(),
+        role: Role::Admin,
+        unit: city.id,
+        mass_org: None,
+    };
+    store.add_user(&admin, &account).await.unwrap();
+    let base = serve_router(ketnap_web::app(store.clone(), WebConfig::default())).await;
+    let Some(b) = browser(&base, 1280, 1000).await else {
+        return;
+    };
+    b.login("admin").await;
+    // The demo is built for 28/11/2026: its year, whatever the clock says.
+    b.open("/reports?year=2026").await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Báo cáo: Đảng bộ Thành phố Hồ Chí Minh"),
+        "{text}"
+    );
+    let charts = b.charts().await;
+    assert!(charts >= 3, "{charts} charts");
+    let children = b
         .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             fetch(arguments[0], { credentials: 'same-origin' })
-               .then(r => r.arrayBuffer().then(buf => done({ status: r.status,
-                 type: r.headers.get('content-type'), size: buf.byteLength,
-                 zip: new Uint8Array(buf.slice(0, 2)).join(',') })))
-               .catch(e => done({ error: String(e) }));",
-            vec![serde_json::json!(href)],
-        )
+        .find(Locator::Css("#children"))
+        .await
+        .unwrap()
+        .text()
         .await
         .unwrap();
-    assert_eq!(answer["status"], 200, "{answer}");
-    assert_eq!(
-        answer["type"],
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    for name in [
+        ward.name.as_str(),
+        "Đảng bộ Phường Sài Gòn",
+        "Đảng bộ Đặc khu Côn Đảo",
+    ] {
+        assert!(children.contains(name), "{name}: {children}");
+    }
+    b.screenshot("reports-hcmc-city").await;
+
+    // Drill down: Thủ Dầu Một's name in the city's children, for the same year.
+    b.submit(&format!(
+        "#children a[href^=\"/reports?unit={}&\"]",
+        ward.id
+    ))
+    .await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Báo cáo: Đảng bộ Phường Thủ Dầu Một"),
+        "{text}"
     );
-    assert_eq!(answer["zip"], "80,75", "an xlsx is a zip file: {answer}");
+    let query = b.client.current_url().await.unwrap();
+    let query = query.query().unwrap_or_default();
+    assert!(query.contains(&format!("unit={}", ward.id)), "{query}");
+    assert!(b.charts().await >= 1);
+    b.screenshot("reports-hcmc-ward").await;
+
+    let href = b.exports_a_workbook().await;
+    assert!(href.contains(&format!("unit={}", ward.id)), "{href}");
     b.client.clone().close().await.unwrap();
 }

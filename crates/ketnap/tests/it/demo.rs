@@ -1,8 +1,9 @@
 //! The demo city: built through the workflow without a refusal, overdue cases in every
 //! ward, commune and special zone, headcounts that add up, the same output every time.
 
+// Also the browser test's dataset: `crate::demo::generator`.
 #[path = "../../src/demo/mod.rs"]
-mod generator;
+pub(crate) mod generator;
 
 use std::collections::{HashMap, HashSet};
 
