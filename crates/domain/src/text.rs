@@ -10,6 +10,10 @@
 //!   (a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y), then tones in dictionary
 //!   order (none, huyền, hỏi, ngã, sắc, nặng), then case; people are sorted by given name,
 //!   then middle name, then family name.
+//! * [`legacy`] recognises text typed in the old TCVN3 (ABC) and VNI encodings and converts
+//!   it to Unicode.
+
+pub mod legacy;
 
 use std::cmp::Ordering;
 

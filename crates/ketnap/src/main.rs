@@ -3,6 +3,7 @@
 mod admin;
 mod bench;
 mod demo;
+mod import;
 mod listing;
 mod records;
 mod serve;
@@ -119,6 +120,20 @@ enum Command {
         #[command(subcommand)]
         command: records::CaseCommand,
     },
+    /// Import a spreadsheet (.xlsx, .xls, .ods, .csv): every row is checked first, then all
+    /// of them are written or none.
+    Import {
+        file: PathBuf,
+        /// What the file holds: headcounts.
+        #[arg(long)]
+        kind: String,
+        /// Official code of the unit whose subtree the file covers.
+        #[arg(long)]
+        unit: String,
+        /// Check and report, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -212,6 +227,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => listing::cases(&ctx, &unit, stage.as_deref(), format).await,
         Command::Source { command } => records::source(&ctx, command).await,
         Command::Case { command } => records::case(&ctx, command).await,
+        Command::Import {
+            file,
+            kind,
+            unit,
+            dry_run,
+        } => import::run(&ctx, &file, &kind, &unit, dry_run).await,
     };
     ctx.store.close().await;
     result

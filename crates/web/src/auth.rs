@@ -160,14 +160,25 @@ pub async fn require(
     next.run(request).await
 }
 
-/// Form bodies larger than this are refused before the CSRF check reads them.
+/// Form bodies larger than this are refused before the CSRF check reads them (uploads:
+/// the import's own limit).
 const MAX_FORM_BYTES: usize = 1 << 20;
 
 /// Reads the form body, checks its `csrf` field (or the `x-csrf-token` header) against the
 /// session's token, and hands the body on untouched.
 async fn check_csrf(request: Request, expected: &str) -> Result<Request, WebError> {
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
+    let boundary = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| multer::parse_boundary(v).ok());
+    let limit = if boundary.is_some() {
+        crate::pages::imports::MAX_UPLOAD_BYTES
+    } else {
+        MAX_FORM_BYTES
+    };
+    let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| WebError::bad_request("Dữ liệu gửi lên quá lớn."))?;
     let header_token = parts
@@ -175,7 +186,10 @@ async fn check_csrf(request: Request, expected: &str) -> Result<Request, WebErro
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let form_token = serde_urlencoded_field(&bytes, "csrf");
+    let form_token = match boundary {
+        Some(boundary) => multipart_field(bytes.clone(), boundary, "csrf").await,
+        None => serde_urlencoded_field(&bytes, "csrf"),
+    };
     let given = header_token.or(form_token).unwrap_or_default();
     if expected.is_empty()
         || given.len() != expected.len()
@@ -189,6 +203,18 @@ async fn check_csrf(request: Request, expected: &str) -> Result<Request, WebErro
         });
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The text of field `name` of a multipart body (an upload form carries its CSRF token so).
+async fn multipart_field(bytes: axum::body::Bytes, boundary: String, name: &str) -> Option<String> {
+    let body = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
+    let mut multipart = multer::Multipart::new(body, boundary);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 fn serde_urlencoded_field(bytes: &[u8], name: &str) -> Option<String> {

@@ -327,6 +327,24 @@ fn entries() -> Vec<Entry> {
         ),
         entry(
             Method::GET,
+            "/import",
+            Need::Edit,
+            Page,
+            None,
+            get(pages::imports::form),
+        ),
+        entry(
+            Method::POST,
+            "/import",
+            Need::Edit,
+            Page,
+            None,
+            post(pages::imports::upload).layer(axum::extract::DefaultBodyLimit::max(
+                pages::imports::MAX_UPLOAD_BYTES,
+            )),
+        ),
+        entry(
+            Method::GET,
             "/api/v1/openapi.json",
             Need::SignedIn,
             Public,

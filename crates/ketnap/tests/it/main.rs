@@ -12,6 +12,7 @@ mod browser;
 mod cli;
 mod demo;
 mod fixtures;
+mod import;
 mod matrix;
 mod reports;
 mod story;

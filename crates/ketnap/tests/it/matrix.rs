@@ -50,6 +50,8 @@ const MATRIX: &[(&str, &str, Need)] = &[
     ("GET", "/reports/plan", Need::Edit),
     ("POST", "/reports/headcounts", Need::Edit),
     ("POST", "/reports/targets", Need::Edit),
+    ("GET", "/import", Need::Edit),
+    ("POST", "/import", Need::Edit),
     ("POST", "/reports/sector-targets", Need::Edit),
     ("POST", "/reports/term-plan", Need::Edit),
     ("GET", "/api/v1/openapi.json", Need::SignedIn),

@@ -4,6 +4,7 @@ pub mod case;
 pub mod cases;
 pub mod courses;
 pub mod home;
+pub mod imports;
 pub mod nominees;
 pub mod people;
 pub mod probation;

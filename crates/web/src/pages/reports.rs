@@ -1683,6 +1683,30 @@ fn edit_scope(ctx: &Ctx) -> Result<&Scope, WebError> {
     }
 }
 
+/// After a save: the plan page saying what was saved, or the refusal added to `errors`
+/// (`None`: show the form again with them).
+fn after_save(
+    result: Result<(), ketnap_domain::ports::StoreError>,
+    id: UnitId,
+    year: i32,
+    saved: &str,
+    errors: &mut Vec<String>,
+) -> Result<Option<Response>, WebError> {
+    match result {
+        Ok(()) => Ok(Some(
+            axum::response::Redirect::to(&format!(
+                "/reports/plan?unit={id}&year={year}&saved={saved}"
+            ))
+            .into_response(),
+        )),
+        Err(ketnap_domain::ports::StoreError::Rejected(v)) => {
+            errors.push(v.message);
+            Ok(None)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
 /// `GET /reports/plan?unit=&year=`: the targets of the unit and its children, the
 /// headcount form.
 pub async fn plan(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
@@ -1922,20 +1946,13 @@ pub async fn set_targets(
                 )
             })
             .collect();
-        match ctx
+        let saved = ctx
             .state
             .store
             .set_targets_together(&ctx.change(), &scope, &targets)
-            .await
-        {
-            Ok(()) => {
-                return Ok(axum::response::Redirect::to(&format!(
-                    "/reports/plan?unit={id}&year={year}&saved=targets"
-                ))
-                .into_response());
-            }
-            Err(ketnap_domain::ports::StoreError::Rejected(v)) => errors.push(v.message),
-            Err(other) => return Err(other.into()),
+            .await;
+        if let Some(done) = after_save(saved, id, year, "targets", &mut errors)? {
+            return Ok(done);
         }
     }
     plan_page(
@@ -1996,20 +2013,13 @@ pub async fn set_sector_targets(
         errors.push("Chưa ghi chỉ tiêu lĩnh vực nào: hãy ghi số vào ít nhất một ô.".into());
     }
     if errors.is_empty() {
-        match ctx
+        let saved = ctx
             .state
             .store
             .set_targets_together(&ctx.change(), &scope, &targets)
-            .await
-        {
-            Ok(()) => {
-                return Ok(axum::response::Redirect::to(&format!(
-                    "/reports/plan?unit={id}&year={year}&saved=sectors"
-                ))
-                .into_response());
-            }
-            Err(ketnap_domain::ports::StoreError::Rejected(v)) => errors.push(v.message),
-            Err(other) => return Err(other.into()),
+            .await;
+        if let Some(done) = after_save(saved, id, year, "sectors", &mut errors)? {
+            return Ok(done);
         }
     }
     let sectors = pairs
@@ -2103,20 +2113,13 @@ pub async fn set_term_plan(
             target_total,
             note: values.note.clone(),
         };
-        match ctx
+        let saved = ctx
             .state
             .store
             .set_term_plan(&ctx.change(), &scope, &input)
-            .await
-        {
-            Ok(()) => {
-                return Ok(axum::response::Redirect::to(&format!(
-                    "/reports/plan?unit={id}&year={year}&saved=term"
-                ))
-                .into_response());
-            }
-            Err(ketnap_domain::ports::StoreError::Rejected(v)) => errors.push(v.message),
-            Err(other) => return Err(other.into()),
+            .await;
+        if let Some(done) = after_save(saved, id, year, "term", &mut errors)? {
+            return Ok(done);
         }
     }
     plan_page(

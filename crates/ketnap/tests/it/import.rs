@@ -1,0 +1,347 @@
+//! Headcounts imported from a spreadsheet as ward offices keep them (a merged title row,
+//! headers without diacritics, numbers and dates typed as text): through the store, the
+//! command line and the web; every row checked before anything is written.
+
+use std::process::Command;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use chrono::NaiveDate;
+use ketnap_domain::ids::UnitId;
+use ketnap_domain::report::HeadcountRecord;
+use ketnap_domain::scope::{Access, Scope};
+use ketnap_import::{Kind, import};
+use ketnap_store::Store;
+use rust_xlsxwriter::{Format, Workbook};
+use tower::ServiceExt;
+
+use crate::fixtures::{Tree, change, day, sqlite_store, tree};
+use crate::web::TestApp;
+
+const HEADERS: [&str; 5] = [
+    "Ma don vi",
+    "Tinh den ngay",
+    "DV chinh thuc",
+    "Du bi",
+    "Quan chung",
+];
+
+/// A workbook with a merged title row, a blank row, the headers and `rows` as text.
+fn workbook(rows: &[[&str; 5]]) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Số liệu").unwrap();
+    sheet
+        .merge_range(
+            0,
+            0,
+            0,
+            4,
+            "BÁO CÁO SỐ LƯỢNG ĐẢNG VIÊN",
+            &Format::new().set_bold(),
+        )
+        .unwrap();
+    for (col, header) in HEADERS.iter().enumerate() {
+        sheet.write_string(2, col as u16, *header).unwrap();
+    }
+    for (i, row) in rows.iter().enumerate() {
+        for (col, value) in row.iter().enumerate() {
+            if !value.is_empty() {
+                sheet
+                    .write_string(3 + i as u32, col as u16, *value)
+                    .unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+const GOOD: [[&str; 5]; 2] = [
+    ["25747", "01/07/2025", "31", "1", "600"],
+    ["25750", "1/7/25", "1.204", "0", ""],
+];
+
+async fn held(store: &Store, unit: UnitId) -> Vec<HeadcountRecord> {
+    store
+        .headcounts(&Scope::subtree(unit, Access::Read), unit)
+        .await
+        .unwrap()
+}
+
+fn july1() -> NaiveDate {
+    day(2025, 7, 1)
+}
+
+async fn assert_good_rows_held(store: &Store, t: &Tree) {
+    let ward = held(store, t.ward).await;
+    assert_eq!(ward.len(), 1);
+    let h = &ward[0].input;
+    assert_eq!(
+        (
+            h.as_of,
+            h.official_members,
+            h.probationary_members,
+            h.workforce
+        ),
+        (july1(), 31, 1, Some(600))
+    );
+    let other = held(store, t.other_ward).await;
+    assert_eq!(other.len(), 1);
+    let h = &other[0].input;
+    assert_eq!(
+        (
+            h.as_of,
+            h.official_members,
+            h.probationary_members,
+            h.workforce
+        ),
+        (july1(), 1204, 0, None)
+    );
+}
+
+#[tokio::test]
+async fn headcounts_are_imported_all_or_nothing_and_once() {
+    let (store, _dir) = sqlite_store().await;
+    let t = tree(&store, "").await;
+    let admin = change("admin");
+    let city = Scope::subtree(t.city, Access::Edit);
+
+    // One bad row at the very end: nothing written, the row, column and value named.
+    let mut rows = GOOD.to_vec();
+    rows.push(["99999", "01/07/2025", "5", "0", ""]);
+    let outcome = import(
+        &store,
+        &admin,
+        &city,
+        Kind::Headcounts,
+        &workbook(&rows),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (outcome.sheet.as_str(), outcome.header_row, outcome.rows),
+        ("Số liệu", 3, 3)
+    );
+    assert_eq!(outcome.problems.len(), 1, "{:?}", outcome.problems);
+    let p = &outcome.problems[0];
+    assert_eq!(
+        (p.row, p.column.as_deref(), p.value.as_deref()),
+        (Some(6), Some("A"), Some("99999"))
+    );
+    assert!(!outcome.written);
+    assert!(held(&store, t.ward).await.is_empty());
+
+    // Bad cells of every kind are all named in one pass.
+    let bad = [
+        ["25747", "31/02/2025", "31", "1", ""],
+        ["25750", "01/07/2025", "-3", "", "nhiều"],
+    ];
+    let outcome = import(
+        &store,
+        &admin,
+        &city,
+        Kind::Headcounts,
+        &workbook(&bad),
+        false,
+    )
+    .await
+    .unwrap();
+    let places: Vec<(Option<usize>, Option<&str>)> = outcome
+        .problems
+        .iter()
+        .map(|p| (p.row, p.column.as_deref()))
+        .collect();
+    assert_eq!(
+        places,
+        vec![
+            (Some(4), Some("B")),
+            (Some(5), Some("C")),
+            (Some(5), Some("D")),
+            (Some(5), Some("E"))
+        ],
+        "{:?}",
+        outcome.problems
+    );
+    assert!(held(&store, t.other_ward).await.is_empty());
+
+    // A dry run says what would be written and writes nothing.
+    let good = workbook(&GOOD);
+    let outcome = import(&store, &admin, &city, Kind::Headcounts, &good, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (outcome.changes, outcome.unchanged, outcome.written),
+        (2, 0, false)
+    );
+    assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+    assert!(held(&store, t.ward).await.is_empty());
+
+    let outcome = import(&store, &admin, &city, Kind::Headcounts, &good, false)
+        .await
+        .unwrap();
+    assert_eq!((outcome.changes, outcome.written), (2, true));
+    assert_good_rows_held(&store, &t).await;
+
+    // The same file again changes nothing.
+    let outcome = import(&store, &admin, &city, Kind::Headcounts, &good, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (outcome.changes, outcome.unchanged, outcome.written),
+        (0, 2, false)
+    );
+
+    // A ward officer cannot import the other ward's numbers.
+    let ward = Scope::subtree(t.ward, Access::Edit);
+    let outcome = import(&store, &admin, &ward, Kind::Headcounts, &good, false)
+        .await
+        .unwrap();
+    assert_eq!(outcome.problems.len(), 1, "{:?}", outcome.problems);
+    assert_eq!(outcome.problems[0].row, Some(5));
+
+    // Not a spreadsheet: refused, nothing read.
+    let err = import(
+        &store,
+        &admin,
+        &city,
+        Kind::Headcounts,
+        b"\x89PNG\r\n\x1a\n",
+        false,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, ketnap_import::ImportError::File(_)), "{err}");
+}
+
+#[tokio::test]
+async fn the_command_line_imports_with_a_dry_run_first() {
+    let (store, dir) = sqlite_store().await;
+    let t = tree(&store, "").await;
+    store.close().await;
+    let db = format!("sqlite://{}", dir.path().join("ketnap.sqlite3").display());
+    let file = dir.path().join("so-lieu.xlsx");
+    std::fs::write(&file, workbook(&GOOD)).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            file.to_str().unwrap(),
+            "--kind",
+            "headcounts",
+            "--unit",
+            "79",
+        ];
+        args.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_ketnap"))
+            .arg("--database")
+            .arg(&db)
+            .args(&args)
+            .env_remove("KETNAP_DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--dry-run"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("Chạy thử: sẽ ghi 2 dòng"), "{stdout}");
+    let out = run(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("Đã ghi 2 dòng"), "{stdout}");
+    let store = Store::open(&db, ketnap_store::Create::Never).await.unwrap();
+    assert_good_rows_held(&store, &t).await;
+
+    let mut rows = GOOD.to_vec();
+    rows.push(["25747", "02/07/2025", "-1", "0", ""]);
+    std::fs::write(&file, workbook(&rows)).unwrap();
+    let out = run(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(stdout.contains("dòng 6, cột C"), "{stdout}");
+    assert_eq!(held(&store, t.ward).await.len(), 1);
+}
+
+/// A multipart upload of the import form.
+fn upload(csrf: Option<&str>, file: &[u8], dry_run: bool) -> (String, Vec<u8>) {
+    let boundary = "ketnap-test-boundary";
+    let mut body = Vec::new();
+    let mut field = |name: &str, value: &str| {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    };
+    if let Some(csrf) = csrf {
+        field("csrf", csrf);
+    }
+    field("kind", "headcounts");
+    if dry_run {
+        field("dry_run", "1");
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"so-lieu.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn the_web_form_checks_then_writes() {
+    let app = TestApp::new().await;
+    let send = |cookie: String, csrf: Option<String>, dry_run: bool| {
+        let router = app.router.clone();
+        async move {
+            let (content_type, body) = upload(csrf.as_deref(), &workbook(&GOOD), dry_run);
+            let request = Request::builder()
+                .method(Method::POST)
+                .uri("/import")
+                .header(
+                    header::COOKIE,
+                    format!("{}={cookie}", ketnap_web::SESSION_COOKIE),
+                )
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(body))
+                .unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (status, String::from_utf8_lossy(&bytes).into_owned())
+        }
+    };
+    let admin = app.login("admin").await;
+    let page = app.get(Some(&admin), "/import").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("enctype=\"multipart/form-data\""));
+
+    // No CSRF token: refused before anything is read.
+    let (status, _) = send(admin.cookie.clone(), None, false).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(held(&app.store, app.tree.ward).await.is_empty());
+
+    let (status, body) = send(admin.cookie.clone(), Some(admin.csrf.clone()), true).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("sẽ ghi 2 dòng"), "{body}");
+    assert!(held(&app.store, app.tree.ward).await.is_empty());
+
+    let (status, body) = send(admin.cookie.clone(), Some(admin.csrf.clone()), false).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("Đã ghi 2 dòng"), "{body}");
+    assert_good_rows_held(&app.store, &app.tree).await;
+
+    // A read-only account does not see the form.
+    let viewer = app.login("xem").await;
+    assert_eq!(
+        app.get(Some(&viewer), "/import").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let (status, _) = send(viewer.cookie.clone(), Some(viewer.csrf.clone()), false).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
