@@ -86,6 +86,7 @@ impl Ctx {
         }
         if role.grants(Need::Edit) {
             nav.push(NavItem::new("/sources/new", "Thêm quần chúng ưu tú"));
+            nav.push(NavItem::new("/import", "Nhập từ bảng tính"));
         }
         if role.grants(Need::Nominees) {
             nav.push(NavItem::new("/nominees", "Người được giới thiệu"));
