@@ -183,6 +183,14 @@ fn entries() -> Vec<Entry> {
         ),
         entry(
             Method::GET,
+            "/cases/{case_id}/papers/{paper}",
+            Need::Read,
+            Page,
+            Case,
+            get(pages::papers::download),
+        ),
+        entry(
+            Method::GET,
             "/sources/new",
             Need::Edit,
             Page,

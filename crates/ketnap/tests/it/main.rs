@@ -19,6 +19,7 @@ mod story;
 pub mod web;
 mod web_api;
 mod web_cases;
+mod web_papers;
 mod web_people;
 mod web_plan;
 mod web_reports;

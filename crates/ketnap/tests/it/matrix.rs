@@ -34,6 +34,7 @@ const MATRIX: &[(&str, &str, Need)] = &[
     ("GET", "/cases/{case_id}", Need::Read),
     ("POST", "/cases/{case_id}/actions", Need::Edit),
     ("GET", "/cases/{case_id}/audit", Need::Audit),
+    ("GET", "/cases/{case_id}/papers/{paper}", Need::Read),
     ("GET", "/sources/new", Need::Edit),
     ("POST", "/sources/check", Need::Edit),
     ("POST", "/sources", Need::Edit),
@@ -230,6 +231,9 @@ async fn every_route_every_role_every_relation() {
                     .collect(),
             };
             for (relation, path) in targets {
+                // A case's papers: one of them stands for all (the fixture's cases are
+                // sources, so an allowed account is told what is missing, a 422).
+                let path = path.replace("{paper}", "admission-resolution");
                 let in_scope =
                     relation.is_none_or(|r| matches!(r, Relation::Own | Relation::Descendant));
                 let scoped_need = !matches!(spec.need, Need::SignedIn | Need::Nominees);

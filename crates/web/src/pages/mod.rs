@@ -6,6 +6,7 @@ pub mod courses;
 pub mod home;
 pub mod imports;
 pub mod nominees;
+pub mod papers;
 pub mod people;
 pub mod probation;
 pub mod reports;
