@@ -1791,19 +1791,46 @@ fn form_year(pairs: &[(String, String)], today: NaiveDate) -> Result<i32, WebErr
     }
 }
 
+/// What every form of the plan page posts: the unit (checked against an editable scope
+/// before anything is said about the numbers), the year, and the fields.
+struct PlanPost {
+    scope: Scope,
+    pairs: Vec<(String, String)>,
+    year: i32,
+    place: Place,
+}
+
+impl PlanPost {
+    async fn read(
+        ctx: &Ctx,
+        form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
+    ) -> Result<PlanPost, WebError> {
+        let scope = edit_scope(ctx)?.clone();
+        let axum::Form(pairs) =
+            form.map_err(|_| WebError::bad_request("Dữ liệu biểu mẫu không hợp lệ."))?;
+        let unit = form_unit(&pairs)?;
+        let year = form_year(&pairs, ctx.today())?;
+        let place = Place::load(ctx, &scope, unit).await?;
+        Ok(PlanPost {
+            scope,
+            pairs,
+            year,
+            place,
+        })
+    }
+}
+
 /// `POST /reports/headcounts`: one dated headcount of a unit of the scope.
 pub async fn record_headcount(
     ctx: Ctx,
     form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
-    let scope = edit_scope(&ctx)?.clone();
-    let axum::Form(pairs) =
-        form.map_err(|_| WebError::bad_request("Dữ liệu biểu mẫu không hợp lệ."))?;
-    let today = ctx.today();
-    let unit = form_unit(&pairs)?;
-    let year = form_year(&pairs, today)?;
-    // The unit must be in the scope before anything is said about the numbers.
-    let place = Place::load(&ctx, &scope, unit).await?;
+    let PlanPost {
+        scope,
+        pairs,
+        year,
+        place,
+    } = PlanPost::read(&ctx, form).await?;
     let values = HeadcountValues {
         as_of: field(&pairs, "as_of").to_string(),
         official: field(&pairs, "official_members").to_string(),
@@ -1819,7 +1846,7 @@ pub async fn record_headcount(
             None
         }
         text => match parse_day("as_of", "Ngày của số liệu", text) {
-            Ok(day) if day > today => {
+            Ok(day) if day > ctx.today() => {
                 errors.push("Ngày của số liệu không được sau hôm nay.".to_string());
                 None
             }
@@ -1896,13 +1923,12 @@ pub async fn set_targets(
     ctx: Ctx,
     form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
-    let scope = edit_scope(&ctx)?.clone();
-    let axum::Form(pairs) =
-        form.map_err(|_| WebError::bad_request("Dữ liệu biểu mẫu không hợp lệ."))?;
-    let today = ctx.today();
-    let unit = form_unit(&pairs)?;
-    let year = form_year(&pairs, today)?;
-    let place = Place::load(&ctx, &scope, unit).await?;
+    let PlanPost {
+        scope,
+        pairs,
+        year,
+        place,
+    } = PlanPost::read(&ctx, form).await?;
     let id = place.unit.id;
     let mut allowed: Vec<(UnitId, String)> = vec![(id, place.unit.name.clone())];
     let period = Period::year(year).ok_or_else(WebError::internal)?;
@@ -1974,14 +2000,12 @@ pub async fn set_sector_targets(
     ctx: Ctx,
     form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
-    let scope = edit_scope(&ctx)?.clone();
-    let axum::Form(pairs) =
-        form.map_err(|_| WebError::bad_request("Dữ liệu biểu mẫu không hợp lệ."))?;
-    let today = ctx.today();
-    let unit = form_unit(&pairs)?;
-    let year = form_year(&pairs, today)?;
-    // The unit must be in the scope before anything is said about the numbers.
-    let place = Place::load(&ctx, &scope, unit).await?;
+    let PlanPost {
+        scope,
+        pairs,
+        year,
+        place,
+    } = PlanPost::read(&ctx, form).await?;
     let id = place.unit.id;
     let keys = sector_keys(&ctx.state.store.sectors().await?);
     let mut errors = Vec::new();
@@ -2063,13 +2087,12 @@ pub async fn set_term_plan(
     ctx: Ctx,
     form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
-    let scope = edit_scope(&ctx)?.clone();
-    let axum::Form(pairs) =
-        form.map_err(|_| WebError::bad_request("Dữ liệu biểu mẫu không hợp lệ."))?;
-    let today = ctx.today();
-    let unit = form_unit(&pairs)?;
-    let year = form_year(&pairs, today)?;
-    let place = Place::load(&ctx, &scope, unit).await?;
+    let PlanPost {
+        scope,
+        pairs,
+        year,
+        place,
+    } = PlanPost::read(&ctx, form).await?;
     let id = place.unit.id;
     let values = TermValues {
         first_year: field(&pairs, "first_year").to_string(),
