@@ -943,7 +943,7 @@ struct Submitted {
     conflict: bool,
 }
 
-fn parse_case_id(text: &str) -> Result<CaseId, WebError> {
+pub(crate) fn parse_case_id(text: &str) -> Result<CaseId, WebError> {
     text.parse::<i64>()
         .map(CaseId)
         .map_err(|_| WebError::not_found())

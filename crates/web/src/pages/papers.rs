@@ -411,10 +411,7 @@ pub async fn download(
     Path((case_id, paper)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let scope = ctx.scope()?;
-    let id = case_id
-        .parse::<i64>()
-        .map(CaseId)
-        .map_err(|_| WebError::not_found())?;
+    let id = super::case::parse_case_id(&case_id)?;
     let kind = Kind::from_slug(&paper).ok_or_else(WebError::not_found)?;
     let store = &ctx.state.store;
     let record = store.case(scope, id).await?;

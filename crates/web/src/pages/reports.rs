@@ -1791,6 +1791,9 @@ fn form_year(pairs: &[(String, String)], today: NaiveDate) -> Result<i32, WebErr
     }
 }
 
+/// A plan-page form as posted (a malformed body is answered by `PlanPost::read`).
+type PlanForm = Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>;
+
 /// What every form of the plan page posts: the unit (checked against an editable scope
 /// before anything is said about the numbers), the year, and the fields.
 struct PlanPost {
@@ -1801,10 +1804,7 @@ struct PlanPost {
 }
 
 impl PlanPost {
-    async fn read(
-        ctx: &Ctx,
-        form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
-    ) -> Result<PlanPost, WebError> {
+    async fn read(ctx: &Ctx, form: PlanForm) -> Result<PlanPost, WebError> {
         let scope = edit_scope(ctx)?.clone();
         let axum::Form(pairs) =
             form.map_err(|_| WebError::bad_request("Dữ liệu biểu mẫu không hợp lệ."))?;
@@ -1821,10 +1821,7 @@ impl PlanPost {
 }
 
 /// `POST /reports/headcounts`: one dated headcount of a unit of the scope.
-pub async fn record_headcount(
-    ctx: Ctx,
-    form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
-) -> Result<Response, WebError> {
+pub async fn record_headcount(ctx: Ctx, form: PlanForm) -> Result<Response, WebError> {
     let PlanPost {
         scope,
         pairs,
@@ -1919,10 +1916,7 @@ pub async fn record_headcount(
 
 /// `POST /reports/targets`: the unit's own target and its children's quotas for a year
 /// (`target_{unit id}`; a blank field keeps the target as it is).
-pub async fn set_targets(
-    ctx: Ctx,
-    form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
-) -> Result<Response, WebError> {
+pub async fn set_targets(ctx: Ctx, form: PlanForm) -> Result<Response, WebError> {
     let PlanPost {
         scope,
         pairs,
@@ -1996,10 +1990,7 @@ pub async fn set_targets(
 /// `POST /reports/sector-targets`: the unit's targets per sector for a year
 /// (`sector:{code}`, and `sector:education:teachers` / `sector:education:students`; a blank
 /// field keeps the target as it is). All are saved, or none.
-pub async fn set_sector_targets(
-    ctx: Ctx,
-    form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
-) -> Result<Response, WebError> {
+pub async fn set_sector_targets(ctx: Ctx, form: PlanForm) -> Result<Response, WebError> {
     let PlanPost {
         scope,
         pairs,
@@ -2083,10 +2074,7 @@ fn term_year(text: &str, label: &str) -> Result<i32, String> {
 
 /// `POST /reports/term-plan`: the unit's plan for a term (`first_year`, `last_year`,
 /// `target_total`, `note`), replacing the plan of the same years.
-pub async fn set_term_plan(
-    ctx: Ctx,
-    form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
-) -> Result<Response, WebError> {
+pub async fn set_term_plan(ctx: Ctx, form: PlanForm) -> Result<Response, WebError> {
     let PlanPost {
         scope,
         pairs,
