@@ -294,10 +294,10 @@ fn upload(csrf: Option<&str>, file: &[u8], dry_run: bool) -> (String, Vec<u8>) {
 #[tokio::test]
 async fn the_web_form_checks_then_writes() {
     let app = TestApp::new().await;
-    let send = |cookie: String, csrf: Option<String>, dry_run: bool| {
+    let send_file = |cookie: String, csrf: Option<String>, file: Vec<u8>, dry_run: bool| {
         let router = app.router.clone();
         async move {
-            let (content_type, body) = upload(csrf.as_deref(), &workbook(&GOOD), dry_run);
+            let (content_type, body) = upload(csrf.as_deref(), &file, dry_run);
             let request = Request::builder()
                 .method(Method::POST)
                 .uri("/import")
@@ -316,6 +316,9 @@ async fn the_web_form_checks_then_writes() {
             (status, String::from_utf8_lossy(&bytes).into_owned())
         }
     };
+    let send = |cookie: String, csrf: Option<String>, dry_run: bool| {
+        send_file(cookie, csrf, workbook(&GOOD), dry_run)
+    };
     let admin = app.login("admin").await;
     let page = app.get(Some(&admin), "/import").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -324,6 +327,27 @@ async fn the_web_form_checks_then_writes() {
     // No CSRF token: refused before anything is read.
     let (status, _) = send(admin.cookie.clone(), None, false).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(held(&app.store, app.tree.ward).await.is_empty());
+
+    // No file, or a file that is not a spreadsheet: said in Vietnamese, nothing written.
+    let (status, body) = send_file(
+        admin.cookie.clone(),
+        Some(admin.csrf.clone()),
+        Vec::new(),
+        false,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Hãy chọn tệp bảng tính."), "{body}");
+    let (status, body) = send_file(
+        admin.cookie.clone(),
+        Some(admin.csrf.clone()),
+        b"%PDF-1.4 not a spreadsheet".to_vec(),
+        false,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("id=\"import-error\""), "{body}");
     assert!(held(&app.store, app.tree.ward).await.is_empty());
 
     let (status, body) = send(admin.cookie.clone(), Some(admin.csrf.clone()), true).await;
