@@ -59,6 +59,8 @@ mod layout;
 pub mod papers;
 
 #[cfg(test)]
+mod render_tests;
+#[cfg(test)]
 mod tests;
 
 pub use format::{date_words, number, percent, vietnamese_date};

@@ -400,7 +400,7 @@ fn case() -> Case {
     case
 }
 
-fn admission_decision_paper() -> AdmissionDecision {
+pub(crate) fn admission_decision_paper() -> AdmissionDecision {
     AdmissionDecision::from_case(
         &case(),
         &details(),
