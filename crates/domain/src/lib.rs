@@ -19,6 +19,7 @@ pub mod ports;
 pub mod report;
 pub mod rules;
 pub mod scope;
+pub mod takeover;
 pub mod text;
 pub mod unit;
 pub mod violation;

@@ -8,12 +8,21 @@ use ketnap_domain::ids::UnitId;
 use ketnap_domain::ports::{Change, StoreError, UnitStore};
 use ketnap_domain::report::HeadcountInput;
 use ketnap_domain::scope::Scope;
-use ketnap_sheets::{DateRead, Field, Row, SheetError, Table, Workbook, find_table};
+use ketnap_domain::workflow::dmy;
+use ketnap_sheets::{Field, Workbook};
 use ketnap_store::Store;
 
-use crate::{ImportError, Kind, Outcome, Problem, outcome};
+use crate::{
+    ImportError, Kind, Outcome, PREVIEW_ROWS, PROGRESS_EVERY, Progress, Reader, Request, outcome,
+    repairs,
+};
 
-const FIELDS: [Field; 7] = [
+/// A count as the preview shows it: blank when the file left it out.
+fn shown(count: Option<i64>) -> String {
+    count.map(|n| n.to_string()).unwrap_or_default()
+}
+
+pub(crate) const FIELDS: [Field; 7] = [
     Field {
         key: "unit_code",
         label: "Mã đơn vị",
@@ -83,103 +92,27 @@ const FIELDS: [Field; 7] = [
     },
 ];
 
-/// A cell of a row, read; problems are collected, not returned, so that one pass names
-/// every bad cell of the file.
-struct Reader<'a> {
-    table: &'a Table,
-    row: &'a Row,
-    problems: &'a mut Vec<Problem>,
-}
-
-impl Reader<'_> {
-    fn problem(&mut self, key: &str, message: impl Into<String>) {
-        let e = self.table.error(self.row, key, message);
-        self.failed(e);
-    }
-
-    fn label(key: &str) -> &'static str {
-        FIELDS
-            .iter()
-            .find(|f| f.key == key)
-            .map(|f| f.label)
-            .unwrap_or("")
-    }
-
-    fn failed(&mut self, error: SheetError) {
-        self.problems.push(error);
-    }
-
-    fn count(&mut self, key: &str, required: bool) -> Option<i64> {
-        match self.table.count(self.row, key) {
-            Ok(Some(n)) if n >= 0 => Some(n),
-            Ok(Some(_)) => {
-                let e = self.table.error(
-                    self.row,
-                    key,
-                    format!("{} không được là số âm.", Self::label(key)),
-                );
-                self.failed(e);
-                None
-            }
-            Ok(None) => {
-                if required {
-                    let e = self.table.error(
-                        self.row,
-                        key,
-                        format!("Thiếu {}.", Self::label(key).to_lowercase()),
-                    );
-                    self.failed(e);
-                }
-                None
-            }
-            Err(e) => {
-                self.failed(e);
-                None
-            }
-        }
-    }
-
-    fn day(&mut self, key: &str) -> Option<NaiveDate> {
-        match self.table.date(self.row, key) {
-            Ok(Some(DateRead::Day(day))) => Some(day),
-            Ok(Some(DateRead::YearOnly(year))) => {
-                let e = self.table.error(
-                    self.row,
-                    key,
-                    format!("Cần ngày đầy đủ (ngày/tháng/năm), không chỉ năm {year}."),
-                );
-                self.failed(e);
-                None
-            }
-            Ok(None) => {
-                let e = self.table.error(self.row, key, "Thiếu ngày số liệu.");
-                self.failed(e);
-                None
-            }
-            Err(e) => {
-                self.failed(e);
-                None
-            }
-        }
-    }
-}
-
 pub(crate) async fn import(
     store: &Store,
     change: &Change,
     scope: &Scope,
     workbook: &Workbook,
-    dry_run: bool,
+    request: &Request,
+    progress: Progress<'_>,
 ) -> Result<Outcome, ImportError> {
-    let table = find_table(workbook, &FIELDS)?;
-    let mut result = outcome(Kind::Headcounts, &table, dry_run);
+    let table = crate::table(workbook, Kind::Headcounts, request)?;
+    let mut result = outcome(Kind::Headcounts, &table, request.dry_run);
     let mut problems = Vec::new();
     let mut seen: HashSet<(UnitId, NaiveDate)> = HashSet::new();
     let mut changes = Vec::new();
-    for row in &table.rows {
+    for (i, row) in table.rows.iter().enumerate() {
+        if i % PROGRESS_EVERY == 0 {
+            progress(i, table.rows.len());
+        }
         let mut cell = Reader {
             table: &table,
             row,
+            fields: &FIELDS,
             problems: &mut problems,
         };
         let code = table
@@ -198,7 +131,7 @@ pub(crate) async fn import(
                 }
             }
         };
-        let as_of = cell.day("as_of");
+        let as_of = cell.day("as_of", true);
         let official = cell.count("official_members", true);
         let probationary = cell.count("probationary_members", true);
         let workforce = cell.count("workforce", false);
@@ -209,6 +142,20 @@ pub(crate) async fn import(
         else {
             continue;
         };
+        if result.preview.len() < PREVIEW_ROWS {
+            result.preview.push((
+                row.number,
+                vec![
+                    code.clone(),
+                    dmy(as_of),
+                    official.to_string(),
+                    probationary.to_string(),
+                    shown(workforce),
+                    shown(youth),
+                    shown(trade),
+                ],
+            ));
+        }
         let input = HeadcountInput {
             unit: unit.id,
             as_of,
@@ -255,28 +202,10 @@ pub(crate) async fn import(
     result.repairs = repairs(&table);
     result.changes = changes.len();
     result.problems = problems;
-    if result.problems.is_empty() && !dry_run && !changes.is_empty() {
+    progress(table.rows.len(), table.rows.len());
+    if result.problems.is_empty() && !request.dry_run && !changes.is_empty() {
         store.record_headcounts(change, scope, &changes).await?;
         result.written = true;
     }
     Ok(result)
-}
-
-/// The cells converted from a legacy encoding, one line each.
-fn repairs(table: &Table) -> Vec<Problem> {
-    table
-        .conversions()
-        .into_iter()
-        .map(|c| {
-            Problem::new(format!(
-                "Đã chuyển từ mã {} sang Unicode: \"{}\".",
-                c.legacy.label(),
-                c.to
-            ))
-            .in_sheet(table.sheet.clone())
-            .at_row(c.row)
-            .at_column(c.column)
-            .with_value(c.from)
-        })
-        .collect()
 }

@@ -4,11 +4,21 @@
 //! is written in one transaction or nothing is. Every problem names its sheet, row, column
 //! and value.
 
+mod export;
 mod headcounts;
+mod people;
 
+pub use export::export;
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use ketnap_domain::ids::PersonId;
 use ketnap_domain::ports::{Change, StoreError};
 use ketnap_domain::scope::Scope;
-use ketnap_sheets::{Limits, SheetError, Table, read_workbook};
+use ketnap_sheets::{
+    DateRead, Field, Limits, Row, SheetError, Table, Workbook, find_table_mapped, read_workbook,
+};
 use ketnap_store::Store;
 use serde::Serialize;
 
@@ -18,14 +28,18 @@ use serde::Serialize;
 pub enum Kind {
     /// Số lượng đảng viên, quần chúng, đoàn viên theo đơn vị và ngày.
     Headcounts,
+    /// Quần chúng ưu tú, cảm tình Đảng, người xin vào Đảng, đảng viên dự bị và mới kết nạp:
+    /// each person with their case.
+    People,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 1] = [Kind::Headcounts];
+    pub const ALL: [Kind; 2] = [Kind::Headcounts, Kind::People];
 
     pub fn code(self) -> &'static str {
         match self {
             Kind::Headcounts => "headcounts",
+            Kind::People => "people",
         }
     }
 
@@ -36,9 +50,52 @@ impl Kind {
     pub fn label_vi(self) -> &'static str {
         match self {
             Kind::Headcounts => "Số lượng đảng viên, quần chúng, đoàn viên",
+            Kind::People => "Quần chúng ưu tú, cảm tình Đảng, đảng viên dự bị (người và hồ sơ)",
+        }
+    }
+
+    /// The fields of the kind, in the order an export writes them.
+    pub fn fields(self) -> &'static [Field] {
+        match self {
+            Kind::Headcounts => &headcounts::FIELDS,
+            Kind::People => &people::FIELDS,
         }
     }
 }
+
+/// What the user asked for, besides the file.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub dry_run: bool,
+    /// Corrections of the columns found: (field key, 0-based column, or none to leave it out).
+    pub mapping: Vec<(String, Option<usize>)>,
+    /// For rows that could be one of several people on file (by the sheet's row number).
+    pub decisions: HashMap<usize, Decision>,
+}
+
+/// The user's answer for a row that names a person ketnap may already hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Someone else: a new record.
+    New,
+    /// This person on file.
+    Same(PersonId),
+}
+
+/// A row that could be one of several people on file, for the user to decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ambiguity {
+    /// The sheet's row number.
+    pub row: usize,
+    /// The people it could be, each with a line that tells them apart.
+    pub candidates: Vec<(PersonId, String)>,
+}
+
+/// Told how far a long import has got: rows done, rows in all.
+pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+/// Rows between two progress reports.
+const PROGRESS_EVERY: usize = 2_000;
 
 /// One thing wrong with the file, where it is (sheet, row, column, value), in Vietnamese.
 pub use ketnap_sheets::SheetError as Problem;
@@ -58,9 +115,15 @@ pub struct Outcome {
     pub changes: usize,
     /// Rows the store already holds exactly (a re-import changes nothing).
     pub unchanged: usize,
+    /// What the preview shows of each row.
+    pub preview_headers: Vec<&'static str>,
+    /// The first rows as understood (sheet row number, one string per header).
+    pub preview: Vec<(usize, Vec<String>)>,
     /// Text converted from TCVN3 or VNI, and other repairs worth telling.
     pub repairs: Vec<Problem>,
     pub problems: Vec<Problem>,
+    /// Rows the user must decide about before anything is written.
+    pub ambiguous: Vec<Ambiguity>,
     pub dry_run: bool,
     /// Whether the changes were written.
     pub written: bool,
@@ -97,20 +160,35 @@ impl From<SheetError> for ImportError {
     }
 }
 
-/// Reads `bytes` as a spreadsheet of `kind` and, unless `dry_run` or a problem is found,
-/// writes its rows to the store for `scope`, all or nothing.
+/// Reads `bytes` as a spreadsheet of `kind` and, unless a dry run was asked for or a
+/// problem or an undecided row is found, writes its rows to the store for `scope`, all or
+/// nothing.
 pub async fn import(
     store: &Store,
     change: &Change,
     scope: &Scope,
     kind: Kind,
     bytes: &[u8],
-    dry_run: bool,
+    request: &Request,
+    progress: Progress<'_>,
 ) -> Result<Outcome, ImportError> {
     let workbook = read_workbook(bytes, &Limits::default())?;
     match kind {
-        Kind::Headcounts => headcounts::import(store, change, scope, &workbook, dry_run).await,
+        Kind::Headcounts => {
+            headcounts::import(store, change, scope, &workbook, request, progress).await
+        }
+        Kind::People => people::import(store, change, scope, &workbook, request, progress).await,
     }
+}
+
+/// The kind's table in the workbook, with the user's column corrections.
+fn table(workbook: &Workbook, kind: Kind, request: &Request) -> Result<Table, SheetError> {
+    let mapping: Vec<(&str, Option<usize>)> = request
+        .mapping
+        .iter()
+        .map(|(key, column)| (key.as_str(), *column))
+        .collect();
+    find_table_mapped(workbook, kind.fields(), &mapping)
 }
 
 /// The parts of an outcome every kind fills the same way from its table.
@@ -133,9 +211,113 @@ fn outcome(kind: Kind, table: &Table, dry_run: bool) -> Outcome {
         rows: table.rows.len(),
         changes: 0,
         unchanged: 0,
+        preview_headers: kind.fields().iter().map(|f| f.label).collect(),
+        preview: Vec::new(),
         repairs: Vec::new(),
         problems: Vec::new(),
+        ambiguous: Vec::new(),
         dry_run,
         written: false,
     }
+}
+
+/// Rows the preview shows.
+pub const PREVIEW_ROWS: usize = 10;
+
+/// The cells of a row, read; problems are collected, not returned, so that one pass names
+/// every bad cell of the file.
+struct Reader<'a> {
+    table: &'a Table,
+    row: &'a Row,
+    fields: &'static [Field],
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Reader<'_> {
+    fn problem(&mut self, key: &str, message: impl Into<String>) {
+        let e = self.table.error(self.row, key, message);
+        self.problems.push(e);
+    }
+
+    fn label(&self, key: &str) -> &'static str {
+        self.fields
+            .iter()
+            .find(|f| f.key == key)
+            .map(|f| f.label)
+            .unwrap_or("")
+    }
+
+    /// Repaired text; empty when the cell or the column is missing.
+    fn text(&self, key: &str) -> String {
+        self.table
+            .text(self.row, key)
+            .map(|r| r.text)
+            .unwrap_or_default()
+    }
+
+    fn count(&mut self, key: &str, required: bool) -> Option<i64> {
+        match self.table.count(self.row, key) {
+            Ok(Some(n)) if n >= 0 => Some(n),
+            Ok(Some(_)) => {
+                let message = format!("{} không được là số âm.", self.label(key));
+                self.problem(key, message);
+                None
+            }
+            Ok(None) => {
+                if required {
+                    let message = format!("Thiếu {}.", self.label(key).to_lowercase());
+                    self.problem(key, message);
+                }
+                None
+            }
+            Err(e) => {
+                self.problems.push(e);
+                None
+            }
+        }
+    }
+
+    /// A whole date (day, month and year).
+    fn day(&mut self, key: &str, required: bool) -> Option<NaiveDate> {
+        match self.table.date(self.row, key) {
+            Ok(Some(DateRead::Day(day))) => Some(day),
+            Ok(Some(DateRead::YearOnly(year))) => {
+                self.problem(
+                    key,
+                    format!("Cần ngày đầy đủ (ngày/tháng/năm), không chỉ năm {year}."),
+                );
+                None
+            }
+            Ok(None) => {
+                if required {
+                    let message = format!("Thiếu {}.", self.label(key).to_lowercase());
+                    self.problem(key, message);
+                }
+                None
+            }
+            Err(e) => {
+                self.problems.push(e);
+                None
+            }
+        }
+    }
+}
+
+/// The cells converted from a legacy encoding, one line each.
+fn repairs(table: &Table) -> Vec<Problem> {
+    table
+        .conversions()
+        .into_iter()
+        .map(|c| {
+            Problem::new(format!(
+                "Đã chuyển từ mã {} sang Unicode: \"{}\".",
+                c.legacy.label(),
+                c.to
+            ))
+            .in_sheet(table.sheet.clone())
+            .at_row(c.row)
+            .at_column(c.column)
+            .with_value(c.from)
+        })
+        .collect()
 }

@@ -124,7 +124,7 @@ enum Command {
     /// of them are written or none.
     Import {
         file: PathBuf,
-        /// What the file holds: headcounts.
+        /// What the file holds: headcounts, people.
         #[arg(long)]
         kind: String,
         /// Official code of the unit whose subtree the file covers.
@@ -133,6 +133,23 @@ enum Command {
         /// Check and report, write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// For a row that could be someone already on file: `ROW=new` (someone else) or
+        /// `ROW=ID` (the person with that id, as listed). Repeatable.
+        #[arg(long = "decide", value_name = "ROW=new|ROW=ID")]
+        decisions: Vec<String>,
+        /// Where to write the error report (.xlsx, bad cells marked) when there are problems.
+        #[arg(long, value_name = "FILE.xlsx")]
+        errors: Option<PathBuf>,
+    },
+    /// Export a list in the layout `import` reads (.xlsx or .csv, by the file's extension).
+    Export {
+        file: PathBuf,
+        /// What to export: headcounts, people.
+        #[arg(long)]
+        kind: String,
+        /// Official code of the unit whose subtree to export.
+        #[arg(long)]
+        unit: String,
     },
 }
 
@@ -232,7 +249,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             kind,
             unit,
             dry_run,
-        } => import::run(&ctx, &file, &kind, &unit, dry_run).await,
+            decisions,
+            errors,
+        } => {
+            let options = import::Options {
+                dry_run,
+                decisions,
+                errors,
+            };
+            import::run(&ctx, &file, &kind, &unit, &options).await
+        }
+        Command::Export { file, kind, unit } => import::export(&ctx, &file, &kind, &unit).await,
     };
     ctx.store.close().await;
     result

@@ -753,3 +753,181 @@ fn sheets_sharing_one_part_are_refused() {
         1
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// The error report: a failed import handed back with the bad cells marked
+
+/// A list with a bad birth date on row 7, column C, a formula-like name on row 6, and a
+/// second sheet without problems.
+fn list_with_a_bad_date() -> Vec<u8> {
+    let mut book = XlsxBook::new();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let sheet = book.add_worksheet();
+    sheet.set_name("Danh sách").unwrap();
+    sheet.write_string(0, 0, "DANH SÁCH QUẦN CHÚNG").unwrap();
+    for (c, h) in ["STT", "Họ và tên", "Ngày sinh", "Số định danh cá nhân"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(2, c as u16, *h).unwrap();
+    }
+    let people = [
+        (3, "Nguyễn Văn An", 1975),
+        (4, "Trần Thị Bình", 1980),
+        (5, "=SUM(A1)", 1990),
+    ];
+    for (i, (r, name, year)) in people.iter().enumerate() {
+        sheet.write_number(*r, 0, i as f64 + 1.0).unwrap();
+        sheet.write_string(*r, 1, *name).unwrap();
+        sheet
+            .write_datetime_with_format(
+                *r,
+                2,
+                ExcelDateTime::from_ymd(*year, 3, 15).unwrap(),
+                &date,
+            )
+            .unwrap();
+        sheet
+            .write_number(*r, 3, 79_075_001_234.0 + i as f64)
+            .unwrap();
+    }
+    sheet.write_number(6, 0, 4).unwrap();
+    sheet.write_string(6, 1, "Lê Văn Cường").unwrap();
+    sheet.write_string(6, 2, "31/02/1990").unwrap();
+    book.add_worksheet()
+        .set_name("Ghi chú")
+        .unwrap()
+        .write_string(0, 0, "Không có lỗi ở đây")
+        .unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+fn read_report(bytes: &[u8]) -> calamine::Xlsx<Cursor<Vec<u8>>> {
+    calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap()
+}
+
+fn zip_entry(bytes: &[u8], name: &str) -> String {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
+    let mut entry = archive.by_name(name).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+    text
+}
+
+#[test]
+fn error_report_lists_problems_and_marks_the_cells() {
+    use calamine::{Data, Reader};
+
+    let original = read_workbook(&list_with_a_bad_date(), &Limits::default()).unwrap();
+    let table = find_table(
+        &original,
+        &[fields::FULL_NAME.required(), fields::BIRTH_DATE.required()],
+    )
+    .unwrap();
+    let row = table.rows.iter().find(|r| r.number == 7).unwrap();
+    let bad_date = table.date(row, "birth_date").unwrap_err();
+    assert_eq!(
+        (
+            bad_date.row,
+            bad_date.column.as_deref(),
+            bad_date.value.as_deref()
+        ),
+        (Some(7), Some("C"), Some("31/02/1990"))
+    );
+    let whole_row = crate::SheetError::new("Dòng này trùng với dòng 4")
+        .in_sheet("Danh sách")
+        .at_row(5);
+    let whole_file = crate::SheetError::new("Tệp thiếu cột Giới tính");
+    let problems = [bad_date.clone(), whole_row, whole_file];
+
+    let bytes = crate::write::error_report(&original, &problems).unwrap();
+
+    let mut report = read_report(&bytes);
+    assert_eq!(report.sheet_names(), ["Lỗi", "Danh sách"]);
+    let list = report.worksheet_range("Lỗi").unwrap();
+    let at = |r: u32, c: u32| list.get_value((r, c)).cloned().unwrap_or(Data::Empty);
+    let s = |t: &str| Data::String(t.to_owned());
+    assert_eq!(
+        (0..5).map(|c| at(0, c)).collect::<Vec<_>>(),
+        ["Trang tính", "Dòng", "Cột", "Giá trị", "Lỗi"].map(s)
+    );
+    assert_eq!(
+        (0..5).map(|c| at(1, c)).collect::<Vec<_>>(),
+        [
+            s("Danh sách"),
+            Data::Float(7.0),
+            s("C"),
+            s("31/02/1990"),
+            s(&bad_date.message)
+        ]
+    );
+    assert_eq!(
+        (0..5).map(|c| at(2, c)).collect::<Vec<_>>(),
+        [
+            s("Danh sách"),
+            Data::Float(5.0),
+            Data::Empty,
+            Data::Empty,
+            s("Dòng này trùng với dòng 4")
+        ]
+    );
+    assert_eq!(at(3, 4), s("Tệp thiếu cột Giới tính"));
+    assert_eq!(at(3, 0), Data::Empty);
+
+    // The copy: same positions (row 7 is row 7), values as read.
+    let copy = report.worksheet_range("Danh sách").unwrap();
+    assert_eq!(copy.get_value((6, 2)), Some(&s("31/02/1990")));
+    assert_eq!(copy.get_value((6, 1)), Some(&s("Lê Văn Cường")));
+    assert_eq!(copy.get_value((3, 1)), Some(&s("Nguyễn Văn An")));
+    assert_eq!(copy.get_value((3, 3)), Some(&Data::Float(79_075_001_234.0)));
+    assert!(
+        matches!(copy.get_value((3, 2)), Some(Data::DateTime(d)) if d.is_datetime()),
+        "{:?}",
+        copy.get_value((3, 2))
+    );
+    let again = read_workbook(&bytes, &Limits::default()).unwrap();
+    let copied = &again.sheets[1];
+    assert_eq!(copied.name, "Danh sách");
+    let mut expected = original.sheets[0].rows.clone();
+    // The one formula-like text, neutralised.
+    expected[5][1] = Value::Text("'=SUM(A1)".into());
+    assert_eq!(copied.rows, expected);
+
+    // The notes hold the messages; the marked cells are filled light red.
+    let comments = zip_entry(&bytes, "xl/comments1.xml");
+    assert!(comments.contains(&bad_date.message), "{comments}");
+    assert!(comments.contains("Dòng này trùng với dòng 4"), "{comments}");
+    assert!(comments.contains(r#"ref="C7""#) && comments.contains(r#"ref="A5""#));
+    assert!(zip_entry(&bytes, "xl/styles.xml").contains("FFC7CE"));
+}
+
+#[test]
+fn error_report_neutralises_formulas() {
+    use calamine::{Data, Reader};
+
+    let original = read_workbook(&list_with_a_bad_date(), &Limits::default()).unwrap();
+    let problem = crate::SheetError::new("Họ và tên không hợp lệ")
+        .in_sheet("Danh sách")
+        .at_row(6)
+        .at_column("B")
+        .with_value("=SUM(A1)");
+    let bytes = crate::write::error_report(&original, &[problem]).unwrap();
+    let mut report = read_report(&bytes);
+    let neutralised = Data::String("'=SUM(A1)".into());
+    let list = report.worksheet_range("Lỗi").unwrap();
+    assert_eq!(list.get_value((1, 3)), Some(&neutralised));
+    let copy = report.worksheet_range("Danh sách").unwrap();
+    assert_eq!(copy.get_value((5, 1)), Some(&neutralised));
+    assert!(!zip_entry(&bytes, "xl/worksheets/sheet2.xml").contains("<f>"));
+}
+
+#[test]
+fn error_report_without_problems_is_an_empty_list() {
+    use calamine::Reader;
+
+    let original = read_workbook(&list_with_a_bad_date(), &Limits::default()).unwrap();
+    let bytes = crate::write::error_report(&original, &[]).unwrap();
+    let mut report = read_report(&bytes);
+    assert_eq!(report.sheet_names(), ["Lỗi"]);
+    assert_eq!(report.worksheet_range("Lỗi").unwrap().height(), 1);
+}

@@ -19,6 +19,9 @@
 //! Hostile files are refused with a message, before any large allocation: the upload size,
 //! the unpacked size and number of entries of a zip (.xlsx, .ods), the rows and cells a
 //! sheet would take, and the structure of an .xls container are all checked first.
+//!
+//! [`write`] is the other direction: report tables as .xlsx and CSV, and the error report
+//! that hands a failed import back to the office with the bad cells marked.
 
 mod cfb;
 mod delimited;
@@ -27,6 +30,7 @@ pub mod fields;
 mod read;
 mod table;
 mod values;
+pub mod write;
 
 #[cfg(test)]
 mod files_tests;
@@ -34,7 +38,9 @@ mod files_tests;
 pub use error::SheetError;
 pub use ketnap_domain::text::legacy::Legacy;
 pub use read::{Kind, kind_of, read_workbook};
-pub use table::{Conversion, Field, HEADER_SEARCH_ROWS, Row, Table, find_table, header_key};
+pub use table::{
+    Conversion, Field, HEADER_SEARCH_ROWS, Row, Table, find_table, find_table_mapped, header_key,
+};
 pub use values::{
     DateRead, Repaired, Value, column_letter, count, date, split_name, text, text_with,
 };

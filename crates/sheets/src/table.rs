@@ -259,17 +259,50 @@ fn match_header(row: &[Value], fields: &[Field]) -> Match {
     Match { found }
 }
 
+/// Applies the user's column choices to a header row's matches.
+fn remap(
+    mut m: Match,
+    row: &[Value],
+    fields: &[Field],
+    mapping: &[(&str, Option<usize>)],
+) -> Match {
+    for (key, column) in mapping {
+        let Some(fi) = fields.iter().position(|f| f.key == *key) else {
+            continue;
+        };
+        m.found
+            .retain(|(f, col, _)| *f != fi && Some(*col) != *column);
+        if let Some(col) = column {
+            let header = row.get(*col).map(|v| text(v).text).unwrap_or_default();
+            m.found.push((fi, *col, header));
+        }
+    }
+    m.found.sort_by_key(|(fi, _, _)| *fi);
+    m
+}
+
 /// Finds the table: the first sheet with a header row holding every required field (and at
 /// least one field), the header row being the first such row among the first
 /// [`HEADER_SEARCH_ROWS`] rows.
 ///
 /// The error names what is missing, where it looked best.
 pub fn find_table(workbook: &Workbook, fields: &[Field]) -> Result<Table, SheetError> {
+    find_table_mapped(workbook, fields, &[])
+}
+
+/// Like [`find_table`], with the user's corrections of the columns: `(field key, column)`
+/// puts a field in a 0-based column whatever its header says, `(field key, None)` leaves it
+/// out. A column given to one field is taken from any other.
+pub fn find_table_mapped(
+    workbook: &Workbook,
+    fields: &[Field],
+    mapping: &[(&str, Option<usize>)],
+) -> Result<Table, SheetError> {
     // (missing required labels, sheet, 1-based row) of the closest candidate.
     let mut best: Option<(Vec<&'static str>, &str, usize)> = None;
     for sheet in &workbook.sheets {
         for (r, row) in sheet.rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
-            let m = match_header(row, fields);
+            let m = remap(match_header(row, fields), row, fields, mapping);
             if m.found.is_empty() {
                 continue;
             }

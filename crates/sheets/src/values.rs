@@ -90,10 +90,14 @@ fn repair_text(s: &str, hint: Option<Legacy>) -> Repaired {
     let composed = ketnap_domain::text::nfc(&visible);
     let (converted_text, converted) = legacy::repair_with(&composed, hint);
     let without_soft_hyphens: String = converted_text.chars().filter(|c| *c != '\u{AD}').collect();
-    Repaired {
-        text: clean(&without_soft_hyphens),
-        converted,
-    }
+    let text = clean(&without_soft_hyphens);
+    // An apostrophe that an export put before `= + - @` to keep a formula from running
+    // (write::neutralise) is not part of the value.
+    let text = match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_string(),
+        _ => text,
+    };
+    Repaired { text, converted }
 }
 
 fn is_invisible(c: char) -> bool {

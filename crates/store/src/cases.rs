@@ -16,7 +16,8 @@ use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
 use crate::{
-    SUBTREE, Store, backend_error, from_json, iso_date, parse_date, parse_timestamp, to_json,
+    SUBTREE, Store, backend_error, from_json, iso_date, parse_date, parse_timestamp, read_only,
+    to_json,
 };
 
 /// The dates kept in columns beside the JSON body, for lists and reports.
@@ -105,14 +106,6 @@ impl EventRow {
             recorded_at: parse_timestamp(&self.recorded_at)?,
         })
     }
-}
-
-fn read_only() -> StoreError {
-    StoreError::Rejected(Violation::new(
-        "scope.read-only",
-        "scope",
-        "Tài khoản này chỉ được xem, không được sửa.",
-    ))
 }
 
 impl Store {

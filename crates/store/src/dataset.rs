@@ -97,16 +97,16 @@ impl Dataset {
 }
 
 /// One bound value of a bulk insert.
-enum Cell {
+pub(crate) enum Cell {
     Int(Option<i64>),
     Text(Option<String>),
 }
 
-fn int(value: i64) -> Cell {
+pub(crate) fn int(value: i64) -> Cell {
     Cell::Int(Some(value))
 }
 
-fn text(value: impl Into<String>) -> Cell {
+pub(crate) fn text(value: impl Into<String>) -> Cell {
     Cell::Text(Some(value.into()))
 }
 
@@ -134,7 +134,7 @@ const TABLES: [&str; 16] = [
 /// Rows per INSERT statement: well under both databases' limits on bound parameters.
 const ROWS_PER_STATEMENT: usize = 400;
 
-async fn insert(
+pub(crate) async fn insert(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     head: &str,

@@ -16,6 +16,7 @@ mod plans;
 mod reports;
 mod rules;
 mod sessions;
+mod takeovers;
 mod units;
 
 use std::path::Path;
@@ -30,6 +31,7 @@ pub use accounts::{NewUser, UserRecord};
 pub use dataset::{Dataset, Headcount, MassOrg};
 pub use rules::LoadedRuleSet;
 pub use sessions::{ApiToken, Session};
+pub use takeovers::{KnownPerson, Takeover};
 pub use units::MassOrgRecord;
 
 /// Which database a URL points at.
@@ -172,6 +174,15 @@ fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
 
 fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
     serde_json::from_str(text).map_err(json_error)
+}
+
+/// A change asked of an account that may only read.
+fn read_only() -> StoreError {
+    StoreError::Rejected(ketnap_domain::Violation::new(
+        "scope.read-only",
+        "scope",
+        "Tài khoản này chỉ được xem, không được sửa.",
+    ))
 }
 
 fn iso_date(day: NaiveDate) -> String {

@@ -184,7 +184,9 @@ impl Reload {
         for (_, action, entity, entity_id) in rows {
             let id = entity_id.parse::<i64>().ok();
             match (action.as_str(), entity.as_str(), id) {
-                ("person.read", _, _) => {}
+                // Reads and exports change nothing; an import's summary row adds nothing to
+                // the rows it wrote for each case.
+                ("person.read" | "person.export" | "import.people", _, _) => {}
                 // A class's certificates write a row per case they move.
                 (_, "user" | "api_token" | "mass_org" | "course", _) => {}
                 ("headcount.record", _, _) => reload.headcounts = true,

@@ -14,7 +14,10 @@ use ketnap_domain::unit::{SectorCode, Unit};
 use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
-use crate::{Store, backend_error, iso_date, parse_date, parse_timestamp, timestamp, to_json};
+use crate::{
+    SUBTREE, Store, backend_error, iso_date, parse_date, parse_timestamp, read_only, timestamp,
+    to_json,
+};
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct HeadcountRow {
@@ -164,14 +167,6 @@ async fn write_target(
     .await
 }
 
-fn read_only() -> StoreError {
-    StoreError::Rejected(Violation::new(
-        "scope.read-only",
-        "scope",
-        "Tài khoản này chỉ được xem, không được sửa.",
-    ))
-}
-
 fn outside_scope(field: &str) -> StoreError {
     StoreError::Rejected(Violation::new(
         "unit.unknown",
@@ -279,6 +274,19 @@ impl Store {
             "SELECT {HEADCOUNT_COLUMNS} FROM headcounts h WHERE h.unit_id = $1 ORDER BY h.as_of DESC"
         ))
         .bind(unit.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        rows.into_iter().map(HeadcountRow::into_record).collect()
+    }
+
+    /// Every headcount of the scope's units, by unit and day.
+    pub async fn headcounts_in(&self, scope: &Scope) -> StoreResult<Vec<HeadcountRecord>> {
+        let rows: Vec<HeadcountRow> = sqlx::query_as(&format!(
+            "{SUBTREE} SELECT {HEADCOUNT_COLUMNS} FROM headcounts h
+             WHERE h.unit_id IN (SELECT id FROM subtree) ORDER BY h.unit_id, h.as_of"
+        ))
+        .bind(scope.root().0)
         .fetch_all(&self.pool)
         .await
         .map_err(backend_error)?;

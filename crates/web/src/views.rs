@@ -1,7 +1,5 @@
 //! The page frame and the small formatting helpers templates share.
 
-use chrono::NaiveDate;
-
 #[derive(Debug, Clone)]
 pub struct NavItem {
     pub href: &'static str,
@@ -26,20 +24,6 @@ pub struct Layout {
     pub nav: Vec<NavItem>,
 }
 
-/// `dd/mm/yyyy`, as Vietnamese screens write dates.
-pub fn dmy(day: NaiveDate) -> String {
-    day.format("%d/%m/%Y").to_string()
-}
-
-/// A count with Vietnamese thousands separators: 365911 → "365.911".
-pub fn number(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
+/// `dd/mm/yyyy` and Vietnamese thousands separators: the spreadsheet writer's own, so a
+/// page and its export always agree.
+pub use ketnap_sheets::write::{dmy, number};

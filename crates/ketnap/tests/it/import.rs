@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use ketnap_domain::ids::UnitId;
 use ketnap_domain::report::HeadcountRecord;
 use ketnap_domain::scope::{Access, Scope};
-use ketnap_import::{Kind, import};
+use ketnap_import::{ImportError, Kind, Outcome};
 use ketnap_store::Store;
 use rust_xlsxwriter::{Format, Workbook};
 use tower::ServiceExt;
@@ -109,7 +109,7 @@ async fn headcounts_are_imported_all_or_nothing_and_once() {
     // One bad row at the very end: nothing written, the row, column and value named.
     let mut rows = GOOD.to_vec();
     rows.push(["99999", "01/07/2025", "5", "0", ""]);
-    let outcome = import(
+    let outcome = run(
         &store,
         &admin,
         &city,
@@ -137,7 +137,7 @@ async fn headcounts_are_imported_all_or_nothing_and_once() {
         ["25747", "31/02/2025", "31", "1", ""],
         ["25750", "01/07/2025", "-3", "", "nhiều"],
     ];
-    let outcome = import(
+    let outcome = run(
         &store,
         &admin,
         &city,
@@ -167,7 +167,7 @@ async fn headcounts_are_imported_all_or_nothing_and_once() {
 
     // A dry run says what would be written and writes nothing.
     let good = workbook(&GOOD);
-    let outcome = import(&store, &admin, &city, Kind::Headcounts, &good, true)
+    let outcome = run(&store, &admin, &city, Kind::Headcounts, &good, true)
         .await
         .unwrap();
     assert_eq!(
@@ -177,14 +177,14 @@ async fn headcounts_are_imported_all_or_nothing_and_once() {
     assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
     assert!(held(&store, t.ward).await.is_empty());
 
-    let outcome = import(&store, &admin, &city, Kind::Headcounts, &good, false)
+    let outcome = run(&store, &admin, &city, Kind::Headcounts, &good, false)
         .await
         .unwrap();
     assert_eq!((outcome.changes, outcome.written), (2, true));
     assert_good_rows_held(&store, &t).await;
 
     // The same file again changes nothing.
-    let outcome = import(&store, &admin, &city, Kind::Headcounts, &good, false)
+    let outcome = run(&store, &admin, &city, Kind::Headcounts, &good, false)
         .await
         .unwrap();
     assert_eq!(
@@ -194,14 +194,14 @@ async fn headcounts_are_imported_all_or_nothing_and_once() {
 
     // A ward officer cannot import the other ward's numbers.
     let ward = Scope::subtree(t.ward, Access::Edit);
-    let outcome = import(&store, &admin, &ward, Kind::Headcounts, &good, false)
+    let outcome = run(&store, &admin, &ward, Kind::Headcounts, &good, false)
         .await
         .unwrap();
     assert_eq!(outcome.problems.len(), 1, "{:?}", outcome.problems);
     assert_eq!(outcome.problems[0].row, Some(5));
 
     // Not a spreadsheet: refused, nothing read.
-    let err = import(
+    let err = run(
         &store,
         &admin,
         &city,
@@ -368,4 +368,25 @@ async fn the_web_form_checks_then_writes() {
     );
     let (status, _) = send(viewer.cookie.clone(), Some(viewer.csrf.clone()), false).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// An import with no column corrections and no decisions.
+pub(crate) async fn run(
+    store: &Store,
+    change: &ketnap_domain::ports::Change,
+    scope: &Scope,
+    kind: Kind,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<Outcome, ImportError> {
+    let request = ketnap_import::Request {
+        dry_run,
+        ..ketnap_import::Request::default()
+    };
+    ketnap_import::import(store, change, scope, kind, bytes, &request, &|_, _| {}).await
+}
+
+/// A good headcount list (two wards on 1 July 2025), for other tests.
+pub(crate) fn headcount_list() -> Vec<u8> {
+    workbook(&GOOD)
 }

@@ -13,6 +13,7 @@ mod cli;
 mod demo;
 mod fixtures;
 mod import;
+mod import_people;
 mod matrix;
 mod reports;
 mod story;

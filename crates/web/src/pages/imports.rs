@@ -137,7 +137,21 @@ pub async fn upload(ctx: Ctx, mut multipart: Multipart) -> Result<Response, WebE
         return page(&ctx, None, Some("Hãy chọn tệp bảng tính.".into())).await;
     };
     let change = ctx.change();
-    match import(&ctx.state.store, &change, &scope, kind, &file, dry_run).await {
+    let request = ketnap_import::Request {
+        dry_run,
+        ..ketnap_import::Request::default()
+    };
+    match import(
+        &ctx.state.store,
+        &change,
+        &scope,
+        kind,
+        &file,
+        &request,
+        &|_, _| {},
+    )
+    .await
+    {
         Ok(outcome) => page(&ctx, Some(OutcomeView::new(outcome)), None).await,
         Err(ketnap_import::ImportError::File(problem)) => {
             page(&ctx, None, Some(problem.to_string())).await

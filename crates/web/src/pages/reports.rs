@@ -14,10 +14,11 @@ use chrono::{Datelike, NaiveDate};
 use ketnap_domain::ids::UnitId;
 use ketnap_domain::scope::Scope;
 use ketnap_domain::unit::Unit;
+use ketnap_sheets::write::{Cell, Table};
 
 use crate::ctx::Ctx;
 use crate::error::WebError;
-use crate::export::{self, Cell, Table};
+use crate::export;
 use crate::views::{Layout, dmy};
 
 // ---------------------------------------------------------------------------------------

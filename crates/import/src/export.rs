@@ -1,0 +1,113 @@
+//! Lists out (xuất danh sách) in the layout the importer reads: the same headers in the same
+//! order, so that a list exported, edited in Excel and imported again changes only what was
+//! edited.
+
+use ketnap_domain::ethnicity;
+use ketnap_domain::person::BirthDate;
+use ketnap_domain::ports::{Change, UnitStore};
+use ketnap_domain::scope::Scope;
+use ketnap_domain::takeover::Milestones;
+use ketnap_domain::unit::Unit;
+use ketnap_sheets::write::{Cell, Table};
+use ketnap_store::Store;
+use std::collections::HashMap;
+
+use crate::{ImportError, Kind};
+
+/// The kind's list for `scope`, as one table whose headers are the kind's field labels.
+pub async fn export(
+    store: &Store,
+    change: &Change,
+    scope: &Scope,
+    kind: Kind,
+) -> Result<Table, ImportError> {
+    let headers: Vec<&str> = kind.fields().iter().map(|f| f.label).collect();
+    let mut table = Table::new(kind.code(), kind.label_vi(), &headers);
+    let units: HashMap<_, Unit> = store
+        .units_in(scope)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let code = |id| {
+        units
+            .get(&id)
+            .and_then(|u: &Unit| u.code.clone())
+            .map_or(Cell::Empty, Cell::Text)
+    };
+    match kind {
+        Kind::Headcounts => {
+            for h in store.headcounts_in(scope).await? {
+                let h = h.input;
+                table.push(vec![
+                    code(h.unit),
+                    Cell::Date(h.as_of),
+                    Cell::Integer(h.official_members),
+                    Cell::Integer(h.probationary_members),
+                    count(h.workforce),
+                    count(h.youth_union_members),
+                    count(h.trade_union_members),
+                ]);
+            }
+        }
+        Kind::People => {
+            for known in store.export_people(change, scope).await? {
+                // One row per person: their latest case (a re-import matches it).
+                let Some(case) = known.cases.last() else {
+                    continue;
+                };
+                let d = &known.person.details;
+                let m = Milestones::of(case);
+                let doc = |doc: &Option<ketnap_domain::case::DocRef>| match doc {
+                    Some(doc) => [Cell::text(&doc.number), Cell::Date(doc.dated)],
+                    None => [Cell::Empty, Cell::Empty],
+                };
+                let mut row = vec![
+                    Cell::text(d.name.full()),
+                    match d.birth {
+                        BirthDate::Full(day) => Cell::Date(day),
+                        BirthDate::YearOnly(year) => Cell::Text(year.to_string()),
+                    },
+                    Cell::text(d.sex.label_vi()),
+                    d.citizen_id
+                        .as_ref()
+                        .map_or(Cell::Empty, |c| Cell::text(c.as_str())),
+                    ethnicity::by_id(d.ethnicity).map_or(Cell::Empty, |e| Cell::text(e.name)),
+                    Cell::text(&d.religion),
+                    Cell::text(&d.occupation),
+                    Cell::text(&d.workplace),
+                    Cell::text(&d.residence),
+                    Cell::text(&d.phone),
+                    flag(d.youth_union_member),
+                    flag(d.trade_union_member),
+                    code(case.cell),
+                    units
+                        .get(&case.cell)
+                        .map_or(Cell::Empty, |u| Cell::text(&u.name)),
+                    Cell::text(case.stage.label_vi()),
+                    day(m.identified_on),
+                    day(m.sympathiser_on),
+                ];
+                row.extend(doc(&m.awareness_certificate));
+                row.push(day(m.file_opened_on));
+                row.extend(doc(&m.decision));
+                row.push(day(m.ceremony_on));
+                row.extend(doc(&m.recognition_decision));
+                table.push(row);
+            }
+        }
+    }
+    Ok(table)
+}
+
+fn count(n: Option<i64>) -> Cell {
+    n.map_or(Cell::Empty, Cell::Integer)
+}
+
+fn day(d: Option<chrono::NaiveDate>) -> Cell {
+    d.map_or(Cell::Empty, Cell::Date)
+}
+
+fn flag(yes: bool) -> Cell {
+    if yes { Cell::text("x") } else { Cell::Empty }
+}

@@ -1,0 +1,270 @@
+//! Cases taken over from a unit's lists (`domain::takeover`), written in bulk: a ward's
+//! whole list in one transaction, many rows per statement, with an audit row per person
+//! and per case as a single creation would write.
+
+use std::collections::HashSet;
+
+use ketnap_domain::case::Case;
+use ketnap_domain::ids::{CaseId, PersonId};
+use ketnap_domain::person::{Person, PersonDetails};
+use ketnap_domain::ports::{Change, StoreResult};
+use ketnap_domain::scope::Scope;
+use ketnap_domain::takeover::TakenOver;
+use sqlx::{Any, Transaction};
+
+use crate::dataset::{Cell, insert, int, text};
+use crate::people::{PersonRow, person_columns};
+use crate::{Backend, SUBTREE, Store, backend_error, from_json, iso_date, read_only, to_json};
+
+/// One case of a list to write: for a new person (`person: None`, with `details`) or for
+/// a person already on file.
+#[derive(Debug, Clone)]
+pub struct Takeover {
+    pub person: Option<PersonId>,
+    pub details: PersonDetails,
+    pub taken: TakenOver,
+}
+
+/// A person with a case in the scope, as a list's rows are matched against.
+#[derive(Debug, Clone)]
+pub struct KnownPerson {
+    pub person: Person,
+    /// Their cases in the scope, oldest first.
+    pub cases: Vec<Case>,
+}
+
+/// Citizen ids per IN (…) list.
+const IDS_PER_QUERY: usize = 500;
+
+impl Store {
+    /// Everyone with a case in `scope`, with those cases.
+    pub async fn known_people(&self, scope: &Scope) -> StoreResult<Vec<KnownPerson>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: i64,
+            details: String,
+            body: String,
+        }
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "{SUBTREE} SELECT p.id, p.details, c.body FROM cases c JOIN people p ON p.id = c.person_id
+             WHERE c.cell_id IN (SELECT id FROM subtree) ORDER BY p.id, c.id"
+        ))
+        .bind(scope.root().0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        let mut known: Vec<KnownPerson> = Vec::new();
+        for row in rows {
+            let case: Case = from_json(&row.body)?;
+            match known.last_mut() {
+                Some(last) if last.person.id.0 == row.id => last.cases.push(case),
+                _ => known.push(KnownPerson {
+                    person: PersonRow {
+                        id: row.id,
+                        details: row.details,
+                    }
+                    .into_person()?,
+                    cases: vec![case],
+                }),
+            }
+        }
+        Ok(known)
+    }
+
+    /// Everyone with a case in `scope`, for a list to take away: the export is audited (the
+    /// count, never the people).
+    pub async fn export_people(
+        &self,
+        change: &Change,
+        scope: &Scope,
+    ) -> StoreResult<Vec<KnownPerson>> {
+        let known = self.known_people(scope).await?;
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        crate::audit::write(
+            &mut tx,
+            change,
+            crate::audit::Audit {
+                action: "person.export",
+                entity: "unit",
+                entity_id: scope.root().0.to_string(),
+                before: None,
+                after: Some(format!("{} người", known.len())),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(backend_error)?;
+        Ok(known)
+    }
+
+    /// Which of `citizen_ids` are on file anywhere (a new record with one would be refused).
+    pub async fn citizen_ids_on_file(&self, citizen_ids: &[&str]) -> StoreResult<HashSet<String>> {
+        let mut found = HashSet::new();
+        for chunk in citizen_ids.chunks(IDS_PER_QUERY) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "SELECT citizen_id FROM people WHERE citizen_id IN ({})",
+                marks.join(", ")
+            );
+            let mut query = sqlx::query_scalar::<_, String>(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            found.extend(query.fetch_all(&self.pool).await.map_err(backend_error)?);
+        }
+        Ok(found)
+    }
+
+    /// Writes `rows` in one transaction: new people, their cases and the cases' events, an
+    /// audit row for each person and case created, and one for the whole import. The
+    /// caller has checked each row (cells in scope, no open case already).
+    pub async fn write_takeovers(
+        &self,
+        change: &Change,
+        scope: &Scope,
+        rows: &[Takeover],
+    ) -> StoreResult<()> {
+        if !scope.can_edit() {
+            return Err(read_only());
+        }
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let new_people = rows.iter().filter(|r| r.person.is_none()).count();
+        let mut person_ids = self
+            .next_ids(&mut tx, "people", new_people)
+            .await?
+            .into_iter();
+        let case_ids = self.next_ids(&mut tx, "cases", rows.len()).await?;
+        let created = crate::timestamp(change.now);
+        let mut people = Vec::with_capacity(new_people);
+        let mut cases = Vec::with_capacity(rows.len());
+        let mut events = Vec::new();
+        let mut audits = Vec::with_capacity(new_people + rows.len() + 1);
+        let audit_row = |action: &str, entity: &str, id: i64, after: Option<String>| {
+            vec![
+                text(&created),
+                text(&change.actor),
+                text(action),
+                text(entity),
+                text(id.to_string()),
+                Cell::Text(None),
+                Cell::Text(after),
+                text(&change.request_id),
+            ]
+        };
+        for (row, case_id) in rows.iter().zip(case_ids) {
+            let person = match row.person {
+                Some(person) => person,
+                None => {
+                    let id = person_ids.next().ok_or_else(|| {
+                        ketnap_domain::ports::StoreError::Backend("thiếu mã người khi nhập".into())
+                    })?;
+                    let [family, middle, given, key, birth, sex] = person_columns(&row.details);
+                    people.push(vec![
+                        int(id),
+                        text(family),
+                        text(middle),
+                        text(given),
+                        text(key),
+                        text(birth),
+                        text(sex),
+                        Cell::Text(
+                            row.details
+                                .citizen_id
+                                .as_ref()
+                                .map(|c| c.as_str().to_string()),
+                        ),
+                        text(to_json(&row.details)?),
+                        text(&created),
+                        int(1),
+                    ]);
+                    audits.push(audit_row("person.create", "person", id, None));
+                    PersonId(id)
+                }
+            };
+            let mut case = row.taken.case.clone();
+            case.id = CaseId(case_id);
+            case.person = person;
+            cases.push(vec![
+                int(case.id.0),
+                int(person.0),
+                int(case.cell.0),
+                text(case.stage.code()),
+                Cell::Int(case.nominated_by.map(|m| m.0)),
+                text(iso_date(case.identified_on)),
+                Cell::Text(case.party_age_from().map(iso_date)),
+                Cell::Text(case.ceremony_on.map(iso_date)),
+                Cell::Text(case.official_on.map(iso_date)),
+                Cell::Text(case.exit.as_ref().map(|e| iso_date(e.on))),
+                text(to_json(&case)?),
+                int(1),
+                text(&created),
+            ]);
+            for e in &row.taken.events {
+                events.push(vec![
+                    int(case.id.0),
+                    int(case.cell.0),
+                    text(&e.action),
+                    text(iso_date(e.on)),
+                    text(e.stage_before.code()),
+                    text(e.stage_after.code()),
+                    text(&e.summary),
+                    Cell::Text(e.document.as_ref().map(|d| d.number.clone())),
+                    Cell::Text(e.document.as_ref().map(|d| iso_date(d.dated))),
+                    text(&e.actor),
+                    text(&e.rule_set),
+                    text(crate::timestamp(e.recorded_at)),
+                ]);
+            }
+            audits.push(audit_row(
+                "case.import",
+                "case",
+                case.id.0,
+                Some(case.stage.code().to_string()),
+            ));
+        }
+        audits.push(audit_row(
+            "import.people",
+            "import",
+            0,
+            Some(format!("{} người mới, {} hồ sơ", people.len(), cases.len())),
+        ));
+        let backend = self.backend;
+        insert(&mut tx, backend, "INSERT INTO people (id, family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id, details, created_at, version)", people).await?;
+        insert(&mut tx, backend, "INSERT INTO cases (id, person_id, cell_id, stage, nominated_by, identified_on, decided_on, ceremony_on, official_on, closed_on, body, version, updated_at)", cases).await?;
+        insert(&mut tx, backend, "INSERT INTO case_events (case_id, cell_id, action, occurred_on, stage_before, stage_after, summary, document_number, document_date, actor, rule_set, recorded_at)", events).await?;
+        insert(&mut tx, backend, "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after, request_id)", audits).await?;
+        tx.commit().await.map_err(backend_error)
+    }
+
+    /// `n` unused ids of `table`: taken from its sequence on PostgreSQL; on SQLite, whose
+    /// writers are serialised, the ones after the largest (a writer that slipped in between
+    /// makes the commit fail rather than collide).
+    async fn next_ids(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        table: &str,
+        n: usize,
+    ) -> StoreResult<Vec<i64>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let count = i64::try_from(n)
+            .map_err(|_| ketnap_domain::ports::StoreError::Backend("quá nhiều dòng".into()))?;
+        match self.backend {
+            Backend::Postgres => sqlx::query_scalar(&format!(
+                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)"
+            ))
+            .bind(count)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(backend_error),
+            Backend::Sqlite => {
+                let max: i64 =
+                    sqlx::query_scalar(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))
+                        .fetch_one(&mut **tx)
+                        .await
+                        .map_err(backend_error)?;
+                Ok((max + 1..=max + count).collect())
+            }
+        }
+    }
+}
