@@ -115,6 +115,8 @@ pub struct Outcome {
     pub changes: usize,
     /// Rows the store already holds exactly (a re-import changes nothing).
     pub unchanged: usize,
+    /// Every non-empty cell of the header row (0-based column, text).
+    pub headers: Vec<(usize, String)>,
     /// What the preview shows of each row.
     pub preview_headers: Vec<&'static str>,
     /// The first rows as understood (sheet row number, one string per header).
@@ -211,6 +213,7 @@ fn outcome(kind: Kind, table: &Table, dry_run: bool) -> Outcome {
         rows: table.rows.len(),
         changes: 0,
         unchanged: 0,
+        headers: table.headers.clone(),
         preview_headers: kind.fields().iter().map(|f| f.label).collect(),
         preview: Vec::new(),
         repairs: Vec::new(),

@@ -82,6 +82,26 @@ pub struct Workbook {
     pub sheets: Vec<Sheet>,
 }
 
+impl Workbook {
+    /// The non-empty cells of a row (0-based column, text repaired): when no header row held
+    /// the fields, the closest one (which the error names) is offered for mapping by hand.
+    pub fn row_texts(&self, sheet: &str, row: usize) -> Vec<(usize, String)> {
+        self.sheets
+            .iter()
+            .find(|s| s.name == sheet)
+            .and_then(|s| s.rows.get(row.checked_sub(1)?))
+            .map(|cells| {
+                cells
+                    .iter()
+                    .enumerate()
+                    .map(|(col, v)| (col, text(v).text))
+                    .filter(|(_, t)| !t.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
 /// A sheet as rows of cells: `rows[0]` is row 1 and each row starts at column A; rows and
 /// cells after the last non-empty one are left out.
 #[derive(Debug, Clone, PartialEq, Default)]

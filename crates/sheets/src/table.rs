@@ -76,6 +76,9 @@ pub struct Table {
     /// The columns whose text is in a legacy encoding (TCVN3 or VNI): [`Table::text`]
     /// converts their cells, including the ambiguous ones.
     pub legacy: Vec<(&'static str, Legacy)>,
+    /// Every non-empty cell of the header row (0-based column, text repaired): the columns
+    /// a user may choose from when correcting the mapping.
+    pub headers: Vec<(usize, String)>,
 }
 
 /// A data row.
@@ -384,12 +387,19 @@ fn build_table(sheet: &Sheet, header_index: usize, m: &Match, fields: &[Field]) 
         });
     }
     let legacy = column_encodings(&columns, &rows, &header_row);
+    let headers = header_row
+        .iter()
+        .enumerate()
+        .map(|(col, v)| (col, text(v).text))
+        .filter(|(_, t)| !t.is_empty())
+        .collect();
     Table {
         sheet: sheet.name.clone(),
         header_row: header_index + 1,
         columns,
         rows,
         legacy,
+        headers,
     }
 }
 

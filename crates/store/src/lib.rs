@@ -17,6 +17,7 @@ mod reports;
 mod rules;
 mod sessions;
 mod takeovers;
+mod uploads;
 mod units;
 
 use std::path::Path;
@@ -32,6 +33,7 @@ pub use dataset::{Dataset, Headcount, MassOrg};
 pub use rules::LoadedRuleSet;
 pub use sessions::{ApiToken, Session};
 pub use takeovers::{KnownPerson, Takeover};
+pub use uploads::Upload;
 pub use units::MassOrgRecord;
 
 /// Which database a URL points at.

@@ -82,11 +82,11 @@ impl Ctx {
                 NavItem::new("/probation", "Dự bị"),
                 NavItem::new("/courses", "Lớp bồi dưỡng"),
                 NavItem::new("/reports", "Báo cáo"),
+                NavItem::new("/import", "Bảng tính"),
             ]);
         }
         if role.grants(Need::Edit) {
             nav.push(NavItem::new("/sources/new", "Thêm quần chúng ưu tú"));
-            nav.push(NavItem::new("/import", "Nhập từ bảng tính"));
         }
         if role.grants(Need::Nominees) {
             nav.push(NavItem::new("/nominees", "Người được giới thiệu"));

@@ -10,7 +10,7 @@ use crate::error::WebError;
 
 /// A workbook that could not be written is a bug or an impossible size: logged with its
 /// cause, shown as the generic error page.
-fn write_error(error: WriteError) -> WebError {
+pub(crate) fn write_error(error: WriteError) -> WebError {
     tracing::error!(%error, detail = ?error, "xlsx failed");
     WebError::internal()
 }
@@ -35,7 +35,7 @@ fn safe_file_name(name: &str) -> String {
     }
 }
 
-fn download(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> Response {
+pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -85,7 +85,45 @@ function sourceCheck(form) {
   if (fields.some((f) => f.value.trim() !== "")) schedule();
 }
 
+// The spreadsheet upload: a progress bar while a large file travels, then the review page
+// the server answers with. Without this script the form posts the ordinary way.
+function importProgress(form) {
+  const bar = document.getElementById("import-progress");
+  const text = document.getElementById("import-progress-text");
+  if (!bar || !text || !window.FormData) return;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    bar.hidden = false;
+    xhr.upload.addEventListener("progress", (e) => {
+      if (!e.lengthComputable) return;
+      const percent = Math.round((e.loaded / e.total) * 100);
+      bar.value = percent;
+      text.textContent = "Đang tải lên: " + percent + " %";
+    });
+    xhr.upload.addEventListener("load", () => {
+      bar.removeAttribute("value");
+      text.textContent = "Đã tải lên. Đang đọc và kiểm tra từng dòng…";
+    });
+    xhr.addEventListener("load", () => {
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+      if (xhr.responseURL) window.history.replaceState(null, "", xhr.responseURL);
+    });
+    xhr.addEventListener("error", () => {
+      text.textContent = "Mất kết nối khi tải lên. Hãy thử lại.";
+      bar.hidden = true;
+    });
+    xhr.send(new FormData(form));
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const upload = document.getElementById("import-form");
+  if (upload) importProgress(upload);
+
   // Confirm buttons that close a case (withdraw, strike off …).
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
     form.addEventListener("submit", (event) => {

@@ -262,7 +262,7 @@ async fn the_command_line_imports_with_a_dry_run_first() {
 }
 
 /// A multipart upload of the import form.
-fn upload(csrf: Option<&str>, file: &[u8], dry_run: bool) -> (String, Vec<u8>) {
+fn upload(csrf: Option<&str>, file: &[u8]) -> (String, Vec<u8>) {
     let boundary = "ketnap-test-boundary";
     let mut body = Vec::new();
     let mut field = |name: &str, value: &str| {
@@ -277,9 +277,6 @@ fn upload(csrf: Option<&str>, file: &[u8], dry_run: bool) -> (String, Vec<u8>) {
         field("csrf", csrf);
     }
     field("kind", "headcounts");
-    if dry_run {
-        field("dry_run", "1");
-    }
     body.extend_from_slice(
         format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"so-lieu.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n"
@@ -291,13 +288,20 @@ fn upload(csrf: Option<&str>, file: &[u8], dry_run: bool) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// The upload token a review page's form carries.
+fn token_in(html: &str) -> String {
+    let marker = "name=\"upload\" value=\"";
+    let start = html.find(marker).expect("upload token in the page") + marker.len();
+    html[start..start + 32].to_string()
+}
+
 #[tokio::test]
 async fn the_web_form_checks_then_writes() {
     let app = TestApp::new().await;
-    let send_file = |cookie: String, csrf: Option<String>, file: Vec<u8>, dry_run: bool| {
+    let send_file = |cookie: String, csrf: Option<String>, file: Vec<u8>| {
         let router = app.router.clone();
         async move {
-            let (content_type, body) = upload(csrf.as_deref(), &file, dry_run);
+            let (content_type, body) = upload(csrf.as_deref(), &file);
             let request = Request::builder()
                 .method(Method::POST)
                 .uri("/import")
@@ -310,14 +314,42 @@ async fn the_web_form_checks_then_writes() {
                 .unwrap();
             let response = router.oneshot(request).await.unwrap();
             let status = response.status();
+            let location = response
+                .headers()
+                .get(header::LOCATION)
+                .map(|v| v.to_str().unwrap().to_string());
             let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
                 .await
                 .unwrap();
-            (status, String::from_utf8_lossy(&bytes).into_owned())
+            (
+                status,
+                location,
+                String::from_utf8_lossy(&bytes).into_owned(),
+            )
         }
     };
-    let send = |cookie: String, csrf: Option<String>, dry_run: bool| {
-        send_file(cookie, csrf, workbook(&GOOD), dry_run)
+    let download = |cookie: String, path: String| {
+        let router = app.router.clone();
+        async move {
+            let request = Request::builder()
+                .uri(path)
+                .header(
+                    header::COOKIE,
+                    format!("{}={cookie}", ketnap_web::SESSION_COOKIE),
+                )
+                .body(Body::empty())
+                .unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            let kind = response.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .to_string();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (kind, bytes.to_vec())
+        }
     };
     let admin = app.login("admin").await;
     let page = app.get(Some(&admin), "/import").await;
@@ -325,48 +357,178 @@ async fn the_web_form_checks_then_writes() {
     assert!(page.body.contains("enctype=\"multipart/form-data\""));
 
     // No CSRF token: refused before anything is read.
-    let (status, _) = send(admin.cookie.clone(), None, false).await;
+    let (status, _, _) = send_file(admin.cookie.clone(), None, workbook(&GOOD)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(held(&app.store, app.tree.ward).await.is_empty());
 
-    // No file, or a file that is not a spreadsheet: said in Vietnamese, nothing written.
-    let (status, body) = send_file(
-        admin.cookie.clone(),
-        Some(admin.csrf.clone()),
-        Vec::new(),
-        false,
-    )
-    .await;
+    // No file, or a file that is not a spreadsheet: said in Vietnamese, nothing kept.
+    let (status, _, body) =
+        send_file(admin.cookie.clone(), Some(admin.csrf.clone()), Vec::new()).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Hãy chọn tệp bảng tính."), "{body}");
-    let (status, body) = send_file(
+    let (status, _, body) = send_file(
         admin.cookie.clone(),
         Some(admin.csrf.clone()),
         b"%PDF-1.4 not a spreadsheet".to_vec(),
-        false,
     )
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("id=\"import-error\""), "{body}");
-    assert!(held(&app.store, app.tree.ward).await.is_empty());
 
-    let (status, body) = send(admin.cookie.clone(), Some(admin.csrf.clone()), true).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body.contains("sẽ ghi 2 dòng"), "{body}");
+    // A good file: kept, reviewed (the rows as understood), nothing written yet.
+    let (status, location, _) = send_file(
+        admin.cookie.clone(),
+        Some(admin.csrf.clone()),
+        workbook(&GOOD),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let review = location.unwrap();
+    assert!(review.starts_with("/import/review?upload="), "{review}");
+    let page = app.get(Some(&admin), &review).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("sẽ ghi 2 dòng"), "{}", page.body);
+    assert!(page.body.contains("id=\"import-preview\""));
+    assert!(page.body.contains("01/07/2025"));
+    assert!(page.body.contains("id=\"import-confirm\""));
     assert!(held(&app.store, app.tree.ward).await.is_empty());
+    let token = token_in(&page.body);
 
-    let (status, body) = send(admin.cookie.clone(), Some(admin.csrf.clone()), false).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body.contains("Đã ghi 2 dòng"), "{body}");
+    // Someone else's upload is not theirs to see.
+    let officer = app.login("canbo").await;
+    let page = app.get(Some(&officer), &review).await;
+    assert!(page.body.contains("Không còn tệp này"), "{}", page.body);
+
+    // Confirmed: written, and the upload forgotten.
+    let page = app
+        .post(
+            &admin,
+            "/import/review",
+            &[("upload", token.as_str()), ("action", "confirm")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Đã ghi 2 dòng"), "{}", page.body);
     assert_good_rows_held(&app.store, &app.tree).await;
+    let page = app.get(Some(&admin), &review).await;
+    assert!(page.body.contains("Không còn tệp này"));
 
-    // A read-only account does not see the form.
-    let viewer = app.login("xem").await;
-    assert_eq!(
-        app.get(Some(&viewer), "/import").await.status,
-        StatusCode::NOT_FOUND
+    // A file with a bad cell: the problem on the page and in the error workbook; the
+    // confirm button is not offered, and a forged confirmation writes nothing.
+    let mut rows = GOOD.to_vec();
+    rows.push(["25747", "02/07/2025", "-1", "0", ""]);
+    let (_, location, _) = send_file(
+        admin.cookie.clone(),
+        Some(admin.csrf.clone()),
+        workbook(&rows),
+    )
+    .await;
+    let review = location.unwrap();
+    let page = app.get(Some(&admin), &review).await;
+    assert!(page.body.contains("id=\"import-problems\""));
+    assert!(!page.body.contains("id=\"import-confirm\""));
+    let token = token_in(&page.body);
+    let page = app
+        .post(
+            &admin,
+            "/import/review",
+            &[("upload", token.as_str()), ("action", "confirm")],
+        )
+        .await;
+    assert!(!page.body.contains("Đã ghi"));
+    assert_eq!(held(&app.store, app.tree.ward).await.len(), 1);
+    let (kind, bytes) = download(
+        admin.cookie.clone(),
+        format!("/import/errors?upload={token}"),
+    )
+    .await;
+    assert!(kind.starts_with("application/vnd.openxmlformats"), "{kind}");
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let names = calamine::Reader::sheet_names(&book);
+    assert_eq!(names, ["Lỗi", "Số liệu"]);
+    let errors = calamine::Reader::worksheet_range(&mut book, "Lỗi").unwrap();
+    let listed: Vec<String> = errors
+        .rows()
+        .nth(1)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(&listed[..3], ["Số liệu", "6", "C"]);
+
+    // Headers the importer does not know: the closest row is offered for mapping by hand.
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, h) in ["Mã", "Ngày", "Chính thức", "ĐV DB (người)"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, col as u16, *h).unwrap();
+    }
+    for (col, v) in ["25747", "01/07/2025", "31", "1"].iter().enumerate() {
+        sheet.write_string(1, col as u16, *v).unwrap();
+    }
+    let (_, location, _) = send_file(
+        admin.cookie.clone(),
+        Some(admin.csrf.clone()),
+        book.save_to_buffer().unwrap(),
+    )
+    .await;
+    let review = location.unwrap();
+    let page = app.get(Some(&admin), &review).await;
+    assert!(
+        page.body.contains("Chưa nhận ra đủ các cột"),
+        "{}",
+        page.body
     );
-    let (status, _) = send(viewer.cookie.clone(), Some(viewer.csrf.clone()), false).await;
+    assert!(page.body.contains("D — ĐV DB (người)"));
+    let token = token_in(&page.body);
+    let page = app
+        .post(
+            &admin,
+            "/import/review",
+            &[
+                ("upload", token.as_str()),
+                ("action", "check"),
+                ("col_probationary_members", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = app.get(Some(&admin), &review).await;
+    // (The file has no workforce column, so its row differs from the one held.)
+    assert!(page.body.contains("sẽ ghi 1 dòng"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("<option value=\"3\" selected>D — ĐV DB (người)")
+    );
+
+    // The list goes out in the layout it came in.
+    let (kind, bytes) = download(
+        admin.cookie.clone(),
+        "/import/export?kind=headcounts".to_string(),
+    )
+    .await;
+    assert!(kind.starts_with("application/vnd.openxmlformats"));
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = calamine::Reader::worksheet_range_at(&mut book, 0)
+        .unwrap()
+        .unwrap();
+    assert_eq!(sheet.rows().count(), 3);
+
+    // A read-only account sees the exports but not the upload form, and cannot upload.
+    let viewer = app.login("xem").await;
+    let page = app.get(Some(&viewer), "/import").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("id=\"import-form\""));
+    assert!(page.body.contains("id=\"export-links\""));
+    let (status, _, _) = send_file(
+        viewer.cookie.clone(),
+        Some(viewer.csrf.clone()),
+        workbook(&GOOD),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 

@@ -1,0 +1,103 @@
+//! Spreadsheets waiting to be imported (tệp chờ nhập): the bytes, whose they are, and the
+//! user's column corrections and decisions so far, between the steps of the web import.
+
+use chrono::{DateTime, Duration, Utc};
+use ketnap_domain::ports::StoreResult;
+
+use crate::{Store, backend_error, timestamp};
+
+/// How long an upload waits for its confirmation.
+const KEPT_FOR_HOURS: i64 = 24;
+
+/// An upload, as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub kind: String,
+    pub content: Vec<u8>,
+    /// JSON, as the web layer wrote it.
+    pub choices: String,
+}
+
+impl Store {
+    /// Keeps `content` for `username` under `token` (a random value the caller chose), and
+    /// drops uploads older than a day.
+    pub async fn save_upload(
+        &self,
+        token: &str,
+        username: &str,
+        kind: &str,
+        content: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        sqlx::query("DELETE FROM import_uploads WHERE created_at < $1")
+            .bind(timestamp(now - Duration::hours(KEPT_FOR_HOURS)))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        sqlx::query(
+            "INSERT INTO import_uploads (token, username, kind, content, choices, created_at)
+             VALUES ($1, $2, $3, $4, '{}', $5)",
+        )
+        .bind(token)
+        .bind(username)
+        .bind(kind)
+        .bind(content.to_vec())
+        .bind(timestamp(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend_error)?;
+        tx.commit().await.map_err(backend_error)
+    }
+
+    /// The upload `token` of `username`, unless it is someone else's or older than a day.
+    pub async fn upload(
+        &self,
+        token: &str,
+        username: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Upload>> {
+        let row: Option<(String, Vec<u8>, String)> = sqlx::query_as(
+            "SELECT kind, content, choices FROM import_uploads
+             WHERE token = $1 AND username = $2 AND created_at >= $3",
+        )
+        .bind(token)
+        .bind(username)
+        .bind(timestamp(now - Duration::hours(KEPT_FOR_HOURS)))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        Ok(row.map(|(kind, content, choices)| Upload {
+            kind,
+            content,
+            choices,
+        }))
+    }
+
+    pub async fn set_upload_choices(
+        &self,
+        token: &str,
+        username: &str,
+        choices: &str,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE import_uploads SET choices = $1 WHERE token = $2 AND username = $3")
+            .bind(choices)
+            .bind(token)
+            .bind(username)
+            .execute(&self.pool)
+            .await
+            .map_err(backend_error)?;
+        Ok(())
+    }
+
+    /// Forgets an upload once it is written.
+    pub async fn delete_upload(&self, token: &str, username: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM import_uploads WHERE token = $1 AND username = $2")
+            .bind(token)
+            .bind(username)
+            .execute(&self.pool)
+            .await
+            .map_err(backend_error)?;
+        Ok(())
+    }
+}
