@@ -3,11 +3,13 @@
 //! edited.
 
 use ketnap_domain::ethnicity;
+use ketnap_domain::ids::UnitId;
 use ketnap_domain::person::BirthDate;
 use ketnap_domain::ports::{Change, UnitStore};
 use ketnap_domain::scope::Scope;
 use ketnap_domain::takeover::Milestones;
 use ketnap_domain::unit::Unit;
+use ketnap_sheets::header_key;
 use ketnap_sheets::write::{Cell, Table};
 use ketnap_store::Store;
 use std::collections::HashMap;
@@ -96,8 +98,89 @@ pub async fn export(
                 table.push(row);
             }
         }
+        Kind::Units => {
+            let sectors: HashMap<String, String> = store.sectors().await?.into_iter().collect();
+            // The root is the account's own unit, not something its list creates.
+            for unit in tree_order(&units, scope.root()).into_iter().skip(1) {
+                let parent = unit.parent.and_then(|p| units.get(&p));
+                table.push(vec![
+                    unit.code.clone().map_or(Cell::Empty, Cell::Text),
+                    Cell::text(&unit.name),
+                    Cell::text(unit.kind.label_vi()),
+                    parent
+                        .and_then(|p| p.code.clone())
+                        .map_or(Cell::Empty, Cell::Text),
+                    parent.map_or(Cell::Empty, |p| Cell::text(&p.name)),
+                    Cell::text(sectors.get(&unit.sector.0).unwrap_or(&unit.sector.0)),
+                    Cell::Date(unit.valid_from),
+                ]);
+            }
+        }
+        Kind::MassOrgs => {
+            let kinds = store.mass_org_kinds().await?;
+            let order: HashMap<UnitId, usize> = tree_order(&units, scope.root())
+                .into_iter()
+                .enumerate()
+                .map(|(i, u)| (u.id, i))
+                .collect();
+            let position = |kind: &str| kinds.iter().position(|(code, _)| code == kind);
+            // Organisations of closed units are history: no list can attach one to them.
+            let mut orgs: Vec<_> = store
+                .mass_orgs_in(scope)
+                .await?
+                .into_iter()
+                .filter_map(|m| order.get(&UnitId(m.unit_id)).map(|at| (*at, m)))
+                .collect();
+            orgs.sort_by_key(|(at, m)| (*at, position(&m.kind), header_key(&m.name), m.id));
+            for (_, m) in orgs {
+                let unit = units.get(&UnitId(m.unit_id));
+                let kind = kinds
+                    .iter()
+                    .find(|(code, _)| *code == m.kind)
+                    .map_or(m.kind.as_str(), |(_, name)| name.as_str());
+                let parent = unit.and_then(|u| u.parent).and_then(|p| units.get(&p));
+                table.push(vec![
+                    Cell::text(&m.name),
+                    Cell::text(kind),
+                    unit.and_then(|u| u.code.clone())
+                        .map_or(Cell::Empty, Cell::Text),
+                    unit.map_or(Cell::Empty, |u| Cell::text(&u.name)),
+                    parent.map_or(Cell::Empty, |p| {
+                        Cell::text(p.code.as_deref().unwrap_or(&p.name))
+                    }),
+                ]);
+            }
+        }
     }
     Ok(table)
+}
+
+/// The active units under `root` (itself first), parents before children, each unit's
+/// sub-units in the order they were created: the order a list of the tree is read in,
+/// the same in any database that holds the same tree.
+fn tree_order(units: &HashMap<UnitId, Unit>, root: UnitId) -> Vec<&Unit> {
+    let mut children: HashMap<UnitId, Vec<&Unit>> = HashMap::new();
+    for unit in units.values().filter(|u| u.valid_until.is_none()) {
+        if let Some(parent) = unit.parent {
+            children.entry(parent).or_default().push(unit);
+        }
+    }
+    for list in children.values_mut() {
+        list.sort_by_key(|u| u.id);
+    }
+    let mut out = Vec::new();
+    let mut stack: Vec<&Unit> = units
+        .get(&root)
+        .filter(|u| u.valid_until.is_none())
+        .into_iter()
+        .collect();
+    while let Some(unit) = stack.pop() {
+        out.push(unit);
+        if let Some(list) = children.get(&unit.id) {
+            stack.extend(list.iter().rev());
+        }
+    }
+    out
 }
 
 fn count(n: Option<i64>) -> Cell {

@@ -6,7 +6,10 @@
 
 mod export;
 mod headcounts;
+mod mass_orgs;
+mod names;
 mod people;
+mod units;
 
 pub use export::export;
 
@@ -31,15 +34,21 @@ pub enum Kind {
     /// Quần chúng ưu tú, cảm tình Đảng, người xin vào Đảng, đảng viên dự bị và mới kết nạp:
     /// each person with their case.
     People,
+    /// Tổ chức đảng: the unit tree under the account's scope.
+    Units,
+    /// Đoàn thể (Đoàn Thanh niên, Công đoàn …) attached to party units.
+    MassOrgs,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::Headcounts, Kind::People];
+    pub const ALL: [Kind; 4] = [Kind::Headcounts, Kind::People, Kind::Units, Kind::MassOrgs];
 
     pub fn code(self) -> &'static str {
         match self {
             Kind::Headcounts => "headcounts",
             Kind::People => "people",
+            Kind::Units => "units",
+            Kind::MassOrgs => "mass_orgs",
         }
     }
 
@@ -51,6 +60,8 @@ impl Kind {
         match self {
             Kind::Headcounts => "Số lượng đảng viên, quần chúng, đoàn viên",
             Kind::People => "Quần chúng ưu tú, cảm tình Đảng, đảng viên dự bị (người và hồ sơ)",
+            Kind::Units => "Tổ chức đảng (cây đơn vị)",
+            Kind::MassOrgs => "Đoàn thể (Đoàn Thanh niên, Công đoàn …)",
         }
     }
 
@@ -59,6 +70,8 @@ impl Kind {
         match self {
             Kind::Headcounts => &headcounts::FIELDS,
             Kind::People => &people::FIELDS,
+            Kind::Units => &units::FIELDS,
+            Kind::MassOrgs => &mass_orgs::FIELDS,
         }
     }
 }
@@ -180,6 +193,10 @@ pub async fn import(
             headcounts::import(store, change, scope, &workbook, request, progress).await
         }
         Kind::People => people::import(store, change, scope, &workbook, request, progress).await,
+        Kind::Units => units::import(store, change, scope, &workbook, request, progress).await,
+        Kind::MassOrgs => {
+            mass_orgs::import(store, change, scope, &workbook, request, progress).await
+        }
     }
 }
 

@@ -586,9 +586,17 @@ impl Cells {
             cell.problem("cell", "Thiếu chi bộ (ghi mã chi bộ hoặc tên chi bộ).");
             return None;
         }
-        match self.by_name.get(&header_key(&name)).map(Vec::as_slice) {
-            Some([unit]) => Some(unit.clone()),
-            Some([_, _, ..]) => {
+        // Namesakes without diacritics ("Thạnh An", "Thanh An") are told apart by them.
+        let named: Vec<&Unit> = self
+            .by_name
+            .get(&header_key(&name))
+            .into_iter()
+            .flatten()
+            .filter(|u| crate::names::same_name(&u.name, &name))
+            .collect();
+        match named.as_slice() {
+            [unit] => Some((*unit).clone()),
+            [_, _, ..] => {
                 cell.problem(
                     "cell",
                     "Có nhiều chi bộ cùng tên này trong phạm vi của tài khoản; hãy ghi mã chi bộ.",

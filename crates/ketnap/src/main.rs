@@ -2,6 +2,7 @@
 
 mod admin;
 mod bench;
+mod bench_import;
 mod demo;
 mod import;
 mod listing;
@@ -66,6 +67,15 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         requests: usize,
     },
+    /// Measure the import of a large list of people against calamine's bare read of the
+    /// same file, in a new database (give one with --database).
+    BenchImport {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+    },
+    /// One measured step of bench-import, in a process of its own.
+    #[command(hide = true)]
+    BenchImportStep { step: String, file: PathBuf },
     /// API tokens for the JSON API.
     Token {
         #[command(subcommand)]
@@ -124,7 +134,7 @@ enum Command {
     /// of them are written or none.
     Import {
         file: PathBuf,
-        /// What the file holds: headcounts, people.
+        /// What the file holds: headcounts, people, units (the unit tree), mass_orgs (đoàn thể).
         #[arg(long)]
         kind: String,
         /// Official code of the unit whose subtree the file covers.
@@ -144,7 +154,7 @@ enum Command {
     /// Export a list in the layout `import` reads (.xlsx or .csv, by the file's extension).
     Export {
         file: PathBuf,
-        /// What to export: headcounts, people.
+        /// What to export: headcounts, people, units (the unit tree), mass_orgs (đoàn thể).
         #[arg(long)]
         kind: String,
         /// Official code of the unit whose subtree to export.
@@ -195,9 +205,10 @@ impl Context {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let create = match cli.command {
-        Command::Migrate | Command::Demo { .. } | Command::Serve { demo: true, .. } => {
-            Create::IfMissing
-        }
+        Command::Migrate
+        | Command::Demo { .. }
+        | Command::BenchImport { .. }
+        | Command::Serve { demo: true, .. } => Create::IfMissing,
         _ => Create::Never,
     };
     let store = Store::open(&cli.database, create).await?;
@@ -227,6 +238,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             secure_cookies,
         } => serve::serve(&ctx, listen, demo, secure_cookies).await,
         Command::Bench { user, requests } => bench::bench(&ctx, &user, requests).await,
+        Command::BenchImport { rows } => bench_import::bench(&ctx, &cli.database, rows).await,
+        Command::BenchImportStep { step, file } => bench_import::step(&ctx, &step, &file).await,
         Command::Token { command } => admin::token(&ctx, command).await,
         Command::Rules { command } => admin::rules(&ctx, command).await,
         Command::Calendar { command } => admin::calendar(&ctx, command).await,

@@ -185,6 +185,10 @@ impl Table {
                 let Some(value @ Value::Text(from)) = row.cells.get(*column) else {
                     continue;
                 };
+                // Both legacy encodings need bytes beyond ASCII.
+                if from.is_ascii() {
+                    continue;
+                }
                 let repaired = text_with(value, self.legacy_of(key));
                 if let Some(legacy) = repaired.converted {
                     out.push(Conversion {

@@ -131,8 +131,9 @@ const TABLES: [&str; 16] = [
     "meta",
 ];
 
-/// Rows per INSERT statement: well under both databases' limits on bound parameters.
-const ROWS_PER_STATEMENT: usize = 400;
+/// Bound parameters per INSERT statement: under both databases' limits (SQLite 32 766,
+/// PostgreSQL 65 535).
+const PARAMETERS_PER_STATEMENT: usize = 30_000;
 
 pub(crate) async fn insert(
     tx: &mut Transaction<'_, Any>,
@@ -140,9 +141,11 @@ pub(crate) async fn insert(
     head: &str,
     rows: Vec<Vec<Cell>>,
 ) -> StoreResult<()> {
+    let columns = rows.first().map_or(1, Vec::len).max(1);
+    let per_statement = (PARAMETERS_PER_STATEMENT / columns).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<Vec<Cell>> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
+        let chunk: Vec<Vec<Cell>> = rows.by_ref().take(per_statement).collect();
         let mut sql = String::from(head);
         sql.push_str(" VALUES ");
         let mut n = 0;

@@ -17,8 +17,9 @@ mod reports;
 mod rules;
 mod sessions;
 mod takeovers;
-mod uploads;
+mod unit_imports;
 mod units;
+mod uploads;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -33,8 +34,9 @@ pub use dataset::{Dataset, Headcount, MassOrg};
 pub use rules::LoadedRuleSet;
 pub use sessions::{ApiToken, Session};
 pub use takeovers::{KnownPerson, Takeover};
-pub use uploads::Upload;
+pub use unit_imports::{ImportedMassOrg, ImportedUnit, UnitParent};
 pub use units::MassOrgRecord;
+pub use uploads::Upload;
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

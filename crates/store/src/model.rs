@@ -185,8 +185,13 @@ impl Reload {
             let id = entity_id.parse::<i64>().ok();
             match (action.as_str(), entity.as_str(), id) {
                 // Reads and exports change nothing; an import's summary row adds nothing to
-                // the rows it wrote for each case.
-                ("person.read" | "person.export" | "import.people", _, _) => {}
+                // the rows it wrote for each case, unit or mass organisation.
+                (
+                    "person.read" | "person.export" | "import.people" | "import.units"
+                    | "import.mass_orgs",
+                    _,
+                    _,
+                ) => {}
                 // A class's certificates write a row per case they move.
                 (_, "user" | "api_token" | "mass_org" | "course", _) => {}
                 ("headcount.record", _, _) => reload.headcounts = true,

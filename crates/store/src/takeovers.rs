@@ -7,9 +7,10 @@ use std::collections::HashSet;
 use ketnap_domain::case::Case;
 use ketnap_domain::ids::{CaseId, PersonId};
 use ketnap_domain::person::{Person, PersonDetails};
-use ketnap_domain::ports::{Change, StoreResult};
+use ketnap_domain::ports::{Change, StoreError, StoreResult};
 use ketnap_domain::scope::Scope;
 use ketnap_domain::takeover::TakenOver;
+use ketnap_domain::workflow::Event;
 use sqlx::{Any, Transaction};
 
 use crate::dataset::{Cell, insert, int, text};
@@ -35,6 +36,62 @@ pub struct KnownPerson {
 
 /// Citizen ids per IN (…) list.
 const IDS_PER_QUERY: usize = 500;
+
+/// Takeovers written per round of statements.
+const BATCH: usize = 2_000;
+
+fn person_cells(id: i64, details: &PersonDetails, created: &str) -> StoreResult<Vec<Cell>> {
+    let [family, middle, given, key, birth, sex] = person_columns(details);
+    Ok(vec![
+        int(id),
+        text(family),
+        text(middle),
+        text(given),
+        text(key),
+        text(birth),
+        text(sex),
+        Cell::Text(details.citizen_id.as_ref().map(|c| c.as_str().to_string())),
+        text(to_json(details)?),
+        text(created),
+        int(1),
+    ])
+}
+
+fn case_cells(case: &Case, created: &str) -> StoreResult<Vec<Cell>> {
+    Ok(vec![
+        int(case.id.0),
+        int(case.person.0),
+        int(case.cell.0),
+        text(case.stage.code()),
+        Cell::Int(case.nominated_by.map(|m| m.0)),
+        text(iso_date(case.identified_on)),
+        Cell::Text(case.party_age_from().map(iso_date)),
+        Cell::Text(case.ceremony_on.map(iso_date)),
+        Cell::Text(case.official_on.map(iso_date)),
+        Cell::Text(case.exit.as_ref().map(|e| iso_date(e.on))),
+        text(to_json(case)?),
+        int(1),
+        text(created),
+    ])
+}
+
+/// An event happens in its case's cell.
+fn event_cells(case: &Case, e: &Event) -> Vec<Cell> {
+    vec![
+        int(case.id.0),
+        int(case.cell.0),
+        text(&e.action),
+        text(iso_date(e.on)),
+        text(e.stage_before.code()),
+        text(e.stage_after.code()),
+        text(&e.summary),
+        Cell::Text(e.document.as_ref().map(|d| d.number.clone())),
+        Cell::Text(e.document.as_ref().map(|d| iso_date(d.dated))),
+        text(&e.actor),
+        text(&e.rule_set),
+        text(crate::timestamp(e.recorded_at)),
+    ]
+}
 
 impl Store {
     /// Everyone with a case in `scope`, with those cases.
@@ -100,7 +157,13 @@ impl Store {
     pub async fn citizen_ids_on_file(&self, citizen_ids: &[&str]) -> StoreResult<HashSet<String>> {
         let mut found = HashSet::new();
         for chunk in citizen_ids.chunks(IDS_PER_QUERY) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            // SQLite looks numbered parameters up one by one: anonymous ones there.
+            let marks: Vec<String> = (1..=chunk.len())
+                .map(|n| match self.backend {
+                    Backend::Sqlite => "?".to_string(),
+                    Backend::Postgres => format!("${n}"),
+                })
+                .collect();
             let sql = format!(
                 "SELECT citizen_id FROM people WHERE citizen_id IN ({})",
                 marks.join(", ")
@@ -134,10 +197,6 @@ impl Store {
             .into_iter();
         let case_ids = self.next_ids(&mut tx, "cases", rows.len()).await?;
         let created = crate::timestamp(change.now);
-        let mut people = Vec::with_capacity(new_people);
-        let mut cases = Vec::with_capacity(rows.len());
-        let mut events = Vec::new();
-        let mut audits = Vec::with_capacity(new_people + rows.len() + 1);
         let audit_row = |action: &str, entity: &str, id: i64, after: Option<String>| {
             vec![
                 text(&created),
@@ -150,95 +209,59 @@ impl Store {
                 text(&change.request_id),
             ]
         };
-        for (row, case_id) in rows.iter().zip(case_ids) {
-            let person = match row.person {
-                Some(person) => person,
-                None => {
-                    let id = person_ids.next().ok_or_else(|| {
-                        ketnap_domain::ports::StoreError::Backend("thiếu mã người khi nhập".into())
-                    })?;
-                    let [family, middle, given, key, birth, sex] = person_columns(&row.details);
-                    people.push(vec![
-                        int(id),
-                        text(family),
-                        text(middle),
-                        text(given),
-                        text(key),
-                        text(birth),
-                        text(sex),
-                        Cell::Text(
-                            row.details
-                                .citizen_id
-                                .as_ref()
-                                .map(|c| c.as_str().to_string()),
-                        ),
-                        text(to_json(&row.details)?),
-                        text(&created),
-                        int(1),
-                    ]);
-                    audits.push(audit_row("person.create", "person", id, None));
-                    PersonId(id)
+        // Built and sent a batch at a time, so a list of 100 000 people is never held twice
+        // over as bound values.
+        for (batch, ids) in rows.chunks(BATCH).zip(case_ids.chunks(BATCH)) {
+            let mut people = Vec::with_capacity(batch.len());
+            let mut cases = Vec::with_capacity(batch.len());
+            let mut events = Vec::new();
+            let mut audits = Vec::with_capacity(2 * batch.len());
+            for (row, case_id) in batch.iter().zip(ids) {
+                let person = match row.person {
+                    Some(person) => person,
+                    None => {
+                        let id = person_ids
+                            .next()
+                            .ok_or_else(|| StoreError::Backend("thiếu mã người khi nhập".into()))?;
+                        people.push(person_cells(id, &row.details, &created)?);
+                        audits.push(audit_row("person.create", "person", id, None));
+                        PersonId(id)
+                    }
+                };
+                let mut case = row.taken.case.clone();
+                case.id = CaseId(*case_id);
+                case.person = person;
+                for e in &row.taken.events {
+                    events.push(event_cells(&case, e));
                 }
-            };
-            let mut case = row.taken.case.clone();
-            case.id = CaseId(case_id);
-            case.person = person;
-            cases.push(vec![
-                int(case.id.0),
-                int(person.0),
-                int(case.cell.0),
-                text(case.stage.code()),
-                Cell::Int(case.nominated_by.map(|m| m.0)),
-                text(iso_date(case.identified_on)),
-                Cell::Text(case.party_age_from().map(iso_date)),
-                Cell::Text(case.ceremony_on.map(iso_date)),
-                Cell::Text(case.official_on.map(iso_date)),
-                Cell::Text(case.exit.as_ref().map(|e| iso_date(e.on))),
-                text(to_json(&case)?),
-                int(1),
-                text(&created),
-            ]);
-            for e in &row.taken.events {
-                events.push(vec![
-                    int(case.id.0),
-                    int(case.cell.0),
-                    text(&e.action),
-                    text(iso_date(e.on)),
-                    text(e.stage_before.code()),
-                    text(e.stage_after.code()),
-                    text(&e.summary),
-                    Cell::Text(e.document.as_ref().map(|d| d.number.clone())),
-                    Cell::Text(e.document.as_ref().map(|d| iso_date(d.dated))),
-                    text(&e.actor),
-                    text(&e.rule_set),
-                    text(crate::timestamp(e.recorded_at)),
-                ]);
+                audits.push(audit_row(
+                    "case.import",
+                    "case",
+                    case.id.0,
+                    Some(case.stage.code().to_string()),
+                ));
+                cases.push(case_cells(&case, &created)?);
             }
-            audits.push(audit_row(
-                "case.import",
-                "case",
-                case.id.0,
-                Some(case.stage.code().to_string()),
-            ));
+            let backend = self.backend;
+            insert(&mut tx, backend, "INSERT INTO people (id, family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id, details, created_at, version)", people).await?;
+            insert(&mut tx, backend, "INSERT INTO cases (id, person_id, cell_id, stage, nominated_by, identified_on, decided_on, ceremony_on, official_on, closed_on, body, version, updated_at)", cases).await?;
+            insert(&mut tx, backend, "INSERT INTO case_events (case_id, cell_id, action, occurred_on, stage_before, stage_after, summary, document_number, document_date, actor, rule_set, recorded_at)", events).await?;
+            insert(&mut tx, backend, "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after, request_id)", audits).await?;
         }
-        audits.push(audit_row(
+        let summary = audit_row(
             "import.people",
             "import",
             0,
-            Some(format!("{} người mới, {} hồ sơ", people.len(), cases.len())),
-        ));
-        let backend = self.backend;
-        insert(&mut tx, backend, "INSERT INTO people (id, family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id, details, created_at, version)", people).await?;
-        insert(&mut tx, backend, "INSERT INTO cases (id, person_id, cell_id, stage, nominated_by, identified_on, decided_on, ceremony_on, official_on, closed_on, body, version, updated_at)", cases).await?;
-        insert(&mut tx, backend, "INSERT INTO case_events (case_id, cell_id, action, occurred_on, stage_before, stage_after, summary, document_number, document_date, actor, rule_set, recorded_at)", events).await?;
-        insert(&mut tx, backend, "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after, request_id)", audits).await?;
+            Some(format!("{new_people} người mới, {} hồ sơ", rows.len())),
+        );
+        insert(&mut tx, self.backend, "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after, request_id)", vec![summary]).await?;
         tx.commit().await.map_err(backend_error)
     }
 
     /// `n` unused ids of `table`: taken from its sequence on PostgreSQL; on SQLite, whose
     /// writers are serialised, the ones after the largest (a writer that slipped in between
     /// makes the commit fail rather than collide).
-    async fn next_ids(
+    pub(crate) async fn next_ids(
         &self,
         tx: &mut Transaction<'_, Any>,
         table: &str,
@@ -247,8 +270,7 @@ impl Store {
         if n == 0 {
             return Ok(Vec::new());
         }
-        let count = i64::try_from(n)
-            .map_err(|_| ketnap_domain::ports::StoreError::Backend("quá nhiều dòng".into()))?;
+        let count = i64::try_from(n).map_err(|_| StoreError::Backend("quá nhiều dòng".into()))?;
         match self.backend {
             Backend::Postgres => sqlx::query_scalar(&format!(
                 "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)"

@@ -455,7 +455,7 @@ async fn people_who_could_be_someone_on_file_wait_for_a_decision() {
 }
 
 /// Every cell of the first sheet, as text.
-fn cells(xlsx: &[u8]) -> Vec<Vec<String>> {
+pub(crate) fn cells(xlsx: &[u8]) -> Vec<Vec<String>> {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(xlsx.to_vec())).unwrap();
     let range = book.worksheet_range_at(0).unwrap().unwrap();
     range
@@ -471,7 +471,7 @@ fn cells(xlsx: &[u8]) -> Vec<Vec<String>> {
         .collect()
 }
 
-async fn exported(store: &Store, scope: &Scope, kind: Kind) -> (Vec<u8>, String) {
+pub(crate) async fn exported(store: &Store, scope: &Scope, kind: Kind) -> (Vec<u8>, String) {
     let table = ketnap_import::export(store, &change("admin"), scope, kind)
         .await
         .unwrap();

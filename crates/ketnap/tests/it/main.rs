@@ -14,6 +14,7 @@ mod demo;
 mod fixtures;
 mod import;
 mod import_people;
+mod import_units;
 mod matrix;
 mod reports;
 mod story;
