@@ -5,13 +5,14 @@ use chrono::NaiveDate;
 use ketnap_domain::case::Case;
 use ketnap_domain::course::{Course, Participant};
 use ketnap_domain::ids::{CaseId, MassOrgId, UnitId};
-use ketnap_domain::person::Person;
+use ketnap_domain::person::{Person, PersonDetails};
 use ketnap_domain::ports::{Change, StoreError, StoreResult};
 use ketnap_domain::unit::Unit;
 use ketnap_domain::workflow::Event;
 use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
+use crate::people::person_columns;
 use crate::{Backend, Store, backend_error, iso_date, to_json};
 
 /// Rows to load, with ids chosen by the caller (they must not be in use).
@@ -108,6 +109,65 @@ pub(crate) fn int(value: i64) -> Cell {
 
 pub(crate) fn text(value: impl Into<String>) -> Cell {
     Cell::Text(Some(value.into()))
+}
+
+/// A person's row of `people`.
+pub(crate) fn person_cells(
+    id: i64,
+    details: &PersonDetails,
+    created: &str,
+) -> StoreResult<Vec<Cell>> {
+    let [family, middle, given, key, birth, sex] = person_columns(details);
+    Ok(vec![
+        int(id),
+        text(family),
+        text(middle),
+        text(given),
+        text(key),
+        text(birth),
+        text(sex),
+        Cell::Text(details.citizen_id.as_ref().map(|c| c.as_str().to_string())),
+        text(to_json(details)?),
+        text(created),
+        int(1),
+    ])
+}
+
+/// A case's row of `cases`.
+pub(crate) fn case_cells(case: &Case, created: &str) -> StoreResult<Vec<Cell>> {
+    Ok(vec![
+        int(case.id.0),
+        int(case.person.0),
+        int(case.cell.0),
+        text(case.stage.code()),
+        Cell::Int(case.nominated_by.map(|m| m.0)),
+        text(iso_date(case.identified_on)),
+        Cell::Text(case.party_age_from().map(iso_date)),
+        Cell::Text(case.ceremony_on.map(iso_date)),
+        Cell::Text(case.official_on.map(iso_date)),
+        Cell::Text(case.exit.as_ref().map(|e| iso_date(e.on))),
+        text(to_json(case)?),
+        int(1),
+        text(created),
+    ])
+}
+
+/// An event's row of `case_events`: it happened in its case's cell.
+pub(crate) fn event_cells(case: &Case, e: &Event) -> Vec<Cell> {
+    vec![
+        int(case.id.0),
+        int(case.cell.0),
+        text(&e.action),
+        text(iso_date(e.on)),
+        text(e.stage_before.code()),
+        text(e.stage_after.code()),
+        text(&e.summary),
+        Cell::Text(e.document.as_ref().map(|d| d.number.clone())),
+        Cell::Text(e.document.as_ref().map(|d| iso_date(d.dated))),
+        text(&e.actor),
+        text(&e.rule_set),
+        text(crate::timestamp(e.recorded_at)),
+    ]
 }
 
 /// Tables a dataset fills, children first: the order to empty them in. The audit log is
@@ -277,26 +337,7 @@ impl Store {
         let created = crate::timestamp(change.now);
         let mut people = Vec::with_capacity(data.people.len());
         for p in &data.people {
-            let [family, middle, given, key, birth, sex] =
-                crate::people::person_columns(&p.details);
-            people.push(vec![
-                int(p.id.0),
-                text(family),
-                text(middle),
-                text(given),
-                text(key),
-                text(birth),
-                text(sex),
-                Cell::Text(
-                    p.details
-                        .citizen_id
-                        .as_ref()
-                        .map(|c| c.as_str().to_string()),
-                ),
-                text(to_json(&p.details)?),
-                text(&created),
-                int(1),
-            ]);
+            people.push(person_cells(p.id.0, &p.details, &created)?);
         }
         insert(
             &mut tx,
@@ -307,21 +348,7 @@ impl Store {
         .await?;
         let mut cases = Vec::with_capacity(data.cases.len());
         for c in &data.cases {
-            cases.push(vec![
-                int(c.id.0),
-                int(c.person.0),
-                int(c.cell.0),
-                text(c.stage.code()),
-                Cell::Int(c.nominated_by.map(|m| m.0)),
-                text(iso_date(c.identified_on)),
-                Cell::Text(c.party_age_from().map(iso_date)),
-                Cell::Text(c.ceremony_on.map(iso_date)),
-                Cell::Text(c.official_on.map(iso_date)),
-                Cell::Text(c.exit.as_ref().map(|e| iso_date(e.on))),
-                text(to_json(c)?),
-                int(1),
-                text(&created),
-            ]);
+            cases.push(case_cells(c, &created)?);
         }
         insert(
             &mut tx,
@@ -331,27 +358,12 @@ impl Store {
         )
         .await?;
         // Each event happened in its case's cell (the dataset has no moves).
-        let cells: std::collections::HashMap<CaseId, i64> =
-            data.cases.iter().map(|c| (c.id, c.cell.0)).collect();
+        let cases: std::collections::HashMap<CaseId, &Case> =
+            data.cases.iter().map(|c| (c.id, c)).collect();
         let events = data
             .events
             .iter()
-            .map(|(case, e)| {
-                vec![
-                    int(case.0),
-                    Cell::Int(cells.get(case).copied()),
-                    text(&e.action),
-                    text(iso_date(e.on)),
-                    text(e.stage_before.code()),
-                    text(e.stage_after.code()),
-                    text(&e.summary),
-                    Cell::Text(e.document.as_ref().map(|d| d.number.clone())),
-                    Cell::Text(e.document.as_ref().map(|d| iso_date(d.dated))),
-                    text(&e.actor),
-                    text(&e.rule_set),
-                    text(crate::timestamp(e.recorded_at)),
-                ]
-            })
+            .filter_map(|(case, e)| Some(event_cells(cases.get(case)?, e)))
             .collect();
         insert(
             &mut tx,

@@ -10,12 +10,11 @@ use ketnap_domain::person::{Person, PersonDetails};
 use ketnap_domain::ports::{Change, StoreError, StoreResult};
 use ketnap_domain::scope::Scope;
 use ketnap_domain::takeover::TakenOver;
-use ketnap_domain::workflow::Event;
 use sqlx::{Any, Transaction};
 
-use crate::dataset::{Cell, insert, int, text};
-use crate::people::{PersonRow, person_columns};
-use crate::{Backend, SUBTREE, Store, backend_error, from_json, iso_date, read_only, to_json};
+use crate::dataset::{Cell, case_cells, event_cells, insert, person_cells, text};
+use crate::people::PersonRow;
+use crate::{Backend, SUBTREE, Store, backend_error, from_json, read_only};
 
 /// One case of a list to write: for a new person (`person: None`, with `details`) or for
 /// a person already on file.
@@ -39,59 +38,6 @@ const IDS_PER_QUERY: usize = 500;
 
 /// Takeovers written per round of statements.
 const BATCH: usize = 2_000;
-
-fn person_cells(id: i64, details: &PersonDetails, created: &str) -> StoreResult<Vec<Cell>> {
-    let [family, middle, given, key, birth, sex] = person_columns(details);
-    Ok(vec![
-        int(id),
-        text(family),
-        text(middle),
-        text(given),
-        text(key),
-        text(birth),
-        text(sex),
-        Cell::Text(details.citizen_id.as_ref().map(|c| c.as_str().to_string())),
-        text(to_json(details)?),
-        text(created),
-        int(1),
-    ])
-}
-
-fn case_cells(case: &Case, created: &str) -> StoreResult<Vec<Cell>> {
-    Ok(vec![
-        int(case.id.0),
-        int(case.person.0),
-        int(case.cell.0),
-        text(case.stage.code()),
-        Cell::Int(case.nominated_by.map(|m| m.0)),
-        text(iso_date(case.identified_on)),
-        Cell::Text(case.party_age_from().map(iso_date)),
-        Cell::Text(case.ceremony_on.map(iso_date)),
-        Cell::Text(case.official_on.map(iso_date)),
-        Cell::Text(case.exit.as_ref().map(|e| iso_date(e.on))),
-        text(to_json(case)?),
-        int(1),
-        text(created),
-    ])
-}
-
-/// An event happens in its case's cell.
-fn event_cells(case: &Case, e: &Event) -> Vec<Cell> {
-    vec![
-        int(case.id.0),
-        int(case.cell.0),
-        text(&e.action),
-        text(iso_date(e.on)),
-        text(e.stage_before.code()),
-        text(e.stage_after.code()),
-        text(&e.summary),
-        Cell::Text(e.document.as_ref().map(|d| d.number.clone())),
-        Cell::Text(e.document.as_ref().map(|d| iso_date(d.dated))),
-        text(&e.actor),
-        text(&e.rule_set),
-        text(crate::timestamp(e.recorded_at)),
-    ]
-}
 
 impl Store {
     /// Everyone with a case in `scope`, with those cases.

@@ -567,3 +567,46 @@ async fn lists_exported_and_imported_again_come_back_the_same() {
             .any(|c| c.person.details.occupation == "=HYPERLINK(\"http://x\")")
     );
 }
+
+#[tokio::test]
+async fn a_fifty_megabyte_list_with_one_bad_row_at_the_end_writes_nothing() {
+    let (store, _dir) = sqlite_store().await;
+    let t = tree(&store, "").await;
+    let ward = Scope::subtree(t.ward, Access::Edit);
+    // 20 000 people, each with a long note (a column the importer does not read), as a
+    // CSV of about 50 MB; the last row's date of birth does not exist.
+    let rows = 20_000;
+    let note = "Ghi chú dài về quá trình rèn luyện và công tác. ".repeat(50);
+    let mut csv =
+        String::from("Họ và tên,Ngày sinh,Giới tính,Chi bộ,Ngày xác định nguồn,Ghi chú\n");
+    for i in 0..rows {
+        let birth = if i == rows - 1 {
+            "31/02/2000".to_string()
+        } else {
+            format!("{:02}/{:02}/{}", 1 + i % 28, 1 + i % 12, 1970 + i % 30)
+        };
+        csv.push_str(&format!(
+            "Người Thứ {i},{birth},Nam,Chi bộ Khu phố 3,01/03/2025,{note}\n"
+        ));
+    }
+    assert!(csv.len() > 50_000_000, "{} bytes", csv.len());
+    let outcome = run(
+        &store,
+        &change("admin"),
+        &ward,
+        Kind::People,
+        csv.as_bytes(),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.rows, rows);
+    assert_eq!(outcome.problems.len(), 1, "{:?}", outcome.problems.first());
+    let p = &outcome.problems[0];
+    assert_eq!(
+        (p.row, p.column.as_deref(), p.value.as_deref()),
+        (Some(rows + 1), Some("B"), Some("31/02/2000"))
+    );
+    assert!(!outcome.written);
+    assert!(cases_in(&store, &ward).await.is_empty());
+}
