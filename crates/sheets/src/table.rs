@@ -309,10 +309,13 @@ pub fn find_table_mapped(
     let mut best: Option<(Vec<&'static str>, &str, usize)> = None;
     for sheet in &workbook.sheets {
         for (r, row) in sheet.rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
-            let m = remap(match_header(row, fields), row, fields, mapping);
-            if m.found.is_empty() {
+            // A header row names at least one field itself: the user's column choices
+            // must not turn a title row into one.
+            let named = match_header(row, fields);
+            if named.found.is_empty() {
                 continue;
             }
+            let m = remap(named, row, fields, mapping);
             let missing: Vec<&'static str> = fields
                 .iter()
                 .enumerate()

@@ -733,3 +733,63 @@ async fn the_city_leader_opens_the_hcmc_demo_dashboard() {
     assert!(href.contains(&format!("unit={}", ward.id)), "{href}");
     b.client.clone().close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ward_officer_uploads_a_list_reviews_it_and_confirms() {
+    let app = TestApp::new().await;
+    let base = serve(&app).await;
+    let Some(b) = browser(&base, 1280, 1000).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("danh-sach.xlsx");
+    std::fs::write(
+        &file,
+        crate::import_people::list(&crate::import_people::good_rows()),
+    )
+    .unwrap();
+    b.login("canbo").await;
+    b.open("/import").await;
+    b.choose("#import-kind", "Quần chúng ưu tú").await;
+    b.client
+        .find(Locator::Css("#import-file"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    // The upload goes through the page's script (with its progress bar), which then shows
+    // the review the server answered with.
+    b.click("#import-form button[type=submit]").await;
+    let mut text = String::new();
+    for _ in 0..200 {
+        // The body is replaced under us: read it by script, not as an element.
+        let body = b
+            .client
+            .execute(
+                "return document.body ? document.body.innerText : '';",
+                vec![],
+            )
+            .await;
+        text = body
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        if text.contains("Kiểm tra xong") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(text.contains("sẽ ghi 5 dòng"), "{text}");
+    assert!(
+        text.contains("Nguyễn Văn An"),
+        "TCVN3 shown converted: {text}"
+    );
+    let url = b.client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/import/review");
+    b.screenshot("import-review").await;
+    b.submit("#import-confirm").await;
+    let text = b.text().await;
+    assert!(text.contains("Đã ghi 5 dòng"), "{text}");
+    b.screenshot("import-written").await;
+}

@@ -36,14 +36,14 @@ const HEADERS: [&str; 14] = [
 
 /// A cell of a test row: text, or an Excel date serial.
 #[derive(Clone, Copy)]
-enum V {
+pub(crate) enum V {
     T(&'static str),
     Serial(f64),
 }
 
 /// The list as a ward office keeps it: two merged title rows, a blank row, the headers,
 /// a row numbering the columns, then the rows.
-fn list(rows: &[Vec<V>]) -> Vec<u8> {
+pub(crate) fn list(rows: &[Vec<V>]) -> Vec<u8> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("Danh sách").unwrap();
@@ -86,7 +86,7 @@ use V::{Serial, T};
 /// Five people: a source typed in TCVN3, a sympathiser in VNI, a probationary member in
 /// decomposed Unicode (NFD) with dates as an Excel serial and "dd.mm.yyyy", one with a
 /// year-only birth date, and one in the teachers' cell named without diacritics.
-fn good_rows() -> Vec<Vec<V>> {
+pub(crate) fn good_rows() -> Vec<Vec<V>> {
     vec![
         // TCVN3 for "Nguyễn Văn An", "Công nhân".
         row(&[
@@ -331,6 +331,39 @@ async fn a_wards_list_is_taken_over_all_or_nothing_and_once() {
         (0, 5, false)
     );
     assert_eq!(cases_in(&store, &ward).await.len(), 5);
+
+    // Columns the user pinned (here: every one as found) keep the header row where it is.
+    let request = Request {
+        mapping: outcome
+            .columns
+            .iter()
+            .map(|(key, letter, _)| {
+                let column = letter
+                    .bytes()
+                    .fold(0, |n, b| n * 26 + usize::from(b - b'A' + 1))
+                    - 1;
+                (key.clone(), Some(column))
+            })
+            .collect(),
+        ..Request::default()
+    };
+    let pinned = ketnap_import::import(
+        &store,
+        &admin,
+        &ward,
+        Kind::People,
+        &list(&good_rows()),
+        &request,
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (pinned.header_row, pinned.unchanged),
+        (4, 5),
+        "{:?}",
+        pinned.problems
+    );
 
     // A row that disagrees with a case on file is named, not overwritten.
     let mut rows = good_rows();

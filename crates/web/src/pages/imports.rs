@@ -15,7 +15,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use ketnap_domain::ids::PersonId;
 use ketnap_domain::scope::Scope;
 use ketnap_import::{Decision, ImportError, Kind, Outcome, Problem, Request, import};
-use ketnap_sheets::{Limits, column_letter, read_workbook};
+use ketnap_sheets::{Field, Limits, column_letter, read_workbook};
 use serde::{Deserialize, Serialize};
 
 use crate::ctx::Ctx;
@@ -53,11 +53,37 @@ struct FieldChoice {
     required: bool,
     /// 0-based column, when found.
     column: Option<usize>,
+    /// What the user chose: "" (as found), "none", or a column number — the form posts it
+    /// back unchanged.
+    chosen: String,
 }
 
 impl FieldChoice {
+    fn new(field: &Field, column: Option<usize>, choices: &Choices) -> FieldChoice {
+        let chosen = choices
+            .mapping
+            .iter()
+            .find(|(key, _)| key == field.key)
+            .map(|(_, column)| column.map_or("none".to_string(), |c| c.to_string()))
+            .unwrap_or_default();
+        FieldChoice {
+            key: field.key,
+            label: field.label,
+            required: field.required,
+            column,
+            chosen,
+        }
+    }
+
     fn is(&self, column: &usize) -> bool {
-        self.column == Some(*column)
+        self.chosen == column.to_string()
+    }
+
+    /// The column found, as the "as found" option says it.
+    fn found(&self) -> String {
+        self.column.map_or("không có".to_string(), |c| {
+            format!("cột {}", column_letter(c))
+        })
     }
 }
 
@@ -122,12 +148,7 @@ impl ReviewView {
                 .kind
                 .fields()
                 .iter()
-                .map(|f| FieldChoice {
-                    key: f.key,
-                    label: f.label,
-                    required: f.required,
-                    column: found.get(f.key).copied(),
-                })
+                .map(|f| FieldChoice::new(f, found.get(f.key).copied(), choices))
                 .collect(),
             columns: outcome
                 .headers
@@ -187,12 +208,7 @@ impl ReviewView {
             fields: kind
                 .fields()
                 .iter()
-                .map(|f| FieldChoice {
-                    key: f.key,
-                    label: f.label,
-                    required: f.required,
-                    column: mapped.get(f.key).copied().flatten(),
-                })
+                .map(|f| FieldChoice::new(f, mapped.get(f.key).copied().flatten(), choices))
                 .collect(),
             columns: headers
                 .into_iter()
