@@ -262,7 +262,7 @@ async fn the_command_line_imports_with_a_dry_run_first() {
 }
 
 /// A multipart upload of the import form.
-fn upload(csrf: Option<&str>, file: &[u8]) -> (String, Vec<u8>) {
+fn upload(csrf: Option<&str>, kind: &str, file: &[u8]) -> (String, Vec<u8>) {
     let boundary = "ketnap-test-boundary";
     let mut body = Vec::new();
     let mut field = |name: &str, value: &str| {
@@ -276,7 +276,7 @@ fn upload(csrf: Option<&str>, file: &[u8]) -> (String, Vec<u8>) {
     if let Some(csrf) = csrf {
         field("csrf", csrf);
     }
-    field("kind", "headcounts");
+    field("kind", kind);
     body.extend_from_slice(
         format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"so-lieu.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n"
@@ -301,7 +301,7 @@ async fn the_web_form_checks_then_writes() {
     let send_file = |cookie: String, csrf: Option<String>, file: Vec<u8>| {
         let router = app.router.clone();
         async move {
-            let (content_type, body) = upload(csrf.as_deref(), &file);
+            let (content_type, body) = upload(csrf.as_deref(), "headcounts", &file);
             let request = Request::builder()
                 .method(Method::POST)
                 .uri("/import")
@@ -551,4 +551,100 @@ pub(crate) async fn run(
 /// A good headcount list (two wards on 1 July 2025), for other tests.
 pub(crate) fn headcount_list() -> Vec<u8> {
     workbook(&GOOD)
+}
+
+#[tokio::test]
+async fn the_web_review_asks_about_people_who_may_be_on_file() {
+    use crate::import_people::{V::T, list};
+    let app = TestApp::new().await;
+    let officer = app.login("canbo").await;
+    let post_file = |file: Vec<u8>| {
+        let router = app.router.clone();
+        let (cookie, csrf) = (officer.cookie.clone(), officer.csrf.clone());
+        async move {
+            let (content_type, body) = upload(Some(&csrf), "people", &file);
+            let request = Request::builder()
+                .method(Method::POST)
+                .uri("/import")
+                .header(
+                    header::COOKIE,
+                    format!("{}={cookie}", ketnap_web::SESSION_COOKIE),
+                )
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(body))
+                .unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::SEE_OTHER);
+            response.headers()[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let one = |name: &'static str, cccd: &'static str| {
+        let mut row = vec![T(""); 14];
+        row[0] = T(name);
+        row[1] = T("01/01/2000");
+        row[2] = T("Nam");
+        row[3] = T(cccd);
+        row[6] = T("Chi bộ Khu phố 3");
+        row[8] = T("01/02/2025");
+        row
+    };
+    // Two namesakes on file, told apart by their CCCD.
+    let review = post_file(list(&[
+        one("Nguyễn Văn Hùng", "079200000011"),
+        one("Nguyễn Văn Hùng", "079200000022"),
+    ]))
+    .await;
+    let page = app.get(Some(&officer), &review).await;
+    let token = token_in(&page.body);
+    let page = app
+        .post(
+            &officer,
+            "/import/review",
+            &[("upload", token.as_str()), ("action", "confirm")],
+        )
+        .await;
+    assert!(page.body.contains("Đã ghi 2 dòng"), "{}", page.body);
+
+    // A list naming him without a CCCD: the page asks which one, or someone new.
+    let review = post_file(list(&[one("Nguyen Van Hung", "")])).await;
+    let page = app.get(Some(&officer), &review).await;
+    assert!(
+        page.body.contains("id=\"import-decisions\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("CCCD …0011") && page.body.contains("CCCD …0022"));
+    assert!(!page.body.contains("id=\"import-confirm\""));
+    let token = token_in(&page.body);
+    let page = app
+        .post(
+            &officer,
+            "/import/review",
+            &[
+                ("upload", token.as_str()),
+                ("action", "check"),
+                ("decide_6", "new"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = app.get(Some(&officer), &review).await;
+    assert!(page.body.contains("sẽ ghi 1 dòng"), "{}", page.body);
+    // The decision travels with the form: confirming as the page offers it keeps it.
+    assert!(page.body.contains("name=\"decide_6\" value=\"new\""));
+    let page = app
+        .post(
+            &officer,
+            "/import/review",
+            &[
+                ("upload", token.as_str()),
+                ("action", "confirm"),
+                ("decide_6", "new"),
+            ],
+        )
+        .await;
+    assert!(page.body.contains("Đã ghi 1 dòng"), "{}", page.body);
 }

@@ -106,6 +106,8 @@ struct ReviewView {
     repairs: Vec<String>,
     problems: Vec<Problem>,
     ambiguous: Vec<AmbiguityView>,
+    /// Decisions already made for rows no longer in question: carried by the form.
+    decided: Vec<(usize, String)>,
     summary: String,
     written: bool,
     can_confirm: bool,
@@ -142,6 +144,7 @@ impl ReviewView {
             .filter_map(|(key, letter, _)| Some((key.as_str(), column_index(letter)?)))
             .collect();
         let decided: HashMap<usize, String> = choices.decisions.iter().cloned().collect();
+        let open: Vec<usize> = outcome.ambiguous.iter().map(|a| a.row).collect();
         ReviewView {
             kind: outcome.kind.label_vi(),
             fields: outcome
@@ -179,6 +182,12 @@ impl ReviewView {
                         .map(|(id, line)| (id.0, line))
                         .collect(),
                 })
+                .collect(),
+            decided: choices
+                .decisions
+                .iter()
+                .filter(|(row, _)| !open.contains(row))
+                .cloned()
                 .collect(),
             summary,
             written: outcome.written,
@@ -223,6 +232,7 @@ impl ReviewView {
                     .into(),
             problems: vec![problem],
             ambiguous: Vec::new(),
+            decided: choices.decisions.clone(),
             written: false,
             can_confirm: false,
         }
