@@ -7,6 +7,7 @@
 //! one on file (so a re-import of the same list changes nothing); a row that could be more
 //! than one person waits for the user's decision.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use ketnap_domain::case::{DocRef, Stage};
@@ -539,6 +540,8 @@ struct Cells {
     by_code: HashMap<String, Unit>,
     by_name: HashMap<String, Vec<Unit>>,
     names: HashMap<ketnap_domain::ids::UnitId, String>,
+    /// Names looked up so far, with what they found.
+    seen: RefCell<HashMap<String, Result<Unit, &'static str>>>,
 }
 
 impl Cells {
@@ -547,6 +550,7 @@ impl Cells {
             by_code: HashMap::new(),
             by_name: HashMap::new(),
             names: HashMap::new(),
+            seen: RefCell::new(HashMap::new()),
         };
         for unit in units {
             cells.names.insert(unit.id, unit.name.clone());
@@ -586,29 +590,33 @@ impl Cells {
             cell.problem("cell", "Thiếu chi bộ (ghi mã chi bộ hoặc tên chi bộ).");
             return None;
         }
-        // Namesakes without diacritics ("Thạnh An", "Thanh An") are told apart by them.
+        // A list names the same few cells on every row: each name is looked up once.
+        let found = self
+            .seen
+            .borrow_mut()
+            .entry(name.clone())
+            .or_insert_with(|| self.by_name(&name))
+            .clone();
+        found.map_err(|message| cell.problem("cell", message)).ok()
+    }
+
+    /// The one active cell of this name; namesakes without diacritics ("Thạnh An",
+    /// "Thanh An") are told apart by them.
+    fn by_name(&self, name: &str) -> Result<Unit, &'static str> {
         let named: Vec<&Unit> = self
             .by_name
-            .get(&header_key(&name))
+            .get(&header_key(name))
             .into_iter()
             .flatten()
-            .filter(|u| crate::names::same_name(&u.name, &name))
+            .filter(|u| crate::names::same_name(&u.name, name))
             .collect();
         match named.as_slice() {
-            [unit] => Some((*unit).clone()),
+            [unit] => Ok((*unit).clone()),
             [_, _, ..] => {
-                cell.problem(
-                    "cell",
-                    "Có nhiều chi bộ cùng tên này trong phạm vi của tài khoản; hãy ghi mã chi bộ.",
-                );
-                None
+                Err("Có nhiều chi bộ cùng tên này trong phạm vi của tài khoản; hãy ghi mã chi bộ.")
             }
             _ => {
-                cell.problem(
-                    "cell",
-                    "Không có chi bộ đang hoạt động nào mang tên này trong phạm vi của tài khoản.",
-                );
-                None
+                Err("Không có chi bộ đang hoạt động nào mang tên này trong phạm vi của tài khoản.")
             }
         }
     }
