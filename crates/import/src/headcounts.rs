@@ -9,7 +9,7 @@ use ketnap_domain::ports::{Change, StoreError, UnitStore};
 use ketnap_domain::report::HeadcountInput;
 use ketnap_domain::scope::Scope;
 use ketnap_domain::workflow::dmy;
-use ketnap_sheets::{Field, Workbook};
+use ketnap_sheets::{Field, Table};
 use ketnap_store::Store;
 
 use crate::{
@@ -96,11 +96,10 @@ pub(crate) async fn import(
     store: &Store,
     change: &Change,
     scope: &Scope,
-    workbook: &Workbook,
+    table: Table,
     request: &Request,
     progress: Progress<'_>,
 ) -> Result<Outcome, ImportError> {
-    let table = crate::table(workbook, Kind::Headcounts, request)?;
     let mut result = outcome(Kind::Headcounts, &table, request.dry_run);
     let mut problems = Vec::new();
     let mut seen: HashSet<(UnitId, NaiveDate)> = HashSet::new();

@@ -19,9 +19,7 @@ use chrono::NaiveDate;
 use ketnap_domain::ids::PersonId;
 use ketnap_domain::ports::{Change, StoreError};
 use ketnap_domain::scope::Scope;
-use ketnap_sheets::{
-    DateRead, Field, Limits, Row, SheetError, Table, Workbook, find_table_mapped, read_workbook,
-};
+use ketnap_sheets::{DateRead, Field, Limits, Row, SheetError, Table, read_workbook, take_table};
 use ketnap_store::Store;
 use serde::Serialize;
 
@@ -188,26 +186,21 @@ pub async fn import(
     progress: Progress<'_>,
 ) -> Result<Outcome, ImportError> {
     let workbook = read_workbook(bytes, &Limits::default())?;
-    match kind {
-        Kind::Headcounts => {
-            headcounts::import(store, change, scope, &workbook, request, progress).await
-        }
-        Kind::People => people::import(store, change, scope, &workbook, request, progress).await,
-        Kind::Units => units::import(store, change, scope, &workbook, request, progress).await,
-        Kind::MassOrgs => {
-            mass_orgs::import(store, change, scope, &workbook, request, progress).await
-        }
-    }
-}
-
-/// The kind's table in the workbook, with the user's column corrections.
-fn table(workbook: &Workbook, kind: Kind, request: &Request) -> Result<Table, SheetError> {
+    // The user's corrections of the columns; the table takes the workbook's rows over.
     let mapping: Vec<(&str, Option<usize>)> = request
         .mapping
         .iter()
         .map(|(key, column)| (key.as_str(), *column))
         .collect();
-    find_table_mapped(workbook, kind.fields(), &mapping)
+    let table = take_table(workbook, kind.fields(), &mapping)?;
+    match kind {
+        Kind::Headcounts => {
+            headcounts::import(store, change, scope, table, request, progress).await
+        }
+        Kind::People => people::import(store, change, scope, table, request, progress).await,
+        Kind::Units => units::import(store, change, scope, table, request, progress).await,
+        Kind::MassOrgs => mass_orgs::import(store, change, scope, table, request, progress).await,
+    }
 }
 
 /// The parts of an outcome every kind fills the same way from its table.

@@ -12,7 +12,7 @@ use ketnap_domain::ports::{Change, UnitStore};
 use ketnap_domain::scope::Scope;
 use ketnap_domain::text::clean;
 use ketnap_domain::unit::Unit;
-use ketnap_sheets::{Field, Workbook, header_key};
+use ketnap_sheets::{Field, Table, header_key};
 use ketnap_store::{ImportedMassOrg, Store};
 
 use crate::names::same_name;
@@ -110,11 +110,10 @@ pub(crate) async fn import(
     store: &Store,
     change: &Change,
     scope: &Scope,
-    workbook: &Workbook,
+    table: Table,
     request: &Request,
     progress: Progress<'_>,
 ) -> Result<Outcome, ImportError> {
-    let table = crate::table(workbook, Kind::MassOrgs, request)?;
     let mut result = outcome(Kind::MassOrgs, &table, request.dry_run);
     let kinds = store.mass_org_kinds().await?;
     let units = Units::new(store.units_in(scope).await?);

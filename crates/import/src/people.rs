@@ -22,7 +22,7 @@ use ketnap_domain::takeover::{self, Milestones};
 use ketnap_domain::text::{PersonName, search_key};
 use ketnap_domain::unit::Unit;
 use ketnap_domain::workflow::{dmy, today_in_vietnam};
-use ketnap_sheets::{DateRead, Field, Workbook, fields, header_key, split_name};
+use ketnap_sheets::{DateRead, Field, Table, fields, header_key, split_name};
 use ketnap_store::{KnownPerson, Store, Takeover};
 
 use crate::{
@@ -187,11 +187,10 @@ pub(crate) async fn import(
     store: &Store,
     change: &Change,
     scope: &Scope,
-    workbook: &Workbook,
+    table: Table,
     request: &Request,
     progress: Progress<'_>,
 ) -> Result<Outcome, ImportError> {
-    let table = crate::table(workbook, Kind::People, request)?;
     let mut result = outcome(Kind::People, &table, request.dry_run);
     result.preview_headers = PREVIEW_HEADERS.to_vec();
     let today = today_in_vietnam(change.now);

@@ -17,7 +17,7 @@ use ketnap_domain::scope::Scope;
 use ketnap_domain::text::clean;
 use ketnap_domain::unit::{SectorCode, Unit, UnitKind, check_placement};
 use ketnap_domain::workflow::{dmy, today_in_vietnam};
-use ketnap_sheets::{Field, Workbook, header_key};
+use ketnap_sheets::{Field, Table, header_key};
 use ketnap_store::{ImportedUnit, Store, UnitParent};
 
 use crate::names::same_name;
@@ -254,11 +254,10 @@ pub(crate) async fn import(
     store: &Store,
     change: &Change,
     scope: &Scope,
-    workbook: &Workbook,
+    table: Table,
     request: &Request,
     progress: Progress<'_>,
 ) -> Result<Outcome, ImportError> {
-    let table = crate::table(workbook, Kind::Units, request)?;
     let mut result = outcome(Kind::Units, &table, request.dry_run);
     let today = today_in_vietnam(change.now);
     let tree = Tree::new(

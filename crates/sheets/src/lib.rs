@@ -40,6 +40,7 @@ pub use ketnap_domain::text::legacy::Legacy;
 pub use read::{Kind, kind_of, read_workbook};
 pub use table::{
     Conversion, Field, HEADER_SEARCH_ROWS, Row, Table, find_table, find_table_mapped, header_key,
+    take_table,
 };
 pub use values::{
     DateRead, Repaired, Value, column_letter, count, date, split_name, text, text_with,

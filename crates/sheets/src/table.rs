@@ -305,9 +305,36 @@ pub fn find_table_mapped(
     fields: &[Field],
     mapping: &[(&str, Option<usize>)],
 ) -> Result<Table, SheetError> {
+    let (index, header, m) = locate(workbook, fields, mapping)?;
+    let sheet = workbook.sheets.get(index).cloned().unwrap_or_default();
+    Ok(build_table(sheet, header, &m, fields))
+}
+
+/// Like [`find_table_mapped`], taking the workbook: the table's rows are moved out of it
+/// rather than copied (a large list is then held once, not twice).
+pub fn take_table(
+    mut workbook: Workbook,
+    fields: &[Field],
+    mapping: &[(&str, Option<usize>)],
+) -> Result<Table, SheetError> {
+    let (index, header, m) = locate(&workbook, fields, mapping)?;
+    let sheet = if index < workbook.sheets.len() {
+        workbook.sheets.swap_remove(index)
+    } else {
+        Sheet::default()
+    };
+    Ok(build_table(sheet, header, &m, fields))
+}
+
+/// The sheet (index) and 0-based header row of the table, with the columns matched.
+fn locate(
+    workbook: &Workbook,
+    fields: &[Field],
+    mapping: &[(&str, Option<usize>)],
+) -> Result<(usize, usize, Match), SheetError> {
     // (missing required labels, sheet, 1-based row) of the closest candidate.
     let mut best: Option<(Vec<&'static str>, &str, usize)> = None;
-    for sheet in &workbook.sheets {
+    for (index, sheet) in workbook.sheets.iter().enumerate() {
         for (r, row) in sheet.rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
             // A header row names at least one field itself: the user's column choices
             // must not turn a title row into one.
@@ -323,7 +350,7 @@ pub fn find_table_mapped(
                 .map(|(_, f)| f.label)
                 .collect();
             if missing.is_empty() {
-                return Ok(build_table(sheet, r, &m, fields));
+                return Ok((index, r, m));
             }
             if best.as_ref().is_none_or(|b| missing.len() < b.0.len()) {
                 best = Some((missing, &sheet.name, r + 1));
@@ -367,7 +394,7 @@ pub fn find_table_mapped(
     })
 }
 
-fn build_table(sheet: &Sheet, header_index: usize, m: &Match, fields: &[Field]) -> Table {
+fn build_table(sheet: Sheet, header_index: usize, m: &Match, fields: &[Field]) -> Table {
     let columns: Vec<(&'static str, usize, String)> = m
         .found
         .iter()
@@ -376,21 +403,21 @@ fn build_table(sheet: &Sheet, header_index: usize, m: &Match, fields: &[Field]) 
     let header_row = sheet.rows.get(header_index).cloned().unwrap_or_default();
     let mut rows = Vec::new();
     let mut first = true;
-    for (i, cells) in sheet.rows.iter().enumerate().skip(header_index + 1) {
+    for (i, cells) in sheet.rows.into_iter().enumerate().skip(header_index + 1) {
         let has_data = columns
             .iter()
             .any(|(_, col, _)| cells.get(*col).is_some_and(|v| !v.is_empty()));
         if !has_data {
             continue;
         }
-        if first && is_numbering_row(cells) {
+        if first && is_numbering_row(&cells) {
             first = false;
             continue;
         }
         first = false;
         rows.push(Row {
             number: i + 1,
-            cells: cells.clone(),
+            cells,
         });
     }
     let legacy = column_encodings(&columns, &rows, &header_row);
@@ -401,7 +428,7 @@ fn build_table(sheet: &Sheet, header_index: usize, m: &Match, fields: &[Field]) 
         .filter(|(_, t)| !t.is_empty())
         .collect();
     Table {
-        sheet: sheet.name.clone(),
+        sheet: sheet.name,
         header_row: header_index + 1,
         columns,
         rows,
