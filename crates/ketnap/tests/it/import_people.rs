@@ -643,3 +643,67 @@ async fn a_fifty_megabyte_list_with_one_bad_row_at_the_end_writes_nothing() {
     assert!(!outcome.written);
     assert!(cases_in(&store, &ward).await.is_empty());
 }
+
+/// The list import on another backend (PostgreSQL in CI): ids from the sequences, the
+/// CCCD lookup, the bulk write, an upload kept as bytes, and a re-import that changes
+/// nothing.
+pub(crate) async fn on_store(store: &Store) {
+    let t = tree(store, "imp-").await;
+    let admin = change("admin");
+    let ward = Scope::subtree(t.ward, Access::Edit);
+    let person = |name: &'static str, cccd: &'static str, stage: &'static str| {
+        let mut row = vec![T(""); 14];
+        row[0] = T(name);
+        row[1] = T("15/06/1999");
+        row[2] = T("Nam");
+        row[3] = T(cccd);
+        row[6] = T("Chi bộ Khu phố 3");
+        row[7] = T(stage);
+        row[8] = T("01/02/2025");
+        row
+    };
+    let bytes = list(&[
+        person("Đinh Công Tráng", "079099123456", "Nguồn"),
+        person("Lý Thường Kiệt", "", "Nguồn"),
+    ]);
+    let now = crate::fixtures::now();
+    store
+        .save_upload("imp-token", "admin", "people", &bytes, now)
+        .await
+        .unwrap();
+    let kept = store
+        .upload("imp-token", "admin", now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(kept.content == bytes, "the upload comes back byte for byte");
+    let outcome = run(store, &admin, &ward, Kind::People, &kept.content, false)
+        .await
+        .unwrap();
+    assert!(outcome.written, "{:?}", outcome.problems);
+    assert_eq!(cases_in(store, &ward).await.len(), 2);
+    let (xlsx, _) = exported(store, &ward, Kind::People).await;
+    let again = run(store, &admin, &ward, Kind::People, &xlsx, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.changes, again.unchanged),
+        (0, 2),
+        "{:?}",
+        again.problems
+    );
+    store.delete_upload("imp-token", "admin").await.unwrap();
+    assert!(
+        store
+            .upload("imp-token", "admin", now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn the_list_import_on_sqlite_as_on_postgres() {
+    let (store, _dir) = sqlite_store().await;
+    on_store(&store).await;
+}

@@ -35,6 +35,7 @@ async fn story_on_postgres() {
         let url = std::env::var("KETNAP_TEST_POSTGRES_URL").unwrap_or_default();
         crate::reports::reports(&store, &url).await;
         story(&store).await;
+        crate::import_people::on_store(&store).await;
     }
 }
 
