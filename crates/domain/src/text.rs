@@ -36,9 +36,14 @@ pub fn nfc(s: &str) -> String {
 /// NFC, trimmed, with every inner run of whitespace (including tabs, line breaks and
 /// no-break spaces) collapsed to a single ASCII space. Applied at every input boundary.
 pub fn clean(s: &str) -> String {
-    let composed = nfc(s);
-    let mut out = String::with_capacity(composed.len());
-    for word in composed.split_whitespace() {
+    collapse_spaces(&nfc(s))
+}
+
+/// Trimmed, with every inner run of whitespace collapsed to a single ASCII space (for text
+/// already in NFC).
+pub fn collapse_spaces(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }

@@ -3,7 +3,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use ketnap_domain::text::legacy::{self, Legacy};
-use ketnap_domain::text::{PersonName, clean, search_key};
+use ketnap_domain::text::{PersonName, collapse_spaces, search_key};
 
 /// One cell as the file holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +90,8 @@ fn repair_text(s: &str, hint: Option<Legacy>) -> Repaired {
     let composed = ketnap_domain::text::nfc(&visible);
     let (converted_text, converted) = legacy::repair_with(&composed, hint);
     let without_soft_hyphens: String = converted_text.chars().filter(|c| *c != '\u{AD}').collect();
-    let text = clean(&without_soft_hyphens);
+    // Composed above; converting from a legacy encoding composes too.
+    let text = collapse_spaces(&without_soft_hyphens);
     // An apostrophe that an export put before `= + - @` to keep a formula from running
     // (write::neutralise) is not part of the value.
     let text = match text.strip_prefix('\'') {
