@@ -185,8 +185,7 @@ impl Table {
                 let Some(value @ Value::Text(from)) = row.cells.get(*column) else {
                     continue;
                 };
-                // Both legacy encodings need bytes beyond ASCII.
-                if from.is_ascii() {
+                if !legacy::may_convert(from) {
                     continue;
                 }
                 let repaired = text_with(value, self.legacy_of(key));

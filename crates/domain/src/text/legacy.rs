@@ -484,6 +484,15 @@ fn accept(before: Reading, after: Reading) -> bool {
     after.good > 0 && (after.bad == 0 || (after.bad < before.bad && after.good >= 3 * after.bad))
 }
 
+/// Whether repairing `s` could convert it from a legacy encoding: only text made of the
+/// legacy fonts' characters (combining marks allowed, as composing may bring it there).
+/// A cheap test that lets callers skip the repair of most Unicode text.
+pub fn may_convert(s: &str) -> bool {
+    !s.is_ascii()
+        && s.chars()
+            .all(|c| legacy_repertoire(c) || unicode_normalization::char::is_combining_mark(c))
+}
+
 /// The legacy encoding the text is written in, if it is clearly one, with the text
 /// converted to Unicode (NFC).
 ///
@@ -794,6 +803,19 @@ mod tests {
             let tcvn3 = from_unicode(text, Legacy::Tcvn3);
             assert_eq!(tcvn3_to_unicode(&tcvn3), text);
             assert_eq!(detect(&tcvn3).map(|d| d.0), Some(Legacy::Tcvn3), "{tcvn3}");
+        }
+    }
+
+    #[test]
+    fn only_text_in_the_legacy_fonts_characters_may_convert() {
+        assert!(may_convert("NguyÔn V¨n An"));
+        assert!(may_convert("Nguyeãn Vaên An"));
+        assert!(!may_convert("Nguyễn Văn An"));
+        assert!(!may_convert("Nguyen Van An"));
+        // Decomposed text is judged after composing, so it is not ruled out here.
+        assert!(may_convert("Cafe\u{301}"));
+        for text in ["NguyÔn V¨n An", "Nguyeãn Vaên An", "Nguyễn Văn An"] {
+            assert_eq!(may_convert(text), detect(text).is_some(), "{text}");
         }
     }
 
