@@ -1,5 +1,6 @@
 //! Lists and counts for the web pages: the filtered, paginated case list, counts per unit
-//! for the unit tree, and a unit's earlier names. Everything is read through a `Scope`.
+//! for the unit tree, a unit's cases at some stages (for papers in bulk), and a unit's
+//! earlier names. Everything is read through a `Scope`.
 
 use std::collections::HashMap;
 
@@ -429,6 +430,72 @@ impl Store {
             .into_iter()
             .map(|(cell, n)| (UnitId(cell), n))
             .collect())
+    }
+
+    /// The cases of `unit`'s subtree (the unit must be in the scope, else "not found") at
+    /// one of `stages`, in Vietnamese name order, for papers made in bulk. With
+    /// `recognised_since`, official members count only when their recognition was decided
+    /// on or after that day (told from the decision's event, whose day is the decision's
+    /// date, so that a province's members of past years are not read).
+    pub async fn cases_under(
+        &self,
+        scope: &Scope,
+        unit: UnitId,
+        stages: &[Stage],
+        recognised_since: Option<NaiveDate>,
+    ) -> StoreResult<Vec<CaseRecord>> {
+        if !self.in_scope(scope, unit).await? {
+            return Err(StoreError::NotFound("tổ chức đảng"));
+        }
+        if stages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::default();
+        let root = sql.bind(Bind::Int(scope.root().0));
+        sql.push(&SUBTREE.replace("$1", &root));
+        let below = sql.bind(Bind::Int(unit.0));
+        let stage_list = stages
+            .iter()
+            .map(|s| sql.bind(Bind::Text(s.code().into())))
+            .collect::<Vec<_>>()
+            .join(", ");
+        sql.push(&format!(
+            ", below (id) AS (SELECT id FROM units WHERE id = {below}
+                UNION ALL SELECT u.id FROM units u JOIN below b ON u.parent_id = b.id)
+             SELECT c.id, c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name
+             FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id
+             WHERE c.cell_id IN (SELECT id FROM subtree) AND c.cell_id IN (SELECT id FROM below)
+             AND c.stage IN ({stage_list})"
+        ));
+        if let Some(since) = recognised_since {
+            let official = sql.bind(Bind::Text(Stage::Official.code().into()));
+            let since = sql.bind(Bind::Text(crate::iso_date(since)));
+            sql.push(&format!(
+                " AND (c.stage <> {official} OR c.id IN (SELECT case_id FROM case_events
+                   WHERE action = 'decide_recognition' AND occurred_on >= {since}))"
+            ));
+        }
+        let rows: Vec<FullRow> = sql.fetch(self).await?;
+        let mut records = Vec::with_capacity(rows.len());
+        for row in rows {
+            records.push(CaseRecord {
+                case: from_json(&row.body)?,
+                person: crate::people::PersonRow {
+                    id: row.person_id,
+                    details: row.person_details,
+                }
+                .into_person()?,
+                cell_name: row.cell_name,
+                version: row.version,
+            });
+        }
+        let collator = NameCollator::new();
+        records.sort_by(|a, b| {
+            collator
+                .compare_names(&a.person.details.name, &b.person.details.name)
+                .then(a.case.id.cmp(&b.case.id))
+        });
+        Ok(records)
     }
 
     /// The names a unit of the scope used before, oldest first.

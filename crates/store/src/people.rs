@@ -97,6 +97,20 @@ impl Store {
         Ok(PersonId(id))
     }
 
+    /// Logs a read (`person.read`) of each of `people`, in one transaction: for pages that
+    /// show several people's records at once (papers in bulk) and read them with their
+    /// cases through a scope. The rows name each person by id only, as `person` does.
+    pub async fn log_person_reads(&self, change: &Change, people: &[PersonId]) -> StoreResult<()> {
+        if people.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        for id in people {
+            audit::write(&mut tx, change, Audit::event("person.read", "person", id)).await?;
+        }
+        tx.commit().await.map_err(backend_error)
+    }
+
     /// A person in the scope, without logging the read (for internal checks).
     pub(crate) async fn person_in_scope(&self, scope: &Scope, id: PersonId) -> StoreResult<Person> {
         let row: Option<PersonRow> = sqlx::query_as(&format!(

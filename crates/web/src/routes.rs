@@ -149,6 +149,33 @@ fn entries() -> Vec<Entry> {
             Unit,
             get(pages::units::unit),
         ),
+        // A unit's papers: drafts, readable by whoever reads the unit's cases, like a
+        // case's papers. The two static last segments win over `{paper}` (axum prefers a
+        // static segment), and `{paper}` never takes their names.
+        entry(
+            Method::GET,
+            "/units/{unit_id}/papers/awareness-nominees",
+            Need::Read,
+            Page,
+            Unit,
+            get(pages::unit_papers::awareness_nominees),
+        ),
+        entry(
+            Method::GET,
+            "/units/{unit_id}/papers/development-plan",
+            Need::Read,
+            Page,
+            Unit,
+            get(pages::unit_papers::development_plan),
+        ),
+        entry(
+            Method::GET,
+            "/units/{unit_id}/papers/{paper}",
+            Need::Read,
+            Page,
+            Unit,
+            get(pages::unit_papers::bulk),
+        ),
         entry(
             Method::GET,
             "/cases",

@@ -30,6 +30,17 @@ const MATRIX: &[(&str, &str, Need)] = &[
     ("GET", "/", Need::SignedIn),
     ("GET", "/units", Need::Read),
     ("GET", "/units/{unit_id}", Need::Read),
+    (
+        "GET",
+        "/units/{unit_id}/papers/awareness-nominees",
+        Need::Read,
+    ),
+    (
+        "GET",
+        "/units/{unit_id}/papers/development-plan",
+        Need::Read,
+    ),
+    ("GET", "/units/{unit_id}/papers/{paper}", Need::Read),
     ("GET", "/cases", Need::Read),
     ("GET", "/cases/{case_id}", Need::Read),
     ("POST", "/cases/{case_id}/actions", Need::Edit),
@@ -236,7 +247,8 @@ async fn every_route_every_role_every_relation() {
             };
             for (relation, path) in targets {
                 // A case's papers: one of them stands for all (the fixture's cases are
-                // sources, so an allowed account is told what is missing, a 422).
+                // sources, so an allowed account is told what is missing, a 422; a unit's
+                // papers find no case at that stage, also a 422).
                 let path = path.replace("{paper}", "admission-resolution");
                 let in_scope =
                     relation.is_none_or(|r| matches!(r, Relation::Own | Relation::Descendant));

@@ -1,6 +1,8 @@
 //! The papers of a case as `.docx` downloads: each one opened as a zip and its
 //! `word/document.xml` read back, the file name free of personal data, the refusal of a
-//! paper the case cannot fill yet, and the scope.
+//! paper the case cannot fill yet, and the scope. Then a unit's papers: a case paper for
+//! every case of the unit that needs it (one document, a page each), the awareness-course
+//! list and the development plan, with the same checks.
 
 use std::io::{Cursor, Read};
 
@@ -37,9 +39,8 @@ impl Download {
         String::from_utf8_lossy(&self.bytes).into_owned()
     }
 
-    /// The text of `word/document.xml`, tags removed, so that a phrase split over runs
-    /// still reads as one.
-    fn document_text(&self) -> String {
+    /// `word/document.xml` as it is.
+    fn document_xml(&self) -> String {
         let mut zip = zip::ZipArchive::new(Cursor::new(self.bytes.as_slice()))
             .unwrap_or_else(|e| panic!("not a .docx ({e}): {}", self.text()));
         let mut xml = String::new();
@@ -47,18 +48,29 @@ impl Download {
             .unwrap()
             .read_to_string(&mut xml)
             .unwrap();
-        let mut text = String::new();
-        let mut in_tag = false;
-        for c in xml.chars() {
-            match c {
-                '<' => in_tag = true,
-                '>' => in_tag = false,
-                c if !in_tag => text.push(c),
-                _ => {}
-            }
-        }
-        text
+        xml
     }
+
+    /// The text of `word/document.xml`, tags removed, so that a phrase split over runs
+    /// still reads as one.
+    fn document_text(&self) -> String {
+        text_of(&self.document_xml())
+    }
+}
+
+/// XML with its tags removed.
+fn text_of(xml: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in xml.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
 }
 
 async fn download(app: &TestApp, browser: &Browser, path: &str) -> Download {
@@ -404,4 +416,532 @@ async fn papers_of_a_base_cell_name_the_ward_as_the_committee() {
         "Xét đề nghị của Chi bộ Khu phố 3 (Nghị quyết số 20-NQ/CB, ngày 18 tháng 8 năm 2025),",
     );
     assert!(!text.contains("33-NQ/ĐU"));
+}
+
+// ---------------------------------------------------------------------------------------
+// A unit's papers.
+
+/// The base cell's steps: no base committee's resolution between the vote and the decision.
+fn base_cell_steps() -> Vec<ketnap_domain::action::Action> {
+    pipeline()
+        .into_iter()
+        .filter(|a| {
+            !matches!(
+                a,
+                ketnap_domain::action::Action::BaseResolution { .. }
+                    | ketnap_domain::action::Action::RecognitionBaseResolution { .. }
+            )
+        })
+        .collect()
+}
+
+/// Downloads a unit's paper and checks the answer is a `.docx` attachment named `file`
+/// (the paper and the unit's number: no one's name); returns it.
+async fn unit_paper(app: &TestApp, browser: &Browser, path: &str, file: &str) -> Download {
+    let got = download(app, browser, path).await;
+    assert_eq!(got.status, StatusCode::OK, "{path}: {}", got.text());
+    assert_eq!(got.header(header::CONTENT_TYPE), DOCX);
+    let disposition = got.header(header::CONTENT_DISPOSITION);
+    assert_eq!(disposition, format!("attachment; filename=\"{file}\""));
+    assert!(
+        file.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.'),
+        "{file}"
+    );
+    let lower = disposition.to_lowercase();
+    for part in [
+        "nguyen", "ngoc", "-anh", "hong", "binh", "tran", "thi-", "van-",
+    ] {
+        assert!(!lower.contains(part), "{disposition}");
+    }
+    assert_eq!(got.header(header::CACHE_CONTROL), "no-store");
+    got
+}
+
+/// A unit's paper refused: 422, the Vietnamese reason on an error page, no one named and
+/// no read logged of `people`.
+async fn unit_refused(app: &TestApp, browser: &Browser, path: &str, people: &[PersonId]) -> String {
+    let mut before = Vec::new();
+    for person in people {
+        before.push(reads(app, *person).await);
+    }
+    let got = download(app, browser, path).await;
+    assert_eq!(got.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+    assert!(got.header(header::CONTENT_TYPE).starts_with("text/html"));
+    assert!(got.header(header::CONTENT_DISPOSITION).is_empty());
+    let body = got.text();
+    assert!(body.contains("Mã yêu cầu"), "{body}");
+    for name in ["Ngọc Ánh", "Thị Hồng", "Văn Bình"] {
+        assert!(!body.contains(name), "a refusal names no one: {body}");
+    }
+    for (person, before) in people.iter().zip(before) {
+        assert_eq!(reads(app, *person).await, before, "a refusal is not a read");
+    }
+    body
+}
+
+#[tokio::test]
+async fn admission_decisions_of_a_unit_in_one_document() {
+    let app = TestApp::new().await;
+    let t = &app.tree;
+    let scope = ward_scope(&app);
+    // Two cases decided in the ward: one in the school's cell, one in a base cell.
+    let (anh, school_case) = source(&app, ("Nguyễn", "Thị Ngọc", "Ánh"), t.school_cell).await;
+    let (hong, base_case) = source(&app, ("Lê", "Thị", "Hồng"), t.residential_cell).await;
+    advance(&app.store, &scope, school_case, &pipeline()[..9], "canbo").await;
+    advance(
+        &app.store,
+        &scope,
+        base_case,
+        &base_cell_steps()[..8],
+        "canbo",
+    )
+    .await;
+    let officer = app.login("canbo").await;
+
+    // The unit page links to its papers.
+    let page = app.get(Some(&officer), &format!("/units/{}", t.ward)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for slug in [
+        "admission-resolution",
+        "admission-decision",
+        "recognition-resolution",
+        "recognition-decision",
+        "awareness-nominees",
+        "development-plan?year=",
+    ] {
+        let href = format!("href=\"/units/{}/papers/{slug}", t.ward);
+        assert!(page.body.contains(&href), "{href} not on the unit page");
+    }
+    assert!(page.body.contains("Văn bản (dự thảo .docx)"));
+
+    let before = (reads(&app, anh).await, reads(&app, hong).await);
+    let path = format!("/units/{}/papers/admission-decision", t.ward);
+    let file = format!("quyet-dinh-ket-nap-don-vi-{}.docx", t.ward);
+    let got = unit_paper(&app, &officer, &path, &file).await;
+    assert_eq!(
+        got.header(header::HeaderName::from_static("x-skipped-cases")),
+        "0"
+    );
+    // Each served person's read is logged, once.
+    assert_eq!(
+        (reads(&app, anh).await, reads(&app, hong).await),
+        (before.0 + 1, before.1 + 1)
+    );
+    // Both decisions, in name order (Ánh before Hồng), the second on a new page.
+    let xml = got.document_xml();
+    let pages: Vec<String> = xml.split("<w:pageBreakBefore").map(text_of).collect();
+    assert_eq!(pages.len(), 2, "one page break between two papers");
+    has(&pages[0], "Nguyễn Thị Ngọc Ánh");
+    assert!(!pages[0].contains(&nfc("Lê Thị Hồng")));
+    has(&pages[1], "Lê Thị Hồng");
+    assert!(!pages[1].contains(&nfc("Nguyễn Thị Ngọc Ánh")));
+    for page in &pages {
+        has(page, "Số 145-QĐ/ĐU");
+        has(page, "ĐẢNG ỦY PHƯỜNG THỦ DẦU MỘT");
+        has(page, "T/M BAN THƯỜNG VỤ");
+    }
+    // Each paper is the one the case gives on its own.
+    has(
+        &pages[0],
+        "và của Đảng ủy Trường THPT Thủ Dầu Một (Nghị quyết số 33-NQ/ĐU, ngày 25 tháng 8 năm 2025)",
+    );
+    has(
+        &pages[1],
+        "Xét đề nghị của Chi bộ Khu phố 3 (Nghị quyết số 20-NQ/CB, ngày 18 tháng 8 năm 2025),",
+    );
+
+    // The school's committee: its own case only.
+    let got = unit_paper(
+        &app,
+        &officer,
+        &format!("/units/{}/papers/admission-decision", t.school),
+        &format!("quyet-dinh-ket-nap-don-vi-{}.docx", t.school),
+    )
+    .await;
+    let text = got.document_text();
+    has(&text, "Nguyễn Thị Ngọc Ánh");
+    assert!(!text.contains(&nfc("Lê Thị Hồng")));
+    assert!(!got.document_xml().contains("<w:pageBreakBefore"));
+
+    // Decided cases wait for no resolution: nothing to print, said in Vietnamese.
+    let body = unit_refused(
+        &app,
+        &officer,
+        &format!("/units/{}/papers/admission-resolution", t.ward),
+        &[anh, hong],
+    )
+    .await;
+    assert!(
+        body.contains(
+            "Không có hồ sơ nào để lập “Nghị quyết của chi bộ đề nghị kết nạp đảng viên”"
+        ),
+        "{body}"
+    );
+    assert!(body.contains("Đảng bộ Phường Thủ Dầu Một"), "{body}");
+    let body = unit_refused(
+        &app,
+        &officer,
+        &format!("/units/{}/papers/recognition-decision", t.residential_cell),
+        &[],
+    )
+    .await;
+    assert!(body.contains("Không có hồ sơ nào để lập"), "{body}");
+
+    // The ceremony moves a case on: its decision is no longer in the bulk paper.
+    advance(&app.store, &scope, school_case, &pipeline()[9..10], "canbo").await;
+    let text = unit_paper(&app, &officer, &path, &file)
+        .await
+        .document_text();
+    has(&text, "Lê Thị Hồng");
+    assert!(!text.contains(&nfc("Nguyễn Thị Ngọc Ánh")));
+
+    // A viewer of the ward downloads them too; no such paper is not found.
+    let viewer = app.login("xem").await;
+    unit_paper(&app, &viewer, &path, &file).await;
+    for path in [
+        format!("/units/{}/papers/new-member-list", t.ward),
+        "/units/abc/papers/admission-decision".to_string(),
+        "/units/999999/papers/admission-decision".to_string(),
+        "/units/999999/papers/awareness-nominees".to_string(),
+        "/units/999999/papers/development-plan".to_string(),
+    ] {
+        assert_eq!(
+            download(&app, &officer, &path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn papers_of_a_unit_of_another_ward_are_not_found() {
+    let app = TestApp::new().await;
+    let t = &app.tree;
+    let (person_id, id) = source(&app, ("Nguyễn", "Thị Ngọc", "Ánh"), t.school_cell).await;
+    advance(&app.store, &ward_scope(&app), id, &pipeline()[..9], "canbo").await;
+    let before = reads(&app, person_id).await;
+    let other_ward = app.login("canbo.phuloi").await;
+    for unit in [t.ward, t.school, t.school_cell, t.city] {
+        for slug in [
+            "admission-decision",
+            "awareness-nominees",
+            "development-plan",
+            "development-plan?year=2026",
+        ] {
+            let got = download(&app, &other_ward, &format!("/units/{unit}/papers/{slug}")).await;
+            assert_eq!(got.status, StatusCode::NOT_FOUND, "{unit} {slug}");
+            assert!(!got.text().contains("Ngọc Ánh"));
+            assert!(got.header(header::CONTENT_DISPOSITION).is_empty());
+        }
+    }
+    assert_eq!(reads(&app, person_id).await, before);
+}
+
+#[tokio::test]
+async fn the_awareness_list_holds_the_sympathisers_without_the_course() {
+    let app = TestApp::new().await;
+    let t = &app.tree;
+    let scope = ward_scope(&app);
+    // A sympathiser (on the list), a source not yet a sympathiser, an official member and
+    // a sympathiser who has the certificate (none of them on it), and a sympathiser of
+    // another ward (outside the unit).
+    let (binh, sympathiser) = source(&app, ("Trần", "Văn", "Bình"), t.residential_cell).await;
+    advance(&app.store, &scope, sympathiser, &pipeline()[..1], "canbo").await;
+    let (_, _) = source(&app, ("Phạm", "Thị", "Nguồn"), t.residential_cell).await;
+    let (anh, member) = source(&app, ("Nguyễn", "Thị Ngọc", "Ánh"), t.school_cell).await;
+    advance(&app.store, &scope, member, &pipeline(), "canbo").await;
+    let (_, certified) = source(&app, ("Đỗ", "Văn", "Chứng"), t.school_cell).await;
+    advance(&app.store, &scope, certified, &pipeline()[..2], "canbo").await;
+    let (_, theirs) = source(&app, ("Võ", "Thị", "Khác"), t.other_cell).await;
+    advance(
+        &app.store,
+        &Scope::subtree(t.other_ward, Access::Edit),
+        theirs,
+        &pipeline()[..1],
+        "canbo.phuloi",
+    )
+    .await;
+    let officer = app.login("canbo").await;
+
+    let before = (reads(&app, binh).await, reads(&app, anh).await);
+    let got = unit_paper(
+        &app,
+        &officer,
+        &format!("/units/{}/papers/awareness-nominees", t.ward),
+        &format!("danh-sach-de-nghi-hoc-lop-nhan-thuc-don-vi-{}.docx", t.ward),
+    )
+    .await;
+    let text = got.document_text();
+    has(&text, "Trần Văn Bình");
+    has(&text, "Cảm tình Đảng từ 03/07/2025");
+    for absent in [
+        "Nguyễn Thị Ngọc Ánh",
+        "Phạm Thị Nguồn",
+        "Đỗ Văn Chứng",
+        "Võ Thị Khác",
+    ] {
+        assert!(!text.contains(&nfc(absent)), "{absent} is not on the list");
+    }
+    has(&text, "ĐẢNG BỘ THÀNH PHỐ");
+    has(&text, "ĐẢNG ỦY PHƯỜNG THỦ DẦU MỘT");
+    has(&text, "Kính gửi: Đảng ủy Thành phố");
+    has(&text, "Danh sách này có 1 quần chúng.");
+    has(&text, "Thủ Dầu Một, ngày");
+    // Only the listed person's record was read.
+    assert_eq!(
+        (reads(&app, binh).await, reads(&app, anh).await),
+        (before.0 + 1, before.1)
+    );
+
+    // The school has no sympathiser left without the course: refused, in Vietnamese.
+    let body = unit_refused(
+        &app,
+        &officer,
+        &format!("/units/{}/papers/awareness-nominees", t.school),
+        &[binh, anh],
+    )
+    .await;
+    assert!(
+        body.contains("không có cảm tình Đảng nào chưa học lớp"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_development_plan_of_a_unit_for_a_year() {
+    use ketnap_domain::report::TargetKey;
+    let app = TestApp::new().await;
+    let t = &app.tree;
+    let city = Scope::subtree(t.city, Access::Edit);
+    let officer_change = crate::fixtures::change("canbo");
+    app.store
+        .set_target(&officer_change, &city, &TargetKey::overall(t.ward, 2026), 7)
+        .await
+        .unwrap();
+    app.store
+        .set_target(
+            &officer_change,
+            &city,
+            &TargetKey::overall(t.school, 2026),
+            4,
+        )
+        .await
+        .unwrap();
+    let officer = app.login("canbo").await;
+    let got = unit_paper(
+        &app,
+        &officer,
+        &format!("/units/{}/papers/development-plan?year=2026", t.ward),
+        &format!(
+            "ke-hoach-phat-trien-dang-vien-nam-2026-don-vi-{}.docx",
+            t.ward
+        ),
+    )
+    .await;
+    let text = got.document_text();
+    has(&text, "phát triển đảng viên năm 2026");
+    has(
+        &text,
+        "Năm 2026, Đảng bộ Phường Thủ Dầu Một phấn đấu kết nạp 7 đảng viên mới",
+    );
+    has(&text, "ĐẢNG ỦY PHƯỜNG THỦ DẦU MỘT");
+    // The sub-units' quotas: the school's set one, the base cell's default.
+    has(&text, "Đảng bộ Trường THPT Thủ Dầu Một");
+    has(&text, "Chi bộ Khu phố 3");
+    has(&text, "Chỉ tiêu mặc định");
+    has(&text, "T/M ĐẢNG ỦY");
+
+    // Another year has no target set: the default, and no 7.
+    let text = unit_paper(
+        &app,
+        &officer,
+        &format!("/units/{}/papers/development-plan?year=2030", t.ward),
+        &format!(
+            "ke-hoach-phat-trien-dang-vien-nam-2030-don-vi-{}.docx",
+            t.ward
+        ),
+    )
+    .await
+    .document_text();
+    has(&text, "phát triển đảng viên năm 2030");
+    assert!(!text.contains("kết nạp 7 đảng viên"));
+
+    // Without a year: this year's plan (Vietnam's date).
+    let year = chrono::Datelike::year(&ketnap_domain::workflow::today_in_vietnam(
+        chrono::Utc::now(),
+    ));
+    let text = unit_paper(
+        &app,
+        &officer,
+        &format!("/units/{}/papers/development-plan", t.ward),
+        &format!(
+            "ke-hoach-phat-trien-dang-vien-nam-{year}-don-vi-{}.docx",
+            t.ward
+        ),
+    )
+    .await
+    .document_text();
+    has(&text, &format!("phát triển đảng viên năm {year}"));
+
+    // A year that cannot be is refused, naming the range.
+    let got = download(
+        &app,
+        &officer,
+        &format!("/units/{}/papers/development-plan?year=abc", t.ward),
+    )
+    .await;
+    assert_eq!(got.status, StatusCode::BAD_REQUEST);
+    assert!(got.text().contains("Năm không hợp lệ"), "{}", got.text());
+}
+
+/// Takes a source straight to `Decided` with the decision only, as a list taken over from
+/// a unit's books does (it has no record of the cell's vote): its admission decision
+/// cannot be drafted.
+async fn decided_without_a_vote(app: &TestApp, id: CaseId) {
+    use ketnap_domain::case::{AdmissionDecision, Stage};
+    use ketnap_domain::workflow::{Event, Transition};
+    let scope = ward_scope(app);
+    let record = app.store.case(&scope, id).await.unwrap();
+    let mut case = record.case.clone();
+    let decision = crate::fixtures::doc("150-QĐ/ĐU", day(2025, 9, 15));
+    case.decision = Some(AdmissionDecision {
+        decision: decision.clone(),
+        received_on: day(2025, 9, 15),
+    });
+    case.stage = Stage::Decided;
+    let transition = Transition {
+        event: Event {
+            action: "decide_admission".into(),
+            on: day(2025, 9, 15),
+            summary: "Tiếp nhận từ danh sách của đơn vị.".into(),
+            document: Some(decision),
+            stage_before: record.case.stage,
+            stage_after: Stage::Decided,
+            actor: "canbo".into(),
+            rule_set: "qd-294 v1".into(),
+            recorded_at: crate::fixtures::now(),
+        },
+        case,
+    };
+    app.store
+        .record_transition(&change("canbo"), &scope, record.version, &transition)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn cases_that_cannot_fill_a_paper_are_left_out_of_the_bulk() {
+    let app = TestApp::new().await;
+    let t = &app.tree;
+    let (hong, full) = source(&app, ("Lê", "Thị", "Hồng"), t.residential_cell).await;
+    advance(
+        &app.store,
+        &ward_scope(&app),
+        full,
+        &base_cell_steps()[..8],
+        "canbo",
+    )
+    .await;
+    let (taken_over, bare) = source(&app, ("Đặng", "Văn", "Nhập"), t.school_cell).await;
+    decided_without_a_vote(&app, bare).await;
+    let officer = app.login("canbo").await;
+
+    // The ward: the case that fills it, the other left out (and counted), unread.
+    let before = (reads(&app, hong).await, reads(&app, taken_over).await);
+    let got = unit_paper(
+        &app,
+        &officer,
+        &format!("/units/{}/papers/admission-decision", t.ward),
+        &format!("quyet-dinh-ket-nap-don-vi-{}.docx", t.ward),
+    )
+    .await;
+    assert_eq!(
+        got.header(header::HeaderName::from_static("x-skipped-cases")),
+        "1"
+    );
+    let text = got.document_text();
+    has(&text, "Lê Thị Hồng");
+    assert!(!text.contains(&nfc("Đặng Văn Nhập")));
+    assert!(!text.contains("150-QĐ/ĐU"), "nothing of the left-out case");
+    assert!(!got.document_xml().contains("<w:pageBreakBefore"));
+    assert_eq!(
+        (reads(&app, hong).await, reads(&app, taken_over).await),
+        (before.0 + 1, before.1)
+    );
+
+    // The school has only that case: refused with its reason and its number.
+    let body = unit_refused(
+        &app,
+        &officer,
+        &format!("/units/{}/papers/admission-decision", t.school),
+        &[taken_over],
+    )
+    .await;
+    assert!(
+        body.contains("Hồ sơ chưa có nghị quyết của chi bộ đề nghị kết nạp"),
+        "{body}"
+    );
+    assert!(body.contains(&format!("Hồ sơ số {bare}")), "{body}");
+    assert!(!body.contains("Văn Nhập"));
+}
+
+/// The bulk recognition decisions read official members through the decision's date (the
+/// web's clock is the real one, so the window is checked at the store on fixed days).
+#[tokio::test]
+async fn recognition_decisions_are_found_by_the_decision_date() {
+    use ketnap_domain::case::Stage;
+    let app = TestApp::new().await;
+    let t = &app.tree;
+    let scope = ward_scope(&app);
+    let (_, member) = source(&app, ("Nguyễn", "Thị Ngọc", "Ánh"), t.school_cell).await;
+    advance(&app.store, &scope, member, &pipeline(), "canbo").await;
+    let (_, probation) = source(&app, ("Lê", "Thị", "Hồng"), t.residential_cell).await;
+    advance(
+        &app.store,
+        &scope,
+        probation,
+        &base_cell_steps()[..9],
+        "canbo",
+    )
+    .await;
+    let found = |since| {
+        let store = app.store.clone();
+        let scope = scope.clone();
+        async move {
+            store
+                .cases_under(&scope, t.ward, &[Stage::Official], since)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.case.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    // Decided on 13/10/2026.
+    assert_eq!(found(None).await, [member]);
+    assert_eq!(found(Some(day(2026, 10, 13))).await, [member]);
+    assert!(found(Some(day(2026, 10, 14))).await.is_empty());
+    // Other stages are not held back by the window.
+    let both = app
+        .store
+        .cases_under(
+            &scope,
+            t.ward,
+            &[Stage::Official, Stage::Probation],
+            Some(day(2026, 12, 1)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        both.iter().map(|r| r.case.id).collect::<Vec<_>>(),
+        [probation]
+    );
+    // A unit outside the scope is not found.
+    assert!(
+        app.store
+            .cases_under(&scope, t.other_ward, &[Stage::Official], None)
+            .await
+            .is_err()
+    );
 }

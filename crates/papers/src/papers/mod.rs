@@ -54,7 +54,9 @@ impl Paper<'_> {
         }
     }
 
-    fn check(&self) -> Result<(), PaperError> {
+    /// Whether the paper can be written. [`bundle`] refuses the whole document for one bad
+    /// paper, so a caller that would rather leave a bad one out checks each first.
+    pub fn check(&self) -> Result<(), PaperError> {
         match self {
             Paper::AdmissionResolution(p) => p.check(),
             Paper::AdmissionDecision(_) => Ok(()),

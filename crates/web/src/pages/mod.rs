@@ -11,4 +11,5 @@ pub mod people;
 pub mod probation;
 pub mod reports;
 pub mod sources;
+pub mod unit_papers;
 pub mod units;

@@ -12,6 +12,9 @@
 //! assessment, the counts of the meeting. The letterhead comes from the unit tree (the cell
 //! under its parent; the deciding committee under its parent) and the place of the date
 //! line from the ward's, commune's or special zone's name.
+//!
+//! The same papers for every case of a unit at once, the unit's lists and its plan are in
+//! `unit_papers`, which fills them with `fill` and `Issuers` from here.
 
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -79,23 +82,33 @@ impl Kind {
         }
     }
 
-    /// The file name, without personal data: the paper and the case number, ASCII.
-    pub fn file_name(self, case: CaseId) -> String {
-        let stem = match self {
+    /// The paper in a file name: ASCII, without diacritics.
+    fn stem(self) -> &'static str {
+        match self {
             Kind::AdmissionResolution => "nghi-quyet-de-nghi-ket-nap",
             Kind::AdmissionDecision => "quyet-dinh-ket-nap",
             Kind::RecognitionResolution => "nghi-quyet-de-nghi-cong-nhan-chinh-thuc",
             Kind::RecognitionDecision => "quyet-dinh-cong-nhan-chinh-thuc",
-        };
-        format!("{stem}-ho-so-{}.docx", case.0)
+        }
+    }
+
+    /// The file name, without personal data: the paper and the case number, ASCII.
+    pub fn file_name(self, case: CaseId) -> String {
+        format!("{}-ho-so-{}.docx", self.stem(), case.0)
+    }
+
+    /// The file name of the paper for every case of a unit: the paper and the unit's
+    /// number, so that no one's name is in it.
+    pub fn unit_file_name(self, unit: UnitId) -> String {
+        format!("{}-don-vi-{}.docx", self.stem(), unit.0)
     }
 }
 
-/// A link of the case page's "Giấy tờ (dự thảo .docx)" list.
+/// A link of the case page's "Giấy tờ (dự thảo .docx)" list or the unit page's "Văn bản".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaperLink {
     pub href: String,
-    pub label: &'static str,
+    pub label: String,
 }
 
 /// The papers the case page offers: those the case can fill, told from what the page
@@ -124,7 +137,7 @@ pub fn links(
         })
         .map(|kind| PaperLink {
             href: format!("/cases/{case_id}/papers/{}", kind.slug()),
-            label: kind.label(),
+            label: kind.label().to_string(),
         })
         .collect()
 }
@@ -134,7 +147,7 @@ pub fn links(
 
 /// The units around a case's cell that the papers name.
 #[derive(Debug, Default)]
-struct Issuers {
+pub(crate) struct Issuers {
     /// The cell and the organisation directly above it (its letterhead).
     cell: Option<Unit>,
     above_cell: Option<Unit>,
@@ -150,7 +163,7 @@ struct Issuers {
 }
 
 /// The deepest kinds that decide admission for the base organisations under them.
-fn decides(kind: UnitKind) -> bool {
+pub(crate) fn decides(kind: UnitKind) -> bool {
     matches!(
         kind,
         UnitKind::Ward
@@ -161,23 +174,44 @@ fn decides(kind: UnitKind) -> bool {
     )
 }
 
-impl Issuers {
-    async fn load(ctx: &Ctx, case: &Case) -> Result<Issuers, WebError> {
-        let store = &ctx.state.store;
-        // The chain from the cell up to the root (the unit tree is not personal data: the
-        // page frame reads units the same way).
-        let mut chain: Vec<Unit> = Vec::new();
-        let mut next: Option<UnitId> = Some(case.cell);
-        while let Some(id) = next {
-            if chain.len() > 16 || chain.iter().any(|u| u.id == id) {
-                break;
-            }
-            let Some(unit) = store.unit(id).await? else {
-                break;
-            };
-            next = unit.parent;
-            chain.push(unit);
+/// `from` and the units above it up to the root, nearest first; empty when `from` does not
+/// exist. The unit tree is not personal data: the page frame reads units the same way, and
+/// a letterhead names the organisation above the scope's top unit too.
+pub(crate) async fn chain(ctx: &Ctx, from: UnitId) -> Result<Vec<Unit>, WebError> {
+    let store = &ctx.state.store;
+    let mut chain: Vec<Unit> = Vec::new();
+    let mut next: Option<UnitId> = Some(from);
+    while let Some(id) = next {
+        if chain.len() > 16 || chain.iter().any(|u| u.id == id) {
+            break;
         }
+        let Some(unit) = store.unit(id).await? else {
+            break;
+        };
+        next = unit.parent;
+        chain.push(unit);
+    }
+    Ok(chain)
+}
+
+/// The place of the date line: the name of the nearest ward, commune or special zone of
+/// `chain`; blank when there is none.
+pub(crate) fn place_of(chain: &[Unit]) -> String {
+    chain
+        .iter()
+        .find(|u| {
+            matches!(
+                u.kind,
+                UnitKind::Ward | UnitKind::Commune | UnitKind::SpecialZone
+            )
+        })
+        .map(|u| place_name(&u.name))
+        .unwrap_or_default()
+}
+
+impl Issuers {
+    pub(crate) async fn load(ctx: &Ctx, case: &Case) -> Result<Issuers, WebError> {
+        let chain = chain(ctx, case.cell).await?;
         let mut issuers = Issuers::default();
         let mut up = chain.into_iter();
         issuers.cell = up.next();
@@ -193,16 +227,7 @@ impl Issuers {
             issuers.decider = rest.get(at).cloned();
             issuers.above_decider = rest.get(at + 1).cloned();
         }
-        issuers.place = rest
-            .iter()
-            .find(|u| {
-                matches!(
-                    u.kind,
-                    UnitKind::Ward | UnitKind::Commune | UnitKind::SpecialZone
-                )
-            })
-            .map(|u| place_name(&u.name))
-            .unwrap_or_default();
+        issuers.place = place_of(&rest);
         Ok(issuers)
     }
 
@@ -292,7 +317,7 @@ fn strip_word<'a>(text: &'a str, word: &str) -> Option<&'a str> {
 
 /// A paper filled from the case, ready to write.
 #[derive(Debug)]
-enum Filled {
+pub(crate) enum Filled {
     AdmissionResolution(Box<AdmissionResolution>),
     AdmissionDecision(Box<AdmissionDecision>),
     RecognitionResolution(Box<RecognitionResolution>),
@@ -308,12 +333,23 @@ impl Filled {
             Filled::RecognitionDecision(p) => ketnap_papers::recognition_decision(p),
         }
     }
+
+    /// The paper as one of a bundle.
+    pub(crate) fn paper(&self) -> ketnap_papers::Paper<'_> {
+        use ketnap_papers::Paper as Sheet;
+        match self {
+            Filled::AdmissionResolution(p) => Sheet::AdmissionResolution(p),
+            Filled::AdmissionDecision(p) => Sheet::AdmissionDecision(p),
+            Filled::RecognitionResolution(p) => Sheet::RecognitionResolution(p),
+            Filled::RecognitionDecision(p) => Sheet::RecognitionDecision(p),
+        }
+    }
 }
 
 /// Fills `kind` from the case; a rule set is needed by the decisions (probation) and the
 /// recognition papers (the end of probation), and is the one in force on the day the
 /// paper's facts happened.
-fn fill(
+pub(crate) fn fill(
     kind: Kind,
     case: &Case,
     person: &PersonDetails,
@@ -377,12 +413,13 @@ fn fill(
     Ok(filled)
 }
 
-/// A paper the case cannot give is refused like an action the case cannot take yet.
-fn refusal(kind: Kind, error: PaperError) -> WebError {
+/// A paper the case (or the unit) cannot give is refused like an action the case cannot
+/// take yet; `label` names the paper.
+pub(crate) fn refusal(label: &str, error: PaperError) -> WebError {
     match error {
         PaperError::Missing { field, .. } | PaperError::Invalid { field, .. } => WebError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            message: format!("Chưa lập được dự thảo “{}”. {error}", kind.label()),
+            message: format!("Chưa lập được dự thảo “{label}”. {error}"),
             field: Some(field.to_string()),
             rule: None,
         },
@@ -393,7 +430,7 @@ fn refusal(kind: Kind, error: PaperError) -> WebError {
     }
 }
 
-fn docx_response(bytes: Vec<u8>, file_name: &str) -> Response {
+pub(crate) fn docx_response(bytes: Vec<u8>, file_name: &str) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(DOCX_TYPE));
@@ -422,12 +459,12 @@ pub async fn download(
     // Whether the case can fill the paper at all, before the person's record is read: a
     // refusal shows nothing of the person, so it is not a logged read.
     fill(kind, case, &record.person.details, &issuers, &rules, today)?
-        .map_err(|e| refusal(kind, e))?;
+        .map_err(|e| refusal(kind.label(), e))?;
     // The read of the person's record is logged (person.read), as on the case page.
     let person = store.person(&ctx.change(), scope, case.person).await?;
     let bytes = fill(kind, case, &person.details, &issuers, &rules, today)?
         .and_then(|filled| filled.write())
-        .map_err(|e| refusal(kind, e))?;
+        .map_err(|e| refusal(kind.label(), e))?;
     Ok(docx_response(bytes, &kind.file_name(id)))
 }
 

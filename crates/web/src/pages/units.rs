@@ -336,6 +336,8 @@ struct UnitPage {
     closed_children: Vec<Named>,
     holds_cases: bool,
     year: i32,
+    /// The unit's papers: each case paper in bulk, the awareness list, this year's plan.
+    papers: Vec<super::papers::PaperLink>,
 }
 
 pub async fn unit(ctx: Ctx, Path(unit_id): Path<String>) -> Result<Response, WebError> {
@@ -413,6 +415,7 @@ pub async fn unit(ctx: Ctx, Path(unit_id): Path<String>) -> Result<Response, Web
         closed_children,
         holds_cases: unit.kind.holds_cases(),
         year: today.year(),
+        papers: super::unit_papers::links(id.0, today.year()),
     };
     Ok(Html(page.render()?).into_response())
 }
