@@ -2,9 +2,10 @@
 //! order, so that a list exported, edited in Excel and imported again changes only what was
 //! edited.
 
+use ketnap_domain::case::{Case, DocRef};
 use ketnap_domain::ethnicity;
 use ketnap_domain::ids::UnitId;
-use ketnap_domain::person::BirthDate;
+use ketnap_domain::person::{BirthDate, PersonDetails};
 use ketnap_domain::ports::{Change, UnitStore};
 use ketnap_domain::scope::Scope;
 use ketnap_domain::takeover::Milestones;
@@ -53,50 +54,12 @@ pub async fn export(
             }
         }
         Kind::People => {
-            for known in store.export_people(change, scope).await? {
-                // One row per person: their latest case (a re-import matches it).
-                let Some(case) = known.cases.last() else {
-                    continue;
-                };
-                let d = &known.person.details;
-                let m = Milestones::of(case);
-                let doc = |doc: &Option<ketnap_domain::case::DocRef>| match doc {
-                    Some(doc) => [Cell::text(&doc.number), Cell::Date(doc.dated)],
-                    None => [Cell::Empty, Cell::Empty],
-                };
-                let mut row = vec![
-                    Cell::text(d.name.full()),
-                    match d.birth {
-                        BirthDate::Full(day) => Cell::Date(day),
-                        BirthDate::YearOnly(year) => Cell::Text(year.to_string()),
-                    },
-                    Cell::text(d.sex.label_vi()),
-                    d.citizen_id
-                        .as_ref()
-                        .map_or(Cell::Empty, |c| Cell::text(c.as_str())),
-                    ethnicity::by_id(d.ethnicity).map_or(Cell::Empty, |e| Cell::text(e.name)),
-                    Cell::text(&d.religion),
-                    Cell::text(&d.occupation),
-                    Cell::text(&d.workplace),
-                    Cell::text(&d.residence),
-                    Cell::text(&d.phone),
-                    flag(d.youth_union_member),
-                    flag(d.trade_union_member),
-                    code(case.cell),
-                    units
-                        .get(&case.cell)
-                        .map_or(Cell::Empty, |u| Cell::text(&u.name)),
-                    Cell::text(case.stage.label_vi()),
-                    day(m.identified_on),
-                    day(m.sympathiser_on),
-                ];
-                row.extend(doc(&m.awareness_certificate));
-                row.push(day(m.file_opened_on));
-                row.extend(doc(&m.decision));
-                row.push(day(m.ceremony_on));
-                row.extend(doc(&m.recognition_decision));
-                table.push(row);
-            }
+            let known = store.export_people(change, scope).await?;
+            // One row per person: their latest case (a re-import matches it).
+            let rows = known
+                .iter()
+                .filter_map(|k| Some((&k.person.details, k.cases.last()?)));
+            table.rows = people_table(rows, &units).rows;
         }
         Kind::Units => {
             let sectors: HashMap<String, String> = store.sectors().await?.into_iter().collect();
@@ -181,6 +144,56 @@ fn tree_order(units: &HashMap<UnitId, Unit>, root: UnitId) -> Vec<&Unit> {
         }
     }
     out
+}
+
+/// People and their cases (one row each) in the people kind's layout: what the case list
+/// exports with its filters, and what `export` writes for a whole scope.
+pub fn people_table<'a>(
+    rows: impl IntoIterator<Item = (&'a PersonDetails, &'a Case)>,
+    units: &HashMap<UnitId, Unit>,
+) -> Table {
+    let headers: Vec<&str> = Kind::People.fields().iter().map(|f| f.label).collect();
+    let mut table = Table::new(Kind::People.code(), Kind::People.label_vi(), &headers);
+    for (d, case) in rows {
+        let m = Milestones::of(case);
+        let doc = |doc: &Option<DocRef>| match doc {
+            Some(doc) => [Cell::text(&doc.number), Cell::Date(doc.dated)],
+            None => [Cell::Empty, Cell::Empty],
+        };
+        let unit = units.get(&case.cell);
+        let mut row = vec![
+            Cell::text(d.name.full()),
+            match d.birth {
+                BirthDate::Full(day) => Cell::Date(day),
+                BirthDate::YearOnly(year) => Cell::Text(year.to_string()),
+            },
+            Cell::text(d.sex.label_vi()),
+            d.citizen_id
+                .as_ref()
+                .map_or(Cell::Empty, |c| Cell::text(c.as_str())),
+            ethnicity::by_id(d.ethnicity).map_or(Cell::Empty, |e| Cell::text(e.name)),
+            Cell::text(&d.religion),
+            Cell::text(&d.occupation),
+            Cell::text(&d.workplace),
+            Cell::text(&d.residence),
+            Cell::text(&d.phone),
+            flag(d.youth_union_member),
+            flag(d.trade_union_member),
+            unit.and_then(|u| u.code.clone())
+                .map_or(Cell::Empty, Cell::Text),
+            unit.map_or(Cell::Empty, |u| Cell::text(&u.name)),
+            Cell::text(case.stage.label_vi()),
+            day(m.identified_on),
+            day(m.sympathiser_on),
+        ];
+        row.extend(doc(&m.awareness_certificate));
+        row.push(day(m.file_opened_on));
+        row.extend(doc(&m.decision));
+        row.push(day(m.ceremony_on));
+        row.extend(doc(&m.recognition_decision));
+        table.push(row);
+    }
+    table
 }
 
 fn count(n: Option<i64>) -> Cell {

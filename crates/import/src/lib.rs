@@ -11,7 +11,7 @@ mod names;
 mod people;
 mod units;
 
-pub use export::export;
+pub use export::{export, people_table};
 
 use std::collections::HashMap;
 

@@ -74,14 +74,24 @@ impl Store {
         Ok(known)
     }
 
-    /// Everyone with a case in `scope`, for a list to take away: the export is audited (the
-    /// count, never the people).
+    /// Everyone with a case in `scope`, for a list to take away (audited as an export).
     pub async fn export_people(
         &self,
         change: &Change,
         scope: &Scope,
     ) -> StoreResult<Vec<KnownPerson>> {
         let known = self.known_people(scope).await?;
+        self.log_export(change, scope, known.len()).await?;
+        Ok(known)
+    }
+
+    /// Records that `count` people of the scope left in a file: the count, never the people.
+    pub async fn log_export(
+        &self,
+        change: &Change,
+        scope: &Scope,
+        count: usize,
+    ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
         crate::audit::write(
             &mut tx,
@@ -91,12 +101,11 @@ impl Store {
                 entity: "unit",
                 entity_id: scope.root().0.to_string(),
                 before: None,
-                after: Some(format!("{} người", known.len())),
+                after: Some(format!("{count} người")),
             },
         )
         .await?;
-        tx.commit().await.map_err(backend_error)?;
-        Ok(known)
+        tx.commit().await.map_err(backend_error)
     }
 
     /// Which of `citizen_ids` are on file anywhere (a new record with one would be refused).

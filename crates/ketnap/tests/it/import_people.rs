@@ -707,3 +707,58 @@ async fn the_list_import_on_sqlite_as_on_postgres() {
     let (store, _dir) = sqlite_store().await;
     on_store(&store).await;
 }
+
+#[tokio::test]
+async fn the_filtered_case_list_goes_out_in_the_layout_it_comes_back_in() {
+    use axum::body::Body;
+    use axum::http::{Request as HttpRequest, StatusCode, header};
+    use tower::ServiceExt;
+    let app = crate::web::TestApp::new().await;
+    let ward = Scope::subtree(app.tree.ward, Access::Edit);
+    let officer = change("canbo");
+    let outcome = run(
+        &app.store,
+        &officer,
+        &ward,
+        Kind::People,
+        &list(&good_rows()),
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(outcome.written, "{:?}", outcome.problems);
+    let browser = app.login("canbo").await;
+    let page = app.get(Some(&browser), "/cases?stage=sympathiser").await;
+    assert!(page.body.contains("id=\"cases-xlsx\""), "{}", page.body);
+    let request = HttpRequest::builder()
+        .uri("/cases?stage=sympathiser&format=xlsx")
+        .header(
+            header::COOKIE,
+            format!("{}={}", ketnap_web::SESSION_COOKIE, browser.cookie),
+        )
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap()
+        .to_vec();
+    let sheet = cells(&bytes);
+    let names: Vec<&str> = sheet[1..].iter().map(|r| r[0].as_str()).collect();
+    // The sympathisers of the ward that the list holds (the fixture's own cases aside).
+    assert!(
+        names.contains(&"Trần Thị Bình") && names.contains(&"Võ Minh Tâm"),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"Nguyễn Văn An"),
+        "a source is not a sympathiser"
+    );
+    // Imported back: nothing changes.
+    let again = run(&app.store, &officer, &ward, Kind::People, &bytes, false)
+        .await
+        .unwrap();
+    assert!(again.problems.is_empty(), "{:?}", again.problems);
+    assert_eq!((again.changes, again.unchanged), (0, names.len()));
+}

@@ -46,6 +46,8 @@ pub struct Filters {
     pub text: String,
     pub overdue: bool,
     pub page: String,
+    /// `xlsx` or `csv`: the whole filtered list as a file.
+    pub format: String,
 }
 
 #[derive(Default)]
@@ -104,6 +106,8 @@ struct ListPage {
     pages: usize,
     previous: Option<String>,
     next: Option<String>,
+    /// The whole filtered list as .xlsx and CSV, in the layout the importer reads.
+    exports: Option<(String, String)>,
     invalid: bool,
 }
 
@@ -194,6 +198,7 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
             "text" | "q" => f.text = value,
             "overdue" => f.overdue = !value.is_empty() && value != "0",
             "page" => f.page = value,
+            "format" => f.format = value,
             _ => {}
         }
     }
@@ -261,6 +266,9 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
     };
 
     let invalid = errors.any();
+    if !invalid && matches!(f.format.as_str(), "xlsx" | "csv") {
+        return export(&ctx, scope, &query, &units, &f.format).await;
+    }
     let (total, records) = if invalid {
         (0, Vec::new())
     } else {
@@ -300,7 +308,8 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
         });
     }
     let pages = total.div_ceil(PAGE_SIZE).max(1);
-    let link = |n: usize| -> String {
+    // The same filters, with one more parameter: a page number, or a file format.
+    let link = |extra: (&'static str, String)| -> String {
         let mut params: Vec<(&str, String)> = Vec::new();
         for (name, value) in [
             ("stage", &f.stage),
@@ -318,14 +327,21 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
         if f.overdue {
             params.push(("overdue", "1".into()));
         }
-        params.push(("page", n.to_string()));
+        params.push(extra);
         format!(
             "/cases?{}",
             serde_urlencoded::to_string(&params).unwrap_or_default()
         )
     };
-    let previous = (!invalid && page > 1).then(|| link((page - 1).min(pages)));
-    let next = (!invalid && page < pages).then(|| link(page + 1));
+    let previous =
+        (!invalid && page > 1).then(|| link(("page", (page - 1).min(pages).to_string())));
+    let next = (!invalid && page < pages).then(|| link(("page", (page + 1).to_string())));
+    let exports = (!invalid && total > 0).then(|| {
+        (
+            link(("format", "xlsx".into())),
+            link(("format", "csv".into())),
+        )
+    });
 
     let stages = Stage::ALL
         .into_iter()
@@ -403,6 +419,7 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
         pages,
         previous,
         next,
+        exports,
         invalid,
     };
     let mut response = Html(page_view.render()?).into_response();
@@ -410,4 +427,34 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
         *response.status_mut() = StatusCode::BAD_REQUEST;
     }
     Ok(response)
+}
+
+/// Rows an export of the case list may hold.
+const EXPORT_LIMIT: usize = 200_000;
+
+/// The filtered case list as a file in the layout the importer reads (people with their
+/// cases), so that it can be edited and imported again; audited as an export.
+async fn export(
+    ctx: &Ctx,
+    scope: &ketnap_domain::scope::Scope,
+    query: &CaseQuery,
+    units: &[ketnap_domain::unit::Unit],
+    format: &str,
+) -> Result<Response, WebError> {
+    let store = &ctx.state.store;
+    let found = store.case_page(scope, query, 0, EXPORT_LIMIT).await?;
+    store
+        .log_export(&ctx.change(), scope, found.records.len())
+        .await?;
+    let units = units.iter().map(|u| (u.id, u.clone())).collect();
+    let table = ketnap_import::people_table(
+        found.records.iter().map(|r| (&r.person.details, &r.case)),
+        &units,
+    );
+    let name = format!("ho-so-{}", scope.root().0);
+    if format == "csv" {
+        Ok(crate::export::csv_response(&table, &name))
+    } else {
+        crate::export::xlsx_response(std::slice::from_ref(&table), &name)
+    }
 }
