@@ -268,6 +268,20 @@ impl Reader<'_> {
             .unwrap_or_default()
     }
 
+    /// Nothing in the cell: a problem when the field is required.
+    fn missing<T>(&mut self, key: &str, required: bool) -> Option<T> {
+        if required {
+            let message = format!("Thiếu {}.", self.label(key).to_lowercase());
+            self.problem(key, message);
+        }
+        None
+    }
+
+    fn failed<T>(&mut self, error: Problem) -> Option<T> {
+        self.problems.push(error);
+        None
+    }
+
     fn count(&mut self, key: &str, required: bool) -> Option<i64> {
         match self.table.count(self.row, key) {
             Ok(Some(n)) if n >= 0 => Some(n),
@@ -276,17 +290,8 @@ impl Reader<'_> {
                 self.problem(key, message);
                 None
             }
-            Ok(None) => {
-                if required {
-                    let message = format!("Thiếu {}.", self.label(key).to_lowercase());
-                    self.problem(key, message);
-                }
-                None
-            }
-            Err(e) => {
-                self.problems.push(e);
-                None
-            }
+            Ok(None) => self.missing(key, required),
+            Err(e) => self.failed(e),
         }
     }
 
@@ -301,17 +306,8 @@ impl Reader<'_> {
                 );
                 None
             }
-            Ok(None) => {
-                if required {
-                    let message = format!("Thiếu {}.", self.label(key).to_lowercase());
-                    self.problem(key, message);
-                }
-                None
-            }
-            Err(e) => {
-                self.problems.push(e);
-                None
-            }
+            Ok(None) => self.missing(key, required),
+            Err(e) => self.failed(e),
         }
     }
 }

@@ -135,6 +135,25 @@ struct FullRow {
     cell_name: String,
 }
 
+impl FullRow {
+    /// The case id and its record.
+    fn into_record(self) -> StoreResult<(i64, CaseRecord)> {
+        Ok((
+            self.id,
+            CaseRecord {
+                case: from_json(&self.body)?,
+                person: crate::people::PersonRow {
+                    id: self.person_id,
+                    details: self.person_details,
+                }
+                .into_person()?,
+                cell_name: self.cell_name,
+                version: self.version,
+            },
+        ))
+    }
+}
+
 struct Key {
     id: i64,
     name: PersonName,
@@ -337,17 +356,7 @@ impl Store {
         let rows: Vec<FullRow> = sql.fetch(self).await?;
         let mut records = Vec::with_capacity(rows.len());
         for row in rows {
-            let record = CaseRecord {
-                case: from_json(&row.body)?,
-                person: crate::people::PersonRow {
-                    id: row.person_id,
-                    details: row.person_details,
-                }
-                .into_person()?,
-                cell_name: row.cell_name,
-                version: row.version,
-            };
-            records.push((row.id, record));
+            records.push(row.into_record()?);
         }
         records.sort_by_key(|(id, _)| ids.iter().position(|x| x == id));
         Ok(records.into_iter().map(|(_, r)| r).collect())
@@ -478,16 +487,7 @@ impl Store {
         let rows: Vec<FullRow> = sql.fetch(self).await?;
         let mut records = Vec::with_capacity(rows.len());
         for row in rows {
-            records.push(CaseRecord {
-                case: from_json(&row.body)?,
-                person: crate::people::PersonRow {
-                    id: row.person_id,
-                    details: row.person_details,
-                }
-                .into_person()?,
-                cell_name: row.cell_name,
-                version: row.version,
-            });
+            records.push(row.into_record()?.1);
         }
         let collator = NameCollator::new();
         records.sort_by(|a, b| {
