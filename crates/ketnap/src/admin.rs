@@ -21,6 +21,12 @@ pub enum RulesCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the audit log's hash chain and say where it breaks, if it does.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum CalendarCommand {
     /// Load one year's announced holidays and swapped working days from a TOML file.
     Load { file: PathBuf },
@@ -66,6 +72,28 @@ pub enum UserCommand {
     List,
     /// Lock an account: its sessions end and its API tokens stop working.
     Disable { username: String },
+}
+
+pub async fn audit(ctx: &Context, command: AuditCommand) -> anyhow::Result<()> {
+    match command {
+        AuditCommand::Verify => {
+            let check = ctx.store.verify_audit_log().await?;
+            for (_, problem) in &check.problems {
+                println!("LỖI — {problem}");
+            }
+            anyhow::ensure!(
+                check.problems.is_empty(),
+                "Nhật ký truy cập và thay đổi không còn nguyên vẹn: {} chỗ hỏng trong {} dòng.",
+                check.problems.len(),
+                check.rows
+            );
+            println!(
+                "Nhật ký nguyên vẹn: {} dòng; dấu cuối {} (hãy giữ dấu này ở nơi khác để đối chiếu).",
+                check.rows, check.head
+            );
+            Ok(())
+        }
+    }
 }
 
 pub async fn rules(ctx: &Context, command: RulesCommand) -> anyhow::Result<()> {

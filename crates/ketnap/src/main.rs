@@ -81,6 +81,11 @@ enum Command {
         #[command(subcommand)]
         command: admin::TokenCommand,
     },
+    /// Check the audit log (nhật ký truy cập và thay đổi) for tampering.
+    Audit {
+        #[command(subcommand)]
+        command: admin::AuditCommand,
+    },
     /// Show or load rule sets (numbers from the regulations).
     Rules {
         #[command(subcommand)]
@@ -242,6 +247,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BenchImportStep { step, file } => bench_import::step(&ctx, &step, &file).await,
         Command::Token { command } => admin::token(&ctx, command).await,
         Command::Rules { command } => admin::rules(&ctx, command).await,
+        Command::Audit { command } => admin::audit(&ctx, command).await,
         Command::Calendar { command } => admin::calendar(&ctx, command).await,
         Command::User { command } => admin::user(&ctx, command).await,
         Command::Overdue {

@@ -30,6 +30,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
 pub use accounts::{NewUser, UserRecord};
+pub use audit::AuditCheck;
 pub use dataset::{Dataset, Headcount, MassOrg};
 pub use rules::LoadedRuleSet;
 pub use sessions::{ApiToken, Session};
@@ -113,7 +114,8 @@ impl Store {
         migrator
             .run(&self.pool)
             .await
-            .map_err(|e| StoreError::Backend(e.to_string()))
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.seal_audit_log().await
     }
 
     pub async fn close(&self) {

@@ -12,7 +12,8 @@ use ketnap_domain::scope::Scope;
 use ketnap_domain::takeover::TakenOver;
 use sqlx::{Any, Transaction};
 
-use crate::dataset::{Cell, case_cells, event_cells, insert, person_cells, text};
+use crate::audit::{self, Audit};
+use crate::dataset::{case_cells, event_cells, insert, person_cells};
 use crate::people::PersonRow;
 use crate::{Backend, SUBTREE, Store, backend_error, from_json, read_only};
 
@@ -93,10 +94,10 @@ impl Store {
         count: usize,
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
-        crate::audit::write(
+        audit::write(
             &mut tx,
             change,
-            crate::audit::Audit {
+            Audit {
                 action: "person.export",
                 entity: "unit",
                 entity_id: scope.root().0.to_string(),
@@ -152,18 +153,6 @@ impl Store {
             .into_iter();
         let case_ids = self.next_ids(&mut tx, "cases", rows.len()).await?;
         let created = crate::timestamp(change.now);
-        let audit_row = |action: &str, entity: &str, id: i64, after: Option<String>| {
-            vec![
-                text(&created),
-                text(&change.actor),
-                text(action),
-                text(entity),
-                text(id.to_string()),
-                Cell::Text(None),
-                Cell::Text(after),
-                text(&change.request_id),
-            ]
-        };
         // Built and sent a batch at a time, so a list of 100 000 people is never held twice
         // over as bound values.
         for (batch, ids) in rows.chunks(BATCH).zip(case_ids.chunks(BATCH)) {
@@ -179,7 +168,7 @@ impl Store {
                             .next()
                             .ok_or_else(|| StoreError::Backend("thiếu mã người khi nhập".into()))?;
                         people.push(person_cells(id, &row.details, &created)?);
-                        audits.push(audit_row("person.create", "person", id, None));
+                        audits.push(Audit::event("person.create", "person", id));
                         PersonId(id)
                     }
                 };
@@ -189,27 +178,23 @@ impl Store {
                 for e in &row.taken.events {
                     events.push(event_cells(&case, e));
                 }
-                audits.push(audit_row(
-                    "case.import",
-                    "case",
-                    case.id.0,
-                    Some(case.stage.code().to_string()),
-                ));
+                audits.push(Audit {
+                    after: Some(case.stage.code().to_string()),
+                    ..Audit::event("case.import", "case", case.id.0)
+                });
                 cases.push(case_cells(&case, &created)?);
             }
             let backend = self.backend;
             insert(&mut tx, backend, "INSERT INTO people (id, family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id, details, created_at, version)", people).await?;
             insert(&mut tx, backend, "INSERT INTO cases (id, person_id, cell_id, stage, nominated_by, identified_on, decided_on, ceremony_on, official_on, closed_on, body, version, updated_at)", cases).await?;
             insert(&mut tx, backend, "INSERT INTO case_events (case_id, cell_id, action, occurred_on, stage_before, stage_after, summary, document_number, document_date, actor, rule_set, recorded_at)", events).await?;
-            insert(&mut tx, backend, "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after, request_id)", audits).await?;
+            audit::write_all(&mut tx, backend, change, &audits).await?;
         }
-        let summary = audit_row(
-            "import.people",
-            "import",
-            0,
-            Some(format!("{new_people} người mới, {} hồ sơ", rows.len())),
-        );
-        insert(&mut tx, self.backend, "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after, request_id)", vec![summary]).await?;
+        let summary = Audit {
+            after: Some(format!("{new_people} người mới, {} hồ sơ", rows.len())),
+            ..Audit::event("import.people", "import", 0)
+        };
+        audit::write(&mut tx, change, summary).await?;
         tx.commit().await.map_err(backend_error)
     }
 

@@ -14,6 +14,7 @@ use ketnap_domain::scope::Scope;
 use ketnap_domain::text::clean;
 use ketnap_domain::unit::{SectorCode, Unit, UnitKind, check_placement};
 
+use crate::audit::{self, Audit};
 use crate::dataset::{Cell, insert, int, text};
 use crate::{Store, backend_error, iso_date, read_only};
 
@@ -143,7 +144,6 @@ impl Store {
         }
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
         let ids = self.next_ids(&mut tx, "units", units.len()).await?;
-        let audit = Audits::new(change);
         let mut rows = Vec::with_capacity(units.len());
         let mut audits = Vec::with_capacity(units.len() + 1);
         for ((unit, name), id) in units.iter().zip(&names).zip(&ids) {
@@ -165,14 +165,15 @@ impl Store {
                 text(&unit.sector.0),
                 text(iso_date(unit.valid_from)),
             ]);
-            audits.push(audit.row("unit.create", "unit", *id, Some(name.clone())));
+            audits.push(Audit {
+                after: Some(name.clone()),
+                ..Audit::event("unit.create", "unit", *id)
+            });
         }
-        audits.push(audit.row(
-            "import.units",
-            "import",
-            0,
-            Some(format!("{} tổ chức đảng", units.len())),
-        ));
+        audits.push(Audit {
+            after: Some(format!("{} tổ chức đảng", units.len())),
+            ..Audit::event("import.units", "import", 0)
+        });
         let backend = self.backend;
         insert(
             &mut tx,
@@ -182,7 +183,7 @@ impl Store {
         )
         .await
         .map_err(code_taken)?;
-        insert(&mut tx, backend, AUDIT_INSERT, audits).await?;
+        audit::write_all(&mut tx, backend, change, &audits).await?;
         tx.commit().await.map_err(backend_error)?;
         Ok(ids.into_iter().map(UnitId).collect())
     }
@@ -234,19 +235,19 @@ impl Store {
         }
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
         let ids = self.next_ids(&mut tx, "mass_orgs", orgs.len()).await?;
-        let audit = Audits::new(change);
         let mut rows = Vec::with_capacity(orgs.len());
         let mut audits = Vec::with_capacity(orgs.len() + 1);
         for ((org, name), id) in orgs.iter().zip(&names).zip(&ids) {
             rows.push(vec![int(*id), text(&org.kind), int(org.unit.0), text(name)]);
-            audits.push(audit.row("mass-org.create", "mass_org", *id, Some(name.clone())));
+            audits.push(Audit {
+                after: Some(name.clone()),
+                ..Audit::event("mass-org.create", "mass_org", *id)
+            });
         }
-        audits.push(audit.row(
-            "import.mass_orgs",
-            "import",
-            0,
-            Some(format!("{} đoàn thể", orgs.len())),
-        ));
+        audits.push(Audit {
+            after: Some(format!("{} đoàn thể", orgs.len())),
+            ..Audit::event("import.mass_orgs", "import", 0)
+        });
         let backend = self.backend;
         insert(
             &mut tx,
@@ -255,39 +256,8 @@ impl Store {
             rows,
         )
         .await?;
-        insert(&mut tx, backend, AUDIT_INSERT, audits).await?;
+        audit::write_all(&mut tx, backend, change, &audits).await?;
         tx.commit().await.map_err(backend_error)?;
         Ok(ids.into_iter().map(MassOrgId).collect())
-    }
-}
-
-const AUDIT_INSERT: &str =
-    "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after, request_id)";
-
-/// Audit rows of one change, for a bulk insert: what `audit::write` writes, one at a time.
-struct Audits<'a> {
-    change: &'a Change,
-    at: String,
-}
-
-impl<'a> Audits<'a> {
-    fn new(change: &'a Change) -> Audits<'a> {
-        Audits {
-            change,
-            at: crate::timestamp(change.now),
-        }
-    }
-
-    fn row(&self, action: &str, entity: &str, id: i64, after: Option<String>) -> Vec<Cell> {
-        vec![
-            text(&self.at),
-            text(&self.change.actor),
-            text(action),
-            text(entity),
-            text(id.to_string()),
-            Cell::Text(None),
-            Cell::Text(after),
-            text(&self.change.request_id),
-        ]
     }
 }

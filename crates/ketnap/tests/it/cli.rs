@@ -388,3 +388,14 @@ async fn lists_accounts_and_a_missing_database() {
     );
     assert!(!Path::new(&typo).exists());
 }
+
+#[tokio::test]
+async fn the_audit_log_verifies_from_the_command_line() {
+    let db = database().await;
+    let out = ketnap(&db.url, &["audit", "verify"], "");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("Nhật ký nguyên vẹn"), "{stdout}");
+    // The tree's seven units wrote seven rows.
+    assert!(stdout.contains(": 7 dòng"), "{stdout}");
+}

@@ -36,6 +36,9 @@ async fn story_on_postgres() {
         crate::reports::reports(&store, &url).await;
         story(&store).await;
         crate::import_people::on_store(&store).await;
+        // Every writer above chained its audit rows, on PostgreSQL as on SQLite.
+        let check = store.verify_audit_log().await.unwrap();
+        assert!(check.problems.is_empty(), "{check:?}");
     }
 }
 
