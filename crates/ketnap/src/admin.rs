@@ -22,8 +22,26 @@ pub enum RulesCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Recompute the audit log's hash chain and say where it breaks, if it does.
-    Verify,
+    /// Recompute the audit log's hash chain and say where it breaks, if it does; with a
+    /// checkpoint, also check that the log still holds what it signed.
+    Verify {
+        #[arg(long, requires = "public_key")]
+        checkpoint: Option<PathBuf>,
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+    },
+    /// Make an Ed25519 key pair for signing checkpoints.
+    Keygen {
+        #[arg(long)]
+        secret: PathBuf,
+        #[arg(long)]
+        public: PathBuf,
+    },
+    /// Print a checkpoint of the log's head, signed with the secret key.
+    Checkpoint {
+        #[arg(long)]
+        key: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,7 +94,14 @@ pub enum UserCommand {
 
 pub async fn audit(ctx: &Context, command: AuditCommand) -> anyhow::Result<()> {
     match command {
-        AuditCommand::Verify => {
+        AuditCommand::Keygen { secret, public } => {
+            crate::audit_checkpoint::keygen(&secret, &public)
+        }
+        AuditCommand::Checkpoint { key } => crate::audit_checkpoint::checkpoint(ctx, &key).await,
+        AuditCommand::Verify {
+            checkpoint,
+            public_key,
+        } => {
             let check = ctx.store.verify_audit_log().await?;
             for (_, problem) in &check.problems {
                 println!("LỖI — {problem}");
@@ -87,6 +112,13 @@ pub async fn audit(ctx: &Context, command: AuditCommand) -> anyhow::Result<()> {
                 check.problems.len(),
                 check.rows
             );
+            if let (Some(file), Some(public)) = (checkpoint, public_key) {
+                let signed = crate::audit_checkpoint::check(ctx, &file, &public).await?;
+                println!(
+                    "Khớp điểm kiểm tra ký ngày {} (dòng #{}).",
+                    signed.at, signed.last_id
+                );
+            }
             println!(
                 "Nhật ký nguyên vẹn: {} dòng; dấu cuối {} (hãy giữ dấu này ở nơi khác để đối chiếu).",
                 check.rows, check.head

@@ -1,6 +1,7 @@
 //! `ketnap`: the command line of the party-membership development register.
 
 mod admin;
+mod audit_checkpoint;
 mod bench;
 mod bench_import;
 mod demo;

@@ -368,6 +368,28 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The stored hash of audit row `id`, if there is such a row (for a signed checkpoint).
+    pub async fn audit_hash_at(&self, id: i64) -> StoreResult<Option<String>> {
+        let hash: Option<Option<String>> =
+            sqlx::query_scalar("SELECT hash FROM audit_log WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend_error)?;
+        Ok(hash.flatten())
+    }
+
+    /// The id of the last audit row (0 when there is none).
+    pub async fn last_audit_id(&self) -> StoreResult<i64> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM audit_log")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend_error)?;
+        Ok(id.unwrap_or(0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

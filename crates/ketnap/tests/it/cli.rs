@@ -399,3 +399,80 @@ async fn the_audit_log_verifies_from_the_command_line() {
     // The tree's seven units wrote seven rows.
     assert!(stdout.contains(": 7 dòng"), "{stdout}");
 }
+
+#[tokio::test]
+async fn a_signed_checkpoint_catches_a_log_rewritten_from_scratch() {
+    use sqlx::Executor;
+    let db = database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (secret, public, file) = (
+        dir.path().join("bi-mat.key"),
+        dir.path().join("cong-khai.key"),
+        dir.path().join("diem.txt"),
+    );
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let out = ketnap(
+        &db.url,
+        &[
+            "audit",
+            "keygen",
+            "--secret",
+            &path(&secret),
+            "--public",
+            &path(&public),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = ketnap(
+        &db.url,
+        &["audit", "checkpoint", "--key", &path(&secret)],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::write(&file, &out.stdout).unwrap();
+    let verify = |db: &str| {
+        ketnap(
+            db,
+            &[
+                "audit",
+                "verify",
+                "--checkpoint",
+                &path(&file),
+                "--public-key",
+                &path(&public),
+            ],
+            "",
+        )
+    };
+    let out = verify(&db.url);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Khớp điểm kiểm tra"));
+
+    // Someone with the file drops the guards, edits a row and rebuilds the whole chain (here
+    // by letting ketnap seal the rows again from an empty head): the chain is consistent
+    // again, but no longer the one that was signed.
+    let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+    for sql in [
+        "DROP TRIGGER audit_log_no_update",
+        "UPDATE audit_log SET hash = NULL",
+        "UPDATE audit_log SET actor = 'ai-do' WHERE id = 2",
+        "UPDATE audit_head SET hash = ''",
+    ] {
+        pool.execute(sql).await.unwrap();
+    }
+    pool.close().await;
+    let out = ketnap(&db.url, &["audit", "verify"], "");
+    assert!(
+        out.status.success(),
+        "the rebuilt chain holds together: {}",
+        text(&out.stderr)
+    );
+    let out = verify(&db.url);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("viết lại"),
+        "{}",
+        text(&out.stderr)
+    );
+}
