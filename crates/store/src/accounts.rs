@@ -51,6 +51,10 @@ impl UserRecord {
 
 /// Passwords shorter than this are refused.
 const MINIMUM_PASSWORD_CHARS: usize = 10;
+/// ASVS asks that at least 64 be allowed.
+const MAXIMUM_PASSWORD_CHARS: usize = 128;
+/// zxcvbn's score (0–4): 2 and above resists an online attack for years.
+const MINIMUM_PASSWORD_SCORE: u8 = 2;
 
 impl Store {
     pub async fn add_user(&self, change: &Change, user: &NewUser) -> StoreResult<UserId> {
@@ -80,7 +84,7 @@ impl Store {
             )
             .into());
         }
-        let hash = checked_hash(&user.password)?;
+        let hash = checked_hash(&user.password, &[&username, &user.display_name])?;
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, display_name, password_hash, role, unit_id, disabled, created_at, mass_org_id)
@@ -164,17 +168,34 @@ impl Store {
     }
 }
 
-/// Hashes a new password after checking it is long enough.
-pub(crate) fn checked_hash(password: &str) -> StoreResult<String> {
-    if password.chars().count() < MINIMUM_PASSWORD_CHARS {
-        return Err(Violation::new(
-            "user.password",
-            "password",
-            format!("Mật khẩu phải có ít nhất {MINIMUM_PASSWORD_CHARS} ký tự."),
-        )
-        .into());
-    }
+/// Hashes a new password after checking it the way OWASP ASVS (2.1) asks: long enough, not
+/// over-long (64 characters and more are welcome), and not common or guessable from the
+/// account's own names — with no rules about which kinds of characters it must hold.
+pub(crate) fn checked_hash(password: &str, names: &[&str]) -> StoreResult<String> {
+    check_password(password, names)?;
     hash_password(password)
+}
+
+fn check_password(password: &str, names: &[&str]) -> Result<(), Violation> {
+    let refuse = |message: String| Violation::new("user.password", "password", message);
+    let chars = password.chars().count();
+    if chars < MINIMUM_PASSWORD_CHARS {
+        return Err(refuse(format!(
+            "Mật khẩu phải có ít nhất {MINIMUM_PASSWORD_CHARS} ký tự."
+        )));
+    }
+    if chars > MAXIMUM_PASSWORD_CHARS {
+        return Err(refuse(format!(
+            "Mật khẩu dài tối đa {MAXIMUM_PASSWORD_CHARS} ký tự."
+        )));
+    }
+    if u8::from(zxcvbn::zxcvbn(password, names).score()) < MINIMUM_PASSWORD_SCORE {
+        return Err(refuse(
+            "Mật khẩu này quá phổ biến hoặc dễ đoán (có trong danh sách mật khẩu hay dùng, hoặc dựa trên tên tài khoản). Hãy dùng một cụm từ dài hơn mà chỉ bạn biết."
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 fn unknown_user_hash() -> StoreResult<&'static str> {
@@ -192,4 +213,33 @@ fn hash_password(password: &str) -> StoreResult<String> {
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
         .map_err(|e| StoreError::Backend(format!("không băm được mật khẩu: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_long_not_common_and_free_of_composition_rules() {
+        let names = ["nguyenvanan", "Nguyễn Văn An"];
+        for ok in [
+            "ketnap-demo-2026",
+            "con mèo nhà tôi tên là Mướp",
+            "mọi lá phiếu đều quan trọng",
+            &"a1b2c3d4e5f6g7h8".repeat(4),
+        ] {
+            assert!(check_password(ok, &names).is_ok(), "{ok}");
+        }
+        for (bad, why) in [
+            ("ngan", "ít nhất"),
+            ("password123", "phổ biến"),
+            ("1234567890", "phổ biến"),
+            ("qwertyuiop", "phổ biến"),
+            ("nguyenvanan1", "phổ biến"),
+            (&"x".repeat(129), "tối đa"),
+        ] {
+            let v = check_password(bad, &names).unwrap_err();
+            assert!(v.message.contains(why), "{bad}: {}", v.message);
+        }
+    }
 }

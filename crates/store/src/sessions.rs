@@ -180,7 +180,7 @@ impl Store {
             )
             .into());
         }
-        let hash = crate::accounts::checked_hash(new)?;
+        let hash = crate::accounts::checked_hash(new, &[&username])?;
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
