@@ -187,8 +187,8 @@ impl Reload {
                 // Reads and exports change nothing; an import's summary row adds nothing to
                 // the rows it wrote for each case, unit or mass organisation.
                 (
-                    "person.read" | "person.export" | "import.people" | "import.units"
-                    | "import.mass_orgs",
+                    "person.read" | "person.export" | "person.search" | "import.people"
+                    | "import.units" | "import.mass_orgs",
                     _,
                     _,
                 ) => {}

@@ -82,15 +82,18 @@ impl Store {
         scope: &Scope,
     ) -> StoreResult<Vec<KnownPerson>> {
         let known = self.known_people(scope).await?;
-        self.log_export(change, scope, known.len()).await?;
+        self.log_read(change, scope, "person.export", known.len())
+            .await?;
         Ok(known)
     }
 
-    /// Records that `count` people of the scope left in a file: the count, never the people.
-    pub async fn log_export(
+    /// Records that `count` people of the scope were read in bulk (`person.export` for a
+    /// file, `person.search` for a search): the count, never the people or the query.
+    pub async fn log_read(
         &self,
         change: &Change,
         scope: &Scope,
+        action: &'static str,
         count: usize,
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
@@ -98,11 +101,8 @@ impl Store {
             &mut tx,
             change,
             Audit {
-                action: "person.export",
-                entity: "unit",
-                entity_id: scope.root().0.to_string(),
-                before: None,
                 after: Some(format!("{count} người")),
+                ..Audit::event(action, "unit", scope.root().0)
             },
         )
         .await?;

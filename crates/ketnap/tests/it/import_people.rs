@@ -762,3 +762,59 @@ async fn the_filtered_case_list_goes_out_in_the_layout_it_comes_back_in() {
     assert!(again.problems.is_empty(), "{:?}", again.problems);
     assert_eq!((again.changes, again.unchanged), (0, names.len()));
 }
+
+#[tokio::test]
+async fn searches_and_exports_are_audited_without_what_was_asked() {
+    let app = crate::web::TestApp::new().await;
+    let ward = Scope::subtree(app.tree.ward, Access::Edit);
+    run(
+        &app.store,
+        &change("canbo"),
+        &ward,
+        Kind::People,
+        &list(&good_rows()),
+        false,
+    )
+    .await
+    .unwrap();
+    let officer = app.login("canbo").await;
+    for path in [
+        "/people/search?q=Nguyen+Van+An",
+        "/cases?text=079203001234",
+        "/cases?stage=sympathiser&format=csv",
+    ] {
+        assert_eq!(
+            app.get(Some(&officer), path).await.status,
+            axum::http::StatusCode::OK,
+            "{path}"
+        );
+    }
+    let pool = sqlx::SqlitePool::connect(&app.database_url())
+        .await
+        .unwrap();
+    let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT action, actor, after FROM audit_log WHERE action IN ('person.search', 'person.export') ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(actions, ["person.search", "person.search", "person.export"]);
+    for (_, actor, after) in &rows {
+        assert_eq!(actor, "canbo");
+        let after = after.as_deref().unwrap_or_default();
+        assert!(after.ends_with("người"), "{after}");
+        assert!(
+            !after.contains("Nguyen") && !after.contains("079203001234"),
+            "{after}"
+        );
+    }
+    assert!(
+        app.store
+            .verify_audit_log()
+            .await
+            .unwrap()
+            .problems
+            .is_empty()
+    );
+}

@@ -27,6 +27,16 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+impl TestApp {
+    /// The SQLite file's URL, for tests that read the database as it is on disk.
+    pub fn database_url(&self) -> String {
+        format!(
+            "sqlite://{}",
+            self._dir.path().join("ketnap.sqlite3").display()
+        )
+    }
+}
+
 /// A signed-in browser: its cookie and the CSRF token its pages carry.
 #[derive(Debug, Clone)]
 pub struct Browser {

@@ -501,6 +501,9 @@ pub async fn people_search(
     let scope = ctx.scope()?;
     let store = &ctx.state.store;
     let mut people = store.find_people(scope, &q, SEARCH_LIMIT).await?;
+    store
+        .log_read(&ctx.change(), scope, "person.search", people.len())
+        .await?;
     let collator = NameCollator::new();
     people.sort_by(|a, b| {
         collator

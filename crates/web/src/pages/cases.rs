@@ -280,6 +280,12 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
                 PAGE_SIZE,
             )
             .await?;
+        // A search by name or CCCD is audited (how many were found, not what was asked).
+        if query.text.is_some() {
+            store
+                .log_read(&ctx.change(), scope, "person.search", found.total)
+                .await?;
+        }
         (found.total, found.records)
     };
     let rules = store.rule_book().await?;
@@ -444,7 +450,7 @@ async fn export(
     let store = &ctx.state.store;
     let found = store.case_page(scope, query, 0, EXPORT_LIMIT).await?;
     store
-        .log_export(&ctx.change(), scope, found.records.len())
+        .log_read(&ctx.change(), scope, "person.export", found.records.len())
         .await?;
     let units = units.iter().map(|u| (u.id, u.clone())).collect();
     let table = ketnap_import::people_table(

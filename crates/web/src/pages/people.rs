@@ -56,6 +56,9 @@ pub async fn search(
     let mut hits = Vec::new();
     if !q.is_empty() {
         let mut people = store.find_people(&scope, &q, SEARCH_LIMIT).await?;
+        store
+            .log_read(&ctx.change(), &scope, "person.search", people.len())
+            .await?;
         let collator = NameCollator::new();
         people.sort_by(|a, b| {
             collator
