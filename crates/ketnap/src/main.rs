@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit_checkpoint;
+mod backup;
 mod bench;
 mod bench_import;
 mod demo;
@@ -81,6 +82,18 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: admin::TokenCommand,
+    },
+    /// A consistent copy of the SQLite database, taken while it serves, then checked.
+    Backup { dest: PathBuf },
+    /// Check a backup: the file's integrity and the audit log's hash chain.
+    VerifyBackup { file: PathBuf },
+    /// Put a checked backup in place of --database (server stopped; the replaced file is
+    /// kept beside it).
+    Restore {
+        file: PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
     },
     /// Check the audit log (nhật ký truy cập và thay đổi) for tampering.
     Audit {
@@ -210,6 +223,14 @@ impl Context {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    // These two work on files, not on the database --database names as it is.
+    match &cli.command {
+        Command::Restore { file, force } => {
+            return backup::restore(&cli.database, file, *force).await;
+        }
+        Command::VerifyBackup { file } => return backup::verify(file).await,
+        _ => {}
+    }
     let create = match cli.command {
         Command::Migrate
         | Command::Demo { .. }
@@ -249,6 +270,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token { command } => admin::token(&ctx, command).await,
         Command::Rules { command } => admin::rules(&ctx, command).await,
         Command::Audit { command } => admin::audit(&ctx, command).await,
+        Command::Backup { dest } => backup::backup(&ctx, &dest).await,
+        // Handled before the database was opened.
+        Command::Restore { .. } | Command::VerifyBackup { .. } => Ok(()),
         Command::Calendar { command } => admin::calendar(&ctx, command).await,
         Command::User { command } => admin::user(&ctx, command).await,
         Command::Overdue {

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit;
+mod backup;
 mod cases;
 mod courses;
 mod dataset;
@@ -130,6 +131,18 @@ impl Store {
             .await
             .map_err(backend_error)
     }
+}
+
+/// The file of a SQLite URL (`sqlite://PATH`, `sqlite:PATH` or a bare path); none for
+/// PostgreSQL or another scheme.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .or_else(|| (!url.contains("://")).then_some(url))?;
+    Some(std::path::PathBuf::from(
+        path.split('?').next().unwrap_or_default(),
+    ))
 }
 
 fn parse_url(url: &str, create: Create) -> StoreResult<(Backend, String)> {

@@ -8,6 +8,7 @@
     clippy::print_stderr
 )]
 
+mod backup;
 mod browser;
 mod cli;
 mod demo;
