@@ -244,7 +244,12 @@ pub(crate) async fn import(
             );
             continue;
         }
-        let matched = match request.decisions.get(&r.row) {
+        // Decisions settle rows without a CCCD only: a CCCD always names one person.
+        let decided = request
+            .decisions
+            .get(&r.row)
+            .filter(|_| r.details.citizen_id.is_none());
+        let matched = match decided {
             Some(Decision::New) => Match::New,
             Some(Decision::Same(id)) if index.people.contains_key(id) => Match::Known(*id),
             _ => index.find(&r, &elsewhere),
@@ -307,6 +312,9 @@ pub(crate) async fn import(
     progress(total, total);
     result.repairs = repairs(&table);
     result.changes = writes.len();
+    // Rows are checked in two passes (each on its own, then against the others and the
+    // people on file): the report lists them in the sheet's order.
+    problems.sort_by_key(|p| p.row);
     result.problems = problems;
     if result.problems.is_empty()
         && result.ambiguous.is_empty()

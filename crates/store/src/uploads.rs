@@ -19,8 +19,7 @@ pub struct Upload {
 }
 
 impl Store {
-    /// Keeps `content` for `username` under `token` (a random value the caller chose), and
-    /// drops uploads older than a day.
+    /// Keeps `content` for `username` under `token` (a random value the caller chose).
     pub async fn save_upload(
         &self,
         token: &str,
@@ -29,12 +28,7 @@ impl Store {
         content: &[u8],
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
-        sqlx::query("DELETE FROM import_uploads WHERE created_at < $1")
-            .bind(timestamp(now - Duration::hours(KEPT_FOR_HOURS)))
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_error)?;
+        self.drop_old_uploads(now).await?;
         sqlx::query(
             "INSERT INTO import_uploads (token, username, kind, content, choices, created_at)
              VALUES ($1, $2, $3, $4, '{}', $5)",
@@ -44,10 +38,21 @@ impl Store {
         .bind(kind)
         .bind(content.to_vec())
         .bind(timestamp(now))
-        .execute(&mut *tx)
+        .execute(&self.pool)
         .await
         .map_err(backend_error)?;
-        tx.commit().await.map_err(backend_error)
+        Ok(())
+    }
+
+    /// Uploads older than a day are deleted whenever uploads are used: personal data is not
+    /// kept for a confirmation that never came.
+    async fn drop_old_uploads(&self, now: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("DELETE FROM import_uploads WHERE created_at < $1")
+            .bind(timestamp(now - Duration::hours(KEPT_FOR_HOURS)))
+            .execute(&self.pool)
+            .await
+            .map_err(backend_error)?;
+        Ok(())
     }
 
     /// The upload `token` of `username`, unless it is someone else's or older than a day.
@@ -57,6 +62,7 @@ impl Store {
         username: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Upload>> {
+        self.drop_old_uploads(now).await?;
         let row: Option<(String, Vec<u8>, String)> = sqlx::query_as(
             "SELECT kind, content, choices FROM import_uploads
              WHERE token = $1 AND username = $2 AND created_at >= $3",
