@@ -310,6 +310,13 @@ pub(crate) async fn import(
         }
     }
     progress(total, total);
+    // The candidates are shown to the user (name, birth, cell): each showing is a read.
+    let shown: Vec<PersonId> = result
+        .ambiguous
+        .iter()
+        .flat_map(|a| a.candidates.iter().map(|(id, _)| *id))
+        .collect();
+    store.log_person_reads(change, &shown).await?;
     result.repairs = repairs(&table);
     result.changes = writes.len();
     // Rows are checked in two passes (each on its own, then against the others and the

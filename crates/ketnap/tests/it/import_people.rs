@@ -421,6 +421,18 @@ async fn people_who_could_be_someone_on_file_wait_for_a_decision() {
     assert_eq!(outcome.ambiguous[0].row, 6);
     assert_eq!(outcome.ambiguous[0].candidates.len(), 2);
     assert!(outcome.ambiguous[0].candidates[0].1.contains("CCCD …0011"));
+    // Showing the candidates is a read of their records.
+    for (id, _) in &outcome.ambiguous[0].candidates {
+        let trail = ketnap_domain::ports::AuditStore::audit_trail(
+            &store,
+            &ward,
+            "person",
+            &id.0.to_string(),
+        )
+        .await
+        .unwrap();
+        assert!(trail.iter().any(|e| e.action == "person.read"), "{trail:?}");
+    }
     assert_eq!(cases_in(&store, &ward).await.len(), 2);
 
     // The user says it is the first one: his case agrees, nothing changes.
