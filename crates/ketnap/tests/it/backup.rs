@@ -89,6 +89,11 @@ async fn a_backup_taken_while_writers_run_restores_and_serves() {
     let total = written.load(Ordering::Relaxed);
     assert!(total > 20, "the writers ran: {total}");
 
+    // A second backup to the same name is refused: a backup never overwrites a file.
+    let out = ketnap(&url, &["backup", backup.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("đã có"), "{}", text(&out.stderr));
+
     // Checked on its own, then restored elsewhere and opened as a database.
     let out = ketnap(&url, &["verify-backup", backup.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -449,6 +449,29 @@ async fn a_signed_checkpoint_catches_a_log_rewritten_from_scratch() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("Khớp điểm kiểm tra"));
 
+    // A checkpoint edited after signing is refused.
+    let signed = std::fs::read_to_string(&file).unwrap();
+    let forged = dir.path().join("gia.txt");
+    std::fs::write(&forged, signed.replace("rows: ", "rows: 1")).unwrap();
+    let out = ketnap(
+        &db.url,
+        &[
+            "audit",
+            "verify",
+            "--checkpoint",
+            &path(&forged),
+            "--public-key",
+            &path(&public),
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("Chữ ký"),
+        "{}",
+        text(&out.stderr)
+    );
+
     // Someone with the file drops the guards, edits a row and rebuilds the whole chain (here
     // by letting ketnap seal the rows again from an empty head): the chain is consistent
     // again, but no longer the one that was signed.

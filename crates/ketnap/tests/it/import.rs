@@ -495,6 +495,18 @@ async fn the_web_form_checks_then_writes() {
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let bad = app
+        .post(
+            &admin,
+            "/import/review",
+            &[
+                ("upload", token.as_str()),
+                ("col_official_members", "cột C"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("Cột chọn không hợp lệ"), "{}", bad.body);
     let page = app.get(Some(&admin), &review).await;
     // (The file has no workforce column, so its row differs from the one held.)
     assert!(page.body.contains("sẽ ghi 1 dòng"), "{}", page.body);
