@@ -13,8 +13,7 @@ use ketnap_sheets::{Field, Table};
 use ketnap_store::Store;
 
 use crate::{
-    ImportError, Kind, Outcome, PREVIEW_ROWS, PROGRESS_EVERY, Progress, Reader, Request, outcome,
-    repairs,
+    ImportError, Kind, Outcome, PREVIEW_ROWS, Progress, Reader, Request, each_row, outcome, repairs,
 };
 
 /// A count as the preview shows it: blank when the file left it out.
@@ -104,16 +103,8 @@ pub(crate) async fn import(
     let mut problems = Vec::new();
     let mut seen: HashSet<(UnitId, NaiveDate)> = HashSet::new();
     let mut changes = Vec::new();
-    for (i, row) in table.rows.iter().enumerate() {
-        if i % PROGRESS_EVERY == 0 {
-            progress(i, table.rows.len());
-        }
-        let mut cell = Reader {
-            table: &table,
-            row,
-            fields: &FIELDS,
-            problems: &mut problems,
-        };
+    for row in each_row(&table, progress) {
+        let mut cell = Reader::new(&table, row, &FIELDS, &mut problems);
         let code = table
             .text(row, "unit_code")
             .map(|r| r.text)

@@ -246,6 +246,34 @@ struct Reader<'a> {
     problems: &'a mut Vec<Problem>,
 }
 
+/// The table's rows, telling `progress` how far the reading has got every
+/// [`PROGRESS_EVERY`] rows.
+fn each_row<'a>(table: &'a Table, progress: Progress<'a>) -> impl Iterator<Item = &'a Row> + 'a {
+    let total = table.rows.len();
+    table.rows.iter().enumerate().map(move |(i, row)| {
+        if i % PROGRESS_EVERY == 0 {
+            progress(i, total);
+        }
+        row
+    })
+}
+
+impl<'a> Reader<'a> {
+    fn new(
+        table: &'a Table,
+        row: &'a Row,
+        fields: &'static [Field],
+        problems: &'a mut Vec<Problem>,
+    ) -> Reader<'a> {
+        Reader {
+            table,
+            row,
+            fields,
+            problems,
+        }
+    }
+}
+
 impl Reader<'_> {
     fn problem(&mut self, key: &str, message: impl Into<String>) {
         let e = self.table.error(self.row, key, message);

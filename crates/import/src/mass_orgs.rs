@@ -17,8 +17,7 @@ use ketnap_store::{ImportedMassOrg, Store};
 
 use crate::names::same_name;
 use crate::{
-    ImportError, Kind, Outcome, PREVIEW_ROWS, PROGRESS_EVERY, Progress, Reader, Request, outcome,
-    repairs,
+    ImportError, Kind, Outcome, PREVIEW_ROWS, Progress, Reader, Request, each_row, outcome, repairs,
 };
 
 pub(crate) const FIELDS: [Field; 5] = [
@@ -124,17 +123,8 @@ pub(crate) async fn import(
     let mut seen = Held::default();
     let mut writes = Vec::new();
     let mut problems = Vec::new();
-    let total = table.rows.len();
-    for (i, row) in table.rows.iter().enumerate() {
-        if i % PROGRESS_EVERY == 0 {
-            progress(i, total);
-        }
-        let mut cell = Reader {
-            table: &table,
-            row,
-            fields: &FIELDS,
-            problems: &mut problems,
-        };
+    for row in each_row(&table, progress) {
+        let mut cell = Reader::new(&table, row, &FIELDS, &mut problems);
         let name = clean(&cell.text("name"));
         if name.is_empty() {
             cell.problem("name", "Thiếu tên đoàn thể.");
@@ -200,7 +190,7 @@ pub(crate) async fn import(
             });
         }
     }
-    progress(total, total);
+    progress(table.rows.len(), table.rows.len());
     result.repairs = repairs(&table);
     result.changes = writes.len();
     result.problems = problems;

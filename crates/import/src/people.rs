@@ -26,8 +26,8 @@ use ketnap_sheets::{DateRead, Field, Table, fields, header_key, split_name};
 use ketnap_store::{KnownPerson, Store, Takeover};
 
 use crate::{
-    Ambiguity, Decision, ImportError, Kind, Outcome, PREVIEW_ROWS, PROGRESS_EVERY, Progress,
-    Reader, Request, outcome, repairs,
+    Ambiguity, Decision, ImportError, Kind, Outcome, PREVIEW_ROWS, Progress, Reader, Request,
+    each_row, outcome, repairs,
 };
 
 pub(crate) const FIELDS: [Field; 25] = [
@@ -198,17 +198,8 @@ pub(crate) async fn import(
     let rules = store.rule_book().await?;
     let mut problems = Vec::new();
     let mut read = Vec::new();
-    let total = table.rows.len();
-    for (i, row) in table.rows.iter().enumerate() {
-        if i % PROGRESS_EVERY == 0 {
-            progress(i, total);
-        }
-        let mut cell = Reader {
-            table: &table,
-            row,
-            fields: &FIELDS,
-            problems: &mut problems,
-        };
+    for row in each_row(&table, progress) {
+        let mut cell = Reader::new(&table, row, &FIELDS, &mut problems);
         if let Some(r) = read_row(&mut cell, &cells, today) {
             if result.preview.len() < PREVIEW_ROWS {
                 result.preview.push((r.row, preview(&r)));
@@ -227,12 +218,7 @@ pub(crate) async fn import(
     let mut in_file: HashMap<String, usize> = HashMap::new();
     let mut writes = Vec::new();
     for (row, r) in read {
-        let mut cell = Reader {
-            table: &table,
-            row,
-            fields: &FIELDS,
-            problems: &mut problems,
-        };
+        let mut cell = Reader::new(&table, row, &FIELDS, &mut problems);
         let (key, column) = match &r.details.citizen_id {
             Some(id) => (format!("cccd:{}", id.as_str()), "citizen_id"),
             None => (identity_key(&r.details, &r.cell), "full_name"),
@@ -309,7 +295,7 @@ pub(crate) async fn import(
             Err(v) => cell.problem(column_of(&v.field), v.message),
         }
     }
-    progress(total, total);
+    progress(table.rows.len(), table.rows.len());
     // The candidates are shown to the user (name, birth, cell): each showing is a read.
     let shown: Vec<PersonId> = result
         .ambiguous

@@ -22,8 +22,7 @@ use ketnap_store::{ImportedUnit, Store, UnitParent};
 
 use crate::names::same_name;
 use crate::{
-    ImportError, Kind, Outcome, PREVIEW_ROWS, PROGRESS_EVERY, Progress, Reader, Request, outcome,
-    repairs,
+    ImportError, Kind, Outcome, PREVIEW_ROWS, Progress, Reader, Request, each_row, outcome, repairs,
 };
 
 pub(crate) const FIELDS: [Field; 7] = [
@@ -268,17 +267,8 @@ pub(crate) async fn import(
     let sectors = &tree.sectors;
     let mut plan = Plan::default();
     let mut problems = Vec::new();
-    let total = table.rows.len();
-    for (i, row) in table.rows.iter().enumerate() {
-        if i % PROGRESS_EVERY == 0 {
-            progress(i, total);
-        }
-        let mut cell = Reader {
-            table: &table,
-            row,
-            fields: &FIELDS,
-            problems: &mut problems,
-        };
+    for row in each_row(&table, progress) {
+        let mut cell = Reader::new(&table, row, &FIELDS, &mut problems);
         let (read, ok) = read_row(&mut cell, sectors);
         let checked = if ok {
             check_row(store, &mut cell, &tree, &mut plan, &read, today).await?
@@ -314,7 +304,7 @@ pub(crate) async fn import(
             result.preview.push((row.number, shown));
         }
     }
-    progress(total, total);
+    progress(table.rows.len(), table.rows.len());
     result.repairs = repairs(&table);
     result.changes = plan.new.len();
     result.problems = problems;
