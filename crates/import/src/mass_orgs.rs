@@ -15,7 +15,7 @@ use ketnap_domain::unit::Unit;
 use ketnap_sheets::{Field, Table, header_key};
 use ketnap_store::{ImportedMassOrg, Store};
 
-use crate::names::same_name;
+use crate::names::{UnitIndex, same_name};
 use crate::{
     ImportError, Kind, Outcome, PREVIEW_ROWS, Progress, Reader, Request, each_row, outcome, repairs,
 };
@@ -230,28 +230,18 @@ impl Held {
 struct Units {
     /// Every unit of the scope, for the parents.
     units: HashMap<UnitId, Unit>,
-    by_code: HashMap<String, Unit>,
-    by_name: HashMap<String, Vec<Unit>>,
+    /// The active ones.
+    index: UnitIndex,
 }
 
 impl Units {
     fn new(units: Vec<Unit>) -> Units {
         let mut found = Units {
             units: units.iter().map(|u| (u.id, u.clone())).collect(),
-            by_code: HashMap::new(),
-            by_name: HashMap::new(),
+            index: UnitIndex::default(),
         };
         for unit in units.into_iter().filter(|u| u.valid_until.is_none()) {
-            if let Some(code) = &unit.code {
-                found
-                    .by_code
-                    .insert(code.trim().to_uppercase(), unit.clone());
-            }
-            found
-                .by_name
-                .entry(header_key(&unit.name))
-                .or_default()
-                .push(unit);
+            found.index.add(unit);
         }
         found
     }
@@ -269,7 +259,7 @@ impl Units {
     ) -> Option<Unit> {
         let code = cell.text("unit_code");
         if !code.is_empty() {
-            let found = self.by_code.get(&code.trim().to_uppercase()).cloned();
+            let found = self.index.with_code(&code).cloned();
             if found.is_none() {
                 cell.problem(
                     "unit_code",
@@ -291,13 +281,14 @@ impl Units {
             );
             return None;
         }
-        let Some(namesakes) = self.by_name.get(&header_key(&unit_name)) else {
+        let namesakes = self.index.named(&unit_name);
+        if namesakes.is_empty() {
             cell.problem(
                 "unit",
                 "Không có tổ chức đảng đang hoạt động nào mang tên này trong phạm vi của tài khoản.",
             );
             return None;
-        };
+        }
         let mut found: Vec<&Unit> = namesakes
             .iter()
             .filter(|u| same_name(&u.name, &unit_name))

@@ -5,6 +5,9 @@
 //! has both "Xã Thạnh An" and "Xã Thanh An" — so two names both written with diacritics
 //! must agree on them too, wherever the tone mark sits ("Hòa" and "Hoà" are the same).
 
+use std::collections::HashMap;
+
+use ketnap_domain::unit::Unit;
 use ketnap_sheets::header_key;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -48,4 +51,40 @@ pub(crate) fn same_name(a: &str, b: &str) -> bool {
     // Without any diacritic (a mark, or đ), the spelling is the key.
     let accented = |spelled: &str, key: &str| spelled.nfc().collect::<String>() != key;
     spelled_a == spelled_b || !accented(&spelled_a, &key_a) || !accented(&spelled_b, &key_b)
+}
+
+/// A unit's code as lists are compared by: trimmed, upper case.
+pub(crate) fn code_key(code: &str) -> String {
+    code.trim().to_uppercase()
+}
+
+/// Units a row may name, by code and by name (without diacritics; `same_name` then tells
+/// namesakes apart).
+#[derive(Debug, Default)]
+pub(crate) struct UnitIndex {
+    by_code: HashMap<String, Unit>,
+    by_name: HashMap<String, Vec<Unit>>,
+}
+
+impl UnitIndex {
+    pub(crate) fn add(&mut self, unit: Unit) {
+        if let Some(code) = unit.code.as_deref().map(code_key).filter(|c| !c.is_empty()) {
+            self.by_code.insert(code, unit.clone());
+        }
+        self.by_name
+            .entry(header_key(&unit.name))
+            .or_default()
+            .push(unit);
+    }
+
+    pub(crate) fn with_code(&self, code: &str) -> Option<&Unit> {
+        self.by_code.get(&code_key(code))
+    }
+
+    /// The units whose name matches `name` without diacritics.
+    pub(crate) fn named(&self, name: &str) -> &[Unit] {
+        self.by_name
+            .get(&header_key(name))
+            .map_or(&[], Vec::as_slice)
+    }
 }

@@ -25,6 +25,8 @@ use ketnap_domain::workflow::{dmy, today_in_vietnam};
 use ketnap_sheets::{DateRead, Field, Table, fields, header_key, split_name};
 use ketnap_store::{KnownPerson, Store, Takeover};
 
+use crate::names::UnitIndex;
+
 use crate::{
     Ambiguity, Decision, ImportError, Kind, Outcome, PREVIEW_ROWS, Progress, Reader, Request,
     each_row, outcome, repairs,
@@ -537,8 +539,8 @@ fn milestones(cell: &mut Reader<'_>) -> Option<Milestones> {
 
 /// The cells of the scope a row may name, by code or by name.
 struct Cells {
-    by_code: HashMap<String, Unit>,
-    by_name: HashMap<String, Vec<Unit>>,
+    /// The active cells.
+    index: UnitIndex,
     names: HashMap<ketnap_domain::ids::UnitId, String>,
     /// Names looked up so far, with what they found.
     seen: RefCell<HashMap<String, Result<Unit, &'static str>>>,
@@ -547,8 +549,7 @@ struct Cells {
 impl Cells {
     fn new(units: Vec<Unit>, today: chrono::NaiveDate) -> Cells {
         let mut cells = Cells {
-            by_code: HashMap::new(),
-            by_name: HashMap::new(),
+            index: UnitIndex::default(),
             names: HashMap::new(),
             seen: RefCell::new(HashMap::new()),
         };
@@ -557,16 +558,7 @@ impl Cells {
             if !unit.kind.holds_cases() || !unit.is_active_on(today) {
                 continue;
             }
-            if let Some(code) = &unit.code {
-                cells
-                    .by_code
-                    .insert(code.trim().to_uppercase(), unit.clone());
-            }
-            cells
-                .by_name
-                .entry(header_key(&unit.name))
-                .or_default()
-                .push(unit);
+            cells.index.add(unit);
         }
         cells
     }
@@ -574,7 +566,7 @@ impl Cells {
     fn find(&self, cell: &mut Reader<'_>) -> Option<Unit> {
         let code = cell.text("cell_code");
         if !code.is_empty() {
-            return match self.by_code.get(&code.to_uppercase()) {
+            return match self.index.with_code(&code) {
                 Some(unit) => Some(unit.clone()),
                 None => {
                     cell.problem(
@@ -604,10 +596,9 @@ impl Cells {
     /// "Thanh An") are told apart by them.
     fn by_name(&self, name: &str) -> Result<Unit, &'static str> {
         let named: Vec<&Unit> = self
-            .by_name
-            .get(&header_key(name))
-            .into_iter()
-            .flatten()
+            .index
+            .named(name)
+            .iter()
             .filter(|u| crate::names::same_name(&u.name, name))
             .collect();
         match named.as_slice() {

@@ -20,7 +20,7 @@ use ketnap_domain::workflow::{dmy, today_in_vietnam};
 use ketnap_sheets::{Field, Table, header_key};
 use ketnap_store::{ImportedUnit, Store, UnitParent};
 
-use crate::names::same_name;
+use crate::names::{code_key, same_name};
 use crate::{
     ImportError, Kind, Outcome, PREVIEW_ROWS, Progress, Reader, Request, each_row, outcome, repairs,
 };
@@ -195,10 +195,6 @@ impl Tree {
             .iter()
             .find(|u| same_name(&u.name, name))
     }
-}
-
-fn code_key(code: &str) -> String {
-    code.trim().to_uppercase()
 }
 
 /// What the rows read so far hold: new units, and what each row claimed.
