@@ -258,6 +258,27 @@ async fn the_command_line_imports_with_a_dry_run_first() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success());
     assert!(stdout.contains("dòng 6, cột C"), "{stdout}");
+
+    // Export: the file's extension says the format; an unknown kind is named.
+    let export = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ketnap"))
+            .arg("--database")
+            .arg(&db)
+            .arg("export")
+            .args(args)
+            .env_remove("KETNAP_DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let out = export(&["so-lieu.pdf", "--kind", "headcounts", "--unit", "79"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".xlsx hoặc .csv"));
+    let out = export(&["so-lieu.xlsx", "--kind", "khac", "--unit", "79"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("các loại: headcounts, people, units, mass_orgs")
+    );
     assert_eq!(held(&store, t.ward).await.len(), 1);
 }
 
@@ -513,6 +534,15 @@ async fn the_web_form_checks_then_writes() {
     assert!(
         page.body
             .contains("<option value=\"3\" selected>D — ĐV DB (người)")
+    );
+
+    // An export of no known kind says so.
+    let page = app.get(Some(&admin), "/import/export?kind=khac").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("Hãy chọn loại danh sách"),
+        "{}",
+        page.body
     );
 
     // The list goes out in the layout it came in.
