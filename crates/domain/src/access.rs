@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{MassOrgId, UnitId};
 use crate::scope::{Access, Scope};
+use crate::unit::UnitKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -97,6 +98,13 @@ impl Role {
         };
         (self != Role::MassOrgOfficer).then(|| Scope::subtree(unit, access))
     }
+
+    /// Whether an account must sign in with a second factor (TOTP): administrators, and
+    /// every account whose unit is a province or city committee (the widest kind of unit),
+    /// since its scope covers a whole province's records. Others may choose it.
+    pub fn second_factor_required(self, unit_kind: UnitKind) -> bool {
+        self == Role::Admin || unit_kind == UnitKind::Province
+    }
 }
 
 /// What a mass-organisation officer may see: the stage and dates of the people their
@@ -141,5 +149,22 @@ mod tests {
         assert!(Role::Officer.scope(UnitId(3)).unwrap().can_edit());
         assert!(!Role::Viewer.scope(UnitId(3)).unwrap().can_edit());
         assert_eq!(Role::MassOrgOfficer.scope(UnitId(3)), None);
+    }
+
+    #[test]
+    fn administrators_and_province_accounts_need_a_second_factor() {
+        for role in Role::ALL {
+            assert!(role.second_factor_required(UnitKind::Province), "{role:?}");
+            for kind in UnitKind::ALL
+                .into_iter()
+                .filter(|k| *k != UnitKind::Province)
+            {
+                assert_eq!(
+                    role.second_factor_required(kind),
+                    role == Role::Admin,
+                    "{role:?} {kind:?}"
+                );
+            }
+        }
     }
 }

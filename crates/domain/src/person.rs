@@ -103,7 +103,36 @@ pub struct Notice {
     pub message: String,
 }
 
+/// What an erased record is called in place of the person's name.
+pub const ERASED_NAME: &str = "Đã xóa";
+
 impl PersonDetails {
+    /// The record once its retention period is over: no name, number, contact, religion,
+    /// school or workplace; only what the yearly figures count (sex, year of birth,
+    /// ethnicity, union membership) stays.
+    pub fn erased(&self) -> PersonDetails {
+        PersonDetails {
+            name: PersonName {
+                family: ERASED_NAME.to_string(),
+                middle: String::new(),
+                given: String::new(),
+            },
+            birth: BirthDate::YearOnly(self.birth.year()),
+            sex: self.sex,
+            citizen_id: None,
+            ethnicity: self.ethnicity,
+            religion: String::new(),
+            education: Education::default(),
+            occupation: String::new(),
+            workplace: String::new(),
+            residence: String::new(),
+            youth_union_member: self.youth_union_member,
+            trade_union_member: self.trade_union_member,
+            phone: String::new(),
+            email: String::new(),
+        }
+    }
+
     /// Normalises text and checks the record against itself and `today`.
     /// Returns notices (a legacy CMND number, say) that do not block saving.
     pub fn checked(mut self, today: NaiveDate) -> Result<(PersonDetails, Vec<Notice>), Violation> {

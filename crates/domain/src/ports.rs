@@ -38,6 +38,11 @@ pub enum StoreError {
     /// Someone else changed the record first; reload and try again.
     #[error("Hồ sơ vừa được người khác cập nhật; hãy tải lại rồi thử lại.")]
     Conflict,
+    /// The disk holding the database is full; nothing was written, what was is intact.
+    #[error(
+        "Máy chủ hết dung lượng đĩa nên chưa lưu được thay đổi này; dữ liệu đã lưu vẫn nguyên vẹn. Hãy báo quản trị viên giải phóng dung lượng rồi thử lại."
+    )]
+    Full,
     /// The database failed; the detail is for the log, not the user.
     #[error("Lỗi cơ sở dữ liệu: {0}")]
     Backend(String),

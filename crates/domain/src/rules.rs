@@ -30,6 +30,8 @@ pub struct RuleSet {
     pub awareness_certificate: CertificateRules,
     pub readmission: ReadmissionRules,
     pub targets: TargetRules,
+    /// How long personal data no longer needed is kept; a set without it purges nothing.
+    pub retention: Option<RetentionRules>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,6 +90,17 @@ pub struct TargetRules {
     pub default_yearly_percent: f64,
 }
 
+/// Thời hạn lưu trữ: the personal data of someone withdrawn from the list of sources is
+/// kept this many months after the withdrawal, then erased (the case's dates and stages
+/// stay, for the yearly figures). Personal Data Protection Law 91/2025/QH15 asks for a
+/// period; the party's regulations do not set one, hence a confidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionRules {
+    pub withdrawn_source_months: u32,
+    pub confidence: Confidence,
+}
+
 /// The file as written; dates arrive as TOML dates and become `NaiveDate` after checks.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -104,6 +117,8 @@ struct RuleSetFile {
     awareness_certificate: CertificateRules,
     readmission: ReadmissionRules,
     targets: TargetRules,
+    #[serde(default)]
+    retention: Option<RetentionRules>,
 }
 
 const FILE_RULE: &str = "rule-set.file";
@@ -156,6 +171,7 @@ impl RuleSet {
             awareness_certificate: file.awareness_certificate,
             readmission: file.readmission,
             targets: file.targets,
+            retention: file.retention,
         };
         set.check()?;
         Ok(set)
@@ -213,7 +229,15 @@ impl RuleSet {
                 self.awareness_certificate.validity_months,
             ),
         ];
-        if let Some((field, _)) = positive.iter().find(|(_, value)| *value == 0) {
+        let retention = self
+            .retention
+            .as_ref()
+            .map(|r| ("retention.withdrawn_source_months", r.withdrawn_source_months));
+        if let Some((field, _)) = positive
+            .iter()
+            .chain(retention.iter())
+            .find(|(_, value)| *value == 0)
+        {
             return Err(Violation::new(
                 FILE_RULE,
                 *field,

@@ -21,6 +21,25 @@ pub enum RulesCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Erase the people whose every case was withdrawn longer ago than the period.
+    Purge {
+        /// Count them, erase nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// How many people's records each data key seals, and where the key file is.
+    Status,
+    /// Add a new data key and re-seal every record with it (servers keep running; they
+    /// read the new key from the file when they meet it). Old lines may then be removed.
+    Rotate,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Recompute the audit log's hash chain and say where it breaks, if it does; with a
     /// checkpoint, also check that the log still holds what it signed.
@@ -90,6 +109,35 @@ pub enum UserCommand {
     List,
     /// Lock an account: its sessions end and its API tokens stop working.
     Disable { username: String },
+}
+
+pub async fn retention(ctx: &Context, command: RetentionCommand) -> anyhow::Result<()> {
+    let RetentionCommand::Purge { dry_run } = command;
+    let today = ketnap_domain::workflow::today_in_vietnam(ctx.change.now);
+    let purge = ctx.store.purge_expired(&ctx.change, today, dry_run).await?;
+    let verb = if dry_run { "Sẽ xóa" } else { "Đã xóa" };
+    println!(
+        "{verb} dữ liệu cá nhân của {} người rút khỏi danh sách nguồn đến ngày {} (thời hạn lưu trữ {} tháng).",
+        purge.people,
+        purge.withdrawn_by.format("%d/%m/%Y"),
+        purge.months
+    );
+    Ok(())
+}
+
+pub async fn keys(ctx: &Context, command: KeysCommand) -> anyhow::Result<()> {
+    if let Some(path) = ctx.store.data_keys_path() {
+        println!("Tệp khóa: {}", path.display());
+    }
+    if let KeysCommand::Rotate = command {
+        let (id, count) = ctx.store.rotate_data_keys(&ctx.change).await?;
+        println!("Khóa mới {id}: đã mã hóa lại {count} hồ sơ.");
+    }
+    for key in ctx.store.data_key_status().await? {
+        let current = if key.current { " (đang dùng)" } else { "" };
+        println!("khóa {}{current}: {} hồ sơ", key.key_id, key.records);
+    }
+    Ok(())
 }
 
 pub async fn audit(ctx: &Context, command: AuditCommand) -> anyhow::Result<()> {

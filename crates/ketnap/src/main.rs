@@ -35,6 +35,10 @@ struct Cli {
     /// sqlite://PATH (mặc định ./ketnap-data/ketnap.sqlite3) hoặc postgres://…
     #[arg(long, global = true, env = "KETNAP_DATABASE_URL", default_value = DEFAULT_DATABASE)]
     database: String,
+    /// Tệp khóa dữ liệu (mã hóa hồ sơ cá nhân); mặc định bên cạnh tệp SQLite (….keys).
+    /// Bắt buộc với PostgreSQL. Giữ tách khỏi cơ sở dữ liệu và bản sao lưu.
+    #[arg(long, global = true, env = "KETNAP_DATA_KEYS")]
+    data_keys: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -83,10 +87,19 @@ enum Command {
         #[command(subcommand)]
         command: admin::TokenCommand,
     },
-    /// A consistent copy of the SQLite database, taken while it serves, then checked.
-    Backup { dest: PathBuf },
+    /// A consistent copy of the SQLite database, taken while it serves, then checked;
+    /// encrypted (age format) with a passphrase or a key file when one is given.
+    Backup {
+        dest: PathBuf,
+        #[command(flatten)]
+        encrypt: backup::Encrypt,
+    },
     /// Check a backup: the file's integrity and the audit log's hash chain.
-    VerifyBackup { file: PathBuf },
+    VerifyBackup {
+        file: PathBuf,
+        #[command(flatten)]
+        decrypt: backup::Decrypt,
+    },
     /// Put a checked backup in place of --database (server stopped; the replaced file is
     /// kept beside it).
     Restore {
@@ -94,11 +107,32 @@ enum Command {
         /// Replace an existing database.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        decrypt: backup::Decrypt,
+    },
+    /// Make a key file for encrypted backups (X25519, as age-keygen makes them).
+    BackupKeygen {
+        /// The secret key file to write (readable by its owner only).
+        out: PathBuf,
+        /// Also write the public key alone here: enough for `backup --encrypt-key-file`.
+        #[arg(long, value_name = "PATH")]
+        public: Option<PathBuf>,
     },
     /// Check the audit log (nhật ký truy cập và thay đổi) for tampering.
     Audit {
         #[command(subcommand)]
         command: admin::AuditCommand,
+    },
+    /// The data keys that seal personal records: status, rotation.
+    Keys {
+        #[command(subcommand)]
+        command: admin::KeysCommand,
+    },
+    /// Erase the personal data kept past the rule set's retention period (withdrawn
+    /// sources); run it daily, e.g. from cron.
+    Retention {
+        #[command(subcommand)]
+        command: admin::RetentionCommand,
     },
     /// Show or load rule sets (numbers from the regulations).
     Rules {
@@ -223,12 +257,17 @@ impl Context {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    // These two work on files, not on the database --database names as it is.
+    // These work on files, not on the database --database names as it is.
     match &cli.command {
-        Command::Restore { file, force } => {
-            return backup::restore(&cli.database, file, *force).await;
+        Command::Restore {
+            file,
+            force,
+            decrypt,
+        } => {
+            return backup::restore(&cli.database, file, *force, decrypt).await;
         }
-        Command::VerifyBackup { file } => return backup::verify(file).await,
+        Command::VerifyBackup { file, decrypt } => return backup::verify(file, decrypt).await,
+        Command::BackupKeygen { out, public } => return backup::keygen(out, public.as_deref()),
         _ => {}
     }
     let create = match cli.command {
@@ -238,7 +277,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Serve { demo: true, .. } => Create::IfMissing,
         _ => Create::Never,
     };
-    let store = Store::open(&cli.database, create).await?;
+    let store = Store::open_with_keys(&cli.database, create, cli.data_keys.as_deref()).await?;
     store
         .migrate()
         .await
@@ -270,9 +309,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token { command } => admin::token(&ctx, command).await,
         Command::Rules { command } => admin::rules(&ctx, command).await,
         Command::Audit { command } => admin::audit(&ctx, command).await,
-        Command::Backup { dest } => backup::backup(&ctx, &dest).await,
+        Command::Keys { command } => admin::keys(&ctx, command).await,
+        Command::Retention { command } => admin::retention(&ctx, command).await,
+        Command::Backup { dest, encrypt } => {
+            backup::backup(&ctx, &cli.database, &dest, &encrypt).await
+        }
         // Handled before the database was opened.
-        Command::Restore { .. } | Command::VerifyBackup { .. } => Ok(()),
+        Command::Restore { .. } | Command::VerifyBackup { .. } | Command::BackupKeygen { .. } => {
+            Ok(())
+        }
         Command::Calendar { command } => admin::calendar(&ctx, command).await,
         Command::User { command } => admin::user(&ctx, command).await,
         Command::Overdue {

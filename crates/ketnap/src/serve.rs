@@ -24,9 +24,13 @@ pub async fn serve(
         crate::demo_command(ctx, true).await?;
         let accounts = demo_accounts(ctx).await?;
         println!("Tài khoản dùng thử (mật khẩu chung: {DEMO_PASSWORD}):");
-        for (username, role, place) in accounts {
-            println!("  {username:<22} {:<18} {place}", role.label_vi());
+        for (username, role, place, second_factor) in accounts {
+            let note = if second_factor { " *" } else { "" };
+            println!("  {username:<22} {:<18} {place}{note}", role.label_vi());
         }
+        println!(
+            "  * bắt buộc xác thực hai bước: lần đăng nhập đầu tiên hiện mã QR để thêm vào ứng dụng xác thực trên điện thoại (Google Authenticator, FreeOTP…)."
+        );
     }
     let listener = tokio::net::TcpListener::bind(listen).await?;
     println!(
@@ -59,8 +63,9 @@ pub async fn serve(
     Ok(())
 }
 
-/// One account per role, each in a different place; `admin` sees the whole city.
-async fn demo_accounts(ctx: &Context) -> anyhow::Result<Vec<(String, Role, String)>> {
+/// One account per role, each in a different place; `admin` sees the whole city. Each comes
+/// with whether it must have a second factor.
+async fn demo_accounts(ctx: &Context) -> anyhow::Result<Vec<(String, Role, String, bool)>> {
     let store = &ctx.store;
     let city = ctx.unit(crate::demo::CITY_CODE).await?;
     let ward = ctx.unit("25747").await?;
@@ -145,7 +150,11 @@ async fn demo_accounts(ctx: &Context) -> anyhow::Result<Vec<(String, Role, Strin
             mass_org,
         };
         store.add_user(&change, &user).await?;
-        created.push((username.to_string(), role, place));
+        let second_factor = store
+            .unit(unit)
+            .await?
+            .is_none_or(|u| role.second_factor_required(u.kind));
+        created.push((username.to_string(), role, place, second_factor));
     }
     Ok(created)
 }

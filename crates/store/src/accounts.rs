@@ -8,7 +8,7 @@ use ketnap_domain::ids::{UnitId, UserId};
 use ketnap_domain::ports::{Change, StoreError, StoreResult, UnitStore};
 
 use crate::audit::{self, Audit};
-use crate::{Store, backend_error};
+use crate::{SUBTREE, Store, backend_error};
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewUser {
@@ -49,6 +49,42 @@ impl UserRecord {
     }
 }
 
+/// An account as the administrators' page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AccountSummary {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub unit_name: String,
+    pub unit_kind: String,
+    /// 1 when the account is locked.
+    pub disabled: i64,
+    /// 1 when the account has a second factor.
+    pub two_factor: i64,
+}
+
+/// Refuses (as not found) an account outside `within`'s subtree: an administrator manages
+/// the accounts of their own unit and below.
+pub(crate) async fn user_within(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    within: UnitId,
+    user: i64,
+) -> StoreResult<()> {
+    let found: i64 = sqlx::query_scalar(&format!(
+        "{SUBTREE} SELECT COUNT(*) FROM users WHERE id = $2 AND unit_id IN (SELECT id FROM subtree)"
+    ))
+    .bind(within.0)
+    .bind(user)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(backend_error)?;
+    if found == 0 {
+        return Err(StoreError::NotFound("tài khoản"));
+    }
+    Ok(())
+}
+
 /// Passwords shorter than this are refused.
 const MINIMUM_PASSWORD_CHARS: usize = 10;
 /// ASVS asks that at least 64 be allowed.
@@ -85,7 +121,7 @@ impl Store {
             .into());
         }
         let hash = checked_hash(&user.password, &[&username, &user.display_name])?;
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, display_name, password_hash, role, unit_id, disabled, created_at, mass_org_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -124,6 +160,21 @@ impl Store {
         .await?;
         tx.commit().await.map_err(backend_error)?;
         Ok(UserId(id))
+    }
+
+    /// The accounts whose unit is in `within`'s subtree, by user name.
+    pub async fn accounts_in(&self, within: UnitId) -> StoreResult<Vec<AccountSummary>> {
+        sqlx::query_as(&format!(
+            "{SUBTREE} SELECT u.id, u.username, u.display_name, u.role, n.name AS unit_name,
+                    n.kind AS unit_kind, u.disabled,
+                    (SELECT COUNT(*) FROM two_factor t WHERE t.user_id = u.id) AS two_factor
+             FROM users u JOIN units n ON n.id = u.unit_id
+             WHERE u.unit_id IN (SELECT id FROM subtree) ORDER BY u.username"
+        ))
+        .bind(within.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)
     }
 
     pub async fn users(&self) -> StoreResult<Vec<UserRecord>> {

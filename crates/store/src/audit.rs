@@ -285,7 +285,7 @@ impl Store {
         if unsealed == 0 {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         let mut hash = lock_head(&mut tx).await?;
         let rows: Vec<StoredRow> = sqlx::query_as(&format!(
             "SELECT {STORED_COLUMNS} FROM audit_log WHERE hash IS NULL ORDER BY id"

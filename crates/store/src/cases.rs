@@ -14,6 +14,7 @@ use ketnap_domain::text::NameCollator;
 use ketnap_domain::workflow::{Event, Transition};
 use sqlx::{Any, Transaction};
 
+use crate::keys::DataKeys;
 use crate::audit::{self, Audit};
 use crate::{
     SUBTREE, Store, backend_error, from_json, iso_date, parse_date, parse_timestamp, read_only,
@@ -53,14 +54,14 @@ const CASE_SELECT: &str =
     FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id";
 
 impl CaseRow {
-    fn into_record(self) -> StoreResult<CaseRecord> {
+    fn into_record(self, keys: &DataKeys) -> StoreResult<CaseRecord> {
         Ok(CaseRecord {
             case: from_json(&self.body)?,
             person: crate::people::PersonRow {
                 id: self.person_id,
                 details: self.person_details,
             }
-            .into_person()?,
+            .into_person(keys)?,
             cell_name: self.cell_name,
             version: self.version,
         })
@@ -260,8 +261,8 @@ impl CaseStore for Store {
         nomination: Option<(MassOrgId, DocRef)>,
     ) -> StoreResult<(PersonId, CaseId)> {
         let under_base = self.check_cell(scope, cell, identified_on).await?;
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
-        let person = Store::insert_person(&mut tx, change, details).await?;
+        let mut tx = self.begin().await?;
+        let person = Store::insert_person(&mut tx, self.keys()?, change, details).await?;
         let case = Case::new_source(
             CaseId(0),
             person,
@@ -285,7 +286,7 @@ impl CaseStore for Store {
         nomination: Option<(MassOrgId, DocRef)>,
     ) -> StoreResult<CaseId> {
         let under_base = self.check_cell(scope, cell, identified_on).await?;
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         let case = Case::new_source(
             CaseId(0),
             person,
@@ -308,7 +309,8 @@ impl CaseStore for Store {
         .fetch_optional(&self.pool)
         .await
         .map_err(backend_error)?;
-        row.ok_or(StoreError::NotFound("hồ sơ"))?.into_record()
+        row.ok_or(StoreError::NotFound("hồ sơ"))?
+            .into_record(self.keys()?)
     }
 
     async fn record_transition(
@@ -320,7 +322,7 @@ impl CaseStore for Store {
     ) -> StoreResult<i64> {
         self.check_transitions(scope, std::slice::from_ref(&transition.case))
             .await?;
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         let next = write_transition(&mut tx, change, version, transition).await?;
         tx.commit().await.map_err(backend_error)?;
         Ok(next)
@@ -340,9 +342,10 @@ impl CaseStore for Store {
             query = query.bind(stage.code());
         }
         let rows = query.fetch_all(&self.pool).await.map_err(backend_error)?;
+        let keys = self.keys()?;
         let mut records = rows
             .into_iter()
-            .map(CaseRow::into_record)
+            .map(|row| row.into_record(keys))
             .collect::<StoreResult<Vec<_>>>()?;
         let collator = NameCollator::new();
         records.sort_by(|a, b| {

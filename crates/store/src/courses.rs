@@ -47,7 +47,7 @@ impl CourseStore for Store {
         }
         let cases: Vec<_> = certificates.iter().map(|(_, t)| t.case.clone()).collect();
         self.check_transitions(scope, &cases).await?;
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO courses (kind, name, organiser, unit_id, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )

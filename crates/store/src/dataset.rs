@@ -12,6 +12,7 @@ use ketnap_domain::workflow::Event;
 use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
+use crate::keys::{DataKeys, citizen_index_of, seal_details};
 use crate::people::person_columns;
 use crate::{Backend, Store, backend_error, iso_date, to_json};
 
@@ -111,8 +112,12 @@ pub(crate) fn text(value: impl Into<String>) -> Cell {
     Cell::Text(Some(value.into()))
 }
 
-/// A person's row of `people`.
+/// The columns `person_cells` fills, in order.
+pub(crate) const PEOPLE_INSERT: &str = "INSERT INTO people (id, family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id_index, details, created_at, version)";
+
+/// A person's row of `people`, the record sealed with `keys`.
 pub(crate) fn person_cells(
+    keys: &DataKeys,
     id: i64,
     details: &PersonDetails,
     created: &str,
@@ -126,8 +131,8 @@ pub(crate) fn person_cells(
         text(key),
         text(birth),
         text(sex),
-        Cell::Text(details.citizen_id.as_ref().map(|c| c.as_str().to_string())),
-        text(to_json(details)?),
+        Cell::Text(citizen_index_of(keys, details)?),
+        text(seal_details(keys, details)?),
         text(created),
         int(1),
     ])
@@ -258,7 +263,7 @@ impl Store {
                 "Cơ sở dữ liệu này có dữ liệu thật (không phải dữ liệu mẫu); lệnh demo --reset không xóa nó.",
             )));
         }
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         for table in TABLES {
             sqlx::query(&format!("DELETE FROM {table}"))
                 .execute(&mut *tx)
@@ -281,7 +286,7 @@ impl Store {
         data: &Dataset,
         dataset: &str,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         let units = data
             .units
             .iter()
@@ -335,17 +340,12 @@ impl Store {
         )
         .await?;
         let created = crate::timestamp(change.now);
+        let keys = self.keys()?;
         let mut people = Vec::with_capacity(data.people.len());
         for p in &data.people {
-            people.push(person_cells(p.id.0, &p.details, &created)?);
+            people.push(person_cells(keys, p.id.0, &p.details, &created)?);
         }
-        insert(
-            &mut tx,
-            self.backend,
-            "INSERT INTO people (id, family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id, details, created_at, version)",
-            people,
-        )
-        .await?;
+        insert(&mut tx, self.backend, PEOPLE_INSERT, people).await?;
         let mut cases = Vec::with_capacity(data.cases.len());
         for c in &data.cases {
             cases.push(case_cells(c, &created)?);

@@ -8,6 +8,7 @@ mod backup;
 mod cases;
 mod courses;
 mod dataset;
+mod keys;
 pub mod listing;
 pub mod lookups;
 mod model;
@@ -15,9 +16,12 @@ mod overview;
 mod people;
 mod plans;
 mod reports;
+mod retention;
 mod rules;
+mod searches;
 mod sessions;
 mod takeovers;
+mod two_factor;
 mod unit_imports;
 mod units;
 mod uploads;
@@ -28,14 +32,17 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use ketnap_domain::ports::{StoreError, StoreResult};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
 
-pub use accounts::{NewUser, UserRecord};
+pub use accounts::{AccountSummary, NewUser, UserRecord};
 pub use audit::AuditCheck;
 pub use dataset::{Dataset, Headcount, MassOrg};
+pub use keys::KeyUse;
+pub use retention::Purge;
 pub use rules::LoadedRuleSet;
-pub use sessions::{ApiToken, Session};
+pub use sessions::{ApiToken, EndSessions, HalfSession, LiveSession, Pending, Session};
 pub use takeovers::{KnownPerson, Takeover};
+pub use two_factor::{CodeCheck, otpauth_uri};
 pub use unit_imports::{ImportedMassOrg, ImportedUnit, UnitParent};
 pub use units::MassOrgRecord;
 pub use uploads::Upload;
@@ -53,6 +60,15 @@ pub struct Store {
     backend: Backend,
     /// The report model, shared by clones (see `model.rs`).
     model: std::sync::Arc<model::ModelCache>,
+    /// The data keys (see `keys.rs`), shared by clones.
+    keys: std::sync::Arc<KeySlot>,
+}
+
+/// Where the data keys are, and once read or made, the keys.
+#[derive(Debug)]
+struct KeySlot {
+    path: Option<std::path::PathBuf>,
+    loaded: std::sync::OnceLock<keys::DataKeys>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -67,9 +83,31 @@ pub enum Create {
 }
 
 impl Store {
-    /// Opens `url`: `sqlite://PATH` (or a bare path) or `postgres://…`.
+    /// Opens `url`: `sqlite://PATH` (or a bare path) or `postgres://…`, with the data keys
+    /// beside a SQLite file (`PATH.keys`).
     pub async fn open(url: &str, create: Create) -> StoreResult<Store> {
+        Store::open_with_keys(url, create, None).await
+    }
+
+    /// Opens `url` with the data keys in `keys` (PostgreSQL has no default place for
+    /// them). A missing file is made by `migrate` when the database holds nothing sealed.
+    pub async fn open_with_keys(
+        url: &str,
+        create: Create,
+        keys: Option<&Path>,
+    ) -> StoreResult<Store> {
         install_default_drivers();
+        let keys_path = keys.map(Path::to_path_buf).or_else(|| {
+            sqlite_path(url).map(|db| {
+                let mut name = db.into_os_string();
+                name.push(".keys");
+                std::path::PathBuf::from(name)
+            })
+        });
+        let loaded = std::sync::OnceLock::new();
+        if let Some(path) = keys_path.as_deref().filter(|p| p.exists()) {
+            let _ = loaded.set(keys::DataKeys::load(path)?);
+        }
         let (backend, url) = parse_url(url, create)?;
         let options = AnyPoolOptions::new().max_connections(match backend {
             Backend::Sqlite => 4,
@@ -79,11 +117,23 @@ impl Store {
             options.after_connect(|conn, _| {
                 Box::pin(async move {
                     // FULL: an acknowledged write survives power loss, not only a crash.
+                    // secure_delete: what a change replaces is zeroed, not left readable in
+                    // free pages of the file.
                     conn.execute(
-                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;",
+                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;",
                     )
                     .await?;
                     Ok(())
+                })
+            })
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    // SQLite rolls a transaction back itself on some errors (a full disk);
+                    // sqlx's own ROLLBACK then fails and it still counts the transaction
+                    // open, so its next BEGIN would fail. Such a connection is closed. The
+                    // ping lets a rollback queued by a dropped transaction finish first.
+                    conn.ping().await?;
+                    Ok(!conn.is_in_transaction())
                 })
             })
         } else {
@@ -99,11 +149,27 @@ impl Store {
             pool,
             backend,
             model: Default::default(),
+            keys: std::sync::Arc::new(KeySlot {
+                path: keys_path,
+                loaded,
+            }),
         })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), waiting its turn up to `busy_timeout`: a deferred transaction that reads
+    /// before it writes cannot wait, SQLite refuses its first write at once ("database is
+    /// locked") when another connection writes or has written since its read.
+    pub(crate) async fn begin(&self) -> StoreResult<Transaction<'static, Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+        .map_err(backend_error)
     }
 
     /// Brings the schema up to date; safe to run at every start.
@@ -116,7 +182,21 @@ impl Store {
             .run(&self.pool)
             .await
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        self.seal_audit_log().await
+        self.seal_audit_log().await?;
+        self.prepare_keys().await?;
+        self.seal_plain_people().await
+    }
+
+    /// On SQLite, copies the WAL back into the file and empties it: after data was erased
+    /// or sealed, the earlier page images in the WAL must not outlive it.
+    pub(crate) async fn flush_wal(&self) -> StoreResult<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await
+                .map_err(backend_error)?;
+        }
+        Ok(())
     }
 
     pub async fn close(&self) {
@@ -180,6 +260,11 @@ fn parse_url(url: &str, create: Create) -> StoreResult<(Backend, String)> {
 }
 
 fn backend_error(error: sqlx::Error) -> StoreError {
+    // SQLITE_FULL and PostgreSQL's disk_full: the user is told what is wrong.
+    let code = error.as_database_error().and_then(|e| e.code());
+    if matches!(code.as_deref(), Some("13" | "53100")) {
+        return StoreError::Full;
+    }
     StoreError::Backend(error.to_string())
 }
 

@@ -14,6 +14,7 @@ use ketnap_domain::text::{NameCollator, PersonName, search_key};
 use sqlx::any::AnyRow;
 use sqlx::{Any, FromRow};
 
+use crate::keys::DataKeys;
 use crate::{SUBTREE, Store, backend_error, from_json, parse_date};
 
 /// What the case list is filtered by; every field is optional.
@@ -137,7 +138,7 @@ struct FullRow {
 
 impl FullRow {
     /// The case id and its record.
-    fn into_record(self) -> StoreResult<(i64, CaseRecord)> {
+    fn into_record(self, keys: &DataKeys) -> StoreResult<(i64, CaseRecord)> {
         Ok((
             self.id,
             CaseRecord {
@@ -146,7 +147,7 @@ impl FullRow {
                     id: self.person_id,
                     details: self.person_details,
                 }
-                .into_person()?,
+                .into_person(keys)?,
                 cell_name: self.cell_name,
                 version: self.version,
             },
@@ -282,8 +283,8 @@ impl Store {
             .filter(|t| !t.is_empty())
         {
             if let Some(digits) = citizen_digits(text) {
-                let p = sql.bind(Bind::Text(digits));
-                sql.push(&format!(" AND p.citizen_id = {p}"));
+                let p = sql.bind(Bind::Text(self.keys()?.citizen_index(&digits)?));
+                sql.push(&format!(" AND p.citizen_id_index = {p}"));
             } else {
                 let p = sql.bind(Bind::Text(crate::contains_pattern(&search_key(text))));
                 sql.push(&format!(" AND p.search_key LIKE {p} ESCAPE '\\'"));
@@ -355,8 +356,9 @@ impl Store {
         ));
         let rows: Vec<FullRow> = sql.fetch(self).await?;
         let mut records = Vec::with_capacity(rows.len());
+        let keys = self.keys()?;
         for row in rows {
-            records.push(row.into_record()?);
+            records.push(row.into_record(keys)?);
         }
         records.sort_by_key(|(id, _)| ids.iter().position(|x| x == id));
         Ok(records.into_iter().map(|(_, r)| r).collect())
@@ -486,8 +488,9 @@ impl Store {
         }
         let rows: Vec<FullRow> = sql.fetch(self).await?;
         let mut records = Vec::with_capacity(rows.len());
+        let keys = self.keys()?;
         for row in rows {
-            records.push(row.into_record()?.1);
+            records.push(row.into_record(keys)?.1);
         }
         let collator = NameCollator::new();
         records.sort_by(|a, b| {

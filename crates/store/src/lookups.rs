@@ -12,6 +12,7 @@ use ketnap_domain::ports::{CaseRecord, StoreError, StoreResult};
 use ketnap_domain::scope::Scope;
 use ketnap_domain::text::{PersonName, search_key};
 
+use crate::keys::DataKeys;
 use crate::people::{PersonRow, birth_column};
 use crate::{SUBTREE, Store, backend_error, from_json, parse_date};
 
@@ -76,14 +77,14 @@ const RECORD_SELECT: &str =
     FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id";
 
 impl RecordRow {
-    fn into_record(self) -> StoreResult<CaseRecord> {
+    fn into_record(self, keys: &DataKeys) -> StoreResult<CaseRecord> {
         Ok(CaseRecord {
             case: from_json(&self.body)?,
             person: PersonRow {
                 id: self.person_id,
                 details: self.person_details,
             }
-            .into_person()?,
+            .into_person(keys)?,
             cell_name: self.cell_name,
             version: self.version,
         })
@@ -117,16 +118,16 @@ impl Store {
         let mut found: Vec<PossibleDuplicate> = Vec::new();
         if let Some(id) = citizen_id.filter(|id| !id.is_empty()) {
             let rows: Vec<PersonRow> = sqlx::query_as(&format!(
-                "{SUBTREE} SELECT id, details FROM people WHERE citizen_id = $2 AND id IN ({VISIBLE}) ORDER BY id"
+                "{SUBTREE} SELECT id, details FROM people WHERE citizen_id_index = $2 AND id IN ({VISIBLE}) ORDER BY id"
             ))
             .bind(scope.root().0)
-            .bind(id)
+            .bind(self.keys()?.citizen_index(id)?)
             .fetch_all(&self.pool)
             .await
             .map_err(backend_error)?;
             for row in rows {
                 found.push(PossibleDuplicate {
-                    person: row.into_person()?,
+                    person: row.into_person(self.keys()?)?,
                     same_citizen_id: true,
                 });
             }
@@ -159,7 +160,7 @@ impl Store {
                 for row in rows {
                     if !found.iter().any(|d| d.person.id.0 == row.id) {
                         found.push(PossibleDuplicate {
-                            person: row.into_person()?,
+                            person: row.into_person(self.keys()?)?,
                             same_citizen_id: false,
                         });
                     }
@@ -206,7 +207,8 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(backend_error)?;
-        rows.into_iter().map(RecordRow::into_record).collect()
+        let keys = self.keys()?;
+        rows.into_iter().map(|row| row.into_record(keys)).collect()
     }
 
     /// The open cases of the scope waiting for the certificate a class of `kind` gives:
@@ -229,9 +231,10 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(backend_error)?;
+        let keys = self.keys()?;
         let records = rows
             .into_iter()
-            .map(RecordRow::into_record)
+            .map(|row| row.into_record(keys))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(records
             .into_iter()

@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 use ketnap_domain::calendar::Calendar;
 use ketnap_domain::case::{Case, Stage};
 use ketnap_domain::ids::{CaseId, UnitId};
-use ketnap_domain::person::PersonDetails;
 use ketnap_domain::ports::{RuleStore, StoreError, StoreResult};
 use ketnap_domain::report::facts::{CaseFacts, EventFact};
 use ketnap_domain::report::{FunnelStep, HeadcountRecord, Subgroup, UnitTree};
@@ -28,6 +27,7 @@ use ketnap_domain::rules::RuleBook;
 use ketnap_domain::unit::SectorCode;
 use tokio::sync::{RwLock, RwLockReadGuard};
 
+use crate::keys::open_details;
 use crate::plans::{HEADCOUNT_COLUMNS, HeadcountRow};
 use crate::units::{UNIT_COLUMNS, UnitRow};
 use crate::{Store, backend_error, from_json, parse_date};
@@ -423,7 +423,7 @@ impl Store {
         rows.into_iter()
             .map(|row| {
                 let case: Case = from_json(&row.body)?;
-                let details: PersonDetails = from_json(&row.details)?;
+                let details = open_details(self.keys()?, &row.details)?;
                 let own = events.remove(&case.id).unwrap_or_default();
                 Ok(CaseFacts::new(&case, details, own, rules, calendar))
             })

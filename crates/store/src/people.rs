@@ -9,7 +9,8 @@ use ketnap_domain::text::{PersonName, search_key};
 use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
-use crate::{SUBTREE, Store, backend_error, from_json, iso_date, to_json};
+use crate::keys::{DataKeys, citizen_index_of, open_details, seal_details};
+use crate::{SUBTREE, Store, backend_error, iso_date};
 
 /// How a birth date is kept in a column: `YYYY-MM-DD`, or `YYYY` alone.
 pub(crate) fn birth_column(birth: BirthDate) -> String {
@@ -46,10 +47,10 @@ pub(crate) struct PersonRow {
 }
 
 impl PersonRow {
-    pub(crate) fn into_person(self) -> StoreResult<Person> {
+    pub(crate) fn into_person(self, keys: &DataKeys) -> StoreResult<Person> {
         Ok(Person {
             id: PersonId(self.id),
-            details: from_json(&self.details)?,
+            details: open_details(keys, &self.details)?,
         })
     }
 }
@@ -72,12 +73,13 @@ fn duplicate_citizen_id(error: sqlx::Error) -> StoreError {
 impl Store {
     pub(crate) async fn insert_person(
         tx: &mut Transaction<'_, Any>,
+        keys: &DataKeys,
         change: &Change,
         details: &PersonDetails,
     ) -> StoreResult<PersonId> {
         let [family, middle, given, key, birth, sex] = person_columns(details);
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO people (family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id, details, created_at, version)
+            "INSERT INTO people (family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id_index, details, created_at, version)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id",
         )
         .bind(family)
@@ -86,8 +88,8 @@ impl Store {
         .bind(key)
         .bind(birth)
         .bind(sex)
-        .bind(details.citizen_id.as_ref().map(|c| c.as_str().to_string()))
-        .bind(to_json(details)?)
+        .bind(citizen_index_of(keys, details)?)
+        .bind(seal_details(keys, details)?)
         .bind(crate::timestamp(change.now))
         .fetch_one(&mut **tx)
         .await
@@ -104,7 +106,7 @@ impl Store {
         if people.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         for id in people {
             audit::write(&mut tx, change, Audit::event("person.read", "person", id)).await?;
         }
@@ -121,7 +123,8 @@ impl Store {
         .fetch_optional(&self.pool)
         .await
         .map_err(backend_error)?;
-        row.ok_or(StoreError::NotFound("người này"))?.into_person()
+        row.ok_or(StoreError::NotFound("người này"))?
+            .into_person(self.keys()?)
     }
 }
 
@@ -131,15 +134,15 @@ impl PersonStore for Store {
         change: &Change,
         details: &PersonDetails,
     ) -> StoreResult<PersonId> {
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
-        let id = Store::insert_person(&mut tx, change, details).await?;
+        let mut tx = self.begin().await?;
+        let id = Store::insert_person(&mut tx, self.keys()?, change, details).await?;
         tx.commit().await.map_err(backend_error)?;
         Ok(id)
     }
 
     async fn person(&self, change: &Change, scope: &Scope, id: PersonId) -> StoreResult<Person> {
         let person = self.person_in_scope(scope, id).await?;
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         audit::write(&mut tx, change, Audit::event("person.read", "person", id)).await?;
         tx.commit().await.map_err(backend_error)?;
         Ok(person)
@@ -159,7 +162,7 @@ impl PersonStore for Store {
                     .filter(|c| !c.is_whitespace() && *c != '.')
                     .count();
         let (condition, value) = if by_id {
-            ("citizen_id = $2", digits)
+            ("citizen_id_index = $2", self.keys()?.citizen_index(&digits)?)
         } else {
             let key = search_key(query);
             if key.is_empty() {
@@ -179,7 +182,8 @@ impl PersonStore for Store {
         .fetch_all(&self.pool)
         .await
         .map_err(backend_error)?;
-        rows.into_iter().map(PersonRow::into_person).collect()
+        let keys = self.keys()?;
+        rows.into_iter().map(|row| row.into_person(keys)).collect()
     }
 
     async fn change_identity(
@@ -208,7 +212,7 @@ impl PersonStore for Store {
         }
         let old = &person.details;
         let [family, middle, given, key, birth, _] = person_columns(&details);
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO person_identity_history (person_id, family_name, middle_name, given_name, birth_date, changed_on, reason, recorded_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -232,7 +236,7 @@ impl PersonStore for Store {
         .bind(given)
         .bind(key)
         .bind(birth)
-        .bind(to_json(&details)?)
+        .bind(seal_details(self.keys()?, &details)?)
         .bind(id.0)
         .execute(&mut *tx)
         .await

@@ -256,7 +256,7 @@ impl Store {
         for headcount in headcounts {
             self.check_headcount(scope, headcount).await?;
         }
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         for headcount in headcounts {
             write_headcount(&mut tx, change, headcount).await?;
         }
@@ -322,7 +322,7 @@ impl Store {
             self.check_target_write(scope, key, *target, &sectors)
                 .await?;
         }
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         for (key, target) in targets {
             write_target(&mut tx, change, key, *target).await?;
         }
@@ -393,7 +393,7 @@ impl Store {
         plan.check()?;
         self.unit_for_write(scope, plan.unit, "unit").await?;
         let note = ketnap_domain::text::clean(&plan.note);
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         let before: Option<i64> = sqlx::query_scalar(
             "SELECT target_total FROM term_plans WHERE unit_id = $1 AND first_year = $2 AND last_year = $3",
         )

@@ -58,7 +58,7 @@ impl RuleStore for Store {
             )
             .into());
         }
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO rule_sets (rule_set_id, version, body, loaded_by, loaded_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(&set.id)
             .bind(i64::from(set.version))
@@ -104,7 +104,7 @@ impl RuleStore for Store {
 
     async fn load_calendar_year(&self, change: &Change, text: &str) -> StoreResult<i32> {
         let year = Calendar::parse_year_override(text)?.year;
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         let before: Option<String> =
             sqlx::query_scalar("SELECT body FROM calendar_years WHERE year = $1")
                 .bind(i64::from(year))

@@ -13,7 +13,7 @@ use ketnap_domain::takeover::TakenOver;
 use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
-use crate::dataset::{case_cells, event_cells, insert, person_cells};
+use crate::dataset::{PEOPLE_INSERT, case_cells, event_cells, insert, person_cells};
 use crate::people::PersonRow;
 use crate::{Backend, SUBTREE, Store, backend_error, from_json, read_only};
 
@@ -57,6 +57,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(backend_error)?;
+        let keys = self.keys()?;
         let mut known: Vec<KnownPerson> = Vec::new();
         for row in rows {
             let case: Case = from_json(&row.body)?;
@@ -67,7 +68,7 @@ impl Store {
                         id: row.id,
                         details: row.details,
                     }
-                    .into_person()?,
+                    .into_person(keys)?,
                     cases: vec![case],
                 }),
             }
@@ -96,7 +97,7 @@ impl Store {
         action: &'static str,
         count: usize,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         audit::write(
             &mut tx,
             change,
@@ -111,8 +112,15 @@ impl Store {
 
     /// Which of `citizen_ids` are on file anywhere (a new record with one would be refused).
     pub async fn citizen_ids_on_file(&self, citizen_ids: &[&str]) -> StoreResult<HashSet<String>> {
+        // Looked up by blind index, and mapped back to the numbers asked about.
+        let keys = self.keys()?;
+        let mut by_index = std::collections::HashMap::with_capacity(citizen_ids.len());
+        for id in citizen_ids {
+            by_index.insert(keys.citizen_index(id)?, *id);
+        }
+        let indexes: Vec<&String> = by_index.keys().collect();
         let mut found = HashSet::new();
-        for chunk in citizen_ids.chunks(IDS_PER_QUERY) {
+        for chunk in indexes.chunks(IDS_PER_QUERY) {
             // SQLite looks numbered parameters up one by one: anonymous ones there.
             let marks: Vec<String> = (1..=chunk.len())
                 .map(|n| match self.backend {
@@ -121,14 +129,18 @@ impl Store {
                 })
                 .collect();
             let sql = format!(
-                "SELECT citizen_id FROM people WHERE citizen_id IN ({})",
+                "SELECT citizen_id_index FROM people WHERE citizen_id_index IN ({})",
                 marks.join(", ")
             );
             let mut query = sqlx::query_scalar::<_, String>(&sql);
-            for id in chunk {
-                query = query.bind(*id);
+            for index in chunk {
+                query = query.bind(index.as_str());
             }
-            found.extend(query.fetch_all(&self.pool).await.map_err(backend_error)?);
+            for index in query.fetch_all(&self.pool).await.map_err(backend_error)? {
+                if let Some(id) = by_index.get(&index) {
+                    found.insert((*id).to_string());
+                }
+            }
         }
         Ok(found)
     }
@@ -145,7 +157,7 @@ impl Store {
         if !scope.can_edit() {
             return Err(read_only());
         }
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         let new_people = rows.iter().filter(|r| r.person.is_none()).count();
         let mut person_ids = self
             .next_ids(&mut tx, "people", new_people)
@@ -153,6 +165,7 @@ impl Store {
             .into_iter();
         let case_ids = self.next_ids(&mut tx, "cases", rows.len()).await?;
         let created = crate::timestamp(change.now);
+        let keys = self.keys()?;
         // Built and sent a batch at a time, so a list of 100 000 people is never held twice
         // over as bound values.
         for (batch, ids) in rows.chunks(BATCH).zip(case_ids.chunks(BATCH)) {
@@ -167,7 +180,7 @@ impl Store {
                         let id = person_ids
                             .next()
                             .ok_or_else(|| StoreError::Backend("thiếu mã người khi nhập".into()))?;
-                        people.push(person_cells(id, &row.details, &created)?);
+                        people.push(person_cells(keys, id, &row.details, &created)?);
                         audits.push(Audit::event("person.create", "person", id));
                         PersonId(id)
                     }
@@ -185,7 +198,7 @@ impl Store {
                 cases.push(case_cells(&case, &created)?);
             }
             let backend = self.backend;
-            insert(&mut tx, backend, "INSERT INTO people (id, family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id, details, created_at, version)", people).await?;
+            insert(&mut tx, backend, PEOPLE_INSERT, people).await?;
             insert(&mut tx, backend, "INSERT INTO cases (id, person_id, cell_id, stage, nominated_by, identified_on, decided_on, ceremony_on, official_on, closed_on, body, version, updated_at)", cases).await?;
             insert(&mut tx, backend, "INSERT INTO case_events (case_id, cell_id, action, occurred_on, stage_before, stage_after, summary, document_number, document_date, actor, rule_set, recorded_at)", events).await?;
             audit::write_all(&mut tx, backend, change, &audits).await?;

@@ -142,7 +142,7 @@ impl Store {
             }
             names.push(name);
         }
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         let ids = self.next_ids(&mut tx, "units", units.len()).await?;
         let mut rows = Vec::with_capacity(units.len());
         let mut audits = Vec::with_capacity(units.len() + 1);
@@ -233,7 +233,7 @@ impl Store {
             }
             names.push(name);
         }
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         let ids = self.next_ids(&mut tx, "mass_orgs", orgs.len()).await?;
         let mut rows = Vec::with_capacity(orgs.len());
         let mut audits = Vec::with_capacity(orgs.len() + 1);

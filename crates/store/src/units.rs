@@ -94,7 +94,7 @@ impl UnitStore for Store {
             )
             .into());
         }
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO units (code, name, kind, parent_id, sector, valid_from) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -171,7 +171,7 @@ impl UnitStore for Store {
             return Err(Violation::new("input.required", "name", "Phải ghi tên mới.").into());
         }
         let last_day = on.pred_opt().unwrap_or(on);
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO unit_names (unit_id, name, used_until) VALUES ($1, $2, $3)")
             .bind(id.0)
             .bind(&unit.name)
@@ -224,7 +224,7 @@ impl UnitStore for Store {
             )
             .into());
         }
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE units SET valid_until = $1, successor_id = $2 WHERE id = $3")
             .bind(iso_date(last_day))
             .bind(into.0)
@@ -308,7 +308,7 @@ impl UnitStore for Store {
             )
             .into());
         }
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE units SET valid_until = $1 WHERE id = $2")
             .bind(iso_date(last_day))
             .bind(id.0)
@@ -369,7 +369,7 @@ impl Store {
         if self.unit(unit).await?.is_none() {
             return Err(unknown_unit("unit"));
         }
-        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO mass_orgs (kind, unit_id, name) VALUES ($1, $2, $3) RETURNING id",
         )

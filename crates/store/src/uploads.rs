@@ -2,8 +2,9 @@
 //! user's column corrections and decisions so far, between the steps of the web import.
 
 use chrono::{DateTime, Duration, Utc};
-use ketnap_domain::ports::StoreResult;
+use ketnap_domain::ports::{StoreError, StoreResult};
 
+use crate::keys::Purpose;
 use crate::{Store, backend_error, timestamp};
 
 /// How long an upload waits for its confirmation.
@@ -36,7 +37,7 @@ impl Store {
         .bind(token)
         .bind(username)
         .bind(kind)
-        .bind(content.to_vec())
+        .bind(self.keys()?.seal(Purpose::Upload, content)?.into_bytes())
         .bind(timestamp(now))
         .execute(&self.pool)
         .await
@@ -73,9 +74,15 @@ impl Store {
         .fetch_optional(&self.pool)
         .await
         .map_err(backend_error)?;
-        Ok(row.map(|(kind, content, choices)| Upload {
+        let Some((kind, sealed, choices)) = row else {
+            return Ok(None);
+        };
+        // Sealed like people's records: the file holds a whole list of them.
+        let sealed = String::from_utf8(sealed)
+            .map_err(|_| StoreError::Backend("tệp chờ nhập bị hỏng".into()))?;
+        Ok(Some(Upload {
             kind,
-            content,
+            content: self.keys()?.open(Purpose::Upload, &sealed)?,
             choices,
         }))
     }

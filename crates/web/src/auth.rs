@@ -1,5 +1,5 @@
 //! Signing in and out, sessions from the cookie or a bearer token, the per-route need check,
-//! CSRF tokens, and login throttling.
+//! CSRF tokens, and login throttling. The second factor's pages are in `two_factor.rs`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -17,7 +17,8 @@ use ketnap_domain::access::{Need, NomineeScope, Role};
 use ketnap_domain::ids::{MassOrgId, UnitId, UserId};
 use ketnap_domain::ports::Change;
 use ketnap_domain::scope::Scope;
-use ketnap_store::Session;
+use ketnap_domain::unit::UnitKind;
+use ketnap_store::{Pending, Session};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -41,6 +42,10 @@ pub struct Auth {
     pub scope: Option<Scope>,
     pub nominees: Option<NomineeScope>,
     pub csrf_token: String,
+    /// The session's row; none for an API token.
+    pub session_id: Option<i64>,
+    /// When the password (and code) were last entered again in this session.
+    pub reauth_at: Option<DateTime<Utc>>,
 }
 
 impl Auth {
@@ -61,11 +66,13 @@ impl Auth {
                 _ => None,
             },
             csrf_token: session.csrf_token,
+            session_id: session.id,
+            reauth_at: session.reauth_at,
         })
     }
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -191,6 +198,12 @@ async fn check_csrf(request: Request, expected: &str) -> Result<Request, WebErro
         None => serde_urlencoded_field(&bytes, "csrf"),
     };
     let given = header_token.or(form_token).unwrap_or_default();
+    same_token(&given, expected)?;
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// Refuses a form whose CSRF token is not the session's.
+pub(crate) fn same_token(given: &str, expected: &str) -> Result<(), WebError> {
     if expected.is_empty()
         || given.len() != expected.len()
         || !constant_time_eq(given.as_bytes(), expected.as_bytes())
@@ -202,7 +215,7 @@ async fn check_csrf(request: Request, expected: &str) -> Result<Request, WebErro
             rule: Some("csrf".into()),
         });
     }
-    Ok(Request::from_parts(parts, Body::from(bytes)))
+    Ok(())
 }
 
 /// The text of field `name` of a multipart body (an upload form carries its CSRF token so).
@@ -234,14 +247,16 @@ const FAILURE_WINDOW_MINUTES: i64 = 15;
 /// Above this many tracked names and addresses, finished windows are dropped.
 const MAX_TRACKED: usize = 10_000;
 
-/// Login throttling in memory: per account and per client address.
+/// Login throttling in memory: per account and per client address (keys `user:NAME`,
+/// `ip:ADDRESS`), and the same for wrong codes of a second factor (`code:NAME`) and wrong
+/// current passwords (`password:NAME`).
 #[derive(Debug, Default)]
 pub struct Throttle {
     failures: Mutex<HashMap<String, (u32, DateTime<Utc>)>>,
 }
 
 impl Throttle {
-    fn blocked(&self, keys: &[String], now: DateTime<Utc>) -> bool {
+    pub(crate) fn blocked(&self, keys: &[String], now: DateTime<Utc>) -> bool {
         let Ok(map) = self.failures.lock() else {
             return true;
         };
@@ -257,7 +272,7 @@ impl Throttle {
         })
     }
 
-    fn fail(&self, keys: &[String], now: DateTime<Utc>) {
+    pub(crate) fn fail(&self, keys: &[String], now: DateTime<Utc>) {
         if let Ok(mut map) = self.failures.lock() {
             // Forget windows that are over, so names tried once do not pile up forever.
             if map.len() >= MAX_TRACKED {
@@ -275,7 +290,7 @@ impl Throttle {
         }
     }
 
-    fn clear(&self, key: &str) {
+    pub(crate) fn clear(&self, key: &str) {
         if let Ok(mut map) = self.failures.lock() {
             map.remove(key);
         }
@@ -336,20 +351,10 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     // There is no session yet to carry a CSRF token: refuse a login posted by another site.
-    if !same_origin(&headers) {
-        return Err(WebError {
-            status: axum::http::StatusCode::FORBIDDEN,
-            message: "Biểu mẫu đăng nhập phải được gửi từ chính trang ketnap.".into(),
-            field: None,
-            rule: Some("csrf".into()),
-        });
-    }
+    refuse_other_origin(&headers)?;
     let now = Utc::now();
     let username = form.username.trim().to_lowercase();
-    let address = connect
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|_| "local".into());
-    let keys = [format!("user:{username}"), format!("ip:{address}")];
+    let keys = [format!("user:{username}"), address_key(connect)];
     // One answer for every failure: wrong password, unknown name, locked account, throttled.
     let refuse = |username: String| -> Result<Response, WebError> {
         let page = LoginPage { message: Some("Tên đăng nhập hoặc mật khẩu không đúng, hoặc đã thử sai quá nhiều lần. Hãy thử lại sau ít phút.".into()), username };
@@ -374,13 +379,86 @@ pub async fn login(
         request_id: request_id.0,
         now,
     };
-    let token = state.store.create_session(&change, UserId(user.id)).await?;
-    let mut response = Redirect::to("/").into_response();
+    let id = UserId(user.id);
+    // No session with the account's rights before its second factor: a half-session that
+    // opens only the code (or enrolment) page.
+    let pending = if state.store.has_second_factor(id).await? {
+        Some(Pending::Code)
+    } else if second_factor_required(&state, &user).await? {
+        Some(Pending::Enrol)
+    } else {
+        None
+    };
+    let (token, next) = match pending {
+        Some(pending) => (
+            state
+                .store
+                .create_half_session(&change, id, pending)
+                .await?,
+            match pending {
+                Pending::Code => "/login/code",
+                Pending::Enrol => "/login/enrol",
+            },
+        ),
+        None => (state.store.create_session(&change, id).await?, "/"),
+    };
+    Ok(signed_in(&state, &token, next))
+}
+
+/// A redirect to `next` that sets the session cookie to `token`.
+pub(crate) fn signed_in(state: &AppState, token: &str, next: &str) -> Response {
+    let mut response = Redirect::to(next).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        session_cookie(&token, state.config.secure_cookies, None),
+        session_cookie(token, state.config.secure_cookies, None),
     );
-    Ok(response)
+    response
+}
+
+/// Whether the account must sign in with a second factor.
+async fn second_factor_required(
+    state: &AppState,
+    user: &ketnap_store::UserRecord,
+) -> Result<bool, WebError> {
+    use ketnap_domain::ports::UnitStore;
+    let kind = state
+        .store
+        .unit(UnitId(user.unit_id))
+        .await?
+        .map(|u| u.kind);
+    Ok(required_for(&user.role, kind))
+}
+
+/// `Role::second_factor_required` for a stored role code and unit kind; an account whose
+/// role or unit cannot be read must have one, to be safe.
+pub(crate) fn required_for(role: &str, unit_kind: Option<UnitKind>) -> bool {
+    match (Role::from_code(role), unit_kind) {
+        (Some(role), Some(kind)) => role.second_factor_required(kind),
+        _ => true,
+    }
+}
+
+/// Refuses a form without a session posted from another site.
+pub(crate) fn refuse_other_origin(headers: &HeaderMap) -> Result<(), WebError> {
+    if same_origin(headers) {
+        return Ok(());
+    }
+    Err(WebError {
+        status: axum::http::StatusCode::FORBIDDEN,
+        message: "Biểu mẫu đăng nhập phải được gửi từ chính trang ketnap.".into(),
+        field: None,
+        rule: Some("csrf".into()),
+    })
+}
+
+/// The throttle key of the client's address.
+pub(crate) fn address_key(
+    connect: Result<ConnectInfo<SocketAddr>, axum::extract::rejection::ExtensionRejection>,
+) -> String {
+    let address = connect
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|_| "local".into());
+    format!("ip:{address}")
 }
 
 pub async fn logout(ctx: Ctx, headers: HeaderMap) -> Result<Response, WebError> {

@@ -18,6 +18,8 @@ pub struct Ctx {
     pub state: AppState,
     pub auth: Auth,
     pub request_id: String,
+    /// The request's path and query, to come back to after a re-authentication.
+    pub path: String,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -34,10 +36,15 @@ impl FromRequestParts<AppState> for Ctx {
             .get::<RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_default();
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string());
         Ok(Ctx {
             state: state.clone(),
             auth,
             request_id,
+            path,
         })
     }
 }
@@ -90,6 +97,12 @@ impl Ctx {
         }
         if role.grants(Need::Nominees) {
             nav.push(NavItem::new("/nominees", "Người được giới thiệu"));
+        }
+        if role.grants(Need::Admin) {
+            nav.extend([
+                NavItem::new("/admin/sessions", "Phiên đăng nhập"),
+                NavItem::new("/admin/accounts", "Tài khoản"),
+            ]);
         }
         Ok(Layout {
             title: title.to_string(),

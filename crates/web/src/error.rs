@@ -68,6 +68,15 @@ impl From<StoreError> for WebError {
                 field: None,
                 rule: None,
             },
+            StoreError::Full => {
+                tracing::error!("the disk holding the database is full");
+                WebError {
+                    status: StatusCode::INSUFFICIENT_STORAGE,
+                    message: error.to_string(),
+                    field: None,
+                    rule: None,
+                }
+            }
             StoreError::Backend(detail) => {
                 tracing::error!(detail = %ketnap_domain::text::redact(&detail), "store failed");
                 WebError::internal()

@@ -14,6 +14,7 @@ mod export;
 mod pages;
 mod routes;
 mod security;
+mod two_factor;
 mod views;
 
 use std::sync::Arc;

@@ -6,12 +6,13 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{MethodRouter, get, post};
 use ketnap_domain::access::Need;
 
-use crate::{AppState, api, assets, auth, pages, security};
+use crate::{AppState, api, assets, auth, pages, security, two_factor};
 
 /// Who answers a route and how it fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouteKind {
-    /// No sign-in: health, static files, the login form, the API description.
+    /// No sign-in: health, static files, the login form, the API description; and the
+    /// second factor's pages, which their handlers open to a half-session only.
     Public,
     /// HTML for a browser session (cookie + CSRF token on every POST).
     Page,
@@ -102,6 +103,38 @@ fn entries() -> Vec<Entry> {
             post(auth::login),
         ),
         entry(
+            Method::GET,
+            "/login/code",
+            Need::SignedIn,
+            Public,
+            None,
+            get(two_factor::code_form),
+        ),
+        entry(
+            Method::POST,
+            "/login/code",
+            Need::SignedIn,
+            Public,
+            None,
+            post(two_factor::code_submit),
+        ),
+        entry(
+            Method::GET,
+            "/login/enrol",
+            Need::SignedIn,
+            Public,
+            None,
+            get(two_factor::enrol_form),
+        ),
+        entry(
+            Method::POST,
+            "/login/enrol",
+            Need::SignedIn,
+            Public,
+            None,
+            post(two_factor::enrol_submit),
+        ),
+        entry(
             Method::POST,
             "/logout",
             Need::SignedIn,
@@ -124,6 +157,71 @@ fn entries() -> Vec<Entry> {
             Page,
             None,
             post(auth::change_password),
+        ),
+        entry(
+            Method::GET,
+            "/account/two-factor",
+            Need::SignedIn,
+            Page,
+            None,
+            get(two_factor::account_form),
+        ),
+        entry(
+            Method::POST,
+            "/account/two-factor",
+            Need::SignedIn,
+            Page,
+            None,
+            post(two_factor::account_submit),
+        ),
+        // Bulk exports of personal data send here first (`two_factor::reauth_needed`).
+        entry(
+            Method::GET,
+            "/reauth",
+            Need::SignedIn,
+            Page,
+            None,
+            get(two_factor::reauth_form),
+        ),
+        entry(
+            Method::POST,
+            "/reauth",
+            Need::SignedIn,
+            Page,
+            None,
+            post(two_factor::reauth_submit),
+        ),
+        entry(
+            Method::GET,
+            "/admin/sessions",
+            Need::Admin,
+            Page,
+            None,
+            get(pages::admin::sessions),
+        ),
+        entry(
+            Method::POST,
+            "/admin/sessions/end",
+            Need::Admin,
+            Page,
+            None,
+            post(pages::admin::end),
+        ),
+        entry(
+            Method::GET,
+            "/admin/accounts",
+            Need::Admin,
+            Page,
+            None,
+            get(pages::admin::accounts),
+        ),
+        entry(
+            Method::POST,
+            "/admin/accounts/two-factor-reset",
+            Need::Admin,
+            Page,
+            None,
+            post(pages::admin::reset_two_factor),
         ),
         entry(
             Method::GET,
@@ -241,12 +339,28 @@ fn entries() -> Vec<Entry> {
             post(pages::sources::create),
         ),
         entry(
+            Method::POST,
+            "/search",
+            Need::Read,
+            Page,
+            None,
+            post(pages::people::remember_search),
+        ),
+        entry(
             Method::GET,
             "/people/search",
             Need::Read,
             Page,
             None,
             get(pages::people::search),
+        ),
+        entry(
+            Method::GET,
+            "/people/{person_id}/report",
+            Need::Audit,
+            Page,
+            Person,
+            get(pages::people::subject_report),
         ),
         entry(
             Method::GET,

@@ -24,6 +24,14 @@ pub struct Layout {
     pub nav: Vec<NavItem>,
 }
 
+/// Vietnam's wall-clock time (UTC+7), as the audit trail, the timeline and the sessions
+/// page show it.
+pub fn vn_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    (at + chrono::Duration::hours(7))
+        .format("%d/%m/%Y %H:%M:%S")
+        .to_string()
+}
+
 /// `dd/mm/yyyy` and Vietnamese thousands separators: the spreadsheet writer's own, so a
 /// page and its export always agree.
 pub use ketnap_sheets::write::{dmy, number};

@@ -12,7 +12,7 @@ use axum::Router;
 use fantoccini::{Client, ClientBuilder, Locator};
 use ketnap_web::WebConfig;
 
-use crate::web::{PASSWORD, TestApp};
+use crate::web::{Authenticator, PASSWORD, TestApp, next_code};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -97,9 +97,11 @@ pub async fn browser(base: &str, width: u32, height: u32) -> Option<Session> {
     ];
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), "chrome".into());
+    // Downloads (an export after its re-authentication) land in the throwaway profile.
+    let prefs = serde_json::json!({ "download.default_directory": profile.path() });
     caps.insert(
         "goog:chromeOptions".into(),
-        serde_json::json!({ "binary": CHROMIUM, "args": args }),
+        serde_json::json!({ "binary": CHROMIUM, "args": args, "prefs": prefs }),
     );
     let url = format!("http://127.0.0.1:{port}");
     let mut last_error = String::new();
@@ -172,6 +174,44 @@ impl Session {
         self.fill("#username", username).await;
         self.fill("#password", PASSWORD).await;
         self.submit("button[type=submit]").await;
+    }
+
+    /// Signs in as a fixture account with a second factor: the password, then its code.
+    pub async fn login_with_code(&self, app: &TestApp, username: &str) {
+        self.login(username).await;
+        assert_eq!(self.path().await, "/login/code");
+        self.fill("#code", &app.code(username).await.unwrap()).await;
+        self.submit("button[type=submit]").await;
+        assert_eq!(self.path().await, "/");
+    }
+
+    /// Signs in for the first time as an account that must have a second factor: reads
+    /// the secret off the enrolment page as a person types it into their app, confirms
+    /// with the app's code, and keeps the app for the codes to come.
+    pub async fn login_and_enrol(&self, username: &str) -> std::sync::Mutex<Authenticator> {
+        self.login(username).await;
+        assert_eq!(self.path().await, "/login/enrol");
+        let secret = self
+            .client
+            .find(Locator::Css("#totp-secret"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            self.client
+                .find(Locator::Css("figure.qr svg"))
+                .await
+                .is_ok(),
+            "the QR code"
+        );
+        self.screenshot("two-factor-enrolment").await;
+        let app = std::sync::Mutex::new(Authenticator::new(&secret));
+        self.fill("#code", &next_code(&app).await).await;
+        self.submit("button[type=submit]").await;
+        assert_eq!(self.path().await, "/");
+        app
     }
 
     /// Saves a screenshot under target/browser-screenshots/NAME.png.
@@ -562,7 +602,7 @@ async fn the_city_leader_drills_down_to_a_ward_and_exports_it() {
     let Some(b) = browser(&base, 1280, 1000).await else {
         return;
     };
-    b.login("admin").await;
+    b.login_with_code(&app, "admin").await;
     b.open("/reports?year=2025").await;
     let text = b.text().await;
     assert!(text.contains("Báo cáo: Đảng bộ Thành phố"), "{text}");
@@ -596,15 +636,17 @@ async fn the_city_leader_drills_down_to_a_ward_and_exports_it() {
     );
     b.screenshot("reports-ward").await;
 
-    let href = b.exports_a_workbook().await;
+    let href = b.exports_a_workbook(app.code("admin").await).await;
     assert!(href.contains(&format!("unit={}", app.tree.ward)), "{href}");
     b.client.clone().close().await.unwrap();
 }
 
 impl Session {
-    /// Fetches the open report's `.xlsx` export link with the browser's session cookie,
-    /// asserts that it answers with a workbook and returns the link.
-    pub async fn exports_a_workbook(&self) -> String {
+    /// Follows the open report's `.xlsx` export link: the workbook lists people, so the
+    /// server first asks for the password (and `code`, for an account with a second factor)
+    /// again. Then fetches the link with the browser's session cookie, asserts that it
+    /// answers with a workbook and returns the link.
+    pub async fn exports_a_workbook(&self, code: Option<String>) -> String {
         let href = self
             .client
             .find(Locator::Css("a[href^=\"/reports/export.xlsx\"]"))
@@ -614,19 +656,36 @@ impl Session {
             .await
             .unwrap()
             .unwrap();
-        let answer: serde_json::Value = self
-            .client
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
-                 fetch(arguments[0], { credentials: 'same-origin' })
-                   .then(r => r.arrayBuffer().then(buf => done({ status: r.status,
-                     type: r.headers.get('content-type'), size: buf.byteLength,
-                     zip: new Uint8Array(buf.slice(0, 2)).join(',') })))
-                   .catch(e => done({ error: String(e) }));",
-                vec![serde_json::json!(href)],
-            )
-            .await
-            .unwrap();
+        self.open(&href).await;
+        assert_eq!(self.path().await, "/reauth");
+        self.fill("#password", PASSWORD).await;
+        if let Some(code) = code {
+            self.fill("#code", &code).await;
+        }
+        self.screenshot("reauthentication").await;
+        // The answer is the download, which leaves the page where it is.
+        self.click("form[action=\"/reauth\"] button[type=submit]")
+            .await;
+        let mut answer = serde_json::Value::Null;
+        for _ in 0..100 {
+            answer = self
+                .client
+                .execute_async(
+                    "const done = arguments[arguments.length - 1];
+                     fetch(arguments[0], { credentials: 'same-origin', redirect: 'manual' })
+                       .then(r => r.arrayBuffer().then(buf => done({ status: r.status,
+                         type: r.headers.get('content-type'), size: buf.byteLength,
+                         zip: new Uint8Array(buf.slice(0, 2)).join(',') })))
+                       .catch(e => done({ error: String(e) }));",
+                    vec![serde_json::json!(href)],
+                )
+                .await
+                .unwrap();
+            if answer["status"] == 200 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         assert_eq!(answer["status"], 200, "{href}: {answer}");
         assert_eq!(
             answer["type"],
@@ -685,7 +744,8 @@ async fn the_city_leader_opens_the_hcmc_demo_dashboard() {
     let Some(b) = browser(&base, 1280, 1000).await else {
         return;
     };
-    b.login("admin").await;
+    // The city's leader signs in for the first time: the second factor is set up first.
+    let authenticator = b.login_and_enrol("admin").await;
     // The demo is built for 28/11/2026: its year, whatever the clock says.
     b.open("/reports?year=2026").await;
     let text = b.text().await;
@@ -729,7 +789,9 @@ async fn the_city_leader_opens_the_hcmc_demo_dashboard() {
     assert!(b.charts().await >= 1);
     b.screenshot("reports-hcmc-ward").await;
 
-    let href = b.exports_a_workbook().await;
+    let href = b
+        .exports_a_workbook(Some(next_code(&authenticator).await))
+        .await;
     assert!(href.contains(&format!("unit={}", ward.id)), "{href}");
     b.client.clone().close().await.unwrap();
 }

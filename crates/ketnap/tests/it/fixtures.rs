@@ -35,12 +35,29 @@ pub async fn sqlite_store() -> (Store, tempfile::TempDir) {
     (store, dir)
 }
 
+/// The data-key file of a test database: beside a SQLite file by default (`None`); for
+/// PostgreSQL one per database URL, shared by every test of the run as the database is.
+pub fn data_keys_for(url: &str) -> Option<std::path::PathBuf> {
+    use sha2::Digest;
+    url.starts_with("postgres").then(|| {
+        let digest = hex::encode(sha2::Sha256::digest(url.as_bytes()));
+        std::env::temp_dir().join(format!("ketnap-test-{}.keys", &digest[..16]))
+    })
+}
+
+/// Opens a test database with its data keys (see `data_keys_for`).
+pub async fn open_store(url: &str, create: Create) -> Store {
+    Store::open_with_keys(url, create, data_keys_for(url).as_deref())
+        .await
+        .unwrap()
+}
+
 /// The PostgreSQL database named by `KETNAP_TEST_POSTGRES_URL` (fresh per run: `.ci/run`
 /// creates and drops it). `None` outside CI; under `CI=true` a missing URL is an error.
 pub async fn postgres_store() -> Option<Store> {
     match std::env::var("KETNAP_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => {
-            let store = Store::open(&url, Create::Never).await.unwrap();
+            let store = open_store(&url, Create::Never).await;
             store.migrate().await.unwrap();
             Some(store)
         }

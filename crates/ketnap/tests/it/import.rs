@@ -282,33 +282,6 @@ async fn the_command_line_imports_with_a_dry_run_first() {
     assert_eq!(held(&store, t.ward).await.len(), 1);
 }
 
-/// A multipart upload of the import form.
-fn upload(csrf: Option<&str>, kind: &str, file: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "ketnap-test-boundary";
-    let mut body = Vec::new();
-    let mut field = |name: &str, value: &str| {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    };
-    if let Some(csrf) = csrf {
-        field("csrf", csrf);
-    }
-    field("kind", kind);
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"so-lieu.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 /// The upload token a review page's form carries.
 fn token_in(html: &str) -> String {
     let marker = "name=\"upload\" value=\"";
@@ -322,7 +295,7 @@ async fn the_web_form_checks_then_writes() {
     let send_file = |cookie: String, csrf: Option<String>, file: Vec<u8>| {
         let router = app.router.clone();
         async move {
-            let (content_type, body) = upload(csrf.as_deref(), "headcounts", &file);
+            let (content_type, body) = crate::web::multipart(csrf.as_deref(), "headcounts", &file);
             let request = Request::builder()
                 .method(Method::POST)
                 .uri("/import")
@@ -373,6 +346,8 @@ async fn the_web_form_checks_then_writes() {
         }
     };
     let admin = app.login("admin").await;
+    // The exports below are bulk exports: the password and code again first.
+    app.reauth(&admin).await;
     let page = app.get(Some(&admin), "/import").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("enctype=\"multipart/form-data\""));
@@ -601,26 +576,11 @@ async fn the_web_review_asks_about_people_who_may_be_on_file() {
     let app = TestApp::new().await;
     let officer = app.login("canbo").await;
     let post_file = |file: Vec<u8>| {
-        let router = app.router.clone();
-        let (cookie, csrf) = (officer.cookie.clone(), officer.csrf.clone());
+        let (app, officer) = (&app, &officer);
         async move {
-            let (content_type, body) = upload(Some(&csrf), "people", &file);
-            let request = Request::builder()
-                .method(Method::POST)
-                .uri("/import")
-                .header(
-                    header::COOKIE,
-                    format!("{}={cookie}", ketnap_web::SESSION_COOKIE),
-                )
-                .header(header::CONTENT_TYPE, content_type)
-                .body(Body::from(body))
-                .unwrap();
-            let response = router.oneshot(request).await.unwrap();
-            assert_eq!(response.status(), StatusCode::SEE_OTHER);
-            response.headers()[header::LOCATION]
-                .to_str()
-                .unwrap()
-                .to_string()
+            let answer = app.upload(officer, "people", &file).await;
+            assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+            answer.location().unwrap().to_string()
         }
     };
     let one = |name: &'static str, cccd: &'static str| {

@@ -10,15 +10,22 @@
 
 mod backup;
 mod browser;
+mod canary;
 mod cli;
+mod crash_loop;
+mod data_keys;
 mod demo;
 mod fixtures;
 mod import;
 mod import_people;
 mod import_units;
 mod matrix;
+mod offline;
+mod reliability;
 mod reports;
+mod served;
 mod story;
+mod two_factor;
 pub mod web;
 mod web_api;
 mod web_cases;
@@ -27,3 +34,4 @@ mod web_people;
 mod web_plan;
 mod web_reports;
 mod web_reports_api;
+mod xss;

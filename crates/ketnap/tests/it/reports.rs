@@ -35,9 +35,7 @@ async fn reports_on_sqlite() {
 /// of a store opened afresh on the same database (`url`), for every unit of the tree (and
 /// only those: other tests write to the same PostgreSQL database meanwhile).
 async fn same_as_loaded_afresh(store: &Store, url: &str, t: &Tree, more: &[UnitId]) {
-    let fresh = Store::open(url, ketnap_store::Create::IfMissing)
-        .await
-        .unwrap();
+    let fresh = crate::fixtures::open_store(url, ketnap_store::Create::IfMissing).await;
     let scope = Scope::subtree(t.city, Access::Read);
     let units = [
         t.city,
@@ -1406,9 +1404,7 @@ fn one_city(official: i64) -> ketnap_store::Dataset {
 async fn a_server_follows_a_demo_reset_made_by_another_process() {
     let (server, dir) = sqlite_store().await;
     let url = format!("sqlite://{}", dir.path().join("ketnap.sqlite3").display());
-    let cli = Store::open(&url, ketnap_store::Create::Never)
-        .await
-        .unwrap();
+    let cli = crate::fixtures::open_store(&url, ketnap_store::Create::Never).await;
     cli.load_dataset(&change("cli"), &one_city(100), "demo")
         .await
         .unwrap();

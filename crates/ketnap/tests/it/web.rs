@@ -1,5 +1,9 @@
 //! In-process web tests: the router answers requests without a socket (`oneshot`), as each
-//! account of the fixture would send them, cookie and CSRF token included.
+//! account of the fixture would send them, cookie and CSRF token included (and the code of
+//! the second factor, for the accounts that must have one).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use axum::Router;
 use axum::body::Body;
@@ -24,6 +28,8 @@ pub struct TestApp {
     /// A unit of another province, for the scope matrix.
     pub other_province: UnitId,
     pub mass_org: MassOrgId,
+    /// The authenticator app of each fixture account that has a second factor.
+    authenticators: HashMap<String, Mutex<Authenticator>>,
     _dir: tempfile::TempDir,
 }
 
@@ -42,6 +48,91 @@ impl TestApp {
 pub struct Browser {
     pub cookie: String,
     pub csrf: String,
+    pub username: String,
+}
+
+/// An authenticator app: the TOTP codes of a secret. The server takes a code from the
+/// current 30-second step or one either side, each step once, so every code comes from a
+/// step not used before, waiting for the clock when the three are spent.
+#[derive(Debug)]
+pub struct Authenticator {
+    pub secret: String,
+    last_step: i64,
+}
+
+impl Authenticator {
+    pub fn new(secret: &str) -> Authenticator {
+        Authenticator {
+            secret: secret.chars().filter(|c| !c.is_whitespace()).collect(),
+            last_step: i64::MIN,
+        }
+    }
+
+    /// The code of `step`.
+    pub fn code_at(&self, step: i64) -> String {
+        let bytes = totp_rs::Secret::Encoded(self.secret.clone())
+            .to_bytes()
+            .unwrap();
+        totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, bytes)
+            .unwrap()
+            .generate(step as u64 * 30)
+    }
+
+    /// The code of the earliest unused step the server accepts now, if one is left.
+    fn take_code(&mut self) -> Option<String> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let current = now / 30_000;
+        // The step before ends with this one: not in its last two seconds.
+        let earliest = if now % 30_000 >= 28_000 {
+            current
+        } else {
+            current - 1
+        };
+        let step = earliest.max(self.last_step.saturating_add(1));
+        (step <= current + 1).then(|| {
+            self.last_step = step;
+            self.code_at(step)
+        })
+    }
+}
+
+/// The next code of `authenticator`, waiting for the next step when the accepted ones are
+/// spent.
+pub async fn next_code(authenticator: &Mutex<Authenticator>) -> String {
+    loop {
+        if let Some(code) = authenticator.lock().unwrap().take_code() {
+            return code;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
+
+/// The TOTP secret an enrolment page shows (grouped by four), without its spaces.
+pub fn secret_in(html: &str) -> Option<String> {
+    let at = html.find("id=\"totp-secret\">")? + "id=\"totp-secret\">".len();
+    let grouped = html[at..].split('<').next()?;
+    Some(grouped.chars().filter(|c| !c.is_whitespace()).collect())
+}
+
+/// The session token an answer sets.
+pub fn cookie_of(answer: &Answer) -> String {
+    let cookie = answer
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string()
 }
 
 #[derive(Debug)]
@@ -112,14 +203,86 @@ impl TestApp {
             store.add_user(&admin, &user).await.unwrap();
         }
         let router = ketnap_web::app(store.clone(), WebConfig::default());
-        TestApp {
+        let mut must_enrol = Vec::new();
+        for (username, role, unit) in accounts(&t) {
+            let kind = store.unit(unit).await.unwrap().unwrap().kind;
+            if role.second_factor_required(kind) {
+                must_enrol.push(username);
+            }
+        }
+        let mut app = TestApp {
             router,
             store,
             tree: t,
             other_province,
             mass_org,
+            authenticators: HashMap::new(),
             _dir: dir,
+        };
+        for username in must_enrol {
+            let authenticator = app.enrol(username).await;
+            app.authenticators
+                .insert(username.to_string(), authenticator);
         }
+        app
+    }
+
+    /// Sends the login form; answers the redirect with its cookie.
+    pub async fn send_login(&self, username: &str) -> Answer {
+        let body = serde_urlencoded_form(&[("username", username), ("password", PASSWORD)]);
+        let answer = self.send(None, Method::POST, "/login", Some(body)).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::SEE_OTHER,
+            "login {username}: {}",
+            answer.body
+        );
+        answer
+    }
+
+    /// Signs in as an account that must have a second factor and has none, sets it up as
+    /// a person does (the secret read off the enrolment page, confirmed with its code),
+    /// and signs out again.
+    pub async fn enrol(&self, username: &str) -> Mutex<Authenticator> {
+        let answer = self.send_login(username).await;
+        assert_eq!(answer.location(), Some("/login/enrol"), "{username}");
+        let mut half = Browser {
+            cookie: cookie_of(&answer),
+            csrf: String::new(),
+            username: username.into(),
+        };
+        let page = self.get(Some(&half), "/login/enrol").await;
+        half.csrf = csrf_in(&page.body).unwrap();
+        let authenticator = Mutex::new(Authenticator::new(&secret_in(&page.body).unwrap()));
+        let code = next_code(&authenticator).await;
+        let done = self.post(&half, "/login/enrol", &[("code", &code)]).await;
+        assert_eq!(done.location(), Some("/"), "{username}: {}", done.body);
+        let mut browser = Browser {
+            cookie: cookie_of(&done),
+            ..half
+        };
+        browser.csrf = csrf_in(&self.get(Some(&browser), "/").await.body).unwrap();
+        self.post(&browser, "/logout", &[]).await;
+        authenticator
+    }
+
+    /// The next code of a fixture account's second factor; `None` for an account without.
+    pub async fn code(&self, username: &str) -> Option<String> {
+        Some(next_code(self.authenticators.get(username)?).await)
+    }
+
+    /// Enters the password (and the code, for an account with a second factor) again, as
+    /// bulk exports ask: for five minutes they answer.
+    pub async fn reauth(&self, browser: &Browser) {
+        let code = self.code(&browser.username).await.unwrap_or_default();
+        let answer = self
+            .post(
+                browser,
+                "/reauth",
+                &[("password", PASSWORD), ("code", &code), ("next", "/")],
+            )
+            .await;
+        assert_eq!(answer.location(), Some("/"), "{}", answer.body);
     }
 
     pub async fn send(
@@ -143,6 +306,10 @@ impl TestApp {
             None => request.body(Body::empty()),
         }
         .unwrap();
+        self.answer(request).await
+    }
+
+    async fn answer(&self, request: Request<Body>) -> Answer {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
@@ -154,6 +321,23 @@ impl TestApp {
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         }
+    }
+
+    /// Sends a spreadsheet to the import form as the browser does: multipart, with its
+    /// CSRF token.
+    pub async fn upload(&self, browser: &Browser, kind: &str, file: &[u8]) -> Answer {
+        let (content_type, body) = multipart(Some(&browser.csrf), kind, file);
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/import")
+            .header(
+                header::COOKIE,
+                format!("{}={}", ketnap_web::SESSION_COOKIE, browser.cookie),
+            )
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap();
+        self.answer(request).await
     }
 
     pub async fn get(&self, browser: Option<&Browser>, path: &str) -> Answer {
@@ -169,38 +353,72 @@ impl TestApp {
             .await
     }
 
-    /// Signs in through the login form and picks up the CSRF token from the account page.
+    /// A search as the search forms make it: the text goes in a POST to `/search`, and the
+    /// results come from where the server sends the browser, by a token that stands for it.
+    /// `to` is `people` or `cases`; `filters` are the case list's other fields.
+    pub async fn search(
+        &self,
+        browser: &Browser,
+        to: &str,
+        text: &str,
+        filters: &[(&str, &str)],
+    ) -> Answer {
+        let mut fields = vec![("to", to), ("text", text)];
+        fields.extend_from_slice(filters);
+        let sent = self.post(browser, "/search", &fields).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        let location = sent.location().unwrap().to_string();
+        self.get(Some(browser), &location).await
+    }
+
+    /// Signs in through the login form (and the code page, for an account with a second
+    /// factor) and picks up the CSRF token from the account page.
     pub async fn login(&self, username: &str) -> Browser {
-        let body = serde_urlencoded_form(&[("username", username), ("password", PASSWORD)]);
-        let answer = self.send(None, Method::POST, "/login", Some(body)).await;
-        assert_eq!(
-            answer.status,
-            StatusCode::SEE_OTHER,
-            "login {username}: {}",
-            answer.body
-        );
-        let cookie = answer
-            .headers
-            .get(header::SET_COOKIE)
-            .unwrap()
-            .to_str()
-            .unwrap();
-        let token = cookie
-            .split(';')
-            .next()
-            .unwrap()
-            .split_once('=')
-            .unwrap()
-            .1
-            .to_string();
+        let answer = self.send_login(username).await;
         let mut browser = Browser {
-            cookie: token,
+            cookie: cookie_of(&answer),
             csrf: String::new(),
+            username: username.into(),
         };
+        if answer.location() == Some("/login/code") {
+            let page = self.get(Some(&browser), "/login/code").await;
+            browser.csrf = csrf_in(&page.body).unwrap();
+            let code = self.code(username).await.unwrap();
+            let done = self.post(&browser, "/login/code", &[("code", &code)]).await;
+            assert_eq!(done.location(), Some("/"), "{username}: {}", done.body);
+            browser.cookie = cookie_of(&done);
+        }
         let page = self.get(Some(&browser), "/account/password").await;
         browser.csrf = csrf_in(&page.body).unwrap_or_default();
         browser
     }
+}
+
+/// A multipart upload of the import form: its content type and body.
+pub fn multipart(csrf: Option<&str>, kind: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "ketnap-test-boundary";
+    let mut body = Vec::new();
+    let mut field = |name: &str, value: &str| {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    };
+    if let Some(csrf) = csrf {
+        field("csrf", csrf);
+    }
+    field("kind", kind);
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"so-lieu.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// The CSRF token a page's forms carry.

@@ -674,6 +674,11 @@ async fn api_actions_move_cases_by_the_rules() {
             "body",
             "không có trường `csrf`",
         ),
+        (
+            json!({"version": 1.5, "action": {"action": "record_death", "on": "2026-03-02"}}),
+            "version",
+            "sai kiểu",
+        ),
     ] {
         let reply = api.act(&officer, c.an, body.clone()).await;
         reply.assert_error(
@@ -687,6 +692,28 @@ async fn api_actions_move_cases_by_the_rules() {
             "{body}: {message}"
         );
     }
+    // A key given twice is refused, even where a whole number written `1.0` is read.
+    let twice = api
+        .call(
+            Some(&officer),
+            Method::POST,
+            &path,
+            raw(r#"{"version": 1, "version": 1.0, "action": {"action": "record_death", "on": "2026-03-02"}}"#),
+        )
+        .await;
+    twice.assert_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("version"),
+        Some("api.json.shape"),
+    );
+    assert!(
+        twice.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("trường `version` được ghi hai lần"),
+        "{:#}",
+        twice.json
+    );
     api.call(
         Some(&officer),
         Method::POST,
@@ -743,8 +770,9 @@ async fn api_actions_move_cases_by_the_rules() {
     api.act(&officer, c.an, withdraw.clone())
         .await
         .assert_error(StatusCode::CONFLICT, None, None);
-    // With the current version it goes through, and the case leaves the open list.
-    withdraw["version"] = json!(2);
+    // With the current version it goes through, and the case leaves the open list. The
+    // version written `2.0` is the integer 2, as JSON Schema (and so the document) reads it.
+    withdraw["version"] = json!(2.0);
     let left = api.act(&officer, c.an, withdraw).await;
     assert_eq!(left.status, StatusCode::OK, "{:#}", left.json);
     assert_eq!(left.json["stage"]["code"], "withdrawn");
@@ -896,6 +924,38 @@ async fn openapi_documents_every_api_route_and_action() {
     for target in targets {
         assert!(resolve(&doc, target).is_some(), "{target} does not resolve");
     }
+
+    // Every link names a documented operation, and the ones that go on to an action carry
+    // the version: schemathesis follows them (scripts/schemathesis).
+    let operations: Vec<&Value> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .collect();
+    let ids: Vec<&str> = operations
+        .iter()
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let mut links = 0;
+    for response in operations
+        .iter()
+        .flat_map(|op| op["responses"].as_object().unwrap().values())
+    {
+        for link in response["links"]
+            .as_object()
+            .into_iter()
+            .flat_map(|l| l.values())
+        {
+            let target = link["operationId"].as_str().unwrap();
+            assert!(ids.contains(&target), "link to {target}");
+            if target == "act" {
+                assert_eq!(link["requestBody"]["version"], "$response.body#/version");
+            }
+            links += 1;
+        }
+    }
+    assert!(links >= 4, "{links} links");
 
     // The error body and the action body are described.
     let error = &doc["components"]["schemas"]["Error"]["properties"];

@@ -79,10 +79,6 @@ fn listed(answer: &Answer) -> Vec<i64> {
         .collect()
 }
 
-fn query(text: &str) -> String {
-    crate::web::serde_urlencoded_form(&[("text", text)])
-}
-
 async fn version(app: &TestApp, id: CaseId) -> i64 {
     app.store.case(&ward_scope(app), id).await.unwrap().version
 }
@@ -138,19 +134,13 @@ async fn case_list_filters_sorts_and_pages() {
         "079095001234",
         "079 095 001 234",
     ] {
-        let found = app
-            .get(Some(&officer), &format!("/cases?{}", query(text)))
-            .await;
+        let found = app.search(&officer, "cases", text, &[]).await;
         assert_eq!(found.status, StatusCode::OK, "{text}");
         assert_eq!(listed(&found), vec![an.0], "{text}");
     }
-    let found = app
-        .get(Some(&officer), &format!("/cases?{}", query("binh")))
-        .await;
+    let found = app.search(&officer, "cases", "binh", &[]).await;
     assert_eq!(listed(&found), vec![binh.0]);
-    let none = app
-        .get(Some(&officer), &format!("/cases?{}", query("khoa")))
-        .await;
+    let none = app.search(&officer, "cases", "khoa", &[]).await;
     assert!(listed(&none).is_empty() && none.body.contains("0 hồ sơ"));
 
     // Stage, unit subtree, sector, years, overdue.

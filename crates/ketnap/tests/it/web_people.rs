@@ -28,7 +28,7 @@ async fn case_count(app: &TestApp) -> usize {
 }
 
 /// A complete new-source form for the residential cell; `changes` override fields.
-fn source_form(app: &TestApp, changes: &[(&str, &str)]) -> Vec<(String, String)> {
+pub fn source_form(app: &TestApp, changes: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut fields: Vec<(String, String)> = [
         ("family_name", "Trần"),
         ("middle_name", "Thị"),
@@ -530,13 +530,12 @@ async fn search_and_the_person_page() {
     let empty = app.get(Some(&browser), "/people/search").await;
     assert_eq!(empty.status, StatusCode::OK);
     assert!(empty.body.contains("<label for=\"q\">"));
+    assert!(empty.body.contains("action=\"/search\""));
     assert!(!empty.body.contains("Kết quả"));
 
     // With and without diacritics, in Vietnamese order (An before Bình), this ward only.
-    for q in ["nguy%E1%BB%85n", "nguyen", "NGUYEN"] {
-        let found = app
-            .get(Some(&browser), &format!("/people/search?q={q}"))
-            .await;
+    for q in ["nguyễn", "nguyen", "NGUYEN"] {
+        let found = app.search(&browser, "people", q, &[]).await;
         assert_eq!(found.status, StatusCode::OK);
         let a = found
             .body
@@ -548,25 +547,44 @@ async fn search_and_the_person_page() {
         assert!(!found.body.contains("Khoa"), "another ward's person");
         assert!(found.body.contains("Kết quả (2)"));
     }
-    let accented = app
-        .get(Some(&browser), "/people/search?q=V%C4%83n+An")
-        .await;
+    let accented = app.search(&browser, "people", "Văn An", &[]).await;
     assert!(accented.body.contains("Nguyễn Văn An"));
     assert!(!accented.body.contains("Bình"));
-    let by_id = app
-        .get(Some(&browser), "/people/search?q=079+095+001+234")
+    // The number goes in the POST body; the page it leads to names only a token.
+    let sent = app
+        .post(
+            &browser,
+            "/search",
+            &[("to", "people"), ("text", "079 095 001 234")],
+        )
         .await;
+    let location = sent.location().unwrap();
+    assert!(location.starts_with("/people/search?search="), "{location}");
+    assert!(!location.contains("079"), "{location}");
+    let by_id = app.search(&browser, "people", "079 095 001 234", &[]).await;
     assert!(by_id.body.contains("Nguyễn Văn An"), "{}", by_id.body);
     assert!(by_id.body.contains("Kết quả (1)"));
-    let not_here = app
-        .get(Some(&browser), "/people/search?q=079200005555")
-        .await;
+    let not_here = app.search(&browser, "people", "079200005555", &[]).await;
     assert!(not_here.body.contains("Kết quả (0)"));
     assert!(!not_here.body.contains("Khoa"));
-    let twice = app.get(Some(&browser), "/people/search?q=a&q=b").await;
+    let twice = app
+        .get(Some(&browser), "/people/search?search=a&search=b")
+        .await;
     assert_eq!(twice.status, StatusCode::BAD_REQUEST);
+    // A token is the account's own: another officer's browser gets "expired", not results.
+    let other = app.login("canbo.phuloi").await;
+    let token = location.split("search=").nth(1).unwrap();
+    let stolen = app
+        .get(Some(&other), &format!("/people/search?search={token}"))
+        .await;
+    assert_eq!(stolen.status, StatusCode::BAD_REQUEST);
+    assert!(stolen.body.contains("hết hạn"), "{}", stolen.body);
+    let nowhere = app
+        .post(&browser, "/search", &[("to", "elsewhere"), ("text", "an")])
+        .await;
+    assert_eq!(nowhere.status, StatusCode::BAD_REQUEST);
     let phu_loi = app.login("canbo.phuloi").await;
-    let theirs = app.get(Some(&phu_loi), "/people/search?q=khoa").await;
+    let theirs = app.search(&phu_loi, "people", "khoa", &[]).await;
     assert!(
         theirs
             .body
@@ -654,7 +672,9 @@ async fn search_and_the_person_page() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        app.get(Some(&doanthe), "/people/search?q=an").await.status,
+        app.post(&doanthe, "/search", &[("to", "people"), ("text", "an")])
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 }
@@ -1117,7 +1137,7 @@ async fn pages_fit_a_phone_and_keep_scripts_out() {
     let browser = app.login("canbo").await;
     for path in [
         "/sources/new",
-        "/people/search?q=x",
+        "/people/search",
         "/probation",
         "/courses",
         "/courses/new",

@@ -266,6 +266,7 @@ async fn report_pages_answer_for_each_role_and_scope() {
     let t = &app.tree;
     for (username, role, unit) in accounts(t) {
         let browser = app.login(username).await;
+        app.reauth(&browser).await;
         let readable = role.grants(Need::Read);
         for path in [
             "/reports".to_string(),
@@ -297,6 +298,7 @@ async fn report_pages_answer_for_each_role_and_scope() {
     // Drill-down stays inside the scope: the ward's officer sees the ward and its cells,
     // not the city above nor the other ward.
     let officer = app.login("canbo").await;
+    app.reauth(&officer).await;
     for (unit, status) in [
         (t.ward, StatusCode::OK),
         (t.school_cell, StatusCode::OK),
@@ -395,6 +397,7 @@ async fn the_workbook_holds_the_page_numbers() {
     let (app, _) = seeded().await;
     let t = &app.tree;
     let leader = app.login("admin").await;
+    app.reauth(&leader).await;
     for unit in [t.city, t.ward, t.school_cell] {
         for period in ["year=2025", "year=2026", "from=2025-07-01&to=2026-06-30"] {
             let query = format!("unit={unit}&{period}");
@@ -424,6 +427,7 @@ async fn csv_has_the_bom_and_neutralised_formulas() {
     let (app, formula_cell) = seeded().await;
     let t = &app.tree;
     let leader = app.login("admin").await;
+    app.reauth(&leader).await;
     let query = format!("unit={}&year=2025", t.ward);
     let page = fetch(&app, &leader, &format!("/reports?{query}")).await;
     let html = page.text();

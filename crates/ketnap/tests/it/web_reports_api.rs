@@ -292,6 +292,10 @@ async fn report_api_refuses_bad_parameters_and_units_outside_the_scope() {
             ("from=2025-06-01&to=2025-01-01", "to", "api.query.to"),
             ("year=2025&year=2026", "year", "api.query.repeated"),
             ("as_of=2025-06-01", "as_of", "api.query.unknown"),
+            // The pages read a blank value as "not given"; the API refuses it.
+            ("to=", "to", "api.query.to"),
+            ("year=%20&unit=1", "year", "api.query.year"),
+            ("from=2025-06-01&to=", "to", "api.query.to"),
         ] {
             let path = format!("/api/v1/reports/{report}?{query}");
             let reply = api.get(Some(&admin), &path).await;

@@ -376,6 +376,13 @@ fn read_body(bytes: &[u8]) -> Result<ActRequest, WebError> {
         Ok(body) => return Ok(body),
         Err(error) => error,
     };
+    // `"task": 1.0` is the integer 1 to JSON Schema, so to the document too.
+    if error.classify() == serde_json::error::Category::Data
+        && let Some(body) = params::json_with_whole_numbers(bytes)
+            .and_then(|value| serde_json::from_value::<ActRequest>(value).ok())
+    {
+        return Ok(body);
+    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(WebError {
             status: StatusCode::BAD_REQUEST,

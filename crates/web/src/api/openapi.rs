@@ -17,6 +17,8 @@ use ketnap_domain::ids::{CourseId, UnitId};
 use ketnap_domain::unit::UnitKind;
 use serde_json::{Map, Value, json};
 
+use crate::pages::reports::{MAX_YEAR, MIN_YEAR};
+
 static DOCUMENT: LazyLock<Value> = LazyLock::new(document);
 
 /// `GET /api/v1/openapi.json` (public): the description of the API.
@@ -45,6 +47,20 @@ fn text(description: &str) -> Value {
 
 fn integer() -> Value {
     json!({ "type": "integer" })
+}
+
+/// An integer within the range of the Rust type that reads it, so the document does not
+/// promise numbers the server cannot hold.
+fn integer_in(minimum: i64, maximum: u64) -> Value {
+    json!({ "type": "integer", "minimum": minimum, "maximum": maximum })
+}
+
+fn i64_integer() -> Value {
+    integer_in(i64::MIN, i64::MAX as u64)
+}
+
+fn u32_integer() -> Value {
+    integer_in(0, u32::MAX.into())
 }
 
 fn boolean() -> Value {
@@ -319,8 +335,10 @@ fn action_fields(action: &Action) -> Vec<Field> {
             on(),
             req(
                 "task",
-                json!({ "type": "integer", "minimum": 0,
-                        "description": "Số thứ tự nhiệm vụ trong test_tasks của hồ sơ, từ 0." }),
+                described(
+                    integer_in(0, usize::MAX as u64),
+                    "Số thứ tự nhiệm vụ trong test_tasks của hồ sơ, từ 0.",
+                ),
             ),
             req("result", r("TaskResult")),
             req("note", string()),
@@ -363,7 +381,7 @@ fn action_fields(action: &Action) -> Vec<Field> {
             reason: _,
         } => vec![
             on(),
-            req("working_days", json!({ "type": "integer", "minimum": 0 })),
+            req("working_days", u32_integer()),
             req("reason", string()),
         ],
         Action::DecideAdmission {
@@ -409,7 +427,7 @@ fn action_fields(action: &Action) -> Vec<Field> {
             on(),
             req(
                 "to_unit",
-                described(integer(), "Mã số tổ chức đảng nơi chuyển đến."),
+                described(i64_integer(), "Mã số tổ chức đảng nơi chuyển đến."),
             ),
             req("reason", string()),
         ],
@@ -644,7 +662,7 @@ fn schemas() -> Map<String, Value> {
                 (
                     "course",
                     described(
-                        json!({ "type": ["integer", "null"] }),
+                        json!({ "type": ["integer", "null"], "minimum": i64::MIN, "maximum": i64::MAX }),
                         "Lớp bồi dưỡng đã ghi trong ketnap, nếu có.",
                     ),
                 ),
@@ -656,11 +674,8 @@ fn schemas() -> Map<String, Value> {
         "Vote",
         object(vec![
             ("resolution", r("DocRef")),
-            ("votes_for", json!({ "type": "integer", "minimum": 0 })),
-            (
-                "official_members",
-                json!({ "type": "integer", "minimum": 0 }),
-            ),
+            ("votes_for", u32_integer()),
+            ("official_members", u32_integer()),
         ]),
     );
     add(
@@ -787,10 +802,10 @@ fn schemas() -> Map<String, Value> {
             "required": ["version", "action"],
             "additionalProperties": false,
             "properties": {
-                "version": {
-                    "type": "integer",
-                    "description": "Phiên bản hồ sơ đã đọc; khác phiên bản hiện tại thì trả lời 409.",
-                },
+                "version": described(
+                    i64_integer(),
+                    "Phiên bản hồ sơ đã đọc; khác phiên bản hiện tại thì trả lời 409.",
+                ),
                 "action": r("Action"),
             },
         }),
@@ -1312,6 +1327,35 @@ fn ok(description: &str, schema: &str) -> Value {
     })
 }
 
+/// `ok` with OpenAPI links: which operation can follow this answer, with what from it.
+fn ok_linked(description: &str, schema: &str, links: Value) -> Value {
+    let mut response = ok(description, schema);
+    if let Some(map) = response.as_object_mut() {
+        map.insert("links".into(), links);
+    }
+    response
+}
+
+/// A link to `GET /api/v1/cases/{case_id}` with the case id at `pointer` in the answer.
+fn read_case_link(pointer: &str) -> Value {
+    json!({
+        "operationId": "case",
+        "parameters": { "case_id": format!("$response.body#{pointer}") },
+        "description": "Đọc hồ sơ này.",
+    })
+}
+
+/// A link to `POST /api/v1/cases/{case_id}/actions` with the id and version of the case in
+/// the answer: the next action on it.
+fn act_link() -> Value {
+    json!({
+        "operationId": "act",
+        "parameters": { "case_id": "$response.body#/id" },
+        "requestBody": { "version": "$response.body#/version" },
+        "description": "Thao tác tiếp theo trên hồ sơ, ở phiên bản vừa đọc.",
+    })
+}
+
 fn query_param(name: &str, description: &str, schema: Value, required: bool) -> Value {
     json!({
         "name": name,
@@ -1366,10 +1410,11 @@ fn paths() -> Value {
                     query_param("stage", "Chỉ các hồ sơ ở bước này.", r("StageCode"), false),
                     query_param("open", "true: chỉ hồ sơ chưa kết thúc (chưa chính thức, chưa ra khỏi danh sách).", json!({ "type": "boolean", "default": false }), false),
                     query_param("limit", "Số hồ sơ tối đa trả về.", json!({ "type": "integer", "minimum": 0, "maximum": super::params::MAX_LIMIT, "default": 100 }), false),
-                    query_param("offset", "Bỏ qua chừng này hồ sơ đầu.", json!({ "type": "integer", "minimum": 0, "default": 0 }), false),
+                    query_param("offset", "Bỏ qua chừng này hồ sơ đầu.", json!({ "type": "integer", "minimum": 0, "maximum": usize::MAX as u64, "default": 0 }), false),
                 ],
                 "responses": {
-                    "200": ok("Một trang hồ sơ, với tổng số.", "CaseList"),
+                    "200": ok_linked("Một trang hồ sơ, với tổng số.", "CaseList",
+                        json!({ "ReadFirstCase": read_case_link("/items/0/id") })),
                     "401": resp("Unauthorized"),
                     "404": resp("NotFound"),
                     "422": resp("BadParameter"),
@@ -1382,7 +1427,7 @@ fn paths() -> Value {
                 "summary": "Toàn bộ hồ sơ: người (việc đọc được ghi nhật ký), nhật ký hồ sơ, danh mục giấy tờ, thời hạn kế tiếp, phiên bản.",
                 "parameters": [case_id_param()],
                 "responses": {
-                    "200": ok("Hồ sơ.", "CaseDetail"),
+                    "200": ok_linked("Hồ sơ.", "CaseDetail", json!({ "Act": act_link() })),
                     "401": resp("Unauthorized"),
                     "404": resp("NotFound"),
                 },
@@ -1399,7 +1444,8 @@ fn paths() -> Value {
                     "content": { "application/json": { "schema": r("ActRequest") } },
                 },
                 "responses": {
-                    "200": ok("Thao tác đã ghi: bước mới, phiên bản mới và sự kiện.", "ActResult"),
+                    "200": ok_linked("Thao tác đã ghi: bước mới, phiên bản mới và sự kiện.", "ActResult",
+                        json!({ "ActAgain": act_link(), "ReadCase": read_case_link("/id") })),
                     "400": resp("BadJson"),
                     "401": resp("Unauthorized"),
                     "404": resp("NotFound"),
@@ -1414,10 +1460,11 @@ fn paths() -> Value {
                 "operationId": "people_search",
                 "summary": "Tìm người trong phạm vi theo họ tên (có dấu hoặc không dấu) hoặc số CCCD; tối đa 50 người, xếp theo tên kiểu Việt Nam.",
                 "parameters": [
-                    query_param("q", "Họ tên (một phần) hoặc số CCCD.", json!({ "type": "string", "minLength": 1, "maxLength": 100 }), true),
+                    query_param("q", "Họ tên (một phần) hoặc số CCCD; không chỉ có khoảng trắng.", json!({ "type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S" }), true),
                 ],
                 "responses": {
-                    "200": ok("Những người tìm được, với hồ sơ và chi bộ của họ.", "PeopleList"),
+                    "200": ok_linked("Những người tìm được, với hồ sơ và chi bộ của họ.", "PeopleList",
+                        json!({ "ReadCaseOfFirstPerson": read_case_link("/items/0/cases/0/id") })),
                     "401": resp("Unauthorized"),
                     "404": resp("NotFound"),
                     "422": resp("BadParameter"),
@@ -1511,20 +1558,33 @@ fn paths() -> Value {
 /// What `from`/`to` mean for the reports counted as of one day.
 const AS_OF_NOTE: &str = "Kỳ theo ngày: số liệu tính đến hôm nay nếu hôm nay trong kỳ, nếu không thì đến ngày cuối kỳ (hoặc ngày đầu, với kỳ chưa tới).";
 
-/// `unit`, `year`, `from`, `to`; `days_note`, when given, says what a period of days
-/// means for the report (the reports of one day count as of one of its days).
+// The pattern of `report_day` spells these years out.
+const _: () = assert!(MIN_YEAR == 2000 && MAX_YEAR == 2100);
+
+/// A day of a report period: a date in the years the reports cover.
+fn report_day() -> Value {
+    json!({
+        "type": "string",
+        "format": "date",
+        "pattern": "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$",
+    })
+}
+
+/// `unit`, `year`, `from`, `to`; `days_note`, when given, is added to what `from` and `to`
+/// say: what a period of days means for the report (the reports of one day count as of one
+/// of its days).
 fn report_params(days_note: Option<&str>) -> Vec<Value> {
     let mut list = vec![
         query_param(
             "unit",
             "Tổ chức đảng trong phạm vi (mặc định: gốc của phạm vi).",
-            json!({ "type": "integer", "minimum": 1 }),
+            integer_in(1, i64::MAX as u64),
             false,
         ),
         query_param(
             "year",
             "Năm (mặc định: năm nay).",
-            json!({ "type": "integer", "minimum": 2000, "maximum": 2100 }),
+            json!({ "type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR }),
             false,
         ),
     ];
@@ -1532,16 +1592,26 @@ fn report_params(days_note: Option<&str>) -> Vec<Value> {
         query_param(
             "from",
             "Ngày đầu kỳ (cùng với to, thay cho year).",
-            date(),
+            report_day(),
             false,
         ),
-        query_param("to", "Ngày cuối kỳ.", date(), false),
+        query_param(
+            "to",
+            "Ngày cuối kỳ: cùng với from, không trước from, kỳ dài nhất 10 năm.",
+            report_day(),
+            false,
+        ),
     ];
     match days_note {
         None => list.extend(days),
         Some(note) => list.extend(days.into_iter().map(|mut p| {
             if let Some(map) = p.as_object_mut() {
-                map.insert("description".into(), note.into());
+                let said = map
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let description = format!("{said} {note}");
+                map.insert("description".into(), description.into());
             }
             p
         })),

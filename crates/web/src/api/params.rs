@@ -1,8 +1,13 @@
 //! Query parameters of the API, read strictly: an unknown, repeated or malformed parameter
-//! answers 422 naming it, rather than being ignored.
+//! answers 422 naming it, rather than being ignored. And the reading of JSON bodies the way
+//! JSON Schema reads them.
+
+use std::fmt;
 
 use axum::http::StatusCode;
 use ketnap_domain::case::Stage;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
 
 use crate::error::WebError;
 
@@ -59,6 +64,23 @@ impl Query {
             }
         }
         Ok(Query { pairs })
+    }
+
+    /// Refuses a blank value of any of `names`. The report pages read `?to=` as "not
+    /// given"; the API says it is wrong rather than guess.
+    pub fn refuse_blank(&self, names: &[&str]) -> Result<(), WebError> {
+        match self
+            .pairs
+            .iter()
+            .find(|(name, value)| names.contains(&name.as_str()) && value.trim().is_empty())
+        {
+            Some((name, _)) => Err(bad(
+                name,
+                &format!("api.query.{name}"),
+                format!("Tham số \"{name}\" để trống: hãy ghi giá trị, hoặc bỏ hẳn tham số."),
+            )),
+            None => Ok(()),
+        }
     }
 
     fn take(&mut self, name: &str) -> Option<String> {
@@ -193,6 +215,8 @@ pub fn json_detail_vi(error: &serde_json::Error) -> String {
         format!("thiếu trường {rest}")
     } else if let Some(rest) = text.strip_prefix("unknown field ") {
         format!("không có trường {rest}")
+    } else if let Some(rest) = text.strip_prefix("duplicate field ") {
+        format!("trường {rest} được ghi hai lần")
     } else if let Some(rest) = text.strip_prefix("unknown variant ") {
         format!("không có loại {rest}")
     } else if let Some(rest) = text.strip_prefix("invalid type: ") {
@@ -215,5 +239,115 @@ pub fn json_detail_vi(error: &serde_json::Error) -> String {
         "còn ký tự thừa sau khi hết JSON".to_string()
     } else {
         text
+    }
+}
+
+/// A JSON body as JSON Schema reads it: a whole number written with a fraction or an
+/// exponent (`174.0`, `1e2`) is that integer. The document says "integer", which JSON
+/// Schema takes to include `174.0`; serde refuses it where Rust wants an integer. A key
+/// given twice is refused (`None`), as serde refuses it in a struct.
+pub fn json_with_whole_numbers(bytes: &[u8]) -> Option<Value> {
+    serde_json::from_slice::<WholeNumbers>(bytes)
+        .ok()
+        .map(|w| w.0)
+}
+
+struct WholeNumbers(Value);
+
+impl<'de> Deserialize<'de> for WholeNumbers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<WholeNumbers, D::Error> {
+        deserializer
+            .deserialize_any(WholeNumbersVisitor)
+            .map(WholeNumbers)
+    }
+}
+
+struct WholeNumbersVisitor;
+
+impl<'de> Visitor<'de> for WholeNumbersVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        // Below 2^63 (2^64) in magnitude a whole f64 converts to i64 (u64) exactly.
+        const I64_END: f64 = 9_223_372_036_854_775_808.0;
+        const U64_END: f64 = 18_446_744_073_709_551_616.0;
+        Ok(if v.fract() != 0.0 {
+            Value::from(v)
+        } else if (-I64_END..I64_END).contains(&v) {
+            Value::from(v as i64)
+        } else if (0.0..U64_END).contains(&v) {
+            Value::from(v as u64)
+        } else {
+            Value::from(v)
+        })
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(WholeNumbers(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut fields = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let WholeNumbers(value) = map.next_value()?;
+            if fields.contains_key(&key) {
+                return Err(de::Error::custom(format!("duplicate field `{key}`")));
+            }
+            fields.insert(key, value);
+        }
+        Ok(Value::Object(fields))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::json_with_whole_numbers;
+
+    #[test]
+    fn whole_numbers_become_integers_and_the_rest_stays() {
+        let read = json_with_whole_numbers(
+            br#"{"a": 174.0, "b": [1e2, -0.0, 1.5], "c": {"d": 1e19, "e": 1e300, "f": "9.0"}}"#,
+        );
+        assert_eq!(
+            read,
+            Some(json!({"a": 174, "b": [100, 0, 1.5],
+                        "c": {"d": 10_000_000_000_000_000_000_u64, "e": 1e300, "f": "9.0"}}))
+        );
+        assert!(json_with_whole_numbers(br#"{"a": 1, "b": {"a": 2}}"#).is_some());
+        assert_eq!(json_with_whole_numbers(br#"{"a": 1, "a": 1}"#), None);
+        assert_eq!(
+            json_with_whole_numbers(br#"{"b": [{"a": 1, "a": 2}]}"#),
+            None
+        );
     }
 }

@@ -36,6 +36,7 @@ fn query(
 ) -> Result<(ReportQuery, params::Query), WebError> {
     let known: Vec<&str> = REPORT_PARAMS.iter().chain(extra).copied().collect();
     let rest = params::Query::parse(raw, &known)?;
+    rest.refuse_blank(&REPORT_PARAMS)?;
     let q = parse_query(raw, ctx.today(), false).map_err(|mut e| {
         e.status = StatusCode::UNPROCESSABLE_ENTITY;
         e.rule = Some(format!(

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use ketnap_domain::Violation;
 use ketnap_domain::access::Need;
 use ketnap_domain::action::Action;
@@ -28,7 +28,7 @@ use ketnap_domain::workflow::{Actor, apply, probation_end};
 
 use crate::ctx::Ctx;
 use crate::error::WebError;
-use crate::views::{Layout, dmy};
+use crate::views::{Layout, dmy, vn_time};
 
 /// Days ahead in which a deadline counts as close.
 const WARN_DAYS: i64 = 14;
@@ -965,13 +965,6 @@ fn member_text(member: &PartyMember) -> String {
     }
 }
 
-/// Vietnam's wall-clock time, as the audit page and the timeline show it.
-fn vn_time(at: DateTime<Utc>) -> String {
-    (at + Duration::hours(7))
-        .format("%d/%m/%Y %H:%M:%S")
-        .to_string()
-}
-
 fn build_forms(
     case: &Case,
     cells: &[(i64, String)],
@@ -1430,7 +1423,7 @@ fn stage_label(code: &str) -> String {
         .unwrap_or_else(|| code.to_string())
 }
 
-fn audit_line(entry: AuditEntry) -> AuditLine {
+pub(crate) fn audit_line(entry: AuditEntry) -> AuditLine {
     let (what, detail) = match entry.action.as_str() {
         "person.read" => ("Xem hồ sơ cá nhân".to_string(), String::new()),
         "person.create" => ("Tạo hồ sơ cá nhân".to_string(), String::new()),

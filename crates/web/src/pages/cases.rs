@@ -43,6 +43,8 @@ pub struct Filters {
     pub mass_org: String,
     pub year: String,
     pub ceremony_year: String,
+    /// The token of a name or CCCD search; `text` is what it stands for, shown in the form.
+    pub search: String,
     pub text: String,
     pub overdue: bool,
     pub page: String,
@@ -195,13 +197,15 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
             "mass_org" => f.mass_org = value,
             "year" => f.year = value,
             "ceremony_year" => f.ceremony_year = value,
-            "text" | "q" => f.text = value,
+            "search" => f.search = value,
             "overdue" => f.overdue = !value.is_empty() && value != "0",
             "page" => f.page = value,
             "format" => f.format = value,
             _ => {}
         }
     }
+    // A name or CCCD comes as a token (pages::people::remember_search), never in the URL.
+    f.text = crate::pages::people::searched_text(&ctx, &f.search).await?;
     let mut errors = FilterErrors::default();
     let mut query = CaseQuery {
         text: Some(f.text.trim().to_string()).filter(|t| !t.is_empty()),
@@ -267,6 +271,9 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
 
     let invalid = errors.any();
     if !invalid && matches!(f.format.as_str(), "xlsx" | "csv") {
+        if let Some(reauth) = crate::two_factor::reauth_needed(&ctx) {
+            return Ok(reauth);
+        }
         return export(&ctx, scope, &query, &units, &f.format).await;
     }
     let (total, records) = if invalid {
@@ -324,7 +331,7 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
             ("mass_org", &f.mass_org),
             ("year", &f.year),
             ("ceremony_year", &f.ceremony_year),
-            ("text", &f.text),
+            ("search", &f.search),
         ] {
             if !value.trim().is_empty() {
                 params.push((name, value.trim().to_string()));

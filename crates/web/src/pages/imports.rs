@@ -543,6 +543,11 @@ pub async fn export(ctx: Ctx, Query(q): Query<ExportQuery>) -> Result<Response, 
             rule: None,
         });
     };
+    // A whole list of the scope leaves with the file: people's records, or the party's
+    // own organisation.
+    if let Some(reauth) = crate::two_factor::reauth_needed(&ctx) {
+        return Ok(reauth);
+    }
     let table = ketnap_import::export(&ctx.state.store, &ctx.change(), scope, kind)
         .await
         .map_err(|e| match e {

@@ -1,5 +1,6 @@
 //! The pages, one module per screen.
 
+pub mod admin;
 pub mod case;
 pub mod cases;
 pub mod courses;

@@ -2,18 +2,24 @@
 //! page, whose every opening is written to the audit trail.
 
 use askama::Template;
-use axum::extract::rejection::QueryRejection;
+use axum::Form;
+use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Path, Query};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::Utc;
+use ketnap_domain::access::Need;
 use ketnap_domain::ethnicity;
-use ketnap_domain::ids::PersonId;
-use ketnap_domain::ports::PersonStore;
+use ketnap_domain::ids::{CaseId, PersonId};
+use ketnap_domain::person::PersonDetails;
+use ketnap_domain::ports::{AuditStore, CaseStore, PersonStore};
+use ketnap_domain::scope::Scope;
 use ketnap_domain::text::{NameCollator, clean};
 use serde::Deserialize;
 
 use crate::ctx::Ctx;
 use crate::error::WebError;
-use crate::views::{Layout, dmy};
+use crate::pages::case::{AuditLine, audit_line};
+use crate::views::{Layout, dmy, vn_time};
 
 /// At most this many people are listed for one search.
 const SEARCH_LIMIT: u32 = 50;
@@ -23,7 +29,8 @@ const MAX_QUERY_CHARS: usize = 100;
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct SearchQuery {
-    q: String,
+    /// A token from `remember_search`: the text itself never travels in the URL.
+    search: String,
 }
 
 pub struct Hit {
@@ -51,7 +58,7 @@ pub async fn search(
     let scope = ctx.scope()?.clone();
     let Query(query) =
         query.map_err(|_| WebError::bad_request("Nội dung tìm kiếm không hợp lệ."))?;
-    let q: String = clean(&query.q).chars().take(MAX_QUERY_CHARS).collect();
+    let q = searched_text(&ctx, &query.search).await?;
     let store = &ctx.state.store;
     let mut hits = Vec::new();
     if !q.is_empty() {
@@ -87,6 +94,74 @@ pub async fn search(
     Ok(Html(page.render()?).into_response())
 }
 
+/// The text a `search` token stands for; none without a token. An unknown or expired
+/// token is said so, rather than showing everything as if nothing had been asked.
+pub async fn searched_text(ctx: &Ctx, token: &str) -> Result<String, WebError> {
+    let token = token.trim();
+    if token.is_empty() {
+        return Ok(String::new());
+    }
+    ctx.state
+        .store
+        .saved_search(token, &ctx.auth.username, Utc::now())
+        .await?
+        .ok_or_else(|| {
+            WebError::bad_request("Lượt tìm kiếm này đã hết hạn (sau một ngày). Hãy tìm lại.")
+        })
+}
+
+/// Where a search form may send its results.
+const SEARCH_PAGES: [(&str, &str); 2] = [("people", "/people/search"), ("cases", "/cases")];
+
+/// POST of a search form (`to` = people or cases, `text` = a name or a CCCD, and for the
+/// case list its other filters): keeps the text under a token and sends the browser to the
+/// results with the token and the other filters in the URL.
+pub async fn remember_search(
+    ctx: Ctx,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Result<Response, WebError> {
+    let Form(fields) =
+        form.map_err(|_| WebError::bad_request("Nội dung tìm kiếm không hợp lệ."))?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    };
+    let path = SEARCH_PAGES
+        .iter()
+        .find(|(to, _)| *to == field("to"))
+        .map(|(_, path)| *path)
+        .ok_or_else(|| {
+            WebError::bad_request("Không rõ tìm ở trang nào (to = people hoặc cases).")
+        })?;
+    let mut params: Vec<(String, String)> = fields
+        .iter()
+        .filter(|(k, v)| {
+            !matches!(k.as_str(), "to" | "text" | "csrf" | "search" | "page")
+                && !v.trim().is_empty()
+        })
+        .cloned()
+        .collect();
+    let text: String = clean(field("text")).chars().take(MAX_QUERY_CHARS).collect();
+    if !text.is_empty() {
+        let token = ctx
+            .state
+            .store
+            .save_search(&ctx.auth.username, &text, Utc::now())
+            .await?;
+        params.push(("search".into(), token));
+    }
+    let query = serde_urlencoded::to_string(&params).unwrap_or_default();
+    let target = if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    };
+    Ok(Redirect::to(&target).into_response())
+}
+
 /// One line of the details table.
 pub struct Line {
     pub label: &'static str,
@@ -115,6 +190,9 @@ struct PersonPage {
     lines: Vec<Line>,
     history: Vec<PastLine>,
     cases: Vec<CaseLine>,
+    /// Whether to offer the data-subject report (auditors and administrators).
+    auditor: bool,
+    id: i64,
 }
 
 fn yes_no(value: bool) -> String {
@@ -145,7 +223,21 @@ pub async fn page(ctx: Ctx, Path(raw_id): Path<String>) -> Result<Response, WebE
     let store = &ctx.state.store;
     // Writes the `person.read` audit row; out of scope answers "not found".
     let person = store.person(&ctx.change(), &scope, id).await?;
-    let d = &person.details;
+    let page = PersonPage {
+        // The name stays out of the title (browser history keeps titles).
+        layout: ctx.layout("Thông tin cá nhân").await?,
+        name: person.details.name.full(),
+        lines: detail_lines(&person.details),
+        history: history_lines(&ctx, &scope, id).await?,
+        cases: case_lines(&ctx, &scope, id).await?,
+        auditor: ctx.auth.role.grants(Need::Audit),
+        id: id.0,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Every field of a person's record, labelled as the forms label them.
+fn detail_lines(d: &PersonDetails) -> Vec<Line> {
     let citizen_id = match &d.citizen_id {
         Some(c) if c.is_legacy() => format!("{c} (CMND cũ)"),
         Some(c) => match c.province_name() {
@@ -154,7 +246,7 @@ pub async fn page(ctx: Ctx, Path(raw_id): Path<String>) -> Result<Response, WebE
         },
         None => "—".to_string(),
     };
-    let lines = vec![
+    vec![
         Line {
             label: "Họ và tên",
             value: d.name.full(),
@@ -225,9 +317,14 @@ pub async fn page(ctx: Ctx, Path(raw_id): Path<String>) -> Result<Response, WebE
             label: "Thư điện tử",
             value: or_dash(&d.email),
         },
-    ];
-    let history = store
-        .identity_history(&scope, id)
+    ]
+}
+
+async fn history_lines(ctx: &Ctx, scope: &Scope, id: PersonId) -> Result<Vec<PastLine>, WebError> {
+    Ok(ctx
+        .state
+        .store
+        .identity_history(scope, id)
         .await?
         .into_iter()
         .map(|p| PastLine {
@@ -236,9 +333,14 @@ pub async fn page(ctx: Ctx, Path(raw_id): Path<String>) -> Result<Response, WebE
             changed_on: dmy(p.changed_on),
             reason: p.reason,
         })
-        .collect();
-    let cases = store
-        .cases_of_person(&scope, id)
+        .collect())
+}
+
+async fn case_lines(ctx: &Ctx, scope: &Scope, id: PersonId) -> Result<Vec<CaseLine>, WebError> {
+    Ok(ctx
+        .state
+        .store
+        .cases_of_person(scope, id)
         .await?
         .into_iter()
         .map(|c| CaseLine {
@@ -247,14 +349,103 @@ pub async fn page(ctx: Ctx, Path(raw_id): Path<String>) -> Result<Response, WebE
             cell: c.cell_name,
             identified_on: dmy(c.identified_on),
         })
-        .collect();
-    let page = PersonPage {
-        // The name stays out of the title (browser history keeps titles).
-        layout: ctx.layout("Thông tin cá nhân").await?,
-        name: d.name.full(),
-        lines,
-        history,
+        .collect())
+}
+
+/// One step of a case, as the report lists it.
+pub struct StepLine {
+    pub case_id: i64,
+    pub on: String,
+    pub summary: String,
+    pub document: String,
+    pub actor: String,
+}
+
+/// How often one account opened the record (reads only).
+pub struct ReaderLine {
+    pub who: String,
+    pub reads: usize,
+    pub last: String,
+}
+
+#[derive(Template)]
+#[template(path = "person_report.html")]
+struct ReportPage {
+    layout: Layout,
+    id: i64,
+    name: String,
+    made_at: String,
+    lines: Vec<Line>,
+    history: Vec<PastLine>,
+    cases: Vec<CaseLine>,
+    steps: Vec<StepLine>,
+    readers: Vec<ReaderLine>,
+    audit: Vec<AuditLine>,
+}
+
+/// Báo cáo dữ liệu cá nhân: everything ketnap holds about a person in the auditor's scope
+/// (the record, former names, cases and their steps) and everyone who read or changed it,
+/// on one printable page, for a data subject's request (Law 91/2025/QH15). Opening it is
+/// itself logged as a read of the person.
+pub async fn subject_report(ctx: Ctx, Path(raw_id): Path<String>) -> Result<Response, WebError> {
+    let scope = ctx.scope()?.clone();
+    let id = raw_id
+        .parse::<i64>()
+        .map(PersonId)
+        .map_err(|_| WebError::not_found())?;
+    let store = &ctx.state.store;
+    let person = store.person(&ctx.change(), &scope, id).await?;
+    let cases = case_lines(&ctx, &scope, id).await?;
+    let mut steps = Vec::new();
+    let mut entries = store
+        .audit_trail(&scope, "person", &id.0.to_string())
+        .await?;
+    for case in &cases {
+        for event in store.events(&scope, CaseId(case.id)).await? {
+            steps.push(StepLine {
+                case_id: case.id,
+                on: dmy(event.on),
+                summary: event.summary,
+                document: event
+                    .document
+                    .map(|d| format!("{} ngày {}", d.number, dmy(d.dated)))
+                    .unwrap_or_default(),
+                actor: event.actor,
+            });
+        }
+        entries.extend(
+            store
+                .audit_trail(&scope, "case", &case.id.to_string())
+                .await?,
+        );
+    }
+    entries.sort_by_key(|e| e.at);
+    let audit: Vec<AuditLine> = entries.into_iter().map(audit_line).collect();
+    let mut readers: Vec<ReaderLine> = Vec::new();
+    for line in audit.iter().filter(|l| l.read) {
+        match readers.iter_mut().find(|r| r.who == line.who) {
+            Some(reader) => {
+                reader.reads += 1;
+                reader.last = line.when.clone();
+            }
+            None => readers.push(ReaderLine {
+                who: line.who.clone(),
+                reads: 1,
+                last: line.when.clone(),
+            }),
+        }
+    }
+    let page = ReportPage {
+        layout: ctx.layout("Báo cáo dữ liệu cá nhân").await?,
+        id: id.0,
+        name: person.details.name.full(),
+        made_at: vn_time(Utc::now()),
+        lines: detail_lines(&person.details),
+        history: history_lines(&ctx, &scope, id).await?,
         cases,
+        steps,
+        readers,
+        audit,
     };
     Ok(Html(page.render()?).into_response())
 }

@@ -479,11 +479,15 @@ pub async fn dashboard(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, We
     Ok(Html(page.render()?).into_response())
 }
 
-/// `GET /reports/export.xlsx?unit=&year=`: every table of the report, one sheet each.
+/// `GET /reports/export.xlsx?unit=&year=`: every table of the report, one sheet each; the
+/// lists of people among them ask for a re-authentication first.
 pub async fn export_xlsx(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
     let query = parse_query(raw.as_deref(), ctx.today(), false)?;
     let scope = ctx.scope()?;
     let place = Place::load(&ctx, scope, query.unit).await?;
+    if let Some(reauth) = crate::two_factor::reauth_needed(&ctx) {
+        return Ok(reauth);
+    }
     let report = cached_build(&ctx, scope, &place, &query.period).await?;
     let tables: Vec<Table> = report.sections.iter().map(|s| s.table.clone()).collect();
     export::xlsx_response(&tables, &file_name(place.unit.id, &query.period, None))
@@ -517,11 +521,20 @@ pub async fn export_csv(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, W
         e.field = Some("table".into());
         return Err(e);
     };
+    if PEOPLE_TABLES.contains(&key)
+        && let Some(reauth) = crate::two_factor::reauth_needed(&ctx)
+    {
+        return Ok(reauth);
+    }
     Ok(export::csv_response(
         &section.table,
         &file_name(place.unit.id, &query.period, Some(&section.table.key)),
     ))
 }
+
+/// The report tables that list people by name: their CSV export asks for a
+/// re-authentication, like the workbook that holds them.
+const PEOPLE_TABLES: [&str; 3] = ["overdue_cases", "probation_due", "probation_overdue"];
 
 /// `bao-cao-12-2026` or `bao-cao-12-2026-funnel`: unit id and period, nothing personal.
 fn file_name(unit: UnitId, period: &Period, table: Option<&str>) -> String {

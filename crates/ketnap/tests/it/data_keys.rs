@@ -1,0 +1,281 @@
+//! Encryption at rest (crates/store/src/keys.rs) on a real SQLite file: records written
+//! before it are sealed at the next start, a rotation re-seals everything and the records
+//! stay readable, and a database whose key file is missing refuses to start rather than
+//! making a new key that could not open them.
+
+use std::process::Command;
+
+use ketnap_domain::ports::{AuditStore, CaseStore, PersonStore};
+use ketnap_domain::scope::{Access, Scope};
+use ketnap_store::{Create, Store};
+
+use crate::fixtures::{change, day, person, sqlite_store, tree};
+
+const CITIZEN_ID: &str = "079095001234";
+
+fn ketnap(db: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ketnap"))
+        .arg("--database")
+        .arg(db)
+        .args(args)
+        .env_remove("KETNAP_DATABASE_URL")
+        .env_remove("KETNAP_DATA_KEYS")
+        .output()
+        .unwrap()
+}
+
+fn contains(bytes: &[u8], needle: &str) -> bool {
+    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn old_records_are_sealed_rotation_reseals_and_a_lost_key_file_is_refused() {
+    let (store, dir) = sqlite_store().await;
+    let t = tree(&store, "").await;
+    let details = person(
+        "Nguyễn",
+        "Văn",
+        "An",
+        day(1995, 5, 5),
+        ketnap_domain::citizen_id::Sex::Male,
+        Some(CITIZEN_ID),
+    );
+    let (id, _) = store
+        .create_source(
+            &change("officer"),
+            &Scope::subtree(t.ward, Access::Edit),
+            &details,
+            t.residential_cell,
+            day(2026, 1, 5),
+            None,
+        )
+        .await
+        .unwrap();
+    let url = format!("sqlite://{}", dir.path().join("ketnap.sqlite3").display());
+    let scope = Scope::subtree(t.ward, Access::Read);
+
+    // As a database from before encryption at rest held it: the record and the CCCD in clear.
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let plain = serde_json::to_string(&details).unwrap();
+    sqlx::query("UPDATE people SET details = ?, citizen_id_index = ? WHERE id = ?")
+        .bind(&plain)
+        .bind(CITIZEN_ID)
+        .bind(id.0)
+        .execute(&pool)
+        .await
+        .unwrap();
+    store.close().await;
+
+    // The next start seals it, and it is found by its number again.
+    let reopened = Store::open(&url, Create::Never).await.unwrap();
+    reopened.migrate().await.unwrap();
+    let (stored, index): (String, String) =
+        sqlx::query_as("SELECT details, citizen_id_index FROM people WHERE id = ?")
+            .bind(id.0)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(stored.starts_with("s1."), "{stored}");
+    assert!(!stored.contains("Nguyễn") && !index.contains(CITIZEN_ID));
+    let found = reopened.find_people(&scope, CITIZEN_ID, 5).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].details, details);
+    reopened.close().await;
+
+    // A rotation, by the command line: a second key seals every record.
+    let before = ketnap(&url, &["keys", "status"]);
+    assert!(
+        before.status.success(),
+        "{}",
+        String::from_utf8_lossy(&before.stderr)
+    );
+    let rotated = ketnap(&url, &["keys", "rotate"]);
+    let said = String::from_utf8_lossy(&rotated.stdout).into_owned();
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    assert!(said.contains("đã mã hóa lại 1 hồ sơ"), "{said}");
+    let new_key = said
+        .split("Khóa mới ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .unwrap()
+        .to_string();
+    let resealed: String = sqlx::query_scalar("SELECT details FROM people WHERE id = ?")
+        .bind(id.0)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        resealed.starts_with(&format!("s1.{new_key}.")),
+        "{resealed}"
+    );
+    let after = Store::open(&url, Create::Never).await.unwrap();
+    after.migrate().await.unwrap();
+    let found = after
+        .find_people(&scope, "079 095 001 234", 5)
+        .await
+        .unwrap();
+    assert_eq!(found[0].details, details);
+    assert!(after.verify_audit_log().await.unwrap().problems.is_empty());
+    after.close().await;
+
+    // Neither the database file nor its WAL holds the number in clear.
+    for suffix in ["", "-wal"] {
+        let bytes = std::fs::read(format!(
+            "{}{suffix}",
+            dir.path().join("ketnap.sqlite3").display()
+        ))
+        .unwrap_or_default();
+        assert!(!contains(&bytes, CITIZEN_ID), "in ketnap.sqlite3{suffix}");
+    }
+
+    // Without its key file the database does not start, and no new key is made.
+    let keys = dir.path().join("ketnap.sqlite3.keys");
+    let aside = dir.path().join("aside.keys");
+    std::fs::rename(&keys, &aside).unwrap();
+    let refused = ketnap(&url, &["cases", "--unit", "25747"]);
+    let said = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert!(!refused.status.success());
+    assert!(said.contains("không có tệp khóa"), "{said}");
+    assert!(!keys.exists());
+    // Named elsewhere, it is found there.
+    let elsewhere = ketnap(
+        &url,
+        &[
+            "--data-keys",
+            aside.to_str().unwrap(),
+            "cases",
+            "--unit",
+            "25747",
+        ],
+    );
+    assert!(
+        elsewhere.status.success(),
+        "{}",
+        String::from_utf8_lossy(&elsewhere.stderr)
+    );
+    assert!(String::from_utf8_lossy(&elsewhere.stdout).contains("Nguyễn Văn An"));
+}
+
+/// Retention: a source withdrawn longer ago than the rule set's period is erased (and
+/// audited); one withdrawn recently, or with another case still open, is kept.
+#[tokio::test]
+async fn withdrawn_sources_are_erased_after_the_retention_period() {
+    use ketnap_domain::action::Action;
+    use ketnap_domain::person::ERASED_NAME;
+
+    let (store, _dir) = sqlite_store().await;
+    let t = tree(&store, "").await;
+    let ward = Scope::subtree(t.ward, Access::Edit);
+    let officer = change("officer");
+    let source = |given: &'static str, id: &'static str| {
+        let details = person(
+            "Lê",
+            "Thị",
+            given,
+            day(2000, 1, 2),
+            ketnap_domain::citizen_id::Sex::Female,
+            Some(id),
+        );
+        let store = &store;
+        let ward = &ward;
+        let officer = &officer;
+        let cell = t.residential_cell;
+        async move {
+            store
+                .create_source(officer, ward, &details, cell, day(2025, 7, 10), None)
+                .await
+                .unwrap()
+        }
+    };
+    let (old, old_case) = source("Cũ", "079300001111").await;
+    let (recent, recent_case) = source("Mới", "079300002222").await;
+    let (open, _) = source("Mở", "079300003333").await;
+    let withdraw = |on| Action::Withdraw {
+        on,
+        reason: "Chuyển đi nơi khác".into(),
+    };
+    crate::fixtures::advance(
+        &store,
+        &ward,
+        old_case,
+        &[withdraw(day(2025, 8, 1))],
+        "officer",
+    )
+    .await;
+    crate::fixtures::advance(
+        &store,
+        &ward,
+        recent_case,
+        &[withdraw(day(2026, 6, 1))],
+        "officer",
+    )
+    .await;
+    // Withdrawn long ago too, but with another case still open in the other cell.
+    let open_cases = store.cases_of_person(&ward, open).await.unwrap();
+    crate::fixtures::advance(
+        &store,
+        &ward,
+        open_cases[0].case_id,
+        &[withdraw(day(2025, 8, 1))],
+        "officer",
+    )
+    .await;
+    store
+        .open_case(&officer, &ward, open, t.school_cell, day(2025, 9, 1), None)
+        .await
+        .unwrap();
+
+    // The rule sets' 24 months after the oldest withdrawal.
+    let today = day(2027, 12, 1);
+    let counted = store.purge_expired(&officer, today, true).await.unwrap();
+    assert_eq!((counted.people, counted.months), (1, 24));
+    assert_eq!(counted.withdrawn_by, day(2025, 12, 1));
+    assert_eq!(
+        store
+            .find_people(&ward, "079300001111", 5)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "a dry run erases nothing"
+    );
+    let purged = store.purge_expired(&officer, today, false).await.unwrap();
+    assert_eq!(purged.people, 1);
+    let erased = store.person(&officer, &ward, old).await.unwrap();
+    assert_eq!(erased.details.name.full(), ERASED_NAME);
+    assert_eq!(erased.details.citizen_id, None);
+    assert_eq!(
+        erased.details.birth,
+        ketnap_domain::person::BirthDate::YearOnly(2000)
+    );
+    assert!(
+        store
+            .find_people(&ward, "079300001111", 5)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for kept in [recent, open] {
+        let person = store.person(&officer, &ward, kept).await.unwrap();
+        assert!(person.details.citizen_id.is_some());
+    }
+    let trail = store
+        .audit_trail(&ward, "person", &old.0.to_string())
+        .await
+        .unwrap();
+    assert!(trail.iter().any(|e| e.action == "person.erase"));
+    // Twice is once: the erased are not counted again.
+    assert_eq!(
+        store
+            .purge_expired(&officer, today, false)
+            .await
+            .unwrap()
+            .people,
+        0
+    );
+    assert!(store.verify_audit_log().await.unwrap().problems.is_empty());
+}
