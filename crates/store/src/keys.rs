@@ -48,6 +48,7 @@ pub(crate) enum Purpose {
     PersonDetails,
     Upload,
     Search,
+    TwoFactor,
 }
 
 impl Purpose {
@@ -56,6 +57,7 @@ impl Purpose {
             Purpose::PersonDetails => b"ketnap/people.details",
             Purpose::Upload => b"ketnap/import_uploads.content",
             Purpose::Search => b"ketnap/saved_searches.text",
+            Purpose::TwoFactor => b"ketnap/two_factor.secret",
         }
     }
 }
@@ -324,6 +326,12 @@ impl DataKeys {
                     "giá trị mã hóa bằng khóa {id} không mở được (bị sửa, hoặc khóa sai)"
                 ))
             })
+    }
+
+    /// `open` for a value sealed from text.
+    pub(crate) fn open_text(&self, purpose: Purpose, sealed: &str) -> StoreResult<String> {
+        String::from_utf8(self.open(purpose, sealed)?)
+            .map_err(|_| key_error("giá trị mã hóa không phải văn bản"))
     }
 
     fn reload_for(&self, id: &str) -> StoreResult<Key> {

@@ -3,7 +3,7 @@
 //! personal data never stands in a URL (where proxies, browser history and logs keep it).
 
 use chrono::{DateTime, Duration, Utc};
-use ketnap_domain::ports::{StoreError, StoreResult};
+use ketnap_domain::ports::StoreResult;
 use rand::RngCore;
 
 use crate::keys::Purpose;
@@ -60,9 +60,6 @@ impl Store {
         let Some(sealed) = sealed else {
             return Ok(None);
         };
-        let text = self.keys()?.open(Purpose::Search, &sealed)?;
-        String::from_utf8(text)
-            .map(Some)
-            .map_err(|_| StoreError::Backend("nội dung tìm kiếm bị hỏng".into()))
+        self.keys()?.open_text(Purpose::Search, &sealed).map(Some)
     }
 }

@@ -11,6 +11,7 @@ use rand::RngCore;
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::audit::{self, Audit};
+use crate::keys::Purpose;
 use crate::{Store, backend_error, timestamp};
 
 const STEP_SECONDS: i64 = 30;
@@ -81,12 +82,14 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(backend_error)?;
+        let keys = self.keys()?;
         match shown.ok_or(StoreError::NotFound("phiên đăng nhập"))? {
-            Some(secret) => Ok(secret),
+            Some(sealed) => keys.open_text(Purpose::TwoFactor, &sealed),
             None => {
                 let secret = new_secret();
+                // Sealed like personal records: a copy of the database gives no codes.
                 sqlx::query("UPDATE sessions SET totp_candidate = $1 WHERE id = $2")
-                    .bind(&secret)
+                    .bind(keys.seal(Purpose::TwoFactor, secret.as_bytes())?)
                     .bind(session)
                     .execute(&self.pool)
                     .await
@@ -118,6 +121,9 @@ impl Store {
                 "Trang đăng ký đã cũ; hãy mở lại để nhận mã bí mật.",
             ))
         })?;
+        let keys = self.keys()?;
+        let sealed = secret;
+        let secret = keys.open_text(Purpose::TwoFactor, &sealed)?;
         let step = matching_step(&secret, code, change.now)?;
         let mut tx = self.begin().await?;
         let Some(step) = step else {
@@ -129,7 +135,7 @@ impl Store {
             "INSERT INTO two_factor (user_id, secret, enrolled_at, last_step) VALUES ($1, $2, $3, $4)",
         )
         .bind(user)
-        .bind(&secret)
+        .bind(&sealed)
         .bind(timestamp(change.now))
         .bind(step)
         .execute(&mut *tx)
@@ -174,7 +180,8 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(backend_error)?;
-        let (secret, last_step) = row.ok_or(StoreError::NotFound("xác thực hai bước"))?;
+        let (sealed, last_step) = row.ok_or(StoreError::NotFound("xác thực hai bước"))?;
+        let secret = self.keys()?.open_text(Purpose::TwoFactor, &sealed)?;
         let step = matching_step(&secret, code, change.now)?;
         let mut tx = self.begin().await?;
         let outcome = match step {
