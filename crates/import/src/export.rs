@@ -23,6 +23,7 @@ pub async fn export(
     change: &Change,
     scope: &Scope,
     kind: Kind,
+    purpose: &str,
 ) -> Result<Table, ImportError> {
     let headers: Vec<&str> = kind.fields().iter().map(|f| f.label).collect();
     let mut table = Table::new(kind.code(), kind.label_vi(), &headers);
@@ -54,7 +55,7 @@ pub async fn export(
             }
         }
         Kind::People => {
-            let known = store.export_people(change, scope).await?;
+            let known = store.export_people(change, scope, purpose).await?;
             // One row per person: their latest case (a re-import matches it).
             let rows = known
                 .iter()

@@ -85,8 +85,19 @@ fn kind_of(code: &str) -> anyhow::Result<Kind> {
 }
 
 /// Writes the kind's list of the unit's subtree to `file`, .xlsx or .csv by its extension.
-pub async fn export(ctx: &Context, file: &Path, kind: &str, unit: &str) -> anyhow::Result<()> {
+pub async fn export(
+    ctx: &Context,
+    file: &Path,
+    kind: &str,
+    unit: &str,
+    purpose: &str,
+) -> anyhow::Result<()> {
     let kind = kind_of(kind)?;
+    let purpose = purpose.trim();
+    anyhow::ensure!(
+        !purpose.is_empty(),
+        "Hãy ghi mục đích xuất (--purpose), ví dụ \"Báo cáo cấp ủy cấp trên\"."
+    );
     let csv = match file
         .extension()
         .and_then(|e| e.to_str())
@@ -97,7 +108,7 @@ pub async fn export(ctx: &Context, file: &Path, kind: &str, unit: &str) -> anyho
         _ => anyhow::bail!("Tên tệp xuất phải kết thúc bằng .xlsx hoặc .csv."),
     };
     let (_, scope) = ctx.scope(unit, Access::Read).await?;
-    let table = ketnap_import::export(&ctx.store, &ctx.change, &scope, kind).await?;
+    let table = ketnap_import::export(&ctx.store, &ctx.change, &scope, kind, purpose).await?;
     let bytes = if csv {
         ketnap_sheets::write::csv(&table).into_bytes()
     } else {

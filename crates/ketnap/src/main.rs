@@ -213,6 +213,10 @@ enum Command {
         /// Official code of the unit whose subtree to export.
         #[arg(long)]
         unit: String,
+        /// Why the list leaves (kept in the audit log with the number of people), e.g.
+        /// "Báo cáo cấp ủy cấp trên".
+        #[arg(long)]
+        purpose: String,
     },
 }
 
@@ -348,7 +352,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             import::run(&ctx, &file, &kind, &unit, &options).await
         }
-        Command::Export { file, kind, unit } => import::export(&ctx, &file, &kind, &unit).await,
+        Command::Export {
+            file,
+            kind,
+            unit,
+            purpose,
+        } => import::export(&ctx, &file, &kind, &unit, &purpose).await,
     };
     ctx.store.close().await;
     result

@@ -76,33 +76,40 @@ impl Store {
         Ok(known)
     }
 
-    /// Everyone with a case in `scope`, for a list to take away (audited as an export).
+    /// Everyone with a case in `scope`, for a list to take away (audited as an export, with
+    /// its purpose).
     pub async fn export_people(
         &self,
         change: &Change,
         scope: &Scope,
+        purpose: &str,
     ) -> StoreResult<Vec<KnownPerson>> {
         let known = self.known_people(scope).await?;
-        self.log_read(change, scope, "person.export", known.len())
+        self.log_read(change, scope, "person.export", known.len(), Some(purpose))
             .await?;
         Ok(known)
     }
 
     /// Records that `count` people of the scope were read in bulk (`person.export` for a
-    /// file, `person.search` for a search): the count, never the people or the query.
+    /// file, with its purpose; `person.search` for a search): the count, never the people
+    /// or the query.
     pub async fn log_read(
         &self,
         change: &Change,
         scope: &Scope,
         action: &'static str,
         count: usize,
+        purpose: Option<&str>,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         audit::write(
             &mut tx,
             change,
             Audit {
-                after: Some(format!("{count} người")),
+                after: Some(match purpose {
+                    Some(purpose) => format!("{count} người; mục đích: {purpose}"),
+                    None => format!("{count} người"),
+                }),
                 ..Audit::event(action, "unit", scope.root().0)
             },
         )

@@ -7,6 +7,7 @@
 mod api;
 mod assets;
 mod auth;
+mod bulk_export;
 mod charts;
 mod ctx;
 mod error;

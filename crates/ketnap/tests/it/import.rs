@@ -266,6 +266,7 @@ async fn the_command_line_imports_with_a_dry_run_first() {
             .arg(&db)
             .arg("export")
             .args(args)
+            .args(["--purpose", "Rà soát, đối chiếu hồ sơ"])
             .env_remove("KETNAP_DATABASE_URL")
             .output()
             .unwrap()

@@ -517,7 +517,7 @@ pub(crate) fn cells(xlsx: &[u8]) -> Vec<Vec<String>> {
 }
 
 pub(crate) async fn exported(store: &Store, scope: &Scope, kind: Kind) -> (Vec<u8>, String) {
-    let table = ketnap_import::export(store, &change("admin"), scope, kind)
+    let table = ketnap_import::export(store, &change("admin"), scope, kind, "Rà soát")
         .await
         .unwrap();
     (
@@ -744,7 +744,7 @@ async fn the_filtered_case_list_goes_out_in_the_layout_it_comes_back_in() {
     let page = app.get(Some(&browser), "/cases?stage=sympathiser").await;
     assert!(page.body.contains("id=\"cases-xlsx\""), "{}", page.body);
     let request = HttpRequest::builder()
-        .uri("/cases?stage=sympathiser&format=xlsx")
+        .uri("/cases?stage=sympathiser&format=xlsx&purpose=review")
         .header(
             header::COOKIE,
             format!("{}={}", ketnap_web::SESSION_COOKIE, browser.cookie),
@@ -797,9 +797,12 @@ async fn searches_and_exports_are_audited_without_what_was_asked() {
         assert_eq!(found.status, axum::http::StatusCode::OK, "{to}");
     }
     assert_eq!(
-        app.get(Some(&officer), "/cases?stage=sympathiser&format=csv")
-            .await
-            .status,
+        app.get(
+            Some(&officer),
+            "/cases?stage=sympathiser&format=csv&purpose=report"
+        )
+        .await
+        .status,
         axum::http::StatusCode::OK
     );
     let pool = sqlx::SqlitePool::connect(&app.database_url())
@@ -813,10 +816,18 @@ async fn searches_and_exports_are_audited_without_what_was_asked() {
     .unwrap();
     let actions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(actions, ["person.search", "person.search", "person.export"]);
+    assert!(
+        rows[2]
+            .2
+            .as_deref()
+            .unwrap_or_default()
+            .ends_with("mục đích: Báo cáo cấp ủy cấp trên"),
+        "{rows:?}"
+    );
     for (_, actor, after) in &rows {
         assert_eq!(actor, "canbo");
         let after = after.as_deref().unwrap_or_default();
-        assert!(after.ends_with("người"), "{after}");
+        assert!(after.contains(" người"), "{after}");
         assert!(
             !after.contains("Nguyen") && !after.contains("079203001234"),
             "{after}"

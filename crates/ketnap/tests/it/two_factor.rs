@@ -402,7 +402,22 @@ async fn bulk_exports_ask_for_the_password_again_then_download() {
         )
         .await;
     assert_eq!(done.location(), Some(path), "back to the download");
-    let file = app.get(Some(&officer), path).await;
+    // Which first asks what the list is for, keeping the request's own parameters.
+    let asked = app.get(Some(&officer), path).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.body.contains("name=\"purpose\" value=\"review\""));
+    assert!(asked.body.contains("name=\"format\" value=\"csv\""));
+    let odd = app
+        .get(Some(&officer), &format!("{path}&purpose=vui-choi"))
+        .await;
+    assert!(
+        odd.body.contains("không có trong danh sách"),
+        "{}",
+        odd.body
+    );
+    let file = app
+        .get(Some(&officer), &format!("{path}&purpose=review"))
+        .await;
     assert_eq!(file.status, StatusCode::OK);
     assert_eq!(
         file.headers[header::CONTENT_TYPE],
@@ -463,6 +478,18 @@ async fn bulk_exports_ask_for_the_password_again_then_download() {
             .await
             .status,
         StatusCode::OK
+    );
+    let purposes: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT after FROM audit_log WHERE action = 'person.export'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(
+        purposes
+            .iter()
+            .flatten()
+            .any(|a| a.ends_with("mục đích: Rà soát, đối chiếu hồ sơ")),
+        "{purposes:?}"
     );
     let rows = audit_rows(&app, &["session.reauth"]).await;
     assert!(rows.iter().any(|r| r.1 == "canbo") && rows.iter().any(|r| r.1 == "admin"));

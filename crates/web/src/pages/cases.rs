@@ -271,10 +271,10 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
 
     let invalid = errors.any();
     if !invalid && matches!(f.format.as_str(), "xlsx" | "csv") {
-        if let Some(reauth) = crate::two_factor::reauth_needed(&ctx) {
-            return Ok(reauth);
-        }
-        return export(&ctx, scope, &query, &units, &f.format).await;
+        return match crate::bulk_export::gate(&ctx).await? {
+            Ok(purpose) => export(&ctx, scope, &query, &units, &f.format, purpose).await,
+            Err(page) => Ok(page),
+        };
     }
     let (total, records) = if invalid {
         (0, Vec::new())
@@ -290,7 +290,7 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
         // A search by name or CCCD is audited (how many were found, not what was asked).
         if query.text.is_some() {
             store
-                .log_read(&ctx.change(), scope, "person.search", found.total)
+                .log_read(&ctx.change(), scope, "person.search", found.total, None)
                 .await?;
         }
         (found.total, found.records)
@@ -453,11 +453,18 @@ async fn export(
     query: &CaseQuery,
     units: &[ketnap_domain::unit::Unit],
     format: &str,
+    purpose: &str,
 ) -> Result<Response, WebError> {
     let store = &ctx.state.store;
     let found = store.case_page(scope, query, 0, EXPORT_LIMIT).await?;
     store
-        .log_read(&ctx.change(), scope, "person.export", found.records.len())
+        .log_read(
+            &ctx.change(),
+            scope,
+            "person.export",
+            found.records.len(),
+            Some(purpose),
+        )
         .await?;
     let units = units.iter().map(|u| (u.id, u.clone())).collect();
     let table = ketnap_import::people_table(

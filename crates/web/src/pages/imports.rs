@@ -545,10 +545,19 @@ pub async fn export(ctx: Ctx, Query(q): Query<ExportQuery>) -> Result<Response, 
     };
     // A whole list of the scope leaves with the file: people's records, or the party's
     // own organisation.
-    if let Some(reauth) = crate::two_factor::reauth_needed(&ctx) {
+    // People's records leave with a stated purpose; the party's own organisation with
+    // the password only.
+    let purpose = if kind == Kind::People {
+        match crate::bulk_export::gate(&ctx).await? {
+            Ok(purpose) => purpose,
+            Err(page) => return Ok(page),
+        }
+    } else if let Some(reauth) = crate::two_factor::reauth_needed(&ctx) {
         return Ok(reauth);
-    }
-    let table = ketnap_import::export(&ctx.state.store, &ctx.change(), scope, kind)
+    } else {
+        ""
+    };
+    let table = ketnap_import::export(&ctx.state.store, &ctx.change(), scope, kind, purpose)
         .await
         .map_err(|e| match e {
             ImportError::Store(e) => WebError::from(e),

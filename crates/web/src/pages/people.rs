@@ -64,7 +64,7 @@ pub async fn search(
     if !q.is_empty() {
         let mut people = store.find_people(&scope, &q, SEARCH_LIMIT).await?;
         store
-            .log_read(&ctx.change(), &scope, "person.search", people.len())
+            .log_read(&ctx.change(), &scope, "person.search", people.len(), None)
             .await?;
         let collator = NameCollator::new();
         people.sort_by(|a, b| {
