@@ -38,6 +38,15 @@ fn holding(answer: &Answer, username: &str) -> Browser {
 }
 
 /// The audit rows of `actions`, as (action, actor, entity id), oldest first.
+/// A code that is not `right`.
+fn wrong_code(right: &str) -> &'static str {
+    if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    }
+}
+
 async fn audit_rows(app: &TestApp, actions: &[&str]) -> Vec<(String, String, String)> {
     let pool = sqlx::SqlitePool::connect(&app.database_url())
         .await
@@ -113,11 +122,7 @@ async fn an_administrator_and_a_province_account_must_enrol_before_anything_open
         // A wrong code keeps nothing.
         let authenticator = Mutex::new(Authenticator::new(&secret));
         let right = next_code(&authenticator).await;
-        let wrong = if right == "000000" {
-            "111111"
-        } else {
-            "000000"
-        };
+        let wrong = wrong_code(&right);
         let refused = app.post(&half, "/login/enrol", &[("code", wrong)]).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(refused.body.contains("không đúng"), "{}", refused.body);
@@ -196,11 +201,7 @@ async fn wrong_and_reused_codes_are_refused_and_throttled() {
     let app = TestApp::new().await;
     let half = code_page(&app, "admin").await;
     let right = app.code("admin").await.unwrap();
-    let wrong = if right == "000000" {
-        "111111"
-    } else {
-        "000000"
-    };
+    let wrong = wrong_code(&right);
     let refused = app.post(&half, "/login/code", &[("code", wrong)]).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert!(refused.body.contains("không đúng"), "{}", refused.body);
@@ -254,11 +255,7 @@ async fn a_ward_officer_may_turn_it_on_and_an_administrator_resets_it() {
     let secret = secret_in(&page.body).unwrap();
     let authenticator = Mutex::new(Authenticator::new(&secret));
     let right = next_code(&authenticator).await;
-    let wrong = if right == "000000" {
-        "111111"
-    } else {
-        "000000"
-    };
+    let wrong = wrong_code(&right);
     let refused = app
         .post(&officer, "/account/two-factor", &[("code", wrong)])
         .await;
