@@ -229,10 +229,12 @@ impl RuleSet {
                 self.awareness_certificate.validity_months,
             ),
         ];
-        let retention = self
-            .retention
-            .as_ref()
-            .map(|r| ("retention.withdrawn_source_months", r.withdrawn_source_months));
+        let retention = self.retention.as_ref().map(|r| {
+            (
+                "retention.withdrawn_source_months",
+                r.withdrawn_source_months,
+            )
+        });
         if let Some((field, _)) = positive
             .iter()
             .chain(retention.iter())

@@ -14,8 +14,8 @@ use ketnap_domain::text::NameCollator;
 use ketnap_domain::workflow::{Event, Transition};
 use sqlx::{Any, Transaction};
 
-use crate::keys::DataKeys;
 use crate::audit::{self, Audit};
+use crate::keys::DataKeys;
 use crate::{
     SUBTREE, Store, backend_error, from_json, iso_date, parse_date, parse_timestamp, read_only,
     to_json,

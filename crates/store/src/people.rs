@@ -162,7 +162,10 @@ impl PersonStore for Store {
                     .filter(|c| !c.is_whitespace() && *c != '.')
                     .count();
         let (condition, value) = if by_id {
-            ("citizen_id_index = $2", self.keys()?.citizen_index(&digits)?)
+            (
+                "citizen_id_index = $2",
+                self.keys()?.citizen_index(&digits)?,
+            )
         } else {
             let key = search_key(query);
             if key.is_empty() {

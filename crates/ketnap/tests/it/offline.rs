@@ -7,7 +7,9 @@
 #[test]
 fn the_no_network_run_has_loopback_only() {
     if std::env::var("KETNAP_EXPECT_NO_NETWORK").as_deref() != Ok("1") {
-        eprintln!("Not the no-network run (scripts/test makes it under CI=true): nothing to check.");
+        eprintln!(
+            "Not the no-network run (scripts/test makes it under CI=true): nothing to check."
+        );
         return;
     }
     // /proc/self/net/dev lists the interfaces of this process's network namespace.
