@@ -315,6 +315,17 @@ impl Store {
             head: String::new(),
             problems: Vec::new(),
         };
+        // One snapshot for the rows and the head: on a live database a row written between
+        // reading the last rows and reading the head would look like a log cut short.
+        let mut tx = match self.backend {
+            Backend::Sqlite => self.pool.begin().await,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+            }
+        }
+        .map_err(backend_error)?;
         let mut previous = String::new();
         let mut after_id = 0i64;
         loop {
@@ -323,7 +334,7 @@ impl Store {
             ))
             .bind(after_id)
             .bind(VERIFY_PAGE)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(backend_error)?;
             let Some(last) = rows.last() else { break };
@@ -354,9 +365,10 @@ impl Store {
             }
         }
         let head: String = sqlx::query_scalar("SELECT hash FROM audit_head WHERE id = 1")
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *tx)
             .await
             .map_err(backend_error)?;
+        tx.commit().await.map_err(backend_error)?;
         if head != previous {
             check.problems.push((
                 None,

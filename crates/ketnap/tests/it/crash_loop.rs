@@ -43,7 +43,16 @@ pub enum Ack {
     },
 }
 
-pub type Ledger = Arc<Mutex<Vec<Ack>>>;
+type Ledger = Arc<Mutex<Vec<Ack>>>;
+
+/// A source form (`web_people::source_form`) for a new person called `given`.
+pub fn named(form: &[(String, String)], given: &str) -> Vec<(String, String)> {
+    let mut form = form.to_vec();
+    for field in form.iter_mut().filter(|(k, _)| k == "given_name") {
+        field.1 = given.to_string();
+    }
+    form
+}
 
 /// The case a 303 after a write points to.
 pub fn case_of(location: Option<&str>) -> Option<i64> {
@@ -202,10 +211,7 @@ impl Writer {
             n += 1;
             self.http.base = self.base.lock().unwrap().clone();
             let given = format!("Số {}.{n}", self.number);
-            for field in self.form.iter_mut().filter(|(k, _)| k == "given_name") {
-                field.1 = given.clone();
-            }
-            let form = self.form.clone();
+            let form = named(&self.form, &given);
             let Some(case) = self.answered("/sources", &form).await else {
                 continue;
             };
@@ -318,6 +324,13 @@ async fn acknowledged_writes_survive_kill_9_at_random_moments() {
         *base.lock().unwrap() = server.base.clone();
         let acks = ledger.lock().unwrap().clone();
         check(&url, &acks, ward).await;
+        if kill % 25 == 0 {
+            eprintln!(
+                "crash loop: {kill} kills, {} acknowledged writes checked, {:.0} s",
+                acks.len(),
+                started.elapsed().as_secs_f64()
+            );
+        }
         assert!(
             wrong.lock().unwrap().is_empty(),
             "after kill {kill}: {:?}",

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use sqlx::Connection;
 
-use crate::crash_loop::{Ack, case_of, check, helper_action};
+use crate::crash_loop::{Ack, case_of, check, helper_action, named};
 use crate::served::{Http, Reply, Server, pairs};
 use crate::web::TestApp;
 use crate::web_people::source_form;
@@ -21,15 +21,6 @@ const OFFICERS: usize = 8;
 fn version_in(body: &str) -> i64 {
     let at = body.find("name=\"version\" value=\"").unwrap() + "name=\"version\" value=\"".len();
     body[at..].split('"').next().unwrap().parse().unwrap()
-}
-
-/// A source form for a new person called `given`, with no CCCD.
-fn named(form: &[(String, String)], given: &str) -> Vec<(String, String)> {
-    let mut form = form.to_vec();
-    for field in form.iter_mut().filter(|(k, _)| k == "given_name") {
-        field.1 = given.to_string();
-    }
-    form
 }
 
 /// No answer may name the database's lock or any SQL: what a user reads is Vietnamese.
@@ -332,6 +323,10 @@ async fn a_full_disk_refuses_writes_in_vietnamese_and_loses_nothing() {
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
     }
     assert!(http.get("/cases").await.body.contains("Trước"));
+    // A personal record is shown only with its reading logged, so not while nothing can be.
+    let record = http.get(&format!("/cases/{case}")).await;
+    assert_eq!(record.status, StatusCode::INSUFFICIENT_STORAGE);
+    assert!(record.body.contains("Máy chủ hết dung lượng đĩa"));
     // Nothing damaged, nothing of the refused writes kept.
     let checked = check(&url, &acks, ward).await;
     assert_eq!(checked.unacknowledged, 0);
