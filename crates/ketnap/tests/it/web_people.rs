@@ -1158,3 +1158,61 @@ async fn pages_fit_a_phone_and_keep_scripts_out() {
             .contains("/* pages: sources, people, probation, courses, nominees */")
     );
 }
+
+/// The data-subject report: an auditor sees the whole record, its steps and who read it;
+/// an officer is not offered it and cannot open it; opening it is itself a logged read.
+#[tokio::test]
+async fn an_auditor_reports_everything_held_about_a_person_and_who_read_it() {
+    let app = TestApp::new().await;
+    let officer = app.login("canbo").await;
+    let created = post_form(&app, &officer, "/sources", &source_form(&app, &[])).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let case = case_id_of(&created);
+    let person = app.store.case(&ward(&app), case).await.unwrap().person.id;
+    // The officer reads the record twice.
+    let report = format!("/people/{}/report", person.0);
+    for _ in 0..2 {
+        let page = app
+            .get(Some(&officer), &format!("/people/{}", person.0))
+            .await;
+        assert!(!page.body.contains(&report), "not offered to an officer");
+    }
+    assert_eq!(
+        app.get(Some(&officer), &report).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let auditor = app.login("kiemtra").await;
+    let page = app
+        .get(Some(&auditor), &format!("/people/{}", person.0))
+        .await;
+    assert!(page.body.contains(&format!("href=\"{report}\"")));
+    let shown = app.get(Some(&auditor), &report).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    for held in [
+        "Trần Thị Mai",
+        "079303004567",
+        "Trường Tiểu học Phú Hòa",
+        "0909 000 111",
+        &format!("Hồ sơ số {}", case.0),
+        "Tạo hồ sơ cá nhân",
+    ] {
+        assert!(shown.body.contains(held), "{held}");
+    }
+    // Who read it: the officer twice (and the auditor, once for the person page).
+    let readers = shown.body.split("id=\"h-readers\"").nth(1).unwrap();
+    let readers = readers.split("</table>").next().unwrap();
+    assert!(
+        readers.contains("<td data-label=\"Tài khoản\">canbo</td><td data-label=\"Số lượt xem\" class=\"num\">2</td>"),
+        "{readers}"
+    );
+    // The report was a read too: the person page, the first report, this one.
+    let again = app.get(Some(&auditor), &report).await;
+    assert!(
+        again
+            .body
+            .contains("<td data-label=\"Tài khoản\">kiemtra</td><td data-label=\"Số lượt xem\" class=\"num\">3</td>"),
+        "{}",
+        again.body
+    );
+}

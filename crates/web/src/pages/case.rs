@@ -1412,7 +1412,7 @@ pub struct AuditLine {
 struct AuditPage {
     layout: Layout,
     case_id: i64,
-    lines: Vec<AuditLine>,
+    audit: Vec<AuditLine>,
     reads: usize,
     changes: usize,
 }
@@ -1478,14 +1478,14 @@ pub async fn audit(ctx: Ctx, Path(case_id): Path<String>) -> Result<Response, We
             .await?,
     );
     entries.sort_by_key(|e| e.at);
-    let lines: Vec<AuditLine> = entries.into_iter().map(audit_line).collect();
-    let reads = lines.iter().filter(|l| l.read).count();
+    let audit: Vec<AuditLine> = entries.into_iter().map(audit_line).collect();
+    let reads = audit.iter().filter(|l| l.read).count();
     let page = AuditPage {
         layout: ctx.layout("Ai đã xem hoặc thay đổi hồ sơ này").await?,
         case_id: id.0,
-        changes: lines.len() - reads,
+        changes: audit.len() - reads,
         reads,
-        lines,
+        audit,
     };
     Ok(Html(page.render()?).into_response())
 }
