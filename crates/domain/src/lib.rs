@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod case;
 pub mod checklist;
 pub mod citizen_id;
+pub mod coordination;
 pub mod course;
 pub mod deadline;
 pub mod ethnicity;

@@ -32,6 +32,9 @@ pub struct RuleSet {
     pub targets: TargetRules,
     /// How long personal data no longer needed is kept; a set without it purges nothing.
     pub retention: Option<RetentionRules>,
+    /// Periods of the work between units (transfers, requests, reminders); a set without
+    /// it escalates nothing and sends no reminders.
+    pub coordination: Option<CoordinationRules>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,6 +101,23 @@ pub struct TargetRules {
 #[serde(deny_unknown_fields)]
 pub struct RetentionRules {
     pub withdrawn_source_months: u32,
+    /// Months a declined nomination's personal data is kept after the decline.
+    #[serde(default)]
+    pub declined_nomination_months: Option<u32>,
+    pub confidence: Confidence,
+}
+
+/// Phối hợp giữa các đơn vị: how long a transfer may wait for the receiving unit before it
+/// goes to the two units' common parent, the answer time a request between units gets by
+/// default, and when the daily reminders warn and escalate. No regulation sets these;
+/// they are the committee's working habits, hence a confidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoordinationRules {
+    pub transfer_escalation_working_days: u32,
+    pub request_due_working_days: u32,
+    pub reminder_days_ahead: u32,
+    pub overdue_escalation_working_days: u32,
     pub confidence: Confidence,
 }
 
@@ -119,6 +139,8 @@ struct RuleSetFile {
     targets: TargetRules,
     #[serde(default)]
     retention: Option<RetentionRules>,
+    #[serde(default)]
+    coordination: Option<CoordinationRules>,
 }
 
 const FILE_RULE: &str = "rule-set.file";
@@ -172,6 +194,7 @@ impl RuleSet {
             readmission: file.readmission,
             targets: file.targets,
             retention: file.retention,
+            coordination: file.coordination,
         };
         set.check()?;
         Ok(set)
@@ -229,15 +252,36 @@ impl RuleSet {
                 self.awareness_certificate.validity_months,
             ),
         ];
-        let retention = self.retention.as_ref().map(|r| {
-            (
+        let mut optional = Vec::new();
+        if let Some(r) = &self.retention {
+            optional.push((
                 "retention.withdrawn_source_months",
                 r.withdrawn_source_months,
-            )
-        });
+            ));
+            if let Some(months) = r.declined_nomination_months {
+                optional.push(("retention.declined_nomination_months", months));
+            }
+        }
+        if let Some(c) = &self.coordination {
+            optional.extend([
+                (
+                    "coordination.transfer_escalation_working_days",
+                    c.transfer_escalation_working_days,
+                ),
+                (
+                    "coordination.request_due_working_days",
+                    c.request_due_working_days,
+                ),
+                ("coordination.reminder_days_ahead", c.reminder_days_ahead),
+                (
+                    "coordination.overdue_escalation_working_days",
+                    c.overdue_escalation_working_days,
+                ),
+            ]);
+        }
         if let Some((field, _)) = positive
             .iter()
-            .chain(retention.iter())
+            .chain(optional.iter())
             .find(|(_, value)| *value == 0)
         {
             return Err(Violation::new(

@@ -122,6 +122,10 @@ pub async fn retention(ctx: &Context, command: RetentionCommand) -> anyhow::Resu
         purge.withdrawn_by.format("%d/%m/%Y"),
         purge.months
     );
+    println!(
+        "{verb} dữ liệu cá nhân của {} người được giới thiệu nhưng không được tiếp nhận.",
+        purge.nominations
+    );
     Ok(())
 }
 

@@ -163,7 +163,7 @@ impl Store {
     }
 
     /// Checks a new case's cell and returns whether it sits under a base committee.
-    async fn check_cell(&self, scope: &Scope, cell: UnitId, on: NaiveDate) -> StoreResult<bool> {
+    pub(crate) async fn check_cell(&self, scope: &Scope, cell: UnitId, on: NaiveDate) -> StoreResult<bool> {
         if !scope.can_edit() {
             return Err(read_only());
         }
@@ -193,7 +193,7 @@ impl Store {
         Ok(unit.kind.needs_base_resolution())
     }
 
-    async fn insert_case(
+    pub(crate) async fn insert_case(
         tx: &mut Transaction<'_, Any>,
         change: &Change,
         mut case: Case,
@@ -418,7 +418,7 @@ pub(crate) async fn write_transition(
 }
 
 /// Records an event in the cell the case is in when it happens (reports count it there).
-async fn insert_event(
+pub(crate) async fn insert_event(
     tx: &mut Transaction<'_, Any>,
     case: CaseId,
     cell: UnitId,

@@ -177,9 +177,12 @@ pub(crate) fn event_cells(case: &Case, e: &Event) -> Vec<Cell> {
 
 /// Tables a dataset fills, children first: the order to empty them in. The audit log is
 /// kept: the erase is itself a change, and readers of the log (the report model) follow it.
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 19] = [
     "targets",
     "term_plans",
+    "unit_requests",
+    "transfers",
+    "nominations",
     "case_events",
     "course_participants",
     "courses",

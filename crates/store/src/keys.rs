@@ -49,6 +49,7 @@ pub(crate) enum Purpose {
     Upload,
     Search,
     TwoFactor,
+    Coordination,
 }
 
 impl Purpose {
@@ -58,6 +59,7 @@ impl Purpose {
             Purpose::Upload => b"ketnap/import_uploads.content",
             Purpose::Search => b"ketnap/saved_searches.text",
             Purpose::TwoFactor => b"ketnap/two_factor.secret",
+            Purpose::Coordination => b"ketnap/coordination.body",
         }
     }
 }

@@ -6,6 +6,7 @@ mod accounts;
 mod audit;
 mod backup;
 mod cases;
+mod coordination;
 mod courses;
 mod dataset;
 mod keys;
@@ -36,6 +37,7 @@ use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
 
 pub use accounts::{AccountSummary, NewUser, UserRecord};
 pub use audit::AuditCheck;
+pub use coordination::{NominationCount, NominationSummary, RequestView, TransferView};
 pub use dataset::{Dataset, Headcount, MassOrg};
 pub use keys::KeyUse;
 pub use retention::Purge;

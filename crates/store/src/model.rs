@@ -194,6 +194,8 @@ impl Reload {
                 ) => {}
                 // A class's certificates write a row per case they move.
                 (_, "user" | "api_token" | "mass_org" | "course", _) => {}
+                // Work between units changes no fact until it moves a case (a case row).
+                (_, "nomination" | "transfer" | "request", _) => {}
                 ("headcount.record", _, _) => reload.headcounts = true,
                 ("target.set" | "term-plan.set", _, _) => reload.targets = true,
                 // Facts name cells by id: a unit change needs the tree only (cases a merge

@@ -24,6 +24,8 @@ pub struct Purge {
     pub withdrawn_by: NaiveDate,
     pub months: u32,
     pub people: u64,
+    /// Declined nominations whose details were erased (`retention.declined_nomination_months`).
+    pub nominations: u64,
 }
 
 impl Store {
@@ -67,7 +69,13 @@ impl Store {
             withdrawn_by,
             months,
             people: 0,
+            nominations: 0,
         };
+        let declined_by = set
+            .retention
+            .as_ref()
+            .and_then(|r| r.declined_nomination_months)
+            .map(|m| today.checked_sub_months(Months::new(m)).unwrap_or(NaiveDate::MIN));
         let mut after = 0i64;
         loop {
             let rows: Vec<(i64, String)> = sqlx::query_as(&due)
@@ -122,6 +130,18 @@ impl Store {
             }
             tx.commit().await.map_err(backend_error)?;
         }
+        if let Some(declined_by) = declined_by {
+            purge.nominations = if dry_run {
+                self.count_declined_nominations(declined_by).await?
+            } else {
+                let mut tx = self.begin().await?;
+                let erased = self
+                    .erase_declined_nominations(&mut tx, change, declined_by)
+                    .await?;
+                tx.commit().await.map_err(backend_error)?;
+                erased
+            };
+        }
         if !dry_run {
             let mut tx = self.begin().await?;
             audit::write(
@@ -129,9 +149,10 @@ impl Store {
                 change,
                 Audit {
                     after: Some(format!(
-                        "{} người, rút khỏi danh sách đến {}",
+                        "{} người, rút khỏi danh sách đến {}; {} giới thiệu không được tiếp nhận",
                         purge.people,
-                        iso_date(withdrawn_by)
+                        iso_date(withdrawn_by),
+                        purge.nominations
                     )),
                     ..Audit::event("retention.purge", "retention", set.label())
                 },

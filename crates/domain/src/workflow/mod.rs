@@ -129,7 +129,7 @@ fn expect(case: &Case, action: &Action, stages: &[Stage]) -> Result<(), Violatio
     }
 }
 
-fn required_text(text: &str, field: &str, what: &str) -> Result<String, Violation> {
+pub(crate) fn required_text(text: &str, field: &str, what: &str) -> Result<String, Violation> {
     let cleaned = crate::text::clean(text);
     if cleaned.is_empty() {
         return Err(Violation::new(
@@ -141,7 +141,7 @@ fn required_text(text: &str, field: &str, what: &str) -> Result<String, Violatio
     Ok(cleaned)
 }
 
-fn check_doc(doc: &DocRef, field: &str) -> Result<(), Violation> {
+pub(crate) fn check_doc(doc: &DocRef, field: &str) -> Result<(), Violation> {
     required_text(&doc.number, field, "số văn bản").map(|_| ())
 }
 

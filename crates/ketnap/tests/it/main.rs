@@ -12,6 +12,7 @@ mod backup;
 mod browser;
 mod canary;
 mod cli;
+mod coordination;
 mod crash_loop;
 mod data_keys;
 mod demo;

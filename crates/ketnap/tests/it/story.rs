@@ -37,6 +37,7 @@ async fn story_on_postgres() {
         story(&store).await;
         crate::import_people::on_store(&store).await;
         crate::two_factor::on_store(&store).await;
+        crate::coordination::on_store(&store).await;
         // Every writer above chained its audit rows, on PostgreSQL as on SQLite.
         let check = store.verify_audit_log().await.unwrap();
         assert!(check.problems.is_empty(), "{check:?}");
