@@ -157,7 +157,8 @@ pub fn next_due(
     Ok(found.map(|(due, what, rule)| Due { due, what, rule }))
 }
 
-fn status_on(due: NaiveDate, today: NaiveDate, warn_days: i64) -> DeadlineStatus {
+/// The status on `today` of something due on `due`, "due soon" within `warn_days`.
+pub fn status_on(due: NaiveDate, today: NaiveDate, warn_days: i64) -> DeadlineStatus {
     let left = (due - today).num_days();
     if left < 0 {
         DeadlineStatus::Overdue(-left)

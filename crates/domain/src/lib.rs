@@ -17,6 +17,7 @@ pub mod ethnicity;
 pub mod ids;
 pub mod person;
 pub mod ports;
+pub mod reminder;
 pub mod report;
 pub mod rules;
 pub mod scope;

@@ -109,6 +109,12 @@ pub enum UserCommand {
     List,
     /// Lock an account: its sessions end and its API tokens stop working.
     Disable { username: String },
+    /// Set the address the account's daily reminder mails go to; without an address,
+    /// remove it (reminders then reach the inbox only).
+    Email {
+        username: String,
+        address: Option<String>,
+    },
 }
 
 pub async fn retention(ctx: &Context, command: RetentionCommand) -> anyhow::Result<()> {
@@ -301,17 +307,32 @@ pub async fn user(ctx: &Context, command: UserCommand) -> anyhow::Result<()> {
             );
         }
         UserCommand::Disable { username } => {
-            let account = ctx.store.user_by_name(&username).await?.ok_or_else(|| {
-                Violation::new(
-                    "user.unknown",
-                    "username",
-                    format!("Không có tài khoản \"{}\".", username.trim()),
-                )
-            })?;
+            let account = account_named(ctx, &username, "username").await?;
             ctx.store
                 .disable_user(&ctx.change, ketnap_domain::ids::UserId(account.id))
                 .await?;
             println!("Đã khóa tài khoản {}.", account.username);
+        }
+        UserCommand::Email { username, address } => {
+            let account = account_named(ctx, &username, "username").await?;
+            ctx.store
+                .set_user_email(
+                    &ctx.change,
+                    ketnap_domain::ids::UserId(account.id),
+                    address.as_deref(),
+                )
+                .await?;
+            if address.as_deref().is_some_and(|a| !a.trim().is_empty()) {
+                println!(
+                    "Đã đặt địa chỉ nhận thư nhắc việc cho tài khoản {}.",
+                    account.username
+                );
+            } else {
+                println!(
+                    "Đã bỏ địa chỉ thư của tài khoản {}: nhắc việc chỉ trong ứng dụng.",
+                    account.username
+                );
+            }
         }
         UserCommand::List => {
             for user in ctx.store.users().await? {
@@ -330,16 +351,25 @@ pub async fn user(ctx: &Context, command: UserCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The account with this user name, or a refusal naming the option it came from.
+async fn account_named(
+    ctx: &Context,
+    username: &str,
+    field: &str,
+) -> anyhow::Result<ketnap_store::UserRecord> {
+    Ok(ctx.store.user_by_name(username).await?.ok_or_else(|| {
+        Violation::new(
+            "user.unknown",
+            field,
+            format!("Không có tài khoản \"{}\".", username.trim()),
+        )
+    })?)
+}
+
 pub async fn token(ctx: &Context, command: TokenCommand) -> anyhow::Result<()> {
     match command {
         TokenCommand::Create { user, label } => {
-            let account = ctx.store.user_by_name(&user).await?.ok_or_else(|| {
-                Violation::new(
-                    "user.unknown",
-                    "--user",
-                    format!("Không có tài khoản \"{}\".", user.trim()),
-                )
-            })?;
+            let account = account_named(ctx, &user, "--user").await?;
             let token = ctx
                 .store
                 .create_api_token(&ctx.change, ketnap_domain::ids::UserId(account.id), &label)

@@ -9,6 +9,7 @@ mod demo;
 mod import;
 mod listing;
 mod records;
+mod reminders;
 mod serve;
 
 use std::path::PathBuf;
@@ -64,6 +65,25 @@ enum Command {
         /// Mark the session cookie Secure (when users reach ketnap over HTTPS).
         #[arg(long, env = "KETNAP_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// When the daily reminder runs, Vietnam time (HH:MM); once a day across every
+        /// server process on the database.
+        #[arg(long, env = "KETNAP_REMIND_AT", default_value = "06:00", value_parser = reminders::parse_time)]
+        remind_at: chrono::NaiveTime,
+        #[command(flatten)]
+        mail: reminders::MailOptions,
+    },
+    /// Run the daily reminder now (the digests of deadlines to each officer's inbox, and by
+    /// mail with --smtp-url), unless it already ran for the day; then it only retries the
+    /// mails a server refused.
+    Remind {
+        /// The day to run (default: today in Vietnam), dd/mm/yyyy or yyyy-mm-dd.
+        #[arg(long, value_parser = parse_day)]
+        on: Option<NaiveDate>,
+        /// The time the run takes as now (RFC 3339), for tests and replays.
+        #[arg(long, hide = true)]
+        at: Option<chrono::DateTime<Utc>>,
+        #[command(flatten)]
+        mail: reminders::MailOptions,
     },
     /// Measure the server time of the home page, the case list and a case page.
     Bench {
@@ -306,7 +326,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             demo,
             secure_cookies,
-        } => serve::serve(&ctx, listen, demo, secure_cookies).await,
+            remind_at,
+            mail,
+        } => {
+            let options = serve::Options {
+                listen,
+                demo,
+                secure_cookies,
+                remind_at,
+                mail,
+            };
+            serve::serve(&ctx, &options).await
+        }
+        Command::Remind { on, at, mail } => reminders::remind(&ctx, on, at, &mail).await,
         Command::Bench { user, requests } => bench::bench(&ctx, &user, requests).await,
         Command::BenchImport { rows } => bench_import::bench(&ctx, &cli.database, rows).await,
         Command::BenchImportStep { step, file } => bench_import::step(&ctx, &step, &file).await,
@@ -402,7 +434,7 @@ async fn main() -> ExitCode {
     // Logs go to standard error; they carry request ids and paths, never personal data.
     // The server logs each request; other commands only warnings. RUST_LOG overrides.
     let default_filter = if matches!(cli.command, Command::Serve { .. }) {
-        "warn,ketnap_web=info"
+        "warn,ketnap_web=info,ketnap::reminders=info"
     } else {
         "warn"
     };

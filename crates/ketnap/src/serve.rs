@@ -14,12 +14,25 @@ use crate::Context;
 /// The password of every demo account (printed at start; demo data only).
 pub const DEMO_PASSWORD: &str = "ketnap-demo-2026";
 
-pub async fn serve(
-    ctx: &Context,
-    listen: SocketAddr,
-    demo: bool,
-    secure_cookies: bool,
-) -> anyhow::Result<()> {
+/// What `ketnap serve` was asked.
+#[derive(Debug)]
+pub struct Options {
+    pub listen: SocketAddr,
+    pub demo: bool,
+    pub secure_cookies: bool,
+    pub remind_at: chrono::NaiveTime,
+    pub mail: crate::reminders::MailOptions,
+}
+
+pub async fn serve(ctx: &Context, options: &Options) -> anyhow::Result<()> {
+    let Options {
+        listen,
+        demo,
+        secure_cookies,
+        ..
+    } = *options;
+    // A mistake in the SMTP settings stops the start, not the first morning's run.
+    let mailer = crate::reminders::Mailer::from_options(&options.mail)?;
     if demo {
         crate::demo_command(ctx, true).await?;
         let accounts = demo_accounts(ctx).await?;
@@ -42,6 +55,7 @@ pub async fn serve(
         ..WebConfig::default()
     };
     let app = ketnap_web::app(ctx.store.clone(), config);
+    crate::reminders::spawn_daily(ctx.store.clone(), options.remind_at, mailer);
     // Load the report model now, so the first leader to open a report does not wait.
     let store = ctx.store.clone();
     tokio::spawn(async move {

@@ -301,6 +301,28 @@ impl Writer {
     /// The letterhead: the issuing body, `*` and the number on the left; the party heading
     /// and the place and date on the right.
     pub(crate) fn letterhead(&mut self, head: &Letterhead, number: &str, dated: NaiveDate) {
+        self.head_table(head, number, dated, None);
+    }
+
+    /// A letter's letterhead (công văn): the same, with the subject ("V/v …") under the
+    /// number, 12 pt italic, as HD 36-HD/VPTW places a letter's summary.
+    pub(crate) fn letter_head(
+        &mut self,
+        head: &Letterhead,
+        number: &str,
+        dated: NaiveDate,
+        subject: &str,
+    ) {
+        self.head_table(head, number, dated, Some(subject));
+    }
+
+    fn head_table(
+        &mut self,
+        head: &Letterhead,
+        number: &str,
+        dated: NaiveDate,
+        subject: Option<&str>,
+    ) {
         let centre = AlignmentType::Center;
         let small = Style::body().size(HEAD);
         let mut left = Vec::new();
@@ -317,6 +339,13 @@ impl Writer {
             format!("Số {number}")
         };
         left.push(line(&number, small, centre));
+        if let Some(subject) = subject {
+            left.push(line(
+                &clean(subject),
+                Style::body().size(SMALL).italic(),
+                centre,
+            ));
+        }
 
         let place = clean(&head.place);
         let place = if place.is_empty() { BLANK } else { &place };
@@ -385,6 +414,28 @@ impl Writer {
         for line in lines {
             self.body(vec![t(line)]);
         }
+    }
+
+    /// "Kính gửi: …" centred under the letterhead of a letter, with the address under it
+    /// when there is one.
+    pub(crate) fn addressee(&mut self, to: &str, address: &str) {
+        let centre = AlignmentType::Center;
+        self.paragraph(
+            Paragraph::new()
+                .add_run(run("Kính gửi: ", Style::body()))
+                .add_run(run(&fill(to), Style::body().bold()))
+                .align(centre)
+                .line_spacing(spacing(360, 0)),
+        );
+        let address = clean(address);
+        if !address.is_empty() {
+            self.paragraph(line(
+                &format!("({address})"),
+                Style::body().italic(),
+                centre,
+            ));
+        }
+        self.paragraph(line("", Style::body(), centre).line_spacing(spacing(0, 120)));
     }
 
     /// A bold line, centred: "ĐẢNG ỦY PHƯỜNG … QUYẾT ĐỊNH:".

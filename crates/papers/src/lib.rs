@@ -15,6 +15,7 @@
 //! | [`recognition_decision`] | quyết định công nhận đảng viên chính thức | (16-KNĐ in older guidance) |
 //! | [`awareness_nominees`] | danh sách đề nghị học lớp bồi dưỡng nhận thức về Đảng | none: a list |
 //! | [`development_plan`] | kế hoạch phát triển đảng viên năm … | none: a plan |
+//! | [`request_letter`] | công văn đề nghị thẩm tra lý lịch / lấy ý kiến nhận xét | none: a letter |
 //!
 //! The form numbers follow the project's glossary; the guide warns that the numbering is
 //! unverified for the 2025 regulations, so they are not printed on the papers.
@@ -33,6 +34,8 @@
 //!   left margin so that "ĐẢNG ỦY PHƯỜNG THỦ DẦU MỘT" and the date line each fit on a line.
 //! - Title: the kind of paper in bold 15 pt capitals (as HD 36 sets it), its subject in
 //!   bold 14 pt under it, then a short rule (`-----`).
+//! - A letter (công văn) has no title: its subject (`V/v …`) goes under the number in 12 pt
+//!   italics, and `Kính gửi: …` (the unit asked, in bold) is centred under the letterhead.
 //! - Signature block, a borderless table that never splits across pages (the paragraph
 //!   above it is kept with it): `Nơi nhận:` underlined with the recipients in 12 pt on the
 //!   left; `T/M CHI BỘ` / `BÍ THƯ`, room to sign, and the name in bold on the right.
@@ -67,9 +70,9 @@ pub use format::{date_words, number, percent, vietnamese_date};
 pub use input::{CellMeeting, Letterhead, PersonLine, Signature, VoteTally, committee_name};
 pub use papers::{
     AdmissionDecision, AdmissionResolution, AwarenessNominees, DevelopmentPlan, Nominee, Paper,
-    Proposal, QuotaLine, RecognitionDecision, RecognitionResolution, admission_decision,
-    admission_resolution, awareness_nominees, bundle, development_plan, recognition_decision,
-    recognition_resolution,
+    Proposal, QuotaLine, RecognitionDecision, RecognitionResolution, RequestLetter,
+    admission_decision, admission_resolution, awareness_nominees, bundle, development_plan,
+    recognition_decision, recognition_resolution, request_letter,
 };
 
 /// Why a paper could not be drafted. Messages are Vietnamese, for the officer.

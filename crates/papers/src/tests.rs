@@ -536,6 +536,24 @@ fn plan_paper() -> DevelopmentPlan {
 // ---------------------------------------------------------------------------------------
 
 /// The letterhead is the first table: the issuing body left, the party heading right.
+fn request_letter_paper() -> RequestLetter {
+    RequestLetter {
+        letterhead: cell_head(),
+        document: doc("15-CV/CB", day(2026, 11, 20)),
+        kind: ketnap_domain::coordination::RequestKind::Verification,
+        from: "Chi bộ Khu phố 1".into(),
+        to: "Đảng ủy xã Bình Mỹ".into(),
+        to_address: "Ấp 2, xã Bình Mỹ, Thành phố Hồ Chí Minh".into(),
+        applicant: "Nguyễn Thị Ngọc Ánh".into(),
+        applicant_birth: "04/05/2003".into(),
+        about: "Bố: Nguyễn Văn Bình, sinh năm 1970\nMẹ: Trần Thị Cúc, sinh năm 1972".into(),
+        questions: String::new(),
+        due_on: day(2026, 12, 11),
+        recipients: vec!["Như trên".into(), "Lưu chi bộ".into()],
+        signature: Signature::cell_secretary("Trần Văn Bình"),
+    }
+}
+
 fn assert_letterhead(d: &Docx, superior: &str, committee: &str, number: &str, date_line: &str) {
     let head = &d.tables[0];
     assert_eq!(head.len(), 1, "one row");
@@ -622,6 +640,10 @@ fn all_papers() -> Vec<(&'static str, Vec<u8>)> {
         (
             "5-ke-hoach-phat-trien-dang-vien",
             development_plan(&plan_paper()).unwrap(),
+        ),
+        (
+            "7-cong-van-de-nghi-tham-tra-ly-lich",
+            request_letter(&request_letter_paper()).unwrap(),
         ),
     ]
 }
@@ -915,8 +937,14 @@ fn every_paper_is_a4_in_times_new_roman_with_the_party_margins() {
                 "{name}: 12 to 15 pt: {run:?}"
             );
         }
-        // The body, from the paragraph under the title's rule, is 14 pt.
-        let body = &d.paras[d.find("-----") + 1];
+        // The body, from the paragraph under the title's rule (under the addressee, for a
+        // letter, which has no title), is 14 pt.
+        let start = d
+            .paras
+            .iter()
+            .position(|p| p.text() == "-----")
+            .unwrap_or_else(|| d.find("Kính gửi: ") + 1);
+        let body = &d.paras[start + 1];
         assert_eq!(body.table, None);
         assert_eq!(body.runs[0].size, Some(28), "{name}");
     }
@@ -1154,6 +1182,76 @@ fn records_become_paper_lines() {
         "Thủ Dầu Một",
     );
     assert_eq!(head.committee, "Đảng ủy phường Thủ Dầu Một");
+}
+
+#[test]
+fn a_request_letter_names_the_unit_asked_the_applicant_and_the_due_date() {
+    let d = open(&request_letter(&request_letter_paper()).unwrap());
+    let head: Vec<&str> = d.tables[0][0][0].lines().collect();
+    assert_eq!(
+        head,
+        [
+            "ĐẢNG BỘ PHƯỜNG THỦ DẦU MỘT",
+            "CHI BỘ KHU PHỐ 1",
+            "*",
+            "Số 15-CV/CB",
+            "V/v đề nghị thẩm tra lý lịch người xin vào Đảng"
+        ]
+    );
+    let subject = d.run("V/v đề nghị");
+    assert!(subject.italic && subject.size == Some(24), "{subject:?}");
+    assert!(d.tables[0][0][1].ends_with("Thủ Dầu Một, ngày 20 tháng 11 năm 2026"));
+    let to = d.para("Kính gửi: ");
+    assert_eq!(to.text(), "Kính gửi: Đảng ủy xã Bình Mỹ");
+    assert_eq!(to.align.as_deref(), Some("center"));
+    assert!(to.runs[1].bold && !to.runs[0].bold);
+    d.find("(Ấp 2, xã Bình Mỹ, Thành phố Hồ Chí Minh)");
+    let asks = d.para("Để có cơ sở xem xét");
+    assert_eq!(
+        asks.text(),
+        "Để có cơ sở xem xét, kết nạp quần chúng Nguyễn Thị Ngọc Ánh, sinh ngày 04/05/2003, vào Đảng Cộng sản Việt Nam, Chi bộ Khu phố 1 đề nghị Đảng ủy xã Bình Mỹ thẩm tra, xác minh lý lịch của:"
+    );
+    assert!(asks.runs[1].bold);
+    // One paragraph per relative, then the usual questions since none were written.
+    let at = d.find("Bố: Nguyễn Văn Bình");
+    assert_eq!(d.paras[at + 1].text(), "Mẹ: Trần Thị Cúc, sinh năm 1972");
+    assert_eq!(d.paras[at + 2].text(), "Nội dung đề nghị:");
+    assert!(d.paras[at + 3].text().starts_with("Lịch sử chính trị"));
+    d.find("trước ngày 11 tháng 12 năm 2026, gửi về Chi bộ Khu phố 1.");
+    assert_signature(&d, "T/M CHI BỘ", "BÍ THƯ", "Trần Văn Bình");
+    assert_eq!(
+        d.tables.last().unwrap()[0][0],
+        "Nơi nhận:\n- Như trên,\n- Lưu chi bộ."
+    );
+
+    // An opinion asks for it and prints the questions written; an empty number and an
+    // unknown unit leave blanks.
+    let mut opinion = request_letter_paper();
+    opinion.kind = ketnap_domain::coordination::RequestKind::WorkplaceOpinion;
+    opinion.questions = "Thái độ làm việc\nQuan hệ đồng nghiệp".into();
+    opinion.document.number = String::new();
+    opinion.to = String::new();
+    opinion.to_address = String::new();
+    let d = open(&request_letter(&opinion).unwrap());
+    d.find("V/v lấy ý kiến nhận xét nơi làm việc, học tập đối với người xin vào Đảng");
+    assert_eq!(d.para("Kính gửi: ").text(), "Kính gửi: ……………………");
+    d.find("đề nghị …………………… cho ý kiến nhận xét nơi làm việc, học tập đối với:");
+    let at = d.find("Nội dung đề nghị:");
+    assert_eq!(d.paras[at + 1].text(), "Thái độ làm việc");
+    assert_eq!(d.paras[at + 2].text(), "Quan hệ đồng nghiệp");
+    assert!(!d.all_text().contains("(Ấp 2"));
+    assert!(d.all_text().contains("Số ……………………"));
+
+    // A due date before the letter is refused.
+    let mut early = request_letter_paper();
+    early.due_on = day(2026, 11, 19);
+    assert!(matches!(
+        request_letter(&early),
+        Err(PaperError::Invalid {
+            field: "due_on",
+            ..
+        })
+    ));
 }
 
 /// Writes one example of each paper, and a bundle, to `target/papers/` for a reviewer.

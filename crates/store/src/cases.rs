@@ -163,7 +163,12 @@ impl Store {
     }
 
     /// Checks a new case's cell and returns whether it sits under a base committee.
-    pub(crate) async fn check_cell(&self, scope: &Scope, cell: UnitId, on: NaiveDate) -> StoreResult<bool> {
+    pub(crate) async fn check_cell(
+        &self,
+        scope: &Scope,
+        cell: UnitId,
+        on: NaiveDate,
+    ) -> StoreResult<bool> {
         if !scope.can_edit() {
             return Err(read_only());
         }

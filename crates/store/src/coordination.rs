@@ -4,6 +4,8 @@
 //! change writes its audit row in its transaction; conditional updates let exactly one
 //! decision through when two people press at once.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 use ketnap_domain::Violation;
 use ketnap_domain::access::NomineeScope;
@@ -15,12 +17,14 @@ use ketnap_domain::coordination::{
 use ketnap_domain::ids::{CaseId, MassOrgId, PersonId, UnitId};
 use ketnap_domain::ports::{CaseStore, Change, RuleStore, StoreError, StoreResult, UnitStore};
 use ketnap_domain::scope::{Access, Scope};
-use ketnap_domain::text::PersonName;
+use ketnap_domain::text::{PersonName, search_key};
+use ketnap_domain::unit::Unit;
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
 use crate::keys::Purpose;
+use crate::units::UnitRow;
 use crate::{
     SUBTREE, Store, backend_error, from_json, iso_date, parse_date, read_only, timestamp, to_json,
     vietnam_today,
@@ -87,6 +91,28 @@ impl TransferView {
     pub fn escalated(&self, today: NaiveDate) -> bool {
         self.status == Status::Pending && self.escalates_on.is_some_and(|on| on <= today)
     }
+}
+
+/// How many items wait on a scope's units for an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Incoming {
+    pub transfers: i64,
+    pub requests: i64,
+}
+
+/// A unit a transfer or a request may go to, with the name of its parent to tell apart
+/// the many "Chi bộ Khu phố 1".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Destination {
+    pub unit: Unit,
+    pub parent_name: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DestinationRow {
+    #[sqlx(flatten)]
+    unit: UnitRow,
+    parent_name: Option<String>,
 }
 
 /// A request between units; its body and answer are opened only where it is read whole.
@@ -366,6 +392,20 @@ impl Store {
         Ok(parts)
     }
 
+    /// One nomination as lists show it (the name, no details), for the party unit it is
+    /// addressed to: not found outside the scope, so a decision on it can be refused first.
+    pub async fn nomination_summary(
+        &self,
+        scope: &Scope,
+        id: i64,
+    ) -> StoreResult<NominationSummary> {
+        Ok(self
+            .nomination_row(scope, id)
+            .await?
+            .into_parts(self, false)?
+            .0)
+    }
+
     async fn nomination_row(&self, scope: &Scope, id: i64) -> StoreResult<NominationRow> {
         let row: Option<NominationRow> = sqlx::query_as(&format!(
             "{SUBTREE} {NOMINATION_SELECT} WHERE n.id = $2 AND n.unit_id IN (SELECT id FROM subtree)"
@@ -457,11 +497,12 @@ impl Store {
         id: i64,
         why: &str,
     ) -> StoreResult<()> {
+        // Out of scope is "not found" whatever the reason says.
+        self.nomination_row(scope, id).await?;
         if !scope.can_edit() {
             return Err(read_only());
         }
         let why = reason(why, "reason")?;
-        self.nomination_row(scope, id).await?;
         let mut tx = self.begin().await?;
         let updated = sqlx::query(
             "UPDATE nominations SET status = $1, decided_by = $2, decided_at = $3, decline_reason = $4
@@ -730,8 +771,118 @@ impl Store {
             .into_view()
     }
 
+    /// A case's transfers, newest first, for its page (the case is read in the scope first).
+    pub async fn transfers_of_case(
+        &self,
+        scope: &Scope,
+        case: CaseId,
+    ) -> StoreResult<Vec<TransferView>> {
+        self.case(scope, case).await?;
+        let rows: Vec<TransferRow> = sqlx::query_as(&format!(
+            "{TRANSFER_SELECT} WHERE t.case_id = $1 ORDER BY t.started_at DESC, t.id DESC"
+        ))
+        .bind(case.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        rows.into_iter().map(TransferRow::into_view).collect()
+    }
+
+    /// Which of `units` the scope covers, in one query per few hundred units: lists of
+    /// transfers ask it to tell the sending side from the receiving one.
+    pub async fn units_covered(
+        &self,
+        scope: &Scope,
+        units: &[UnitId],
+    ) -> StoreResult<HashSet<UnitId>> {
+        let mut wanted: Vec<i64> = units.iter().map(|u| u.0).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut covered = HashSet::new();
+        for chunk in wanted.chunks(500) {
+            let params: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "{SUBTREE} SELECT id FROM subtree WHERE id IN ({})",
+                params.join(", ")
+            );
+            let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(scope.root().0);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            let found = query.fetch_all(&self.pool).await.map_err(backend_error)?;
+            covered.extend(found.into_iter().map(UnitId));
+        }
+        Ok(covered)
+    }
+
+    /// What waits on the scope's units: pending transfers to them and pending requests
+    /// addressed to them (the navigation's counts).
+    pub async fn pending_incoming(&self, scope: &Scope) -> StoreResult<Incoming> {
+        let (transfers, requests): (i64, i64) = sqlx::query_as(&format!(
+            "{SUBTREE} SELECT
+                (SELECT COUNT(*) FROM transfers WHERE status = 'pending' AND to_cell IN (SELECT id FROM subtree)),
+                (SELECT COUNT(*) FROM unit_requests WHERE status = 'pending' AND to_unit IN (SELECT id FROM subtree))"
+        ))
+        .bind(scope.root().0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        Ok(Incoming {
+            transfers,
+            requests,
+        })
+    }
+
+    /// Units active on `on` anywhere in the tree whose name, code or parent's name holds
+    /// every word of `text` (with or without diacritics); only those that hold cases when
+    /// `cells_only`. Units are not personal data: a transfer or a request may go anywhere.
+    pub async fn destinations(
+        &self,
+        text: &str,
+        on: NaiveDate,
+        cells_only: bool,
+    ) -> StoreResult<Vec<Destination>> {
+        let words: Vec<String> = search_key(text)
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
+        let rows: Vec<DestinationRow> = sqlx::query_as(
+            "SELECT u.id, u.code, u.name, u.kind, u.parent_id, u.sector, u.valid_from, u.valid_until,
+             u.successor_id, p.name AS parent_name
+             FROM units u LEFT JOIN units p ON p.id = u.parent_id
+             WHERE u.valid_from <= $1 AND (u.valid_until IS NULL OR u.valid_until >= $1)",
+        )
+        .bind(iso_date(on))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        let mut found = Vec::new();
+        for row in rows {
+            let unit = row.unit.into_unit()?;
+            if cells_only && !unit.kind.holds_cases() {
+                continue;
+            }
+            let haystack = search_key(&format!(
+                "{} {} {}",
+                unit.name,
+                unit.code.as_deref().unwrap_or_default(),
+                row.parent_name.as_deref().unwrap_or_default()
+            ));
+            if words.iter().all(|w| haystack.contains(w.as_str())) {
+                found.push(Destination {
+                    unit,
+                    parent_name: row.parent_name,
+                });
+            }
+        }
+        Ok(found)
+    }
+
     /// A pending transfer the scope may decide: it covers the receiving cell, with edit rights.
-    async fn receivable(&self, scope: &Scope, id: i64) -> StoreResult<TransferView> {
+    /// Pages and the API ask it before reading what was sent, so an account outside the
+    /// receiving side hears "not found" whatever its form or body holds.
+    pub async fn receivable(&self, scope: &Scope, id: i64) -> StoreResult<TransferView> {
         let transfer = self.transfer(scope, id).await?;
         if !self.in_scope(scope, transfer.to_cell).await? {
             return Err(StoreError::NotFound("yêu cầu chuyển sinh hoạt"));
@@ -1042,14 +1193,9 @@ impl Store {
         row.ok_or(StoreError::NotFound("yêu cầu"))
     }
 
-    /// Records the answer: by the unit asked, or for a letter by the case's unit. Once.
-    pub async fn answer_request(
-        &self,
-        change: &Change,
-        scope: &Scope,
-        id: i64,
-        answer: RequestAnswer,
-    ) -> StoreResult<()> {
+    /// A pending request the scope may answer: the unit asked, or for a letter the case's
+    /// unit, with edit rights. Like `receivable`, asked before a form or body is read.
+    pub async fn answerable_request(&self, scope: &Scope, id: i64) -> StoreResult<RequestView> {
         let view = self.request_row(scope, id).await?.into_view(self, false)?;
         let answering_unit = match view.to {
             Addressee::Unit { unit } => unit,
@@ -1064,6 +1210,18 @@ impl Store {
         if view.status != Status::Pending {
             return Err(answered_twice(view.answered_on));
         }
+        Ok(view)
+    }
+
+    /// Records the answer: by the unit asked, or for a letter by the case's unit. Once.
+    pub async fn answer_request(
+        &self,
+        change: &Change,
+        scope: &Scope,
+        id: i64,
+        answer: RequestAnswer,
+    ) -> StoreResult<()> {
+        let view = self.answerable_request(scope, id).await?;
         let answer = answer.checked(view.sent_on, vietnam_today(change.now))?;
         let sealed = self.seal_value(&answer)?;
         let mut tx = self.begin().await?;

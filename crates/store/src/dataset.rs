@@ -177,7 +177,9 @@ pub(crate) fn event_cells(case: &Case, e: &Event) -> Vec<Cell> {
 
 /// Tables a dataset fills, children first: the order to empty them in. The audit log is
 /// kept: the erase is itself a change, and readers of the log (the report model) follow it.
-const TABLES: [&str; 19] = [
+const TABLES: [&str; 20] = [
+    // A reset demo is a new city: today's reminders are due again.
+    "job_runs",
     "targets",
     "term_plans",
     "unit_requests",

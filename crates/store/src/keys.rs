@@ -455,9 +455,20 @@ impl Store {
     /// row); returns the new key's id and the number of records re-sealed.
     pub async fn rotate_data_keys(&self, change: &Change) -> StoreResult<(String, u64)> {
         let id = self.keys()?.add_key()?;
-        let count = self
-            .reseal_where("details NOT LIKE $1", Some(&format!("s1.{id}.%")))
+        let older = format!("s1.{id}.%");
+        let mut count = self
+            .reseal_where("details NOT LIKE $1", Some(&older))
             .await?;
+        // What travels between units is sealed under its own purpose, in these columns.
+        for (table, column) in [
+            ("nominations", "body"),
+            ("unit_requests", "body"),
+            ("unit_requests", "answer"),
+        ] {
+            count += self
+                .reseal_column(table, column, Purpose::Coordination, &older)
+                .await?;
+        }
         let mut tx = self.begin().await?;
         audit::write(
             &mut tx,
@@ -519,6 +530,40 @@ impl Store {
             done += rows.len() as u64;
             after = last;
         }
+    }
+
+    /// Re-seals with the current key each sealed value of `table.column` not matching
+    /// `current` (the current key's prefix pattern); returns how many.
+    async fn reseal_column(
+        &self,
+        table: &str,
+        column: &str,
+        purpose: Purpose,
+        current: &str,
+    ) -> StoreResult<u64> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+            "SELECT id, {column} FROM {table} WHERE {column} LIKE 's1.%' AND {column} NOT LIKE $1"
+        ))
+        .bind(current)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(crate::backend_error)?;
+        let keys = self.keys()?;
+        let mut tx = self.begin().await?;
+        for (id, sealed) in &rows {
+            let plain = keys.open(purpose, sealed)?;
+            sqlx::query(&format!(
+                "UPDATE {table} SET {column} = $1 WHERE id = $2 AND {column} = $3"
+            ))
+            .bind(keys.seal(purpose, &plain)?)
+            .bind(id)
+            .bind(sealed)
+            .execute(&mut *tx)
+            .await
+            .map_err(crate::backend_error)?;
+        }
+        tx.commit().await.map_err(crate::backend_error)?;
+        Ok(rows.len() as u64)
     }
 
     /// How many records each key seals, the current key first.

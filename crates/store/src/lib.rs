@@ -16,6 +16,7 @@ mod model;
 mod overview;
 mod people;
 mod plans;
+mod reminders;
 mod reports;
 mod retention;
 mod rules;
@@ -37,9 +38,12 @@ use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
 
 pub use accounts::{AccountSummary, NewUser, UserRecord};
 pub use audit::AuditCheck;
-pub use coordination::{NominationCount, NominationSummary, RequestView, TransferView};
+pub use coordination::{
+    Destination, Incoming, NominationCount, NominationSummary, RequestView, TransferView,
+};
 pub use dataset::{Dataset, Headcount, MassOrg};
 pub use keys::KeyUse;
+pub use reminders::{Claim, Notification, OutboxMail, ReminderRecipient, RunCounts, UnsentMail};
 pub use retention::Purge;
 pub use rules::LoadedRuleSet;
 pub use sessions::{ApiToken, EndSessions, HalfSession, LiveSession, Pending, Session};

@@ -54,6 +54,8 @@ pub struct CourseSummary {
 /// What a mass-organisation officer may see of one nominee: name, stage and dates only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Nominee {
+    /// The case, so a nomination can be matched with how far its nominee has come.
+    pub case: CaseId,
     pub name: PersonName,
     pub stage: Stage,
     pub identified_on: NaiveDate,
@@ -300,6 +302,7 @@ impl Store {
     /// main steps, and nothing else about them or anyone else.
     pub async fn nominees(&self, scope: NomineeScope) -> StoreResult<Vec<Nominee>> {
         type Row = (
+            i64,
             String,
             String,
             String,
@@ -311,7 +314,7 @@ impl Store {
             String,
         );
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT p.family_name, p.middle_name, p.given_name, c.stage, c.identified_on,
+            "SELECT c.id, p.family_name, p.middle_name, p.given_name, c.stage, c.identified_on,
              c.decided_on, c.ceremony_on, c.official_on, c.body
              FROM cases c JOIN people p ON p.id = c.person_id
              WHERE c.nominated_by = $1 ORDER BY c.id",
@@ -323,10 +326,22 @@ impl Store {
         let date = |text: Option<String>| text.as_deref().map(parse_date).transpose();
         rows.into_iter()
             .map(
-                |(family, middle, given, code, identified, decided, ceremony, official, body)| {
+                |(
+                    id,
+                    family,
+                    middle,
+                    given,
+                    code,
+                    identified,
+                    decided,
+                    ceremony,
+                    official,
+                    body,
+                )| {
                     // Only the sympathiser date is taken from the body; the rest stays here.
                     let case: Case = from_json(&body)?;
                     Ok(Nominee {
+                        case: CaseId(id),
                         name: PersonName {
                             family,
                             middle,

@@ -185,10 +185,11 @@ impl Reload {
             let id = entity_id.parse::<i64>().ok();
             match (action.as_str(), entity.as_str(), id) {
                 // Reads and exports change nothing; an import's summary row adds nothing to
-                // the rows it wrote for each case, unit or mass organisation.
+                // the rows it wrote for each case, unit or mass organisation; a reminder
+                // run only tells of what is there.
                 (
                     "person.read" | "person.export" | "person.search" | "import.people"
-                    | "import.units" | "import.mass_orgs",
+                    | "import.units" | "import.mass_orgs" | "reminders.run",
                     _,
                     _,
                 ) => {}

@@ -75,7 +75,11 @@ impl Store {
             .retention
             .as_ref()
             .and_then(|r| r.declined_nomination_months)
-            .map(|m| today.checked_sub_months(Months::new(m)).unwrap_or(NaiveDate::MIN));
+            .map(|m| {
+                today
+                    .checked_sub_months(Months::new(m))
+                    .unwrap_or(NaiveDate::MIN)
+            });
         let mut after = 0i64;
         loop {
             let rows: Vec<(i64, String)> = sqlx::query_as(&due)

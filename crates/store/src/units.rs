@@ -405,4 +405,16 @@ impl Store {
         .await
         .map_err(backend_error)
     }
+
+    /// One mass organisation: a mass-organisation officer's own, to find its party unit.
+    pub async fn mass_org(
+        &self,
+        id: ketnap_domain::ids::MassOrgId,
+    ) -> StoreResult<Option<MassOrgRecord>> {
+        sqlx::query_as("SELECT id, kind, unit_id, name FROM mass_orgs WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend_error)
+    }
 }

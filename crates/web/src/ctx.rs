@@ -88,15 +88,28 @@ impl Ctx {
                 NavItem::new("/people/search", "Tìm người"),
                 NavItem::new("/probation", "Dự bị"),
                 NavItem::new("/courses", "Lớp bồi dưỡng"),
+                NavItem::new("/nominations", "Giới thiệu của đoàn thể"),
                 NavItem::new("/reports", "Báo cáo"),
                 NavItem::new("/import", "Bảng tính"),
+            ]);
+            // Transfers and requests waiting on the account's units, counted beside the links.
+            let waiting = match &self.auth.scope {
+                Some(scope) => self.state.store.pending_incoming(scope).await?,
+                None => Default::default(),
+            };
+            nav.extend([
+                NavItem::new("/transfers", "Chuyển sinh hoạt").with_count(waiting.transfers),
+                NavItem::new("/requests", "Thẩm tra, lấy ý kiến").with_count(waiting.requests),
             ]);
         }
         if role.grants(Need::Edit) {
             nav.push(NavItem::new("/sources/new", "Thêm quần chúng ưu tú"));
         }
         if role.grants(Need::Nominees) {
-            nav.push(NavItem::new("/nominees", "Người được giới thiệu"));
+            nav.extend([
+                NavItem::new("/nominees", "Người được giới thiệu"),
+                NavItem::new("/nominations/new", "Giới thiệu người mới"),
+            ]);
         }
         if role.grants(Need::Admin) {
             nav.extend([
@@ -111,6 +124,11 @@ impl Ctx {
             unit,
             csrf: self.auth.csrf_token.clone(),
             nav,
+            unread: self
+                .state
+                .store
+                .unread_notifications(self.auth.user_id)
+                .await?,
         })
     }
 }

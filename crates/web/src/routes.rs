@@ -30,6 +30,15 @@ pub enum Subject {
     Person,
     /// `{unit_id}`
     Unit,
+    /// `{nomination_id}`: a mass organisation's nomination, in the scope of the unit it is
+    /// addressed to.
+    Nomination,
+    /// `{transfer_id}`: a transfer of a case, decided by its receiving cell's side and
+    /// taken back by its sending cell's side.
+    Transfer,
+    /// `{request_id}`: a request between units, read and answered by the unit asked (the
+    /// case's unit, for a letter) and read by the case's unit.
+    Request,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +77,7 @@ fn entry(
 
 fn entries() -> Vec<Entry> {
     use RouteKind::{Api, Page, Public};
-    use Subject::{Case, None, Person, Unit};
+    use Subject::{Case, Nomination, None, Person, Request, Transfer, Unit};
     vec![
         entry(
             Method::GET,
@@ -233,6 +242,22 @@ fn entries() -> Vec<Entry> {
         ),
         entry(
             Method::GET,
+            "/notifications",
+            Need::SignedIn,
+            Page,
+            None,
+            get(pages::notifications::page),
+        ),
+        entry(
+            Method::POST,
+            "/notifications/read",
+            Need::SignedIn,
+            Page,
+            None,
+            post(pages::notifications::mark_read),
+        ),
+        entry(
+            Method::GET,
             "/units",
             Need::Read,
             Page,
@@ -313,6 +338,104 @@ fn entries() -> Vec<Entry> {
             Page,
             Case,
             get(pages::papers::download),
+        ),
+        // Transfers between cells anywhere in the tree (pages::transfers).
+        entry(
+            Method::GET,
+            "/cases/{case_id}/transfer",
+            Need::Edit,
+            Page,
+            Case,
+            get(pages::transfers::form),
+        ),
+        entry(
+            Method::POST,
+            "/cases/{case_id}/transfer",
+            Need::Edit,
+            Page,
+            Case,
+            post(pages::transfers::start),
+        ),
+        entry(
+            Method::GET,
+            "/transfers",
+            Need::Read,
+            Page,
+            None,
+            get(pages::transfers::list),
+        ),
+        entry(
+            Method::POST,
+            "/transfers/{transfer_id}/accept",
+            Need::Edit,
+            Page,
+            Transfer,
+            post(pages::transfers::accept),
+        ),
+        entry(
+            Method::POST,
+            "/transfers/{transfer_id}/decline",
+            Need::Edit,
+            Page,
+            Transfer,
+            post(pages::transfers::decline),
+        ),
+        entry(
+            Method::POST,
+            "/transfers/{transfer_id}/cancel",
+            Need::Edit,
+            Page,
+            Transfer,
+            post(pages::transfers::cancel),
+        ),
+        // Background verification and opinions asked of other units (pages::requests).
+        entry(
+            Method::GET,
+            "/cases/{case_id}/requests/new",
+            Need::Edit,
+            Page,
+            Case,
+            get(pages::requests::form),
+        ),
+        entry(
+            Method::POST,
+            "/cases/{case_id}/requests",
+            Need::Edit,
+            Page,
+            Case,
+            post(pages::requests::send),
+        ),
+        entry(
+            Method::GET,
+            "/requests",
+            Need::Read,
+            Page,
+            None,
+            get(pages::requests::list),
+        ),
+        entry(
+            Method::GET,
+            "/requests/{request_id}",
+            Need::Read,
+            Page,
+            Request,
+            get(pages::requests::page),
+        ),
+        entry(
+            Method::POST,
+            "/requests/{request_id}/answer",
+            Need::Edit,
+            Page,
+            Request,
+            post(pages::requests::answer),
+        ),
+        entry(
+            Method::GET,
+            "/requests/{request_id}/letter",
+            Need::Read,
+            Page,
+            Request,
+            get(pages::requests::letter),
         ),
         entry(
             Method::GET,
@@ -410,6 +533,55 @@ fn entries() -> Vec<Entry> {
             None,
             get(pages::nominees::list),
         ),
+        // A mass organisation nominates; its party unit decides (pages::nominations).
+        entry(
+            Method::GET,
+            "/nominations/new",
+            Need::Nominees,
+            Page,
+            None,
+            get(pages::nominations::form),
+        ),
+        entry(
+            Method::POST,
+            "/nominations/new",
+            Need::Nominees,
+            Page,
+            None,
+            post(pages::nominations::submit),
+        ),
+        entry(
+            Method::GET,
+            "/nominations",
+            Need::Read,
+            Page,
+            None,
+            get(pages::nominations::inbox),
+        ),
+        entry(
+            Method::GET,
+            "/nominations/{nomination_id}",
+            Need::Read,
+            Page,
+            Nomination,
+            get(pages::nominations::page),
+        ),
+        entry(
+            Method::POST,
+            "/nominations/{nomination_id}/accept",
+            Need::Edit,
+            Page,
+            Nomination,
+            post(pages::nominations::accept),
+        ),
+        entry(
+            Method::POST,
+            "/nominations/{nomination_id}/decline",
+            Need::Edit,
+            Page,
+            Nomination,
+            post(pages::nominations::decline),
+        ),
         entry(
             Method::GET,
             "/reports",
@@ -417,6 +589,14 @@ fn entries() -> Vec<Entry> {
             Page,
             None,
             get(pages::reports::dashboard),
+        ),
+        entry(
+            Method::GET,
+            "/reports/nominations",
+            Need::Read,
+            Page,
+            None,
+            get(pages::nominations::report),
         ),
         entry(
             Method::GET,
@@ -565,12 +745,54 @@ fn entries() -> Vec<Entry> {
             post(api::act),
         ),
         entry(
-            Method::GET,
+            Method::POST,
             "/api/v1/people/search",
             Need::Read,
             Api,
             None,
-            get(api::people_search),
+            post(api::people_search),
+        ),
+        // A mass organisation's system submits and follows its nominations; the party
+        // unit's system lists and decides those addressed to it.
+        entry(
+            Method::GET,
+            "/api/v1/nominations",
+            Need::Nominees,
+            Api,
+            None,
+            get(api::nominations::list),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/nominations",
+            Need::Nominees,
+            Api,
+            None,
+            post(api::nominations::submit),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/nominations/incoming",
+            Need::Read,
+            Api,
+            None,
+            get(api::nominations::incoming),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/nominations/{nomination_id}/accept",
+            Need::Edit,
+            Api,
+            Nomination,
+            post(api::nominations::accept),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/nominations/{nomination_id}/decline",
+            Need::Edit,
+            Api,
+            Nomination,
+            post(api::nominations::decline),
         ),
         entry(
             Method::GET,
@@ -619,6 +841,79 @@ fn entries() -> Vec<Entry> {
             Api,
             None,
             get(api::reports::recognitions),
+        ),
+        // Transfers and requests for partner systems (api::coordination).
+        entry(
+            Method::GET,
+            "/api/v1/transfers",
+            Need::Read,
+            Api,
+            None,
+            get(api::coordination::transfers),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/cases/{case_id}/transfers",
+            Need::Edit,
+            Api,
+            Case,
+            post(api::coordination::start_transfer),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/transfers/{transfer_id}/accept",
+            Need::Edit,
+            Api,
+            Transfer,
+            post(api::coordination::accept_transfer),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/transfers/{transfer_id}/decline",
+            Need::Edit,
+            Api,
+            Transfer,
+            post(api::coordination::decline_transfer),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/transfers/{transfer_id}/cancel",
+            Need::Edit,
+            Api,
+            Transfer,
+            post(api::coordination::cancel_transfer),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/requests",
+            Need::Read,
+            Api,
+            None,
+            get(api::coordination::requests),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/cases/{case_id}/requests",
+            Need::Edit,
+            Api,
+            Case,
+            post(api::coordination::send_request),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/requests/{request_id}",
+            Need::Read,
+            Api,
+            Request,
+            get(api::coordination::request),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/requests/{request_id}/answer",
+            Need::Edit,
+            Api,
+            Request,
+            post(api::coordination::answer_request),
         ),
     ]
 }

@@ -4,11 +4,21 @@
 pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
+    /// Items waiting there for the account's units (shown when above zero).
+    pub count: i64,
 }
 
 impl NavItem {
     pub fn new(href: &'static str, label: &'static str) -> NavItem {
-        NavItem { href, label }
+        NavItem {
+            href,
+            label,
+            count: 0,
+        }
+    }
+
+    pub fn with_count(self, count: i64) -> NavItem {
+        NavItem { count, ..self }
     }
 }
 
@@ -22,6 +32,8 @@ pub struct Layout {
     /// The session's CSRF token, for every form.
     pub csrf: String,
     pub nav: Vec<NavItem>,
+    /// Unread notifications (the daily reminder's), shown beside the account's name.
+    pub unread: i64,
 }
 
 /// Vietnam's wall-clock time (UTC+7), as the audit trail, the timeline and the sessions

@@ -855,3 +855,123 @@ async fn a_ward_officer_uploads_a_list_reviews_it_and_confirms() {
     assert!(text.contains("Đã ghi 5 dòng"), "{text}");
     b.screenshot("import-written").await;
 }
+
+/// Work between organisations as its users do it: the ward's Youth Union officer nominates
+/// a member; the ward officer accepts her into a cell; she moves to the other ward, whose
+/// officer accepts the transfer and sees her whole history.
+#[tokio::test]
+async fn a_youth_union_nominee_is_accepted_and_transferred_in_the_browser() {
+    let app = TestApp::new().await;
+    let base = serve(&app).await;
+    let Some(b) = browser(&base, 1280, 1000).await else {
+        return;
+    };
+    let today = chrono::Utc::now().date_naive();
+    let dmy = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
+
+    b.login("doanthe").await;
+    b.open("/nominations/new").await;
+    b.fill("#family_name", "Phan").await;
+    b.fill("#middle_name", "Thị").await;
+    b.fill("#given_name", "Yến").await;
+    b.fill("#birth_date", "15/03/2001").await;
+    b.choose("#sex", "Nữ").await;
+    b.choose("#ethnicity", "Kinh").await;
+    b.choose("#unit", "Đảng bộ Phường Thủ Dầu Một").await;
+    b.fill("#resolution_number", "05-NQ/ĐTN").await;
+    b.fill("#resolution_date", &dmy(today - chrono::Duration::days(3)))
+        .await;
+    b.fill(
+        "#reasons",
+        "Bí thư chi đoàn khu phố, hai năm liền hoàn thành xuất sắc nhiệm vụ",
+    )
+    .await;
+    b.submit("#nomination-form button[type=submit]").await;
+    assert_eq!(b.path().await, "/nominees", "{}", b.text().await);
+    let text = b.text().await;
+    assert!(
+        text.contains("Phan Thị Yến") && text.contains("Đang chờ"),
+        "{text}"
+    );
+    b.screenshot("nomination-sent").await;
+    b.client.clone().close().await.unwrap();
+
+    // The ward officer finds it in the inbox and accepts it into a cell.
+    let b = browser(&base, 1280, 1000).await.unwrap();
+    b.login("canbo").await;
+    b.open("/nominations").await;
+    b.click("a[href^='/nominations/']:not([href$='/new'])")
+        .await;
+    assert!(b.text().await.contains("Bí thư chi đoàn khu phố"));
+    b.choose("#cell", "Chi bộ Khu phố 3").await;
+    b.fill("#identified_on", &dmy(today)).await;
+    b.screenshot("nomination-review").await;
+    b.submit("#accept-form button[type=submit]").await;
+    let case_path = b.path().await;
+    assert!(
+        case_path.starts_with("/cases/"),
+        "{case_path}: {}",
+        b.text().await
+    );
+    assert!(b.text().await.contains("Phan Thị Yến"));
+
+    // She moves to the other ward: the officer looks the cell up anywhere in the system.
+    b.open(&format!("{case_path}/transfer?q=Khu%20ph%E1%BB%91%201"))
+        .await;
+    b.choose("#to_unit", "Chi bộ Khu phố 1").await;
+    b.fill("#reason", "Gia đình chuyển về phường Phú Lợi").await;
+    b.client
+        .execute(
+            "document.querySelector('#on').value = arguments[0];",
+            vec![serde_json::json!(today.to_string())],
+        )
+        .await
+        .unwrap();
+    b.submit("form[method=post][action$='/transfer'] button[type=submit]")
+        .await;
+    b.open("/transfers").await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Phan Thị Yến") && text.contains("Chi bộ Khu phố 1"),
+        "{text}"
+    );
+    b.screenshot("transfer-pending-sender").await;
+    b.client.clone().close().await.unwrap();
+
+    // The receiving officer accepts and sees the whole history: nomination, source, move.
+    let r = browser(&base, 1280, 1000).await.unwrap();
+    r.login("canbo.phuloi").await;
+    r.open("/transfers").await;
+    assert!(r.text().await.contains("Phan Thị Yến"));
+    r.screenshot("transfer-pending-receiver").await;
+    r.submit("form[action$='/accept'] button[type=submit]")
+        .await;
+    r.open(&case_path).await;
+    let text = r.text().await;
+    assert!(text.contains("Phan Thị Yến"), "{text}");
+    assert!(text.contains("Chi bộ Khu phố 1"), "{text}");
+    assert!(
+        text.contains("Chuyển sinh hoạt từ Chi bộ Khu phố 3"),
+        "{text}"
+    );
+    assert!(
+        text.contains("05-NQ/ĐTN"),
+        "the nomination's resolution travels: {text}"
+    );
+    r.screenshot("transfer-received-history").await;
+    r.client.clone().close().await.unwrap();
+
+    // The sending officer keeps only the record that she left, and where to.
+    let b = browser(&base, 1280, 1000).await.unwrap();
+    b.login("canbo").await;
+    b.open(&case_path).await;
+    assert!(b.text().await.contains("Không tìm thấy"));
+    b.open("/transfers").await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Phan Thị Yến") && text.contains("Chi bộ Khu phố 1"),
+        "{text}"
+    );
+    b.screenshot("transfer-left-record").await;
+    b.client.clone().close().await.unwrap();
+}

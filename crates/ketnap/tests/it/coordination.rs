@@ -22,7 +22,20 @@ use crate::fixtures::{advance, change, day, doc, now, person, pipeline, sqlite_s
 async fn coordination_on_sqlite() {
     let (store, _dir) = sqlite_store().await;
     let union = on_store(&store).await;
-    retention_erases_declined_nominations(&store, NomineeScope { mass_org: union }).await;
+    let nominator = NomineeScope { mass_org: union };
+    // A rotation re-seals what travels between units too, and it still opens.
+    let names = |list: Vec<ketnap_store::NominationSummary>| {
+        list.into_iter().map(|n| n.name).collect::<Vec<_>>()
+    };
+    let before = names(store.nominations_of(nominator).await.unwrap());
+    let (_, resealed) = store.rotate_data_keys(&change("admin")).await.unwrap();
+    // 3 nominations, 2 requests with their 2 answers, and the people.
+    assert!(resealed >= 7, "{resealed}");
+    assert_eq!(
+        names(store.nominations_of(nominator).await.unwrap()),
+        before
+    );
+    retention_erases_declined_nominations(&store, nominator).await;
 }
 
 fn at(actor: &str, today: NaiveDate) -> Change {

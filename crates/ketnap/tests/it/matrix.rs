@@ -7,15 +7,16 @@
 use std::collections::HashMap;
 
 use axum::http::{Method, StatusCode, header};
-use ketnap_domain::access::{Need, Role};
+use ketnap_domain::access::{Need, NomineeScope, Role};
 use ketnap_domain::citizen_id::Sex;
+use ketnap_domain::coordination::{Addressee, NewRequest, Nomination, RequestBody, RequestKind};
 use ketnap_domain::ids::{CaseId, PersonId, UnitId, UserId};
 use ketnap_domain::ports::{CaseStore, NewUnit, UnitStore};
 use ketnap_domain::scope::{Access, Scope};
 use ketnap_domain::unit::{SectorCode, Unit, UnitKind};
 use ketnap_web::{RouteKind, Subject};
 
-use crate::fixtures::{change, day, person};
+use crate::fixtures::{change, day, doc, person};
 use crate::web::{Browser, TestApp, accounts};
 
 /// Every route and the need it must declare. Keep in step with `ketnap_web::table()`.
@@ -40,6 +41,8 @@ const MATRIX: &[(&str, &str, Need)] = &[
     ("GET", "/admin/accounts", Need::Admin),
     ("POST", "/admin/accounts/two-factor-reset", Need::Admin),
     ("GET", "/", Need::SignedIn),
+    ("GET", "/notifications", Need::SignedIn),
+    ("POST", "/notifications/read", Need::SignedIn),
     ("GET", "/units", Need::Read),
     ("GET", "/units/{unit_id}", Need::Read),
     (
@@ -58,6 +61,18 @@ const MATRIX: &[(&str, &str, Need)] = &[
     ("POST", "/cases/{case_id}/actions", Need::Edit),
     ("GET", "/cases/{case_id}/audit", Need::Audit),
     ("GET", "/cases/{case_id}/papers/{paper}", Need::Read),
+    ("GET", "/cases/{case_id}/transfer", Need::Edit),
+    ("POST", "/cases/{case_id}/transfer", Need::Edit),
+    ("GET", "/transfers", Need::Read),
+    ("POST", "/transfers/{transfer_id}/accept", Need::Edit),
+    ("POST", "/transfers/{transfer_id}/decline", Need::Edit),
+    ("POST", "/transfers/{transfer_id}/cancel", Need::Edit),
+    ("GET", "/cases/{case_id}/requests/new", Need::Edit),
+    ("POST", "/cases/{case_id}/requests", Need::Edit),
+    ("GET", "/requests", Need::Read),
+    ("GET", "/requests/{request_id}", Need::Read),
+    ("POST", "/requests/{request_id}/answer", Need::Edit),
+    ("GET", "/requests/{request_id}/letter", Need::Read),
     ("GET", "/sources/new", Need::Edit),
     ("POST", "/sources/check", Need::Edit),
     ("POST", "/sources", Need::Edit),
@@ -70,6 +85,13 @@ const MATRIX: &[(&str, &str, Need)] = &[
     ("GET", "/courses/new", Need::Edit),
     ("POST", "/courses", Need::Edit),
     ("GET", "/nominees", Need::Nominees),
+    ("GET", "/nominations/new", Need::Nominees),
+    ("POST", "/nominations/new", Need::Nominees),
+    ("GET", "/nominations", Need::Read),
+    ("GET", "/nominations/{nomination_id}", Need::Read),
+    ("POST", "/nominations/{nomination_id}/accept", Need::Edit),
+    ("POST", "/nominations/{nomination_id}/decline", Need::Edit),
+    ("GET", "/reports/nominations", Need::Read),
     ("GET", "/reports", Need::Read),
     ("GET", "/reports/export.xlsx", Need::Read),
     ("GET", "/reports/export.csv", Need::Read),
@@ -89,13 +111,39 @@ const MATRIX: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/cases", Need::Read),
     ("GET", "/api/v1/cases/{case_id}", Need::Read),
     ("POST", "/api/v1/cases/{case_id}/actions", Need::Edit),
-    ("GET", "/api/v1/people/search", Need::Read),
+    ("POST", "/api/v1/people/search", Need::Read),
+    ("GET", "/api/v1/nominations", Need::Nominees),
+    ("POST", "/api/v1/nominations", Need::Nominees),
+    ("GET", "/api/v1/nominations/incoming", Need::Read),
+    (
+        "POST",
+        "/api/v1/nominations/{nomination_id}/accept",
+        Need::Edit,
+    ),
+    (
+        "POST",
+        "/api/v1/nominations/{nomination_id}/decline",
+        Need::Edit,
+    ),
     ("GET", "/api/v1/reports/progress", Need::Read),
     ("GET", "/api/v1/reports/funnel", Need::Read),
     ("GET", "/api/v1/reports/bottlenecks", Need::Read),
     ("GET", "/api/v1/reports/coverage", Need::Read),
     ("GET", "/api/v1/reports/breakdown", Need::Read),
     ("GET", "/api/v1/reports/recognitions", Need::Read),
+    ("GET", "/api/v1/transfers", Need::Read),
+    ("POST", "/api/v1/cases/{case_id}/transfers", Need::Edit),
+    ("POST", "/api/v1/transfers/{transfer_id}/accept", Need::Edit),
+    (
+        "POST",
+        "/api/v1/transfers/{transfer_id}/decline",
+        Need::Edit,
+    ),
+    ("POST", "/api/v1/transfers/{transfer_id}/cancel", Need::Edit),
+    ("GET", "/api/v1/requests", Need::Read),
+    ("POST", "/api/v1/cases/{case_id}/requests", Need::Edit),
+    ("GET", "/api/v1/requests/{request_id}", Need::Read),
+    ("POST", "/api/v1/requests/{request_id}/answer", Need::Edit),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -185,6 +233,51 @@ async fn every_route_every_role_every_relation() {
             .unwrap();
         cases.push((cell, case, person));
     }
+    // One pending nomination to every cell, from a mass organisation of the cell's ward
+    // (or province): the requests below send empty forms, so they all stay pending.
+    let mut nominations: Vec<(UnitId, i64)> = Vec::new();
+    for (i, (cell, org_unit)) in [
+        (t.school_cell, t.ward),
+        (t.residential_cell, t.ward),
+        (t.other_cell, t.other_ward),
+        (far_cell, app.other_province),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let org = if org_unit == t.ward {
+            app.mass_org
+        } else {
+            app.store
+                .create_mass_org(
+                    &admin,
+                    "youth_union",
+                    org_unit,
+                    &format!("Đoàn Thanh niên {i}"),
+                )
+                .await
+                .unwrap()
+        };
+        let nomination = Nomination {
+            details: person(
+                "Trần",
+                "Thị",
+                &format!("Đề cử{i}"),
+                day(2002, 2, 2),
+                Sex::Female,
+                None,
+            ),
+            resolution: doc("05-NQ/ĐTN", day(2026, 6, 1)),
+            reasons: "Bí thư chi đoàn".into(),
+        };
+        let id = app
+            .store
+            .submit_nomination(&admin, NomineeScope { mass_org: org }, cell, nomination)
+            .await
+            .unwrap();
+        nominations.push((cell, id));
+    }
+    let (incoming, outgoing, requests) = coordination(&app, &cases, far_cell).await;
     let mut units: HashMap<UnitId, Unit> = HashMap::new();
     for root in [t.city, app.other_province] {
         for u in app
@@ -258,6 +351,43 @@ async fn every_route_every_role_every_relation() {
                         )
                     })
                     .collect(),
+                // Accepting or declining is the receiving cell's; taking back, the
+                // sending cell's: each is tried on transfers whose other end no account
+                // reaches.
+                Subject::Transfer => {
+                    let which = if spec.path.ends_with("/cancel") {
+                        &outgoing
+                    } else {
+                        &incoming
+                    };
+                    which
+                        .iter()
+                        .map(|(cell, id)| {
+                            (
+                                Some(relation(&units, account_unit, *cell)),
+                                spec.path.replace("{transfer_id}", &id.to_string()),
+                            )
+                        })
+                        .collect()
+                }
+                Subject::Request => requests
+                    .iter()
+                    .map(|(cell, id)| {
+                        (
+                            Some(relation(&units, account_unit, *cell)),
+                            spec.path.replace("{request_id}", &id.to_string()),
+                        )
+                    })
+                    .collect(),
+                Subject::Nomination => nominations
+                    .iter()
+                    .map(|(unit, id)| {
+                        (
+                            Some(relation(&units, account_unit, *unit)),
+                            spec.path.replace("{nomination_id}", &id.to_string()),
+                        )
+                    })
+                    .collect(),
             };
             for (relation, path) in targets {
                 // A case's papers: one of them stands for all (the fixture's cases are
@@ -311,6 +441,99 @@ async fn every_route_every_role_every_relation() {
         );
     }
     assert!(checked >= 300, "only {checked} requests were checked");
+}
+
+/// Records keyed by the cell whose side acts on them.
+type ByCell = Vec<(UnitId, i64)>;
+
+/// Per cell of the matrix: a transfer to it and one from its case, each with the other end
+/// in a province no account reaches; a request asked of it and a letter sent from its case.
+/// Returns (incoming transfers, outgoing transfers, requests), each keyed by that cell.
+async fn coordination(
+    app: &TestApp,
+    cases: &[(UnitId, CaseId, PersonId)],
+    far_cell: UnitId,
+) -> (ByCell, ByCell, ByCell) {
+    let admin = change("admin");
+    let far = Scope::subtree(app.other_province, Access::Edit);
+    let all = Scope::subtree(app.tree.city, Access::Edit);
+    let far_cell2 = app
+        .store
+        .create_unit(
+            &admin,
+            NewUnit {
+                code: None,
+                name: "Chi bộ tỉnh khác 2".into(),
+                kind: UnitKind::BaseCell,
+                parent: Some(app.other_province),
+                sector: SectorCode("residential".into()),
+                valid_from: day(2025, 7, 1),
+            },
+        )
+        .await
+        .unwrap();
+    let on = day(2026, 11, 2);
+    let ask = |to| NewRequest {
+        kind: RequestKind::Verification,
+        to,
+        body: RequestBody {
+            about: "Bố: Lê Văn Xa".into(),
+            questions: String::new(),
+        },
+        sent_on: on,
+        due_on: day(2026, 11, 30),
+    };
+    let (mut incoming, mut outgoing, mut requests) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, (cell, case, _)) in cases.iter().enumerate() {
+        let (scope, elsewhere) = if *cell == far_cell {
+            (&far, far_cell2)
+        } else {
+            (&all, far_cell)
+        };
+        let details = person(
+            "Lê",
+            "Văn",
+            &format!("Xa{i}"),
+            day(1991, 1, 1),
+            Sex::Male,
+            None,
+        );
+        let (_, far_case) = app
+            .store
+            .create_source(&admin, &far, &details, far_cell2, day(2025, 8, 1), None)
+            .await
+            .unwrap();
+        let store = &app.store;
+        // `far_case` sits in far_cell2, so the far cell's row transfers from there too.
+        let to_cell = store
+            .start_transfer(&admin, &far, far_case, *cell, "Chuyển nơi ở", on)
+            .await
+            .unwrap_or_else(|e| panic!("to {cell}: {e:?}"));
+        incoming.push((*cell, to_cell));
+        let from_cell = store
+            .start_transfer(&admin, scope, *case, elsewhere, "Chuyển công tác", on)
+            .await
+            .unwrap();
+        outgoing.push((*cell, from_cell));
+        let asked = store
+            .send_request(&admin, &far, far_case, ask(Addressee::Unit { unit: *cell }))
+            .await
+            .unwrap();
+        let letter = store
+            .send_request(
+                &admin,
+                scope,
+                *case,
+                ask(Addressee::Letter {
+                    name: "Công ty TNHH Thử".into(),
+                    address: String::new(),
+                }),
+            )
+            .await
+            .unwrap();
+        requests.extend([(*cell, asked), (*cell, letter)]);
+    }
+    (incoming, outgoing, requests)
 }
 
 /// Sends one request as the account: pages with the session cookie (and CSRF token on

@@ -37,7 +37,11 @@ async fn story_on_postgres() {
         story(&store).await;
         crate::import_people::on_store(&store).await;
         crate::two_factor::on_store(&store).await;
+        crate::reminders::on_store(&store).await;
         crate::coordination::on_store(&store).await;
+        crate::web_transfers::on_store(&store).await;
+        crate::web_requests::on_store(&store).await;
+        crate::web_nominations::on_store(&store).await;
         // Every writer above chained its audit rows, on PostgreSQL as on SQLite.
         let check = store.verify_audit_log().await.unwrap();
         assert!(check.problems.is_empty(), "{check:?}");
@@ -722,7 +726,7 @@ async fn story(store: &Store) {
         "/api/v1/units",
         "/api/v1/cases?open=true",
         &format!("/api/v1/cases/{an_case}"),
-        "/api/v1/people/search?q=nguyen",
+        "/api/v1/nominations/incoming",
     ];
     let page_paths = [
         "/".to_string(),
@@ -737,6 +741,8 @@ async fn story(store: &Store) {
         "/courses".into(),
         "/courses/new?kind=awareness".into(),
         "/sources/new".into(),
+        "/nominations".into(),
+        "/reports/nominations?year=2026".into(),
     ];
     for (path, auth) in page_paths
         .iter()
@@ -762,6 +768,18 @@ async fn story(store: &Store) {
         let response = app.clone().oneshot(request).await.unwrap();
         assert_eq!(response.status(), axum::http::StatusCode::OK, "{path}");
     }
+    // The people search takes its text in the body.
+    let search = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/people/search")
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {api}"))
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(r#"{"q": "nguyen"}"#))
+        .unwrap();
+    let found = tower::ServiceExt::oneshot(app.clone(), search)
+        .await
+        .unwrap();
+    assert_eq!(found.status(), axum::http::StatusCode::OK, "people search");
     store
         .change_password(
             &change("canbo.story"),

@@ -291,18 +291,18 @@ async fn case_page_shows_the_person_and_logs_the_read() {
     assert_eq!(reads(&app, person).await, before + 1);
 
     // The officer gets the forms of a source: the next step and the side exits only.
-    for code in [
-        "add_to_sympathisers",
-        "withdraw",
-        "transfer_out",
-        "record_death",
-    ] {
+    for code in ["add_to_sympathisers", "withdraw", "record_death"] {
         assert!(
             page.body
                 .contains(&format!("name=\"action\" value=\"{code}\"")),
             "form {code}"
         );
     }
+    // A transfer is asked of the receiving unit, from a page of its own.
+    assert!(
+        page.body
+            .contains(&format!("action=\"/cases/{}/transfer\"", id.0))
+    );
     for code in ["hold_ceremony", "cell_vote", "strike_off", "assign_helper"] {
         assert!(
             !page.body.contains(&format!("value=\"{code}\"")),

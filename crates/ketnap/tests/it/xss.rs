@@ -13,7 +13,7 @@ use ketnap_domain::ports::{CaseStore, UnitStore};
 use ketnap_domain::scope::{Access, Scope};
 use serde_json::Value;
 
-use crate::web::{Answer, Browser, TestApp, serde_urlencoded_form};
+use crate::web::{Answer, Browser, TestApp};
 use crate::web_api::token_of;
 use crate::web_people::source_form;
 
@@ -516,13 +516,18 @@ async fn typed_text_is_shown_as_text_on_every_page() {
 
     // The API gives the same text back, as JSON data, never as a page.
     let token = token_of(&app, "canbo").await;
-    let api = |path: String| {
+    // A GET, or a POST of `body` (the people search takes its text in the body).
+    let api_with = |path: String, body: Option<Value>| {
         let (app, token) = (&app, &token);
         async move {
             let request = axum::http::Request::builder()
+                .method(if body.is_some() { "POST" } else { "GET" })
                 .uri(path.as_str())
                 .header("authorization", format!("Bearer {token}"))
-                .body(axum::body::Body::empty())
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(
+                    body.map(|b| b.to_string()).unwrap_or_default(),
+                ))
                 .unwrap();
             let response = tower::ServiceExt::oneshot(app.router.clone(), request)
                 .await
@@ -540,6 +545,7 @@ async fn typed_text_is_shown_as_text_on_every_page() {
             serde_json::from_slice::<Value>(&bytes).unwrap()
         }
     };
+    let api = |path: String| api_with(path, None);
     let detail = api(format!("/api/v1/cases/{case}")).await;
     let details = &detail["person"];
     assert_eq!(details["name"]["family"], h("family_name"));
@@ -550,8 +556,11 @@ async fn typed_text_is_shown_as_text_on_every_page() {
         h("task_note"),
         "{detail:#}"
     );
-    let query = serde_urlencoded_form(&[("q", &h("family_name"))]);
-    let found = api(format!("/api/v1/people/search?{query}")).await;
+    let found = api_with(
+        "/api/v1/people/search".into(),
+        Some(serde_json::json!({ "q": h("family_name") })),
+    )
+    .await;
     assert_eq!(found["items"][0]["cases"][0]["cell_name"], h("unit_name"));
     let units = api("/api/v1/units".into()).await;
     assert!(

@@ -1,6 +1,7 @@
 //! The papers: one input struct and one function each, and [`bundle`] for several at once.
 
 mod admission;
+mod letters;
 mod lists;
 mod recognition;
 
@@ -10,6 +11,7 @@ use ketnap_domain::case::DocRef;
 pub use admission::{
     AdmissionDecision, AdmissionResolution, admission_decision, admission_resolution,
 };
+pub use letters::{RequestLetter, request_letter};
 pub use lists::{
     AwarenessNominees, DevelopmentPlan, Nominee, QuotaLine, awareness_nominees, development_plan,
 };
@@ -40,6 +42,7 @@ pub enum Paper<'a> {
     RecognitionDecision(&'a RecognitionDecision),
     AwarenessNominees(&'a AwarenessNominees),
     DevelopmentPlan(&'a DevelopmentPlan),
+    RequestLetter(&'a RequestLetter),
 }
 
 impl Paper<'_> {
@@ -51,6 +54,7 @@ impl Paper<'_> {
             Paper::RecognitionDecision(p) => p.decision.dated,
             Paper::AwarenessNominees(p) => p.document.dated,
             Paper::DevelopmentPlan(p) => p.document.dated,
+            Paper::RequestLetter(p) => p.document.dated,
         }
     }
 
@@ -64,6 +68,7 @@ impl Paper<'_> {
             Paper::RecognitionDecision(p) => p.check(),
             Paper::AwarenessNominees(p) => p.check(),
             Paper::DevelopmentPlan(p) => p.check(),
+            Paper::RequestLetter(p) => p.check(),
         }
     }
 
@@ -75,6 +80,7 @@ impl Paper<'_> {
             Paper::RecognitionDecision(p) => p.write(w),
             Paper::AwarenessNominees(p) => p.write(w),
             Paper::DevelopmentPlan(p) => p.write(w),
+            Paper::RequestLetter(p) => p.write(w),
         }
     }
 }

@@ -5,6 +5,8 @@
 //! "not found", never "forbidden". The document at `/api/v1/openapi.json` (`openapi.rs`)
 //! describes every route, and the integration tests check the answers against it.
 
+pub mod coordination;
+pub mod nominations;
 mod openapi;
 mod params;
 pub mod reports;
@@ -24,6 +26,7 @@ use ketnap_domain::ports::{CaseFilter, CaseRecord, CaseStore, PersonStore, RuleS
 use ketnap_domain::text::NameCollator;
 use ketnap_domain::unit::{Unit, UnitKind};
 use ketnap_domain::workflow::{self, Actor, Event};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -369,24 +372,34 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), WebError> {
     }
 }
 
-/// Reads the body; a syntax error answers 400, a body of the wrong shape 422, both with
-/// the line and column of the problem and, when it can be told, the field.
+/// Reads the body of an action.
 fn read_body(bytes: &[u8]) -> Result<ActRequest, WebError> {
-    let error = match serde_json::from_slice::<ActRequest>(bytes) {
+    read_json(bytes, "{\"version\": …, \"action\": {…}}", field_at_fault)
+}
+
+/// Reads a JSON body; a syntax error answers 400, a body of the wrong shape 422, both with
+/// the line and column of the problem and the field `field_at_fault` names. `outline` is
+/// the body's shape, for the message about an empty one.
+fn read_json<T: DeserializeOwned>(
+    bytes: &[u8],
+    outline: &str,
+    field_at_fault: fn(&[u8]) -> String,
+) -> Result<T, WebError> {
+    let error = match serde_json::from_slice::<T>(bytes) {
         Ok(body) => return Ok(body),
         Err(error) => error,
     };
     // `"task": 1.0` is the integer 1 to JSON Schema, so to the document too.
     if error.classify() == serde_json::error::Category::Data
         && let Some(body) = params::json_with_whole_numbers(bytes)
-            .and_then(|value| serde_json::from_value::<ActRequest>(value).ok())
+            .and_then(|value| serde_json::from_value::<T>(value).ok())
     {
         return Ok(body);
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(WebError {
             status: StatusCode::BAD_REQUEST,
-            message: "Thân yêu cầu trống: hãy gửi {\"version\": …, \"action\": {…}}.".into(),
+            message: format!("Thân yêu cầu trống: hãy gửi {outline}."),
             field: Some("body".into()),
             rule: Some("api.json.syntax".into()),
         });
@@ -411,6 +424,30 @@ fn read_body(bytes: &[u8]) -> Result<ActRequest, WebError> {
         field: Some(field_at_fault(bytes)),
         rule: Some("api.json.shape".into()),
     })
+}
+
+/// Which field of a well-formed body of type `T` is wrong, as a path (`person.birth_date`),
+/// by where serde stopped; a missing field is named itself, not its parent.
+fn path_at_fault<T: DeserializeOwned>(bytes: &[u8]) -> String {
+    let value = params::json_with_whole_numbers(bytes).unwrap_or(Value::Null);
+    let Err(error) = serde_path_to_error::deserialize::<_, T>(value) else {
+        return "body".into();
+    };
+    let mut path = error.path().to_string();
+    if path == "." {
+        path.clear();
+    }
+    let text = error.inner().to_string();
+    if let Some(missing) = text
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(missing);
+    }
+    if path.is_empty() { "body".into() } else { path }
 }
 
 /// Which top-level field of a well-formed body is wrong: `version`, `action` or `body`.
@@ -497,17 +534,34 @@ pub struct PeopleList {
     items: Vec<PersonHit>,
 }
 
-/// `GET /api/v1/people/search?q=`: people of the scope by name (with or without
+/// The body of `POST /api/v1/people/search`: the text travels in the body, never in the
+/// URL, so no log or proxy sees a name or a citizen id.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchRequest {
+    q: String,
+    #[serde(default)]
+    limit: Option<u32>,
+}
+
+/// `POST /api/v1/people/search` `{q, limit}`: people of the scope by name (with or without
 /// diacritics) or citizen id, in Vietnamese name order.
 pub async fn people_search(
     ctx: Ctx,
-    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Json<PeopleList>, WebError> {
-    let mut query = params::Query::parse(query.as_deref(), &["q"])?;
-    let q = query.search_text("q")?;
     let scope = ctx.scope()?;
+    check_content_type(&headers)?;
+    let request: SearchRequest = read_json(
+        &body,
+        "{\"q\": \"họ tên hoặc số CCCD\"}",
+        path_at_fault::<SearchRequest>,
+    )?;
+    let q = params::search_text("q", &request.q)?;
+    let limit = params::within("limit", request.limit, 1, SEARCH_LIMIT)?.unwrap_or(SEARCH_LIMIT);
     let store = &ctx.state.store;
-    let mut people = store.find_people(scope, &q, SEARCH_LIMIT).await?;
+    let mut people = store.find_people(scope, &q, limit).await?;
     store
         .log_read(&ctx.change(), scope, "person.search", people.len(), None)
         .await?;

@@ -19,6 +19,9 @@ use serde_json::{Map, Value, json};
 
 use crate::pages::reports::{MAX_YEAR, MIN_YEAR};
 
+mod coordination;
+mod nominations;
+
 static DOCUMENT: LazyLock<Value> = LazyLock::new(document);
 
 /// `GET /api/v1/openapi.json` (public): the description of the API.
@@ -733,7 +736,16 @@ fn schemas() -> Map<String, Value> {
     add(
         "Event",
         object(vec![
-            ("action", r("ActionCode")),
+            (
+                "action",
+                described(
+                    json!({ "anyOf": [
+                        r("ActionCode"),
+                        { "const": ketnap_domain::coordination::TRANSFER_ACTION },
+                    ] }),
+                    "Thao tác đã ghi; transfer: hồ sơ được chi bộ khác tiếp nhận (chuyển sinh hoạt, bước không đổi).",
+                ),
+            ),
             ("on", described(date(), "Ngày việc diễn ra.")),
             ("summary", string()),
             ("document", or_null(r("DocRef"))),
@@ -840,6 +852,33 @@ fn schemas() -> Map<String, Value> {
         ]),
     );
     add("PeopleList", object(vec![("items", array(r("PersonHit")))]));
+    add(
+        "SearchRequest",
+        json!({
+            "type": "object",
+            "required": ["q"],
+            "additionalProperties": false,
+            "properties": {
+                "q": described(
+                    json!({ "type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S" }),
+                    "Họ tên (một phần) hoặc số CCCD; không chỉ có khoảng trắng. Gửi trong thân yêu cầu, không bao giờ trong địa chỉ.",
+                ),
+                "limit": described(
+                    json!({ "type": "integer", "minimum": 1, "maximum": super::SEARCH_LIMIT, "default": super::SEARCH_LIMIT }),
+                    "Số người tối đa trả về.",
+                ),
+            },
+        }),
+    );
+    add(
+        "UnitName",
+        described(
+            object(vec![("id", integer()), ("name", string())]),
+            "Tổ chức đảng: mã số và tên.",
+        ),
+    );
+    nominations::schemas(&mut add);
+    coordination::schemas(&mut add);
     add(
         "UnitRef",
         object(vec![
@@ -1187,6 +1226,16 @@ fn schemas() -> Map<String, Value> {
     s
 }
 
+/// A text that must hold more than spaces.
+fn required_text() -> Value {
+    json!({ "type": "string", "minLength": 1, "pattern": "\\S" })
+}
+
+/// An id of a record: a positive whole number.
+fn id_number() -> Value {
+    integer_in(1, i64::MAX as u64)
+}
+
 fn case_schema() -> Value {
     described(
         object(vec![
@@ -1308,8 +1357,9 @@ fn responses() -> Value {
         "BadParameter": error("Tham số sai; `field` nêu tên tham số."),
         "BadJson": error("Thân yêu cầu không phải JSON hợp lệ; lời báo nêu dòng và cột."),
         "Unprocessable": error(
-            "Thân yêu cầu không đúng mẫu (field: version, action hoặc body; lời báo nêu dòng và \
-             cột), hoặc thao tác vi phạm quy định (rule, field).",
+            "Thân yêu cầu không đúng mẫu (field: trường sai, như version, action, \
+             person.birth_date, hoặc body; lời báo nêu dòng và cột), hoặc việc làm vi phạm quy \
+             định (rule, field).",
         ),
         "Conflict": error("Hồ sơ đã đổi phiên bản: hãy đọc lại rồi thử lại."),
         "UnsupportedMediaType": error("Content-Type không phải application/json."),
@@ -1456,18 +1506,22 @@ fn paths() -> Value {
             },
         },
         "/api/v1/people/search": {
-            "get": {
+            "post": {
                 "operationId": "people_search",
                 "summary": "Tìm người trong phạm vi theo họ tên (có dấu hoặc không dấu) hoặc số CCCD; tối đa 50 người, xếp theo tên kiểu Việt Nam.",
-                "parameters": [
-                    query_param("q", "Họ tên (một phần) hoặc số CCCD; không chỉ có khoảng trắng.", json!({ "type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S" }), true),
-                ],
+                "description": "Nội dung tìm gửi trong thân yêu cầu (POST), không trong địa chỉ: họ tên và số CCCD không lọt vào nhật ký, lịch sử hay máy chủ trung gian.",
+                "requestBody": {
+                    "required": true,
+                    "content": { "application/json": { "schema": r("SearchRequest") } },
+                },
                 "responses": {
                     "200": ok_linked("Những người tìm được, với hồ sơ và chi bộ của họ.", "PeopleList",
                         json!({ "ReadCaseOfFirstPerson": read_case_link("/items/0/cases/0/id") })),
+                    "400": resp("BadJson"),
                     "401": resp("Unauthorized"),
                     "404": resp("NotFound"),
-                    "422": resp("BadParameter"),
+                    "415": resp("UnsupportedMediaType"),
+                    "422": resp("Unprocessable"),
                 },
             },
         },
@@ -1663,13 +1717,13 @@ fn document() -> Value {
         },
         "servers": [{ "url": "/" }],
         "security": [{ "bearer": [] }],
-        "paths": paths(),
+        "paths": nominations::with_paths(coordination::with_paths(paths())),
         "components": {
             "securitySchemes": {
                 "bearer": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "Mã truy cập do quản trị viên tạo (`ketnap token create`); gửi trong tiêu đề `Authorization: Bearer …`. Mã có phạm vi và vai trò của tài khoản.",
+                    "description": "Mã truy cập do quản trị viên tạo (`ketnap token create`); gửi trong tiêu đề `Authorization: Bearer …`. Mã có phạm vi và vai trò của tài khoản: mã của cán bộ tổ chức đảng dùng cho tổ chức đó và các tổ chức trực thuộc; mã của cán bộ đoàn thể chỉ dùng cho các giới thiệu của đoàn thể đó.",
                 },
             },
             "schemas": schemas(),

@@ -120,6 +120,32 @@ impl Query {
         }
     }
 
+    /// One of a fixed list of codes (`?status=pending`, `?box=in`).
+    pub fn code<T: Copy>(
+        &mut self,
+        name: &str,
+        all: &[T],
+        code: impl Fn(T) -> &'static str,
+    ) -> Result<Option<T>, WebError> {
+        let Some(value) = self.take(name) else {
+            return Ok(None);
+        };
+        match all.iter().copied().find(|v| code(*v) == value) {
+            Some(found) => Ok(Some(found)),
+            None => {
+                let codes: Vec<&str> = all.iter().map(|v| code(*v)).collect();
+                Err(bad(
+                    name,
+                    "api.query.code",
+                    format!(
+                        "Tham số \"{name}\" không nhận \"{value}\"; các giá trị được nhận: {}.",
+                        codes.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+
     /// A whole number within `min..=max`.
     pub fn number(
         &mut self,
@@ -165,25 +191,37 @@ impl Query {
             )),
         }
     }
+}
 
-    /// Search text: required, not blank, not too long.
-    pub fn search_text(&mut self, name: &str) -> Result<String, WebError> {
-        let value = ketnap_domain::text::clean(&self.take(name).unwrap_or_default());
-        if value.is_empty() {
-            return Err(bad(
-                name,
-                "api.query.required",
-                format!("Phải ghi nội dung tìm (tham số \"{name}\"): họ tên hoặc số CCCD."),
-            ));
-        }
-        if value.chars().count() > MAX_SEARCH_CHARS {
-            return Err(bad(
-                name,
-                "api.query.length",
-                format!("Nội dung tìm dài quá {MAX_SEARCH_CHARS} ký tự."),
-            ));
-        }
-        Ok(value)
+/// Search text sent in a body: required, not blank, not too long.
+pub fn search_text(name: &str, text: &str) -> Result<String, WebError> {
+    let value = ketnap_domain::text::clean(text);
+    if value.is_empty() {
+        return Err(bad(
+            name,
+            "api.body.required",
+            format!("Phải ghi nội dung tìm (trường \"{name}\"): họ tên hoặc số CCCD."),
+        ));
+    }
+    if value.chars().count() > MAX_SEARCH_CHARS {
+        return Err(bad(
+            name,
+            "api.body.length",
+            format!("Nội dung tìm dài quá {MAX_SEARCH_CHARS} ký tự."),
+        ));
+    }
+    Ok(value)
+}
+
+/// A number of a body within `min..=max`, when given.
+pub fn within(name: &str, value: Option<u32>, min: u32, max: u32) -> Result<Option<u32>, WebError> {
+    match value {
+        Some(n) if !(min..=max).contains(&n) => Err(bad(
+            name,
+            "api.body.range",
+            format!("Trường \"{name}\" phải là số nguyên từ {min} đến {max} (nhận được {n})."),
+        )),
+        other => Ok(other),
     }
 }
 

@@ -19,9 +19,9 @@ use ketnap_domain::case::{
 };
 use ketnap_domain::checklist::checklist;
 use ketnap_domain::deadline::next_deadline;
-use ketnap_domain::ids::{CaseId, UnitId};
+use ketnap_domain::ids::CaseId;
 use ketnap_domain::ports::{
-    AuditEntry, AuditStore, CaseRecord, CaseStore, PersonStore, RuleStore, StoreError, UnitStore,
+    AuditEntry, AuditStore, CaseRecord, CaseStore, PersonStore, RuleStore, StoreError,
 };
 use ketnap_domain::scope::Scope;
 use ketnap_domain::workflow::{Actor, apply, probation_end};
@@ -32,10 +32,10 @@ use crate::views::{Layout, dmy, vn_time};
 
 /// Days ahead in which a deadline counts as close.
 const WARN_DAYS: i64 = 14;
-/// Up to this many cells, the transfer form lists them; above it, it asks for the unit's number.
-const TRANSFER_OPTIONS_LIMIT: usize = 300;
 
-/// Every action with its Vietnamese label (as `Action::label_vi` has it).
+/// Every action with its Vietnamese label (as `Action::label_vi` has it). `transfer_out` is
+/// no longer offered on the page (a transfer is asked of the receiving unit, see
+/// `transfers`), but audit rows and the API's case actions still name it.
 const ACTIONS: [(&str, &str); 25] = [
     ("add_to_sympathisers", "Chi bộ công nhận cảm tình Đảng"),
     ("assign_helper", "Phân công đảng viên giúp đỡ"),
@@ -88,10 +88,7 @@ fn action_label(code: &str) -> Option<&'static str> {
 
 /// Actions that close the case: the browser asks for confirmation (static/app.js).
 fn closes(code: &str) -> bool {
-    matches!(
-        code,
-        "withdraw" | "transfer_out" | "strike_off" | "record_death"
-    )
+    matches!(code, "withdraw" | "strike_off" | "record_death")
 }
 
 const TASK_RESULTS: [(&str, TaskResult); 4] = [
@@ -155,7 +152,6 @@ fn offered(case: &Case) -> Vec<&'static str> {
     if case.stage.is_probation() {
         list.push("strike_off");
     }
-    list.push("transfer_out");
     list.push("record_death");
     list
 }
@@ -489,17 +485,6 @@ fn specs(code: &str) -> Vec<Spec> {
             spec("on", "Ngày rút khỏi danh sách", Date, true, DATE),
             spec("reason", "Lý do", Area, true, &["reason"]),
         ],
-        "transfer_out" => vec![
-            spec("on", "Ngày chuyển", Date, true, DATE),
-            spec(
-                "to_unit",
-                "Chuyển đến tổ chức đảng",
-                Select,
-                true,
-                &["to_unit"],
-            ),
-            spec("reason", "Lý do chuyển", Area, true, &["reason"]),
-        ],
         "strike_off" => vec![
             spec("number", "Số quyết định xóa tên", Text, true, &["decision"]),
             spec("dated", "Ngày quyết định", Date, true, DATE),
@@ -514,7 +499,7 @@ fn specs(code: &str) -> Vec<Spec> {
 // Reading a posted form into an `Action`.
 
 /// Reads `YYYY-MM-DD` (from `<input type="date">`) or `dd/mm/yyyy`.
-fn parse_day(text: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_day(text: &str) -> Option<NaiveDate> {
     let text = text.trim();
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
@@ -522,10 +507,12 @@ fn parse_day(text: &str) -> Option<NaiveDate> {
         .ok()
 }
 
-struct Values<'a>(&'a HashMap<String, String>);
+/// A posted form's values, read into what an action (or a transfer, a request) needs;
+/// each mistake is a `Violation` naming the field.
+pub(crate) struct Values<'a>(pub(crate) &'a HashMap<String, String>);
 
 impl Values<'_> {
-    fn text(&self, name: &str) -> String {
+    pub(crate) fn text(&self, name: &str) -> String {
         self.0
             .get(name)
             .map(|v| v.trim().to_string())
@@ -536,7 +523,7 @@ impl Values<'_> {
         Some(self.text(name)).filter(|t| !t.is_empty())
     }
 
-    fn opt_date(&self, name: &str) -> Result<Option<NaiveDate>, Violation> {
+    pub(crate) fn opt_date(&self, name: &str) -> Result<Option<NaiveDate>, Violation> {
         let text = self.text(name);
         if text.is_empty() {
             return Ok(None);
@@ -550,7 +537,7 @@ impl Values<'_> {
         })
     }
 
-    fn date(&self, name: &str) -> Result<NaiveDate, Violation> {
+    pub(crate) fn date(&self, name: &str) -> Result<NaiveDate, Violation> {
         self.opt_date(name)?
             .ok_or_else(|| Violation::new("input.required", name, "Phải ghi ngày."))
     }
@@ -577,7 +564,7 @@ impl Values<'_> {
     }
 
     /// A paper that may be absent; when either its number or its date is given, both are.
-    fn opt_doc(&self, number: &str, dated: &str) -> Result<Option<DocRef>, Violation> {
+    pub(crate) fn opt_doc(&self, number: &str, dated: &str) -> Result<Option<DocRef>, Violation> {
         let num = self.text(number);
         let day = self.opt_date(dated)?;
         match (num.is_empty(), day) {
@@ -781,21 +768,6 @@ fn parse_action(code: &str, values: &HashMap<String, String>) -> Result<Action, 
             on: v.date("on")?,
             reason: v.text("reason"),
         },
-        "transfer_out" => {
-            let text = v.text("to_unit");
-            let to_unit = text.parse::<i64>().map(UnitId).map_err(|_| {
-                Violation::new(
-                    "input.required",
-                    "to_unit",
-                    "Hãy chọn tổ chức đảng chuyển đến.",
-                )
-            })?;
-            Action::TransferOut {
-                on: v.date("on")?,
-                to_unit,
-                reason: v.text("reason"),
-            }
-        }
         "strike_off" => Action::StrikeOff {
             decision: v.doc("number", "dated")?,
             reason: v.text("reason"),
@@ -933,6 +905,9 @@ struct CasePage {
     can_audit: bool,
     alert: Option<Alert>,
     conflict: Option<String>,
+    /// The transfer waiting for the receiving unit, if one is.
+    transfer: Option<super::transfers::PendingNote>,
+    requests: Vec<super::requests::CaseRequest>,
 }
 
 /// What was posted, when the page is shown again after a refusal.
@@ -943,13 +918,19 @@ struct Submitted {
     conflict: bool,
 }
 
+/// A posted form's fields by name.
+pub(crate) fn read_form(body: &Bytes) -> Result<HashMap<String, String>, WebError> {
+    serde_urlencoded::from_bytes(body)
+        .map_err(|_| WebError::bad_request("Không đọc được dữ liệu biểu mẫu."))
+}
+
 pub(crate) fn parse_case_id(text: &str) -> Result<CaseId, WebError> {
     text.parse::<i64>()
         .map(CaseId)
         .map_err(|_| WebError::not_found())
 }
 
-fn doc_text(doc: &DocRef) -> String {
+pub(crate) fn doc_text(doc: &DocRef) -> String {
     if doc.number.is_empty() {
         format!("ngày {}", dmy(doc.dated))
     } else {
@@ -965,11 +946,7 @@ fn member_text(member: &PartyMember) -> String {
     }
 }
 
-fn build_forms(
-    case: &Case,
-    cells: &[(i64, String)],
-    submitted: Option<&Submitted>,
-) -> (Vec<ActionForm>, Option<Alert>) {
+fn build_forms(case: &Case, submitted: Option<&Submitted>) -> (Vec<ActionForm>, Option<Alert>) {
     let codes = offered(case);
     let mut alert = None;
     let mut forms = Vec::with_capacity(codes.len());
@@ -1023,31 +1000,13 @@ fn build_forms(
                             label: r.label_vi().into(),
                         })
                         .collect(),
-                    (Select, "to_unit") => cells
-                        .iter()
-                        .map(|(id, name)| Choice {
-                            selected: value == id.to_string(),
-                            value: id.to_string(),
-                            label: name.clone(),
-                        })
-                        .collect(),
                     _ => Vec::new(),
-                };
-                // With too many cells to list, the transfer asks for the unit's number.
-                let kind = if s.name == "to_unit" && cells.is_empty() {
-                    Number
-                } else {
-                    s.kind
                 };
                 Field {
                     name: s.name,
                     id: format!("{code}-{}", s.name),
-                    label: if kind == Number && s.name == "to_unit" {
-                        "Mã số tổ chức đảng chuyển đến"
-                    } else {
-                        s.label
-                    },
-                    kind: kind.code(),
+                    label: s.label,
+                    kind: s.kind.code(),
                     value,
                     required: s.required,
                     hint: s.hint,
@@ -1069,7 +1028,7 @@ fn build_forms(
         forms.push(ActionForm {
             code,
             label,
-            primary: index == 0 && !matches!(code, "transfer_out" | "record_death" | "withdraw"),
+            primary: index == 0 && !closes(code),
             open: mine.is_some(),
             confirm: closes(code).then(|| format!("“{label}” sẽ kết thúc hồ sơ này. Tiếp tục?")),
             fields,
@@ -1208,15 +1167,12 @@ async fn render(
         .collect();
     let can_edit = ctx.auth.role.grants(Need::Edit) && scope.can_edit();
     let (forms, alert) = if can_edit {
-        let cells = if offered(case).contains(&"transfer_out") {
-            transfer_targets(ctx, scope, case).await?
-        } else {
-            Vec::new()
-        };
-        build_forms(case, &cells, submitted.as_ref())
+        build_forms(case, submitted.as_ref())
     } else {
         (Vec::new(), None)
     };
+    let transfer = super::transfers::pending_of_case(ctx, scope, case.id).await?;
+    let requests = super::requests::of_case(ctx, scope, case.id).await?;
     let conflict = submitted
         .as_ref()
         .filter(|s| s.conflict)
@@ -1292,35 +1248,12 @@ async fn render(
         alert,
         conflict,
         person: person_view,
+        transfer,
+        requests,
     };
     let mut response = Html(page.render()?).into_response();
     *response.status_mut() = status;
     Ok(response)
-}
-
-/// The active cells of the scope a case may be transferred to; empty when there are too
-/// many to list (the form then asks for the unit's number).
-async fn transfer_targets(
-    ctx: &Ctx,
-    scope: &Scope,
-    case: &Case,
-) -> Result<Vec<(i64, String)>, WebError> {
-    let today = ctx.today();
-    let mut cells: Vec<(i64, String)> = ctx
-        .state
-        .store
-        .units_in(scope)
-        .await?
-        .into_iter()
-        .filter(|u| u.kind.holds_cases() && u.is_active_on(today) && u.id != case.cell)
-        .map(|u| (u.id.0, u.name))
-        .collect();
-    if cells.len() > TRANSFER_OPTIONS_LIMIT {
-        return Ok(Vec::new());
-    }
-    let collator = ketnap_domain::text::NameCollator::new();
-    cells.sort_by(|a, b| super::units::natural_cmp(&collator, &a.1, &b.1));
-    Ok(cells)
 }
 
 pub async fn page(ctx: Ctx, Path(case_id): Path<String>) -> Result<Response, WebError> {
@@ -1335,8 +1268,7 @@ pub async fn act(ctx: Ctx, Path(case_id): Path<String>, body: Bytes) -> Result<R
     let id = parse_case_id(&case_id)?;
     let store = &ctx.state.store;
     let record = store.case(scope, id).await?;
-    let values: HashMap<String, String> = serde_urlencoded::from_bytes(&body)
-        .map_err(|_| WebError::bad_request("Không đọc được dữ liệu biểu mẫu."))?;
+    let values = read_form(&body)?;
     let code = values.get("action").cloned().unwrap_or_default();
     let version = values
         .get("version")

@@ -1,13 +1,16 @@
 //! Người được giới thiệu: what a mass-organisation officer may see of the people their
-//! organisation nominated — name, stage and the dates of the main steps, nothing else.
+//! organisation nominated — name, stage and the dates of the main steps, nothing else; the
+//! nominations still waiting or declined (with the reason); and this year's counts.
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
+use ketnap_domain::coordination::Status;
 use ketnap_domain::text::NameCollator;
 
 use crate::ctx::Ctx;
 use crate::error::WebError;
+use crate::pages::nominations::{CountRow, SummaryRow, org_counts, own_org};
 use crate::views::{Layout, dmy};
 
 pub struct Row {
@@ -25,6 +28,10 @@ pub struct Row {
 struct NomineesPage {
     layout: Layout,
     rows: Vec<Row>,
+    /// Nominations not (or not yet) made into a source.
+    waiting: Vec<SummaryRow>,
+    year: i32,
+    counts: CountRow,
 }
 
 fn day(date: Option<NaiveDate>) -> String {
@@ -33,7 +40,7 @@ fn day(date: Option<NaiveDate>) -> String {
 
 pub async fn list(ctx: Ctx) -> Result<Response, WebError> {
     // Only a mass-organisation officer has a nominee scope; anyone else finds nothing here.
-    let scope = ctx.auth.nominees.ok_or_else(WebError::not_found)?;
+    let (scope, org) = own_org(&ctx).await?;
     let mut nominees = ctx.state.store.nominees(scope).await?;
     let collator = NameCollator::new();
     nominees.sort_by(|a, b| collator.compare_names(&a.name, &b.name));
@@ -49,9 +56,22 @@ pub async fn list(ctx: Ctx) -> Result<Response, WebError> {
             official_on: day(n.official_on),
         })
         .collect();
+    let waiting = ctx
+        .state
+        .store
+        .nominations_of(scope)
+        .await?
+        .iter()
+        .filter(|n| matches!(n.status, Status::Pending | Status::Declined))
+        .map(SummaryRow::from)
+        .collect();
+    let year = ctx.today().year();
     let page = NomineesPage {
         layout: ctx.layout("Người được đoàn thể giới thiệu").await?,
         rows,
+        waiting,
+        year,
+        counts: CountRow::from(&org_counts(&ctx, &org, year).await?),
     };
     Ok(Html(page.render()?).into_response())
 }

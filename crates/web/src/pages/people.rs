@@ -237,7 +237,7 @@ pub async fn page(ctx: Ctx, Path(raw_id): Path<String>) -> Result<Response, WebE
 }
 
 /// Every field of a person's record, labelled as the forms label them.
-fn detail_lines(d: &PersonDetails) -> Vec<Line> {
+pub(crate) fn detail_lines(d: &PersonDetails) -> Vec<Line> {
     let citizen_id = match &d.citizen_id {
         Some(c) if c.is_legacy() => format!("{c} (CMND cũ)"),
         Some(c) => match c.province_name() {

@@ -11,9 +11,8 @@ use chrono::NaiveDate;
 use ketnap_domain::Violation;
 use ketnap_domain::case::DocRef;
 use ketnap_domain::citizen_id::{CitizenId, Sex};
-use ketnap_domain::ethnicity::{self, EthnicityId};
 use ketnap_domain::ids::{MassOrgId, UnitId};
-use ketnap_domain::person::{BirthDate, Education, PersonDetails};
+use ketnap_domain::person::BirthDate;
 use ketnap_domain::ports::{CaseStore, StoreError, UnitStore};
 use ketnap_domain::scope::Scope;
 use ketnap_domain::text::{NameCollator, PersonName, clean};
@@ -22,6 +21,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::ctx::Ctx;
 use crate::error::WebError;
+use crate::pages::person_form::{
+    PersonChoices, PersonFields, details_from, parse_sex, person_anchor,
+};
 use crate::views::{Layout, dmy};
 
 /// A violation as a form shows it: beside the input `anchor`, and in the summary.
@@ -88,6 +90,33 @@ pub fn parse_day(text: &str) -> Option<NaiveDate> {
         .ok()
 }
 
+/// A day typed into `field` that cannot be after today; `None`, with the violation in
+/// `errors`, when it does not read or is in the future. `label` names it in the messages
+/// ("Ngày xác định"). A blank input is the caller's to judge.
+pub fn day_until_today(
+    text: &str,
+    field: &str,
+    label: &str,
+    today: NaiveDate,
+    errors: &mut FieldErrors,
+) -> Option<NaiveDate> {
+    let refused = match parse_day(text) {
+        Some(day) if day <= today => return Some(day),
+        Some(day) => Violation::new(
+            "date.future",
+            field,
+            format!("{label} {} ở sau ngày hôm nay ({}).", dmy(day), dmy(today)),
+        ),
+        None => Violation::new(
+            "date.format",
+            field,
+            format!("{label} không đọc được; hãy ghi dạng 15/03/2026."),
+        ),
+    };
+    errors.push(refused, field);
+    None
+}
+
 /// An `<option>` of a select.
 #[derive(Debug, Clone)]
 pub struct Choice {
@@ -97,7 +126,7 @@ pub struct Choice {
 }
 
 impl Choice {
-    fn new(value: impl ToString, label: impl Into<String>, current: &str) -> Choice {
+    pub fn new(value: impl ToString, label: impl Into<String>, current: &str) -> Choice {
         let value = value.to_string();
         Choice {
             selected: value == current,
@@ -111,23 +140,8 @@ impl Choice {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct SourceForm {
-    pub family_name: String,
-    pub middle_name: String,
-    pub given_name: String,
-    pub birth_date: String,
-    pub sex: String,
-    pub citizen_id: String,
-    pub ethnicity: String,
-    pub religion: String,
-    pub education_general: String,
-    pub education_professional: String,
-    pub education_political: String,
-    pub occupation: String,
-    pub workplace: String,
-    pub residence: String,
-    pub youth_union: String,
-    pub trade_union: String,
-    pub phone: String,
+    #[serde(flatten)]
+    pub person: PersonFields,
     pub cell: String,
     pub identified_on: String,
     pub mass_org: String,
@@ -165,10 +179,9 @@ struct SourcePage {
     duplicates: Vec<DuplicateLine>,
     /// Some duplicate has the same citizen id: a second record cannot be made.
     citizen_id_taken: bool,
-    /// Extra attributes of the family and given name inputs (marked when the name is refused).
-    name_attrs: String,
-    sexes: Vec<Choice>,
-    ethnicities: Vec<Choice>,
+    choices: PersonChoices,
+    /// The citizen id and duplicates are checked as the officer types (app.js).
+    live_check: bool,
     cells: Vec<Choice>,
     mass_orgs: Vec<Choice>,
 }
@@ -176,11 +189,8 @@ struct SourcePage {
 /// The input a violation's field belongs beside.
 fn anchor_of(field: &str) -> &str {
     match field {
-        "name" => "name",
-        "birth_date" | "sex" | "citizen_id" | "ethnicity" | "cell" | "identified_on"
-        | "mass_org" | "nomination_number" | "nomination_date" | "phone" => field,
-        "person" => "name",
-        _ => "form",
+        "cell" | "identified_on" | "mass_org" | "nomination_number" | "nomination_date" => field,
+        _ => person_anchor(field).unwrap_or("form"),
     }
 }
 
@@ -220,49 +230,20 @@ async fn render(
         .into_iter()
         .map(|m| Choice::new(m.id, m.name, &form.mass_org))
         .collect();
-    let sexes = [Sex::Male, Sex::Female]
-        .into_iter()
-        .map(|s| Choice::new(sex_code(s), s.label_vi(), &form.sex))
-        .collect();
-    let ethnicities = ethnicity::all()
-        .iter()
-        .map(|e| Choice::new(e.id.0, e.name, &form.ethnicity))
-        .collect();
     let page = SourcePage {
         layout: ctx.layout("Thêm quần chúng ưu tú").await?,
         citizen_id_taken: duplicates.iter().any(|d| d.same_citizen_id),
-        name_attrs: if errors.has("name") {
-            r#"autocomplete="off" required aria-invalid="true" aria-describedby="name-error""#
-        } else {
-            r#"autocomplete="off" required"#
-        }
-        .to_string(),
+        choices: PersonChoices::new(&form.person, &errors),
+        live_check: true,
         form,
         errors,
         duplicates,
-        sexes,
-        ethnicities,
         cells,
         mass_orgs,
     };
     let mut response = Html(page.render()?).into_response();
     *response.status_mut() = status;
     Ok(response)
-}
-
-fn sex_code(sex: Sex) -> &'static str {
-    match sex {
-        Sex::Male => "male",
-        Sex::Female => "female",
-    }
-}
-
-fn parse_sex(code: &str) -> Option<Sex> {
-    match code.trim() {
-        "male" => Some(Sex::Male),
-        "female" => Some(Sex::Female),
-        _ => None,
-    }
 }
 
 pub async fn form(ctx: Ctx) -> Result<Response, WebError> {
@@ -419,112 +400,6 @@ pub async fn check(
     Ok(response)
 }
 
-/// The person's details from the form, or the violations found on the way. Independent
-/// fields are all checked, so the officer sees every mistake at once.
-fn details_from(
-    form: &SourceForm,
-    today: NaiveDate,
-    errors: &mut FieldErrors,
-) -> Option<PersonDetails> {
-    let birth = if form.birth_date.trim().is_empty() {
-        errors.push(
-            Violation::new(
-                "input.required",
-                "birth_date",
-                "Phải ghi ngày sinh (ví dụ 15/03/2004) hoặc năm sinh.",
-            ),
-            "birth_date",
-        );
-        None
-    } else {
-        match BirthDate::parse(&form.birth_date) {
-            Ok(birth) => Some(birth),
-            Err(v) => {
-                errors.push(v, "birth_date");
-                None
-            }
-        }
-    };
-    let sex = parse_sex(&form.sex);
-    if sex.is_none() {
-        errors.push(
-            Violation::new("input.required", "sex", "Phải chọn giới tính."),
-            "sex",
-        );
-    }
-    let citizen_id = if form.citizen_id.trim().is_empty() {
-        Some(None)
-    } else {
-        match CitizenId::parse(&form.citizen_id) {
-            Ok(id) => Some(Some(id)),
-            Err(v) => {
-                errors.push(v, "citizen_id");
-                None
-            }
-        }
-    };
-    let ethnicity = form
-        .ethnicity
-        .trim()
-        .parse::<u8>()
-        .ok()
-        .and_then(|id| ethnicity::by_id(EthnicityId(id)))
-        .map(|e| e.id);
-    if ethnicity.is_none() {
-        errors.push(
-            Violation::new("input.required", "ethnicity", "Phải chọn dân tộc."),
-            "ethnicity",
-        );
-    }
-    let name = PersonName {
-        family: form.family_name.clone(),
-        middle: form.middle_name.clone(),
-        given: form.given_name.clone(),
-    };
-    let details = PersonDetails {
-        name,
-        birth: birth.unwrap_or(BirthDate::YearOnly(2000)),
-        sex: sex.unwrap_or(Sex::Male),
-        citizen_id: citizen_id.clone().flatten(),
-        ethnicity: ethnicity.unwrap_or(EthnicityId(1)),
-        religion: form.religion.clone(),
-        education: Education {
-            general: form.education_general.clone(),
-            professional: form.education_professional.clone(),
-            political_theory: form.education_political.clone(),
-        },
-        occupation: form.occupation.clone(),
-        workplace: form.workplace.clone(),
-        residence: form.residence.clone(),
-        youth_union_member: form.youth_union == "1",
-        trade_union_member: form.trade_union == "1",
-        phone: form.phone.clone(),
-        email: String::new(),
-    };
-    let complete = birth.is_some() && sex.is_some() && citizen_id.is_some();
-    match details.clone().checked(today) {
-        Ok((checked, _notices)) => complete.then_some(checked),
-        Err(v) => {
-            let name_missing = v.field == "name";
-            // A placeholder value stands in for what did not parse: judge only what was typed.
-            if complete || name_missing {
-                let field = v.field.clone();
-                errors.push(v, anchor_of(&field));
-            }
-            if name_missing {
-                // The name is reported; check the rest too, so nothing is found one by one.
-                let mut probe = details;
-                probe.name = PersonName::new("A", "", "A");
-                if let (Err(v), true) = (probe.checked(today), complete) {
-                    let field = v.field.clone();
-                    errors.push(v, anchor_of(&field));
-                }
-            }
-            None
-        }
-    }
-}
-
 pub async fn create(
     ctx: Ctx,
     form: Result<Form<SourceForm>, FormRejection>,
@@ -534,7 +409,7 @@ pub async fn create(
     let store = &ctx.state.store;
     let today = ctx.today();
     let mut errors = FieldErrors::default();
-    let details = details_from(&form, today, &mut errors);
+    let details = details_from(&form.person, today, &mut errors);
 
     let cell = form.cell.trim().parse::<i64>().ok().map(UnitId);
     if cell.is_none() {
@@ -546,35 +421,13 @@ pub async fn create(
     let identified_on = if form.identified_on.trim().is_empty() {
         Some(today)
     } else {
-        match parse_day(&form.identified_on) {
-            Some(day) if day > today => {
-                errors.push(
-                    Violation::new(
-                        "date.future",
-                        "identified_on",
-                        format!(
-                            "Ngày xác định {} ở sau ngày hôm nay ({}).",
-                            dmy(day),
-                            dmy(today)
-                        ),
-                    ),
-                    "identified_on",
-                );
-                None
-            }
-            Some(day) => Some(day),
-            None => {
-                errors.push(
-                    Violation::new(
-                        "date.format",
-                        "identified_on",
-                        "Ngày xác định không đọc được; hãy ghi dạng 15/03/2026.",
-                    ),
-                    "identified_on",
-                );
-                None
-            }
-        }
+        day_until_today(
+            &form.identified_on,
+            "identified_on",
+            "Ngày xác định",
+            today,
+            &mut errors,
+        )
     };
     let nomination = nomination_from(&ctx, &scope, &form, today, &mut errors).await?;
 
@@ -696,34 +549,24 @@ async fn nomination_from(
             "nomination_number",
         );
     }
-    let dated = match parse_day(&form.nomination_date) {
-        Some(day) if day > today => {
-            errors.push(
-                Violation::new(
-                    "date.future",
-                    "nomination_date",
-                    format!(
-                        "Ngày nghị quyết {} ở sau ngày hôm nay ({}).",
-                        dmy(day),
-                        dmy(today)
-                    ),
-                ),
+    let dated = if form.nomination_date.trim().is_empty() {
+        errors.push(
+            Violation::new(
+                "input.required",
                 "nomination_date",
-            );
-            None
-        }
-        Some(day) => Some(day),
-        None => {
-            errors.push(
-                Violation::new(
-                    "input.required",
-                    "nomination_date",
-                    "Phải ghi ngày của nghị quyết giới thiệu, dạng 15/03/2026.",
-                ),
-                "nomination_date",
-            );
-            None
-        }
+                "Phải ghi ngày của nghị quyết giới thiệu, dạng 15/03/2026.",
+            ),
+            "nomination_date",
+        );
+        None
+    } else {
+        day_until_today(
+            &form.nomination_date,
+            "nomination_date",
+            "Ngày nghị quyết",
+            today,
+            errors,
+        )
     };
     Ok(match (mass_org, dated, ok) {
         (Some(id), Some(dated), true) => Some(Some((MassOrgId(id), DocRef { number, dated }))),
