@@ -125,6 +125,9 @@ pub struct RequestView {
     pub applicant_birth: String,
     pub from_unit: UnitId,
     pub from_name: String,
+    /// The case's cell now (after a transfer, no longer `from_unit`): it records the answer
+    /// to a letter.
+    pub cell: UnitId,
     pub to: Addressee,
     pub to_name: String,
     pub sent_on: NaiveDate,
@@ -220,6 +223,79 @@ impl NominationRow {
         Ok((summary, nomination.filter(|_| open)))
     }
 }
+
+/// Declined nominations not erased yet, decided before `$1` (a UTC time).
+const DECLINED_BY: &str = "status = 'declined' AND erased_at IS NULL AND decided_at < $1";
+
+/// The UTC time at which `day` ends in Vietnam (UTC+7): decisions are kept in UTC.
+fn end_of_vietnam_day(day: NaiveDate) -> String {
+    let end = day.and_time(chrono::NaiveTime::MIN).and_utc() + chrono::Duration::hours(17);
+    timestamp(end)
+}
+
+/// Erases what a nomination says of its person (details, reasons, the decline's reason),
+/// keeping the row the yearly counts read; audited.
+pub(crate) async fn erase_nomination(
+    tx: &mut Transaction<'_, Any>,
+    change: &Change,
+    id: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE nominations SET body = '', decline_reason = NULL, erased_at = $1 WHERE id = $2",
+    )
+    .bind(timestamp(change.now))
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .map_err(backend_error)?;
+    audit::write(
+        tx,
+        change,
+        Audit::event("nomination.erase", "nomination", id),
+    )
+    .await
+}
+
+/// Erases what travels between units about a person erased by retention: their
+/// nominations, and the requests of their cases (whom to verify, what was asked and
+/// answered), keeping dates and statuses.
+pub(crate) async fn erase_person_coordination(
+    tx: &mut Transaction<'_, Any>,
+    change: &Change,
+    person: i64,
+) -> StoreResult<()> {
+    let nominations: Vec<i64> = sqlx::query_scalar(
+        "SELECT n.id FROM nominations n JOIN cases c ON c.id = n.case_id
+         WHERE c.person_id = $1 AND n.erased_at IS NULL",
+    )
+    .bind(person)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(backend_error)?;
+    for id in nominations {
+        erase_nomination(tx, change, id).await?;
+    }
+    sqlx::query(
+        "UPDATE unit_requests SET body = '', answer = NULL
+         WHERE case_id IN (SELECT id FROM cases WHERE person_id = $1)",
+    )
+    .bind(person)
+    .execute(&mut **tx)
+    .await
+    .map_err(backend_error)?;
+    Ok(())
+}
+
+/// A decision's conditional update: no row changed means someone decided first.
+fn decided_once(done: sqlx::any::AnyQueryResult, what: &str) -> StoreResult<()> {
+    if done.rows_affected() == 0 {
+        return Err(already_decided(what));
+    }
+    Ok(())
+}
+
+/// The open cases only: a case that closed takes no transfer or request any more.
+const CASE_OPEN: &str = "c.closed_on IS NULL AND c.official_on IS NULL";
 
 fn already_decided(what: &str) -> StoreError {
     Violation::new(
@@ -443,7 +519,34 @@ impl Store {
             )
             .into());
         }
+        // Into a cell of the unit it was addressed to, which the account can edit.
+        if !self
+            .in_scope(&Scope::subtree(summary.unit, Access::Read), cell)
+            .await?
+        {
+            return Err(Violation::new(
+                "nomination.cell",
+                "cell",
+                format!(
+                    "Chi bộ phải thuộc {}, nơi đoàn thể gửi giới thiệu.",
+                    summary.unit_name
+                ),
+            )
+            .into());
+        }
         let under_base = self.check_cell(scope, cell, identified_on).await?;
+        // Someone already on file by CCCD (a source withdrawn years ago, say) gets a new
+        // case on their record rather than a second record.
+        let known = match crate::keys::citizen_index_of(self.keys()?, &nomination.details)? {
+            Some(index) => {
+                sqlx::query_scalar::<_, i64>("SELECT id FROM people WHERE citizen_id_index = $1")
+                    .bind(index)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend_error)?
+            }
+            None => None,
+        };
         let mut tx = self.begin().await?;
         // The decision first: of two officers pressing at once, the second stops here.
         let decided = sqlx::query(
@@ -457,11 +560,13 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(backend_error)?;
-        if decided.rows_affected() == 0 {
-            return Err(already_decided("Giới thiệu"));
-        }
-        let person =
-            Store::insert_person(&mut tx, self.keys()?, change, &nomination.details).await?;
+        decided_once(decided, "Giới thiệu")?;
+        let person = match known {
+            Some(id) => PersonId(id),
+            None => {
+                Store::insert_person(&mut tx, self.keys()?, change, &nomination.details).await?
+            }
+        };
         let case = Case::new_source(
             CaseId(0),
             person,
@@ -516,9 +621,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(backend_error)?;
-        if updated.rows_affected() == 0 {
-            return Err(already_decided("Giới thiệu"));
-        }
+        decided_once(updated, "Giới thiệu")?;
         audit::write(
             &mut tx,
             change,
@@ -581,35 +684,22 @@ impl Store {
             .collect())
     }
 
-    /// Erases the details of nominations declined on or before `declined_by`; returns how many.
+    /// Erases the details and the decline's reason of nominations declined on or before
+    /// `declined_by` (a Vietnam day); returns how many.
     pub(crate) async fn erase_declined_nominations(
         &self,
         tx: &mut Transaction<'_, Any>,
         change: &Change,
         declined_by: NaiveDate,
     ) -> StoreResult<u64> {
-        // decided_at is a UTC time; the day after `declined_by` bounds it from above.
-        let bound = declined_by.succ_opt().map(iso_date).unwrap_or_default();
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM nominations WHERE status = 'declined' AND erased_at IS NULL AND decided_at < $1",
-        )
-        .bind(bound)
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(backend_error)?;
-        for id in &ids {
-            sqlx::query("UPDATE nominations SET body = '', erased_at = $1 WHERE id = $2")
-                .bind(timestamp(change.now))
-                .bind(id)
-                .execute(&mut **tx)
+        let ids: Vec<i64> =
+            sqlx::query_scalar(&format!("SELECT id FROM nominations WHERE {DECLINED_BY}"))
+                .bind(end_of_vietnam_day(declined_by))
+                .fetch_all(&mut **tx)
                 .await
                 .map_err(backend_error)?;
-            audit::write(
-                tx,
-                change,
-                Audit::event("nomination.erase", "nomination", id),
-            )
-            .await?;
+        for id in &ids {
+            erase_nomination(tx, change, *id).await?;
         }
         Ok(ids.len() as u64)
     }
@@ -619,11 +709,10 @@ impl Store {
         &self,
         declined_by: NaiveDate,
     ) -> StoreResult<u64> {
-        let bound = declined_by.succ_opt().map(iso_date).unwrap_or_default();
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM nominations WHERE status = 'declined' AND erased_at IS NULL AND decided_at < $1",
-        )
-        .bind(bound)
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM nominations WHERE {DECLINED_BY}"
+        ))
+        .bind(end_of_vietnam_day(declined_by))
         .fetch_one(&self.pool)
         .await
         .map_err(backend_error)?;
@@ -749,7 +838,7 @@ impl Store {
     /// Every pending transfer, for the daily reminders.
     pub async fn pending_transfers(&self) -> StoreResult<Vec<TransferView>> {
         let rows: Vec<TransferRow> = sqlx::query_as(&format!(
-            "{TRANSFER_SELECT} WHERE t.status = 'pending' ORDER BY t.id"
+            "{TRANSFER_SELECT} WHERE t.status = 'pending' AND {CASE_OPEN} ORDER BY t.id"
         ))
         .fetch_all(&self.pool)
         .await
@@ -956,9 +1045,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(backend_error)?;
-        if decided.rows_affected() == 0 {
-            return Err(already_decided("Yêu cầu chuyển sinh hoạt"));
-        }
+        decided_once(decided, "Yêu cầu chuyển sinh hoạt")?;
         let moved = sqlx::query(
             "UPDATE cases SET cell_id = $1, body = $2, version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5",
         )
@@ -1039,9 +1126,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(backend_error)?;
-        if updated.rows_affected() == 0 {
-            return Err(already_decided("Yêu cầu chuyển sinh hoạt"));
-        }
+        decided_once(updated, "Yêu cầu chuyển sinh hoạt")?;
         let action = if to == Status::Declined {
             "transfer.decline"
         } else {
@@ -1065,6 +1150,14 @@ impl Store {
             return Err(read_only());
         }
         let record = self.case(scope, case).await?;
+        if record.case.stage.is_closed() {
+            return Err(Violation::new(
+                "request.closed",
+                "case",
+                "Hồ sơ đã kết thúc nên không gửi yêu cầu được nữa.",
+            )
+            .into());
+        }
         let request = request.checked(vietnam_today(change.now))?;
         let (to_unit, letter_to) = match &request.to {
             Addressee::Unit { unit } => {
@@ -1137,7 +1230,7 @@ impl Store {
     /// Every open request, for the daily reminders.
     pub async fn pending_requests(&self) -> StoreResult<Vec<RequestView>> {
         let rows: Vec<RequestRow> = sqlx::query_as(&format!(
-            "{REQUEST_SELECT} WHERE r.status = 'pending' ORDER BY r.id"
+            "{REQUEST_SELECT} WHERE r.status = 'pending' AND {CASE_OPEN} ORDER BY r.id"
         ))
         .fetch_all(&self.pool)
         .await
@@ -1199,7 +1292,7 @@ impl Store {
         let view = self.request_row(scope, id).await?.into_view(self, false)?;
         let answering_unit = match view.to {
             Addressee::Unit { unit } => unit,
-            Addressee::Letter { .. } => self.case_cell(view.case).await?,
+            Addressee::Letter { .. } => view.cell,
         };
         if !self.in_scope(scope, answering_unit).await? {
             return Err(StoreError::NotFound("yêu cầu"));
@@ -1246,15 +1339,6 @@ impl Store {
         )
         .await?;
         tx.commit().await.map_err(backend_error)
-    }
-
-    async fn case_cell(&self, case: CaseId) -> StoreResult<UnitId> {
-        let cell: i64 = sqlx::query_scalar("SELECT cell_id FROM cases WHERE id = $1")
-            .bind(case.0)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend_error)?;
-        Ok(UnitId(cell))
     }
 }
 
@@ -1346,7 +1430,7 @@ impl TransferRow {
 
 const REQUEST_SELECT: &str =
     "SELECT r.id, r.case_id, r.kind, p.family_name, p.middle_name, p.given_name, p.birth_date,
-    r.from_unit, fu.name AS from_name, r.to_unit, tu.name AS to_name, r.letter_to, r.body, r.answer,
+    r.from_unit, fu.name AS from_name, c.cell_id, r.to_unit, tu.name AS to_name, r.letter_to, r.body, r.answer,
     r.sent_on, r.due_on, r.sent_by, r.status, r.answered_on, r.answered_by
     FROM unit_requests r JOIN cases c ON c.id = r.case_id JOIN people p ON p.id = c.person_id
     JOIN units fu ON fu.id = r.from_unit LEFT JOIN units tu ON tu.id = r.to_unit";
@@ -1362,6 +1446,7 @@ struct RequestRow {
     birth_date: String,
     from_unit: i64,
     from_name: String,
+    cell_id: i64,
     to_unit: Option<i64>,
     to_name: Option<String>,
     letter_to: Option<String>,
@@ -1392,8 +1477,17 @@ impl RequestRow {
             (Addressee::Unit { .. }, name) => name.unwrap_or_default(),
         };
         let (body, answer) = if open {
+            // An erased request (its person erased by retention) keeps no text.
+            let body = if self.body.is_empty() {
+                RequestBody {
+                    about: ketnap_domain::person::ERASED_NAME.to_string(),
+                    questions: String::new(),
+                }
+            } else {
+                store.open_sealed(&self.body)?
+            };
             (
-                Some(store.open_sealed(&self.body)?),
+                Some(body),
                 self.answer
                     .as_deref()
                     .map(|a| store.open_sealed(a))
@@ -1411,6 +1505,7 @@ impl RequestRow {
             applicant_birth: birth_display(&self.birth_date),
             from_unit: UnitId(self.from_unit),
             from_name: self.from_name,
+            cell: UnitId(self.cell_id),
             to,
             to_name,
             sent_on: parse_date(&self.sent_on)?,

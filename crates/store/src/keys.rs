@@ -393,6 +393,14 @@ pub struct KeyUse {
     pub current: bool,
 }
 
+/// Where what travels between units is sealed (`Purpose::Coordination`); an erased value
+/// is empty.
+const COORDINATION_COLUMNS: [(&str, &str); 3] = [
+    ("nominations", "body"),
+    ("unit_requests", "body"),
+    ("unit_requests", "answer"),
+];
+
 /// Rows re-sealed per transaction by a rotation.
 const RESEAL_BATCH: i64 = 2_000;
 
@@ -459,12 +467,7 @@ impl Store {
         let mut count = self
             .reseal_where("details NOT LIKE $1", Some(&older))
             .await?;
-        // What travels between units is sealed under its own purpose, in these columns.
-        for (table, column) in [
-            ("nominations", "body"),
-            ("unit_requests", "body"),
-            ("unit_requests", "answer"),
-        ] {
+        for (table, column) in COORDINATION_COLUMNS {
             count += self
                 .reseal_column(table, column, Purpose::Coordination, &older)
                 .await?;
@@ -569,7 +572,14 @@ impl Store {
     /// How many records each key seals, the current key first.
     pub async fn data_key_status(&self) -> StoreResult<Vec<KeyUse>> {
         let current = self.keys()?.current_id()?;
-        let prefixes: Vec<(String,)> = sqlx::query_as("SELECT substr(details, 1, 16) FROM people")
+        // Every sealed value counts: a rotation that stopped part-way leaves some on the old key.
+        let mut sql = String::from("SELECT substr(details, 1, 16) FROM people");
+        for (table, column) in COORDINATION_COLUMNS {
+            sql.push_str(&format!(
+                " UNION ALL SELECT substr({column}, 1, 16) FROM {table} WHERE {column} LIKE 's1.%'"
+            ));
+        }
+        let prefixes: Vec<(String,)> = sqlx::query_as(&sql)
             .fetch_all(&self.pool)
             .await
             .map_err(crate::backend_error)?;

@@ -122,6 +122,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await
                     .map_err(backend_error)?;
+                crate::coordination::erase_person_coordination(&mut tx, change, *id).await?;
                 audit::write(
                     &mut tx,
                     change,

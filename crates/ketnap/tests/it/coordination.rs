@@ -6,6 +6,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 use ketnap_domain::access::NomineeScope;
+use ketnap_domain::action::Action;
 use ketnap_domain::case::Paper;
 use ketnap_domain::citizen_id::Sex;
 use ketnap_domain::coordination::{
@@ -16,11 +17,12 @@ use ketnap_domain::ports::{CaseStore, Change, StoreError};
 use ketnap_domain::scope::{Access, Scope};
 use ketnap_store::Store;
 
-use crate::fixtures::{advance, change, day, doc, now, person, pipeline, sqlite_store, tree};
+use crate::fixtures::{advance, change, day, doc, person, pipeline, sqlite_store, tree};
 
 #[tokio::test]
 async fn coordination_on_sqlite() {
-    let (store, _dir) = sqlite_store().await;
+    let (store, dir) = sqlite_store().await;
+    let url = format!("sqlite://{}", dir.path().join("ketnap.sqlite3").display());
     let union = on_store(&store).await;
     let nominator = NomineeScope { mass_org: union };
     // A rotation re-seals what travels between units too, and it still opens.
@@ -29,13 +31,18 @@ async fn coordination_on_sqlite() {
     };
     let before = names(store.nominations_of(nominator).await.unwrap());
     let (_, resealed) = store.rotate_data_keys(&change("admin")).await.unwrap();
-    // 3 nominations, 2 requests with their 2 answers, and the people.
-    assert!(resealed >= 7, "{resealed}");
+    // Every sealed value, people's and what travelled between units, is on the new key.
+    let status = store.data_key_status().await.unwrap();
+    assert!(
+        status[0].current && status[0].records == resealed,
+        "{status:?} {resealed}"
+    );
+    assert!(status[1..].iter().all(|k| k.records == 0), "{status:?}");
     assert_eq!(
         names(store.nominations_of(nominator).await.unwrap()),
         before
     );
-    retention_erases_declined_nominations(&store, nominator).await;
+    retention_erases_declined_nominations(&store, &url, nominator).await;
 }
 
 fn at(actor: &str, today: NaiveDate) -> Change {
@@ -155,7 +162,13 @@ pub async fn on_store(store: &Store) -> MassOrgId {
     let read_only = store
         .decline_nomination(&officer, &ward_viewer, lan, "Không đủ điều kiện")
         .await;
-    assert!(read_only.is_err());
+    assert_eq!(rule_of(read_only), "scope.read-only");
+    // Only into a cell of the unit it was addressed to, even for a city officer.
+    let city_officer = change("city-officer");
+    let astray = store
+        .accept_nomination(&city_officer, &city, hoa, t.other_cell, day(2025, 7, 1))
+        .await;
+    assert_eq!(rule_of(astray), "nomination.cell");
 
     let (_, hoa_case) = store
         .accept_nomination(&officer, &ward, hoa, t.school_cell, day(2025, 7, 1))
@@ -178,8 +191,17 @@ pub async fn on_store(store: &Store) -> MassOrgId {
         rule_of(store.decline_nomination(&officer, &ward, lan, "  ").await),
         "input.required"
     );
+    // Declined at 03:00 on 20 November in Vietnam, still the 19th in UTC: retention
+    // counts the Vietnam day (retention_erases_declined_nominations).
+    let mut before_dawn = officer.clone();
+    before_dawn.now = day(2026, 11, 19).and_hms_opt(20, 0, 0).unwrap().and_utc();
     store
-        .decline_nomination(&officer, &ward, lan, "Chưa đủ 18 tuổi đảng viên giới thiệu")
+        .decline_nomination(
+            &before_dawn,
+            &ward,
+            lan,
+            "Chưa đủ 18 tuổi đảng viên giới thiệu",
+        )
         .await
         .unwrap();
 
@@ -187,22 +209,14 @@ pub async fn on_store(store: &Store) -> MassOrgId {
     let second_officer = change("second-officer");
     let (first, second) = tokio::join!(
         store.accept_nomination(&officer, &ward, mai, t.school_cell, day(2025, 7, 2)),
-        store.accept_nomination(
-            &second_officer,
-            &ward,
-            mai,
-            t.residential_cell,
-            day(2025, 7, 2)
-        ),
+        store.accept_nomination(&second_officer, &ward, mai, t.school_cell, day(2025, 7, 2)),
     );
-    assert_eq!(
-        [first.is_ok(), second.is_ok()]
-            .iter()
-            .filter(|ok| **ok)
-            .count(),
-        1,
-        "{first:?} {second:?}"
-    );
+    let (won, lost) = match (first, second) {
+        (Ok(won), lost) | (lost, Ok(won)) => (won, lost),
+        other => panic!("neither accepted: {other:?}"),
+    };
+    assert_eq!(rule_of(lost), "coordination.decided");
+    let (mai_person, mai_case) = won;
 
     // The nominator sees the outcome of each, with the reason of the decline.
     let mine = store.nominations_of(nominator).await.unwrap();
@@ -250,8 +264,100 @@ pub async fn on_store(store: &Store) -> MassOrgId {
             .is_empty()
     );
 
+    // Someone already on file by CCCD: while her case is open the acceptance is refused
+    // and the nomination waits.
+    let hoa_again = store
+        .submit_nomination(
+            &nominating,
+            nominator,
+            t.school,
+            nomination("Đỗ", "Hoa", "079301000111"),
+        )
+        .await
+        .unwrap();
+    let open = store
+        .accept_nomination(&officer, &ward, hoa_again, t.school_cell, today)
+        .await;
+    assert_eq!(rule_of(open), "case.already-open");
+    assert_eq!(
+        store
+            .nomination_summary(&ward, hoa_again)
+            .await
+            .unwrap()
+            .status,
+        Status::Pending
+    );
+
+    // A case that closes takes no more transfers or requests, and its pending transfer
+    // stops waiting on anyone.
+    let mai_transfer = store
+        .start_transfer(
+            &officer,
+            &ward,
+            mai_case,
+            t.other_cell,
+            "Chuyển nơi ở",
+            today,
+        )
+        .await
+        .unwrap();
+    let withdraw = Action::Withdraw {
+        on: today,
+        reason: "Xin rút khỏi danh sách".into(),
+    };
+    advance(store, &ward, mai_case, &[withdraw], "ward-officer").await;
+    assert!(
+        !store
+            .pending_transfers()
+            .await
+            .unwrap()
+            .iter()
+            .any(|p| p.id == mai_transfer)
+    );
+    let refused = store
+        .accept_transfer(&change("other-officer"), &other_ward, mai_transfer, today)
+        .await;
+    assert_eq!(rule_of(refused), "transfer.closed");
+    let closed = store
+        .send_request(&officer, &ward, mai_case, residence_letter(today))
+        .await;
+    assert_eq!(rule_of(closed), "request.closed");
+    // Nominated again, she gets a new case on the record already on file.
+    let mai_again = store
+        .submit_nomination(
+            &nominating,
+            nominator,
+            t.school,
+            nomination("Hồ", "Mai", "079301000333"),
+        )
+        .await
+        .unwrap();
+    let (person, case) = store
+        .accept_nomination(&officer, &ward, mai_again, t.school_cell, today)
+        .await
+        .unwrap();
+    assert_eq!(person, mai_person);
+    assert_ne!(case, mai_case);
+
     transfer_and_requests(store, &t, hoa_case, today).await;
     union
+}
+
+/// A request for an opinion by letter, to a residential group not on ketnap.
+fn residence_letter(today: NaiveDate) -> NewRequest {
+    NewRequest {
+        kind: RequestKind::ResidenceOpinion,
+        to: Addressee::Letter {
+            name: "Ban điều hành Khu phố 3".into(),
+            address: "Phường Thủ Dầu Một".into(),
+        },
+        body: RequestBody {
+            about: "Người xin vào Đảng tại nơi cư trú".into(),
+            questions: "Việc chấp hành quy định nơi cư trú".into(),
+        },
+        sent_on: today,
+        due_on: today + Duration::days(10),
+    }
 }
 
 async fn transfer_and_requests(
@@ -284,6 +390,11 @@ async fn transfer_and_requests(
         matches!(outside, Err(StoreError::NotFound(_))),
         "{outside:?}"
     );
+    // A letter the old unit sent before the move travels with the file.
+    let before_move = store
+        .send_request(&sender, &ward, case, residence_letter(today))
+        .await
+        .unwrap();
     let transfer = store
         .start_transfer(
             &sender,
@@ -303,8 +414,8 @@ async fn transfer_and_requests(
     // Both sides and their common parent see it pending; it escalates after N working days.
     for scope in [&ward, &other_ward, &city] {
         let seen = store.transfers(scope).await.unwrap();
-        assert_eq!(seen.len(), 1, "{scope:?}");
-        assert_eq!(seen[0].status, Status::Pending);
+        let this = seen.iter().find(|v| v.id == transfer);
+        assert_eq!(this.map(|v| v.status), Some(Status::Pending), "{scope:?}");
     }
     let view = store.transfer(&city, transfer).await.unwrap();
     assert_eq!(view.common_parent, Some(t.city));
@@ -356,8 +467,9 @@ async fn transfer_and_requests(
         Err(StoreError::NotFound(_))
     ));
     let left = store.transfers(&ward).await.unwrap();
+    let left = left.iter().find(|v| v.id == transfer).unwrap();
     assert_eq!(
-        (left[0].status, left[0].to_name.as_str()),
+        (left.status, left.to_name.as_str()),
         (Status::Accepted, "Chi bộ Khu phố 1")
     );
 
@@ -393,7 +505,9 @@ async fn transfer_and_requests(
         .await
         .unwrap();
     assert_eq!(store.requests_to(&ward).await.unwrap().len(), 1);
-    assert_eq!(store.requests_from(&other_ward).await.unwrap().len(), 1);
+    // The new ward waits on its own request and on the letter that came with the file.
+    assert_eq!(store.requests_from(&other_ward).await.unwrap().len(), 2);
+    assert!(store.requests_from(&ward).await.unwrap().is_empty());
     assert!(store.requests_to(&other_ward).await.unwrap().is_empty());
     let answer = RequestAnswer {
         answered_on: today,
@@ -401,6 +515,27 @@ async fn transfer_and_requests(
         conclusion: "Gia đình chấp hành tốt chủ trương, chính sách".into(),
         document: Some(doc("15-CV/CB", today)),
     };
+    let travelled = store
+        .requests_of_case(&other_ward, case)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == before_move)
+        .unwrap();
+    assert_eq!(
+        (travelled.from_unit, travelled.cell),
+        (t.school_cell, t.other_cell)
+    );
+    assert!(matches!(
+        store
+            .answer_request(&sender, &ward, before_move, answer.clone())
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    store
+        .answer_request(&receiver, &other_ward, before_move, answer.clone())
+        .await
+        .unwrap();
     let by_asker = store
         .answer_request(&receiver, &other_ward, request, answer.clone())
         .await;
@@ -421,8 +556,9 @@ async fn transfer_and_requests(
         "request.answered"
     );
     let on_case = store.requests_of_case(&other_ward, case).await.unwrap();
-    assert_eq!(on_case[0].answer.as_ref(), Some(&answer));
-    assert_eq!(on_case[0].answered_by.as_deref(), Some("ward-officer"));
+    let answered = on_case.iter().find(|r| r.id == request).unwrap();
+    assert_eq!(answered.answer.as_ref(), Some(&answer));
+    assert_eq!(answered.answered_by.as_deref(), Some("ward-officer"));
 
     // A unit not on ketnap gets a letter; the case's unit records its answer, late.
     let letter = store
@@ -456,27 +592,113 @@ async fn transfer_and_requests(
         .unwrap();
 }
 
-async fn retention_erases_declined_nominations(store: &Store, nominator: NomineeScope) {
-    let admin = at("admin", now().date_naive());
-    let mass_org = store.nominations_of(nominator).await.unwrap();
-    let declined = mass_org
-        .iter()
+async fn retention_erases_declined_nominations(store: &Store, url: &str, nominator: NomineeScope) {
+    let t = tree(store, "re").await;
+    let ward = Scope::subtree(t.ward, Access::Edit);
+    let officer = change("ward-officer");
+    let declined = store
+        .nominations_of(nominator)
+        .await
+        .unwrap()
+        .into_iter()
         .find(|n| n.status == Status::Declined)
         .unwrap();
-    // Within the rule set's 12 months nothing goes; after them, the details do.
-    let early = store
-        .purge_expired(&admin, day(2027, 11, 1), true)
+    // A nominee accepted, asked about by letter, then withdrawn: after the rule set's
+    // 24 months her record goes, and with it what the nomination and the request said.
+    let union = store
+        .create_mass_org(
+            &change("admin"),
+            "trade_union",
+            t.school,
+            "Công đoàn trường",
+        )
         .await
         .unwrap();
-    assert_eq!(early.nominations, 0);
+    let nga = store
+        .submit_nomination(
+            &change("cong-doan"),
+            NomineeScope { mass_org: union },
+            t.school,
+            nomination("Lý", "Nga", "079301000444"),
+        )
+        .await
+        .unwrap();
+    let (_, nga_case) = store
+        .accept_nomination(&officer, &ward, nga, t.school_cell, day(2025, 7, 1))
+        .await
+        .unwrap();
+    let letter = store
+        .send_request(
+            &officer,
+            &ward,
+            nga_case,
+            residence_letter(day(2026, 11, 20)),
+        )
+        .await
+        .unwrap();
+    let answer = RequestAnswer {
+        answered_on: day(2026, 11, 20),
+        answerer: "Trưởng khu phố".into(),
+        conclusion: "Chấp hành tốt".into(),
+        document: None,
+    };
+    store
+        .answer_request(&officer, &ward, letter, answer)
+        .await
+        .unwrap();
+    let withdraw = Action::Withdraw {
+        on: day(2026, 11, 20),
+        reason: "Chuyển đi nước ngoài".into(),
+    };
+    advance(store, &ward, nga_case, &[withdraw], "ward-officer").await;
+
+    // The decline was on 20 November, Vietnam time: 12 months later to the day, not before.
+    let count_on = |today: NaiveDate| async move {
+        store
+            .purge_expired(&at("admin", today), today, true)
+            .await
+            .unwrap()
+            .nominations
+    };
+    assert_eq!(count_on(day(2027, 11, 19)).await, 0);
+    assert_eq!(count_on(day(2027, 11, 20)).await, 1);
     let purged = store
-        .purge_expired(&at("admin", day(2027, 12, 1)), day(2027, 12, 1), false)
+        .purge_expired(&at("admin", day(2028, 12, 1)), day(2028, 12, 1), false)
         .await
         .unwrap();
-    assert_eq!(purged.nominations, 1);
+    assert_eq!((purged.nominations, purged.people), (1, 1));
     let after = store.nominations_of(nominator).await.unwrap();
     let erased = after.iter().find(|n| n.id == declined.id).unwrap();
     assert_eq!(erased.name, ketnap_domain::person::ERASED_NAME);
-    assert_eq!(erased.status, Status::Declined);
+    assert_eq!(
+        (erased.status, erased.decline_reason.as_deref()),
+        (Status::Declined, None)
+    );
+
+    // In the file itself: nothing left to open, nothing in clear.
+    let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+    let nominations: Vec<(i64, String, Option<String>)> =
+        sqlx::query_as("SELECT id, body, decline_reason FROM nominations WHERE id IN (?, ?)")
+            .bind(declined.id)
+            .bind(nga)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(nominations.len(), 2);
+    for (id, body, reason) in nominations {
+        assert_eq!((body.as_str(), reason), ("", None), "nomination {id}");
+    }
+    let (body, answer): (String, Option<String>) =
+        sqlx::query_as("SELECT body, answer FROM unit_requests WHERE id = ?")
+            .bind(letter)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((body.as_str(), answer), ("", None));
+    let seen = store.requests_of_case(&ward, nga_case).await.unwrap();
+    assert_eq!(
+        seen[0].body.as_ref().unwrap().about,
+        ketnap_domain::person::ERASED_NAME
+    );
     assert!(store.verify_audit_log().await.unwrap().problems.is_empty());
 }

@@ -860,12 +860,12 @@ fn schemas() -> Map<String, Value> {
             "additionalProperties": false,
             "properties": {
                 "q": described(
-                    json!({ "type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S" }),
+                    json!({ "type": "string", "minLength": 1, "maxLength": 100, "pattern": NOT_BLANK }),
                     "Họ tên (một phần) hoặc số CCCD; không chỉ có khoảng trắng. Gửi trong thân yêu cầu, không bao giờ trong địa chỉ.",
                 ),
                 "limit": described(
-                    json!({ "type": "integer", "minimum": 1, "maximum": super::SEARCH_LIMIT, "default": super::SEARCH_LIMIT }),
-                    "Số người tối đa trả về.",
+                    json!({ "type": ["integer", "null"], "minimum": 1, "maximum": super::SEARCH_LIMIT, "default": super::SEARCH_LIMIT }),
+                    "Số người tối đa trả về; bỏ trống (hoặc null) là mặc định.",
                 ),
             },
         }),
@@ -1226,9 +1226,13 @@ fn schemas() -> Map<String, Value> {
     s
 }
 
+/// A character that is not a space. JSON Schema's `\S` is ECMAScript's, which counts
+/// U+0085 (next line) as a letter; the server trims it as Unicode whitespace.
+const NOT_BLANK: &str = "[^\\s\\u0085]";
+
 /// A text that must hold more than spaces.
 fn required_text() -> Value {
-    json!({ "type": "string", "minLength": 1, "pattern": "\\S" })
+    json!({ "type": "string", "minLength": 1, "pattern": NOT_BLANK })
 }
 
 /// An id of a record: a positive whole number.
