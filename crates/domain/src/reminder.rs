@@ -2,14 +2,16 @@
 //! each, and the digest mail's words. Pure: the day is a parameter, the store gathers the
 //! open cases and the accounts, the binary sends.
 //!
-//! An item goes to every account with a recipient's role at the item's unit or above it:
-//! what a unit's officers see on their home page, they are also told. An overdue item late
-//! by `overdue_escalation_working_days` working days or more is escalated: marked so for
-//! everyone who gets it, the officers of the unit above its own among them.
+//! An item goes to every account with a recipient's role from the item's unit up to the
+//! nearest unit whose officers keep files. An overdue item late by
+//! `overdue_escalation_working_days` working days or more, or a transfer unanswered past
+//! its escalation day, is escalated: marked so for everyone who gets it, and sent also to
+//! the officers of the unit it escalates to (a transfer's common parent; otherwise the next
+//! file-keeping unit above).
 //!
 //! Every text here is mailed: it names cases by number and units by name, never a person.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
@@ -77,9 +79,16 @@ pub struct DigestItem {
     pub case: Option<CaseId>,
     /// What must happen, in Vietnamese, with no personal data: it is mailed.
     pub what: String,
+    /// The page to open once signed in (`/cases/12`, `/transfers`, `/requests/7`): a link
+    /// in the inbox, in brackets in the mail.
+    pub link: Option<String>,
     pub due: Option<NaiveDate>,
     /// Late long enough to be put before the unit above.
     pub escalate: bool,
+    /// Where an escalated item goes up to: the officers of the nearest file-keeping unit at
+    /// or above this one (a transfer's common parent). None: the next file-keeping unit
+    /// above the nearest one that answers for the item.
+    pub escalate_to: Option<UnitId>,
 }
 
 impl DigestItem {
@@ -101,11 +110,6 @@ impl DigestItem {
             line.push_str("; đã báo cấp ủy cấp trên");
         }
         line
-    }
-
-    /// The page of the item, when it is about a case.
-    pub fn link(&self) -> Option<String> {
-        self.case.map(|case| format!("/cases/{case}"))
     }
 }
 
@@ -146,9 +150,11 @@ pub fn deadline_items(
                 key: format!("case:{}:{step}", d.case),
                 case: Some(d.case),
                 what: format!("{} ({})", d.due.what, d.cell_name),
+                link: Some(format!("/cases/{}", d.case)),
                 due: Some(d.due.due),
                 escalate: kind == ItemKind::Overdue
                     && late_enough(d.due.due, today, rules, calendar),
+                escalate_to: None,
             })
         })
         .collect()
@@ -178,7 +184,12 @@ pub struct Waiting {
     pub unit: UnitId,
     /// What, in words without personal data (unit names are not).
     pub what: String,
+    /// The page where it is answered (`/transfers`, `/requests/7`).
+    pub link: String,
     pub due: NaiveDate,
+    /// Who hears of it once escalated: a transfer's common parent (the two cells' nearest
+    /// shared unit); None for the next file-keeping unit above the one that answers.
+    pub escalate_to: Option<UnitId>,
 }
 
 /// The digest items of transfers and requests waiting on `today`.
@@ -196,11 +207,13 @@ pub fn waiting_items(
             key: format!("{}:{}", w.kind.code(), w.id),
             case: None,
             what: w.what.clone(),
+            link: Some(w.link.clone()),
             due: Some(w.due),
             escalate: match w.kind {
                 ItemKind::Transfer => w.due <= today,
                 _ => late_enough(w.due, today, rules, calendar),
             },
+            escalate_to: w.escalate_to,
         })
         .collect()
 }
@@ -242,9 +255,11 @@ fn ancestry(unit: UnitId, parent: &impl Fn(UnitId) -> Option<UnitId>) -> Vec<Uni
 
 /// The digests of a day. An item goes to everyone from its unit up to the nearest unit
 /// whose officers keep files (a cell's secretary and the ward's or school's officers); an
-/// escalated item goes, marked, to the officers of the next such unit above as well. So a
-/// city officer hears of what is late in a ward, not of every deadline in the city.
-/// Recipients with nothing to hear of get no digest.
+/// escalated item goes, marked, also to everyone from the unit it escalates to
+/// (`escalate_to`, a transfer's common parent) up to the nearest file-keeping unit there,
+/// or without one to the next file-keeping unit above. So a city officer hears of what is
+/// late in a ward, not of every deadline in the city. Each account gets an item once;
+/// recipients with nothing to hear of get no digest.
 pub fn digests(
     items: &[DigestItem],
     recipients: &[Recipient],
@@ -254,19 +269,36 @@ pub fn digests(
     for r in recipients {
         at_unit.entry(r.unit).or_default().push(r);
     }
+    let keeps_files = |unit: &UnitId| {
+        at_unit
+            .get(unit)
+            .is_some_and(|here| here.iter().any(|r| r.keeps_files))
+    };
     let mut by_user: BTreeMap<UserId, Vec<DigestItem>> = BTreeMap::new();
     for item in items {
-        // Levels of file-keeping officers still to reach: one, and one more when escalated.
-        let mut levels = if item.escalate { 2 } else { 1 };
-        for unit in ancestry(item.unit, &parent) {
-            let here = at_unit.get(&unit).map(Vec::as_slice).unwrap_or_default();
-            for r in here {
-                by_user.entry(r.user).or_default().push(item.clone());
-            }
-            if here.iter().any(|r| r.keeps_files) {
-                levels -= 1;
-                if levels == 0 {
-                    break;
+        let chain = ancestry(item.unit, &parent);
+        // The units that answer: up to the nearest with file-keeping officers.
+        let answering = chain
+            .iter()
+            .position(keeps_files)
+            .map_or(chain.len(), |at| at + 1);
+        let mut units: Vec<UnitId> = chain[..answering].to_vec();
+        if item.escalate {
+            let above: Vec<UnitId> = match item.escalate_to {
+                Some(target) => ancestry(target, &parent),
+                None => chain[answering..].to_vec(),
+            };
+            let reach = above
+                .iter()
+                .position(keeps_files)
+                .map_or(above.len(), |at| at + 1);
+            units.extend_from_slice(&above[..reach]);
+        }
+        let mut told: HashSet<UserId> = HashSet::new();
+        for unit in units {
+            for r in at_unit.get(&unit).map(Vec::as_slice).unwrap_or_default() {
+                if told.insert(r.user) {
+                    by_user.entry(r.user).or_default().push(item.clone());
                 }
             }
         }
@@ -317,7 +349,7 @@ impl Digest {
             let _ = write!(body, "\n{} ({}):\n", kind.label_vi(), lines.len());
             for item in lines.iter().take(MAIL_LINES) {
                 let _ = write!(body, "- {}", item.line(day));
-                if let Some(link) = item.link() {
+                if let Some(link) = &item.link {
                     let _ = write!(body, " [{link}]");
                 }
                 body.push('\n');
@@ -431,21 +463,32 @@ mod tests {
             key: key.into(),
             case: None,
             what: key.into(),
+            link: None,
             due: Some(d(2026, 11, 20)),
             escalate,
+            escalate_to: None,
+        }
+    }
+
+    /// A transfer waiting on `unit` whose two cells' common parent is `to`.
+    fn transfer(key: &str, unit: i64, escalate: bool, to: Option<i64>) -> DigestItem {
+        DigestItem {
+            escalate_to: to.map(UnitId),
+            ..item(key, unit, ItemKind::Transfer, escalate)
         }
     }
 
     #[test]
-    fn each_item_reaches_the_nearest_officers_and_escalates_one_level() {
-        // 1 city → 2 ward → 3 cell, 4 cell; 1 → 5 ward → 6 cell.
-        let parents: HashMap<UnitId, UnitId> = [(2, 1), (3, 2), (4, 2), (5, 1), (6, 5)]
-            .into_iter()
-            .map(|(u, p)| (UnitId(u), UnitId(p)))
-            .collect();
+    fn each_item_reaches_the_nearest_officers_and_escalates_to_its_target() {
+        // 1 city → 2 ward → 3 cell, 4 cell, 7 school → 8 cell; 1 → 5 ward → 6 cell.
+        let parents: HashMap<UnitId, UnitId> =
+            [(2, 1), (3, 2), (4, 2), (5, 1), (6, 5), (7, 2), (8, 7)]
+                .into_iter()
+                .map(|(u, p)| (UnitId(u), UnitId(p)))
+                .collect();
         let parent = |u: UnitId| parents.get(&u).copied();
-        // 30 is cell 3's secretary; the others keep files.
-        let recipients: Vec<Recipient> = [(10, 1), (20, 2), (21, 2), (30, 3), (60, 6)]
+        // 30 is cell 3's secretary; the others keep files (5 has nobody).
+        let recipients: Vec<Recipient> = [(10, 1), (20, 2), (21, 2), (30, 3), (60, 6), (70, 7)]
             .into_iter()
             .map(|(user, unit)| Recipient {
                 user: UserId(user),
@@ -459,14 +502,27 @@ mod tests {
             item("c", 2, ItemKind::Transfer, false),
             item("d", 6, ItemKind::Overdue, false),
             item("e", 5, ItemKind::Request, false),
+            // From a cell of the other ward into the school's cell: the city is the common
+            // parent, so the city hears of it escalated, and the ward between does not.
+            transfer("f", 8, true, Some(1)),
+            // Without a target: one file-keeping level above the school, the ward.
+            transfer("g", 8, true, None),
+            // The common parent is the ward that answers already: nobody more, nobody twice.
+            transfer("h", 3, true, Some(2)),
+            // Not yet escalated: the target does not hear of it.
+            transfer("i", 8, false, Some(1)),
+            // A target without officers: the nearest file-keeping unit above it.
+            transfer("j", 6, true, Some(5)),
         ];
-        // Up to the nearest officers who keep files; escalated, one such level more.
-        let table: [(i64, &[&str]); 5] = [
-            (10, &["b", "e"]),
-            (20, &["b", "a", "c"]),
-            (21, &["b", "a", "c"]),
-            (30, &["a"]),
-            (60, &["d"]),
+        // Up to the nearest officers who keep files; escalated, the officers at or above
+        // the target as well (else one such level more); overdue first, escalated first.
+        let table: [(i64, &[&str]); 6] = [
+            (10, &["b", "f", "j", "e"]),
+            (20, &["b", "a", "g", "h", "c"]),
+            (21, &["b", "a", "g", "h", "c"]),
+            (30, &["a", "h"]),
+            (60, &["d", "j"]),
+            (70, &["f", "g", "i"]),
         ];
         let found = digests(&items, &recipients, parent);
         assert_eq!(found.len(), table.len());
@@ -479,8 +535,11 @@ mod tests {
         let looped = |u: UnitId| Some(UnitId(if u.0 == 7 { 8 } else { 7 }));
         assert!(
             digests(
-                &[item("x", 7, ItemKind::Overdue, true)],
-                &recipients,
+                &[
+                    item("x", 7, ItemKind::Overdue, true),
+                    transfer("y", 7, true, Some(8))
+                ],
+                &recipients[..5],
                 looped
             )
             .is_empty()
@@ -488,13 +547,74 @@ mod tests {
     }
 
     #[test]
+    fn waiting_items_keep_their_page_and_where_they_escalate_to() {
+        let calendar = Calendar::generated();
+        let today = d(2026, 11, 23);
+        let waiting = [
+            Waiting {
+                kind: ItemKind::Transfer,
+                id: 4,
+                unit: UnitId(8),
+                what: "Chuyển sinh hoạt số 4".into(),
+                link: "/transfers".into(),
+                due: today,
+                escalate_to: Some(UnitId(1)),
+            },
+            Waiting {
+                kind: ItemKind::Request,
+                id: 7,
+                unit: UnitId(2),
+                what: "Lấy ý kiến số 7".into(),
+                link: "/requests/7".into(),
+                due: d(2026, 11, 24),
+                escalate_to: None,
+            },
+        ];
+        let items = waiting_items(today, &rules(), &calendar, &waiting);
+        let found: Vec<(&str, Option<&str>, bool, Option<UnitId>)> = items
+            .iter()
+            .map(|i| (i.key.as_str(), i.link.as_deref(), i.escalate, i.escalate_to))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("transfer:4", Some("/transfers"), true, Some(UnitId(1))),
+                ("request:7", Some("/requests/7"), false, None),
+            ]
+        );
+        // A deadline opens its case and escalates one level up.
+        let deadline = &deadline_items(today, &rules(), &calendar, &[due(12, 9, today)])[0];
+        assert_eq!(deadline.link.as_deref(), Some("/cases/12"));
+        assert_eq!(deadline.escalate_to, None);
+        // The page is in brackets in the mail, not in the line the inbox shows.
+        let digest = Digest {
+            user: UserId(1),
+            items: items.clone(),
+        };
+        let body = digest.mail_body(today);
+        assert!(
+            body.contains(
+                "- Chuyển sinh hoạt số 4, hạn 23/11/2026 — Đến hạn hôm nay; đã báo cấp ủy cấp trên [/transfers]\n"
+            ),
+            "{body}"
+        );
+        assert!(
+            body.contains("- Lấy ý kiến số 7, hạn 24/11/2026 — Còn 1 ngày [/requests/7]\n"),
+            "{body}"
+        );
+        assert!(!items[0].line(today).contains("/transfers"));
+    }
+
+    #[test]
     fn the_mail_counts_and_lists_without_names() {
         let today = d(2026, 11, 23);
         let mut overdue = item("case:12:x", 3, ItemKind::Overdue, true);
         overdue.case = Some(CaseId(12));
+        overdue.link = Some("/cases/12".into());
         overdue.what = "Tổ chức lễ kết nạp (Chi bộ Khu phố 3)".into();
         let mut soon = item("case:13:y", 3, ItemKind::Deadline, false);
         soon.case = Some(CaseId(13));
+        soon.link = Some("/cases/13".into());
         soon.due = Some(d(2026, 11, 26));
         let digest = Digest {
             user: UserId(1),

@@ -1,8 +1,9 @@
 //! The daily reminder (bản tin nhắc việc): once a day, across every process on one
-//! database, each account that edits cases gets a digest of its subtree's overdue and
-//! coming deadlines in the inbox and, when SMTP is set up and the account has an address,
-//! by mail. `ketnap remind` runs a day by hand; `ketnap serve` runs each day after
-//! `--remind-at` (Vietnam time). docs/OPERATIONS.md says what a mail holds.
+//! database, each account that edits cases gets a digest of what it answers for (overdue
+//! and coming deadlines, transfers and requests waiting for it) in the inbox and, when SMTP
+//! is set up and the account has an address, by mail. `ketnap remind` runs a day by hand;
+//! `ketnap serve` runs each day after `--remind-at` (Vietnam time). docs/OPERATIONS.md
+//! says what a mail holds.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -15,7 +16,7 @@ use ketnap_domain::ports::RuleStore;
 use ketnap_domain::ports::{Change, StoreResult};
 use ketnap_domain::reminder::{DigestItem, ItemKind, Waiting, digests, waiting_items};
 use ketnap_domain::workflow::{dmy, today_in_vietnam};
-use ketnap_store::{RunCounts, Store, UnsentMail};
+use ketnap_store::{Held, RunCounts, Store, UnsentMail};
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -57,7 +58,10 @@ impl std::fmt::Debug for Mailer {
 /// Why a mail was not sent, and whether it surely did not arrive.
 #[derive(Debug)]
 struct SendError {
-    message: String,
+    /// A short category in Vietnamese (`máy chủ thư từ chối (mã 550)`), never the
+    /// server's words: they are English and often quote the address. It is what
+    /// `mail_outbox.error` keeps and `ketnap remind` prints.
+    category: String,
     delivered_not: bool,
 }
 
@@ -88,20 +92,20 @@ impl Mailer {
     }
 
     async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), SendError> {
-        let refused = |message: String| SendError {
-            message,
+        let refused = |category: &str| SendError {
+            category: category.to_string(),
             delivered_not: true,
         };
         let to: Mailbox = to
             .parse()
-            .map_err(|_| refused("địa chỉ người nhận không hợp lệ".into()))?;
+            .map_err(|_| refused("địa chỉ người nhận không hợp lệ"))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(subject)
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_string())
-            .map_err(|e| refused(format!("không soạn được thư: {e}")))?;
+            .map_err(|_| refused("không soạn được thư"))?;
         self.transport.send(message).await.map(|_| ()).map_err(|e| {
             // A reply with a code (4xx, 5xx), a failed TLS handshake or a refused
             // connection: the server did not take the mail. Anything else (a timeout, a
@@ -109,10 +113,32 @@ impl Mailer {
             let delivered_not =
                 e.is_transient() || e.is_permanent() || e.is_tls() || connection_refused(&e);
             SendError {
-                message: e.to_string(),
+                category: category(&e),
                 delivered_not,
             }
         })
+    }
+}
+
+/// What went wrong, in a few Vietnamese words an operator can act on: the reply code of a
+/// refusal, else the kind of failure. Nothing of the server's text.
+fn category(error: &lettre::transport::smtp::Error) -> String {
+    if let Some(code) = error.status() {
+        if error.is_transient() {
+            format!("máy chủ thư tạm thời từ chối (mã {code})")
+        } else {
+            format!("máy chủ thư từ chối (mã {code})")
+        }
+    } else if error.is_timeout() {
+        "hết thời gian chờ máy chủ thư".to_string()
+    } else if error.is_tls() {
+        "lỗi TLS với máy chủ thư".to_string()
+    } else if connection_refused(error) {
+        "không kết nối được máy chủ thư".to_string()
+    } else if error.is_response() {
+        "máy chủ thư trả lời sai giao thức".to_string()
+    } else {
+        "mất kết nối với máy chủ thư".to_string()
     }
 }
 
@@ -142,18 +168,24 @@ pub struct Report {
     pub already_ran: bool,
     /// ... and is still running it (or died less than the lease ago).
     pub running_elsewhere: bool,
+    /// This process claimed the day but stalled past the lease, and another took the run
+    /// over: it stopped where it noticed, leaving the day to the other (which writes the
+    /// run's audit row).
+    pub lost_lease: bool,
     /// Mails of the day not (known to be) sent, for the operator to look at.
     pub unsent: Vec<UnsentMail>,
 }
 
-/// Everything the digests of `today` tell of.
+/// Everything the digests of `today` tell of. Transfers and requests of a closed case
+/// (official, withdrawn, …) wait on nobody: the store's pending lists leave them out.
 pub async fn collect_items(store: &Store, today: NaiveDate) -> StoreResult<Vec<DigestItem>> {
     let mut items = store.deadline_items(today).await?;
     let rules = store.rule_book().await?;
     let Some(coordination) = rules.in_force_on(today)?.coordination.clone() else {
         return Ok(items);
     };
-    // Waiting on the receiving unit; a transfer without an escalation day never escalates.
+    // Waiting on the receiving unit, escalated to the two cells' common parent; a transfer
+    // without an escalation day never escalates.
     let transfers = store
         .pending_transfers()
         .await?
@@ -163,13 +195,15 @@ pub async fn collect_items(store: &Store, today: NaiveDate) -> StoreResult<Vec<D
             id: t.id,
             unit: t.to_cell,
             what: format!(
-                "Chuyển sinh hoạt số {} từ {} đến {} chờ tiếp nhận (/transfers)",
+                "Chuyển sinh hoạt số {} từ {} đến {} chờ tiếp nhận",
                 t.id, t.from_name, t.to_name
             ),
+            link: "/transfers".to_string(),
             due: t.escalates_on.unwrap_or(NaiveDate::MAX),
+            escalate_to: t.common_parent,
         });
-    // Waiting on the unit asked, or for a letter on the unit that sent it (it records the
-    // answer that comes back on paper).
+    // Waiting on the unit asked, or for a letter on the case's cell now (it records the
+    // answer that comes back on paper, also after the case moved).
     let requests = store
         .pending_requests()
         .await?
@@ -179,17 +213,18 @@ pub async fn collect_items(store: &Store, today: NaiveDate) -> StoreResult<Vec<D
             id: r.id,
             unit: match r.to {
                 Addressee::Unit { unit } => unit,
-                Addressee::Letter { .. } => r.from_unit,
+                Addressee::Letter { .. } => r.cell,
             },
             what: format!(
-                "{} số {} của {} gửi {} (/requests/{})",
+                "{} số {} của {} gửi {}",
                 r.kind.label_vi(),
                 r.id,
                 r.from_name,
-                r.to_name,
-                r.id
+                r.to_name
             ),
+            link: format!("/requests/{}", r.id),
             due: r.due_on,
+            escalate_to: None,
         });
     let waiting: Vec<Waiting> = transfers.chain(requests).collect();
     items.extend(waiting_items(
@@ -201,10 +236,12 @@ pub async fn collect_items(store: &Store, today: NaiveDate) -> StoreResult<Vec<D
     Ok(items)
 }
 
-/// Runs `today`'s reminder unless another process has: claims the day, writes each
-/// account's digest (inbox and outbox) and sends the outbox, then marks the day done with
-/// its audit row. A day someone else ran only gets its refused mails retried. `change.now`
-/// is the run's clock; later times are that plus the time elapsed.
+/// Runs `today`'s reminder unless another process has: claims the day under a token of
+/// its own, writes each account's digest (inbox and outbox) and sends the outbox, renewing
+/// the claim before each step, then marks the day done with its audit row. A process that
+/// finds its claim taken over (it stalled past the lease) stops there and writes no audit
+/// row. A day someone else ran only gets its refused mails retried. `change.now` is the
+/// run's clock; later times are that plus the time elapsed.
 pub async fn run_day(
     store: &Store,
     today: NaiveDate,
@@ -214,14 +251,17 @@ pub async fn run_day(
     let started = Instant::now();
     let clock = || change.now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
     let mut report = Report::default();
-    let claim = store.claim_run(JOB, today, change.now, LEASE).await?;
+    let owner = uuid::Uuid::new_v4().simple().to_string();
+    let claim = store
+        .claim_run(JOB, today, &owner, change.now, LEASE)
+        .await?;
     if !claim.runs() {
         report.already_ran = true;
         report.running_elsewhere = claim == (ketnap_store::Claim::Taken { finished: false });
         if claim == (ketnap_store::Claim::Taken { finished: true })
             && let Some(mailer) = mailer
         {
-            send_outbox(store, today, mailer, true, &clock, &mut report).await?;
+            send_outbox(store, today, mailer, None, &clock, &mut report).await?;
         }
         report.unsent = store.unsent_mails(today).await?;
         return Ok(report);
@@ -235,39 +275,67 @@ pub async fn run_day(
         .collect();
     let people: Vec<_> = recipients.iter().map(|r| r.recipient).collect();
     for digest in digests(&items, &people, |unit| parents.get(&unit).copied()) {
+        if store.renew_run(JOB, today, &owner, clock()).await? == Held::Lost {
+            return lost(store, today, report).await;
+        }
         let mail = mailer.is_some() && addresses.get(&digest.user).copied().unwrap_or(false);
         report.counts.notifications += store.record_digest(today, clock(), &digest, mail).await?;
         report.counts.users += 1;
-        store.renew_run(JOB, today, clock()).await?;
     }
     if let Some(mailer) = mailer {
-        send_outbox(store, today, mailer, false, &clock, &mut report).await?;
+        send_outbox(store, today, mailer, Some(&owner), &clock, &mut report).await?;
+        if report.lost_lease {
+            return lost(store, today, report).await;
+        }
     }
     let finish = Change {
         now: clock(),
         ..change.clone()
     };
-    store
-        .finish_run(&finish, JOB, today, &report.counts)
-        .await?;
+    if store
+        .finish_run(&finish, JOB, today, &owner, &report.counts)
+        .await?
+        == Held::Lost
+    {
+        return lost(store, today, report).await;
+    }
     report.unsent = store.unsent_mails(today).await?;
     Ok(report)
 }
 
-/// Sends the day's mails nobody has claimed (with `retries_only`, those a server refused
-/// before), each claimed first so that no two processes send it.
+/// The report of a run whose claim another process took over.
+async fn lost(store: &Store, today: NaiveDate, mut report: Report) -> anyhow::Result<Report> {
+    report.lost_lease = true;
+    tracing::warn!(
+        "nhắc việc ngày {}: một tiến trình khác đã tiếp quản lần chạy, tiến trình này dừng",
+        dmy(today)
+    );
+    report.unsent = store.unsent_mails(today).await?;
+    Ok(report)
+}
+
+/// Sends the day's mails nobody has claimed, each claimed first so that no two processes
+/// send it. `owner`: the run's claim, renewed before each mail (a claim lost stops the
+/// mailing and sets `report.lost_lease`); without one, a day already done, only the mails
+/// a server refused before are retried.
 async fn send_outbox(
     store: &Store,
     day: NaiveDate,
     mailer: &Mailer,
-    retries_only: bool,
+    owner: Option<&str>,
     clock: &impl Fn() -> DateTime<Utc>,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    for mail in store.mails_to_send(day, retries_only).await? {
+    for mail in store.mails_to_send(day, owner.is_none()).await? {
         let Some(to) = mail.to.as_deref() else {
             continue;
         };
+        if let Some(owner) = owner
+            && store.renew_run(JOB, day, owner, clock()).await? == Held::Lost
+        {
+            report.lost_lease = true;
+            break;
+        }
         if !store.claim_mail(mail.user, day, clock()).await? {
             continue;
         }
@@ -277,10 +345,12 @@ async fn send_outbox(
                 report.counts.mails_sent += 1;
             }
             Err(e) => {
-                // The server's words may hold the address: the log names the account only.
+                // The category only: the server's words may hold the address, and the log
+                // names the account by number.
                 tracing::warn!(
-                    "thư nhắc việc cho tài khoản số {} không gửi được{}",
+                    "thư nhắc việc cho tài khoản số {} không gửi được: {}{}",
                     mail.user,
+                    e.category,
                     if e.delivered_not {
                         " (sẽ thử lại)"
                     } else {
@@ -288,7 +358,7 @@ async fn send_outbox(
                     }
                 );
                 store
-                    .mail_failed(mail.user, day, &e.message, e.delivered_not)
+                    .mail_failed(mail.user, day, &e.category, e.delivered_not)
                     .await?;
                 report.counts.mails_failed += 1;
                 if !e.delivered_not {
@@ -298,7 +368,6 @@ async fn send_outbox(
                 }
             }
         }
-        store.renew_run(JOB, day, clock()).await?;
     }
     Ok(())
 }
@@ -330,7 +399,15 @@ fn print_report(day: NaiveDate, report: &Report, mail: bool) {
     } else {
         " (chưa cấu hình SMTP: chỉ thông báo trong ứng dụng)".to_string()
     };
-    if report.running_elsewhere {
+    if report.lost_lease {
+        println!(
+            "Nhắc việc ngày {}: tiến trình này chậm quá {} phút nên một tiến trình khác đã tiếp quản lần chạy; dừng lại, phần còn lại do tiến trình kia làm ({} tài khoản, {} thông báo mới{mails} trước khi dừng).",
+            dmy(day),
+            LEASE.num_minutes(),
+            report.counts.users,
+            report.counts.notifications
+        );
+    } else if report.running_elsewhere {
         println!(
             "Nhắc việc ngày {} đang được một tiến trình khác chạy, không chạy lại (nếu tiến trình đó đã dừng, lần chạy sau {} phút nữa sẽ làm tiếp).",
             dmy(day),
@@ -362,8 +439,8 @@ fn print_report(day: NaiveDate, report: &Report, mail: bool) {
             (Some(_), None) => {
                 "đang gửi thì tiến trình dừng: không rõ đã đến chưa, không gửi lại".to_string()
             }
-            (Some(_), Some(e)) => format!("không rõ đã đến chưa, không gửi lại ({e})"),
-            (None, Some(e)) => format!("máy chủ từ chối, sẽ thử lại ({e})"),
+            (Some(_), Some(e)) => format!("{e}: không rõ đã đến chưa, không gửi lại"),
+            (None, Some(e)) => format!("{e}: chưa đến, sẽ thử lại"),
             (None, None) => "chưa gửi".to_string(),
         };
         let on = NaiveDate::parse_from_str(&unsent.day, "%Y-%m-%d")
@@ -410,7 +487,7 @@ pub fn spawn_daily(store: Store, at: NaiveTime, mailer: Option<Mailer>) {
                 now,
             };
             match run_day(&store, today, mailer.as_ref(), &change).await {
-                Ok(report) if !report.already_ran => tracing::info!(
+                Ok(report) if !report.already_ran && !report.lost_lease => tracing::info!(
                     "nhắc việc ngày {}: {} tài khoản, {} thông báo, {} thư đã gửi, {} thư lỗi",
                     dmy(today),
                     report.counts.users,

@@ -43,7 +43,9 @@ pub use coordination::{
 };
 pub use dataset::{Dataset, Headcount, MassOrg};
 pub use keys::KeyUse;
-pub use reminders::{Claim, Notification, OutboxMail, ReminderRecipient, RunCounts, UnsentMail};
+pub use reminders::{
+    Claim, Held, Notification, OutboxMail, ReminderRecipient, RunCounts, UnsentMail,
+};
 pub use retention::Purge;
 pub use rules::LoadedRuleSet;
 pub use sessions::{ApiToken, EndSessions, HalfSession, LiveSession, Pending, Session};

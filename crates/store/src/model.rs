@@ -188,8 +188,9 @@ impl Reload {
                 // the rows it wrote for each case, unit or mass organisation; a reminder
                 // run only tells of what is there.
                 (
-                    "person.read" | "person.export" | "person.search" | "import.people"
-                    | "import.units" | "import.mass_orgs" | "reminders.run",
+                    "person.read" | "person.export" | "person.search" | "transfer.list"
+                    | "request.list" | "import.people" | "import.units" | "import.mass_orgs"
+                    | "reminders.run",
                     _,
                     _,
                 ) => {}

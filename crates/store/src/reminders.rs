@@ -25,6 +25,16 @@ pub enum Claim {
     Taken { finished: bool },
 }
 
+/// What became of a claim this process holds when it renewed or finished it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// Still this process's: renewed, or finished with its audit row.
+    Yes,
+    /// Taken over by another process (this one was not heard of for the lease), or already
+    /// finished: this process must stop, and its finish writes nothing.
+    Lost,
+}
+
 impl Claim {
     pub fn runs(self) -> bool {
         matches!(self, Claim::Fresh | Claim::TakenOver)
@@ -77,6 +87,8 @@ pub struct Notification {
     pub kind: String,
     pub escalated: bool,
     pub case: Option<CaseId>,
+    /// The page it opens (`/cases/12`, `/transfers`, `/requests/7`).
+    pub link: Option<String>,
     pub body: String,
     pub read: bool,
 }
@@ -88,6 +100,7 @@ struct NotificationRow {
     kind: String,
     escalated: i64,
     case_id: Option<i64>,
+    link: Option<String>,
     body: String,
     read_at: Option<String>,
 }
@@ -119,25 +132,29 @@ fn check_email(email: &str) -> Result<(), Violation> {
 }
 
 impl Store {
-    /// Claims `day`'s run of `job` for this process: the first to insert the day's row
-    /// runs it; a run not finished and started more than `lease` before `now` (its
-    /// process died) is taken over. On SQLite the write lock, on PostgreSQL the primary
-    /// key, makes racing processes take turns, so exactly one of them runs.
+    /// Claims `day`'s run of `job` for this process, which names itself by `owner` (a
+    /// random token of its own): the first to insert the day's row runs it; a run not
+    /// finished and not renewed for more than `lease` before `now` (its process died or
+    /// stalled) is taken over, and from then on only the new owner may renew or finish it.
+    /// On SQLite the write lock, on PostgreSQL the primary key, makes racing processes take
+    /// turns, so exactly one of them runs.
     pub async fn claim_run(
         &self,
         job: &str,
         day: NaiveDate,
+        owner: &str,
         now: DateTime<Utc>,
         lease: chrono::Duration,
     ) -> StoreResult<Claim> {
         let mut tx = self.begin().await?;
         let inserted = sqlx::query(
-            "INSERT INTO job_runs (job, day, started_at) VALUES ($1, $2, $3)
+            "INSERT INTO job_runs (job, day, started_at, owner) VALUES ($1, $2, $3, $4)
              ON CONFLICT (job, day) DO NOTHING",
         )
         .bind(job)
         .bind(iso_date(day))
         .bind(timestamp(now))
+        .bind(owner)
         .execute(&mut *tx)
         .await
         .map_err(backend_error)?
@@ -146,13 +163,14 @@ impl Store {
             Claim::Fresh
         } else {
             let taken = sqlx::query(
-                "UPDATE job_runs SET started_at = $3
+                "UPDATE job_runs SET started_at = $3, owner = $5
                  WHERE job = $1 AND day = $2 AND finished_at IS NULL AND started_at < $4",
             )
             .bind(job)
             .bind(iso_date(day))
             .bind(timestamp(now))
             .bind(timestamp(now - lease))
+            .bind(owner)
             .execute(&mut *tx)
             .await
             .map_err(backend_error)?
@@ -190,42 +208,60 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Renews a running claim's lease, so a long run is not taken over while it lives.
+    /// Renews the lease of the claim `owner` holds, so a long run is not taken over while
+    /// it lives. [`Held::Lost`] when another process has taken it over (or it is finished):
+    /// the caller stops.
     pub async fn renew_run(
         &self,
         job: &str,
         day: NaiveDate,
+        owner: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Held> {
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "UPDATE job_runs SET started_at = $3 WHERE job = $1 AND day = $2 AND finished_at IS NULL",
+        let renewed = sqlx::query(
+            "UPDATE job_runs SET started_at = $3
+             WHERE job = $1 AND day = $2 AND owner = $4 AND finished_at IS NULL",
         )
         .bind(job)
         .bind(iso_date(day))
         .bind(timestamp(now))
+        .bind(owner)
         .execute(&mut *tx)
         .await
-        .map_err(backend_error)?;
-        tx.commit().await.map_err(backend_error)
+        .map_err(backend_error)?
+        .rows_affected();
+        tx.commit().await.map_err(backend_error)?;
+        Ok(if renewed == 1 { Held::Yes } else { Held::Lost })
     }
 
-    /// Marks the run finished, with its audit row (counts only) in the same transaction.
+    /// Marks the run `owner` holds finished, with its audit row (counts only) in the same
+    /// transaction. A claim lost to another process writes nothing: [`Held::Lost`].
     pub async fn finish_run(
         &self,
         change: &Change,
         job: &str,
         day: NaiveDate,
+        owner: &str,
         counts: &RunCounts,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Held> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE job_runs SET finished_at = $3 WHERE job = $1 AND day = $2")
-            .bind(job)
-            .bind(iso_date(day))
-            .bind(timestamp(change.now))
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_error)?;
+        let finished = sqlx::query(
+            "UPDATE job_runs SET finished_at = $3
+             WHERE job = $1 AND day = $2 AND owner = $4 AND finished_at IS NULL",
+        )
+        .bind(job)
+        .bind(iso_date(day))
+        .bind(timestamp(change.now))
+        .bind(owner)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend_error)?
+        .rows_affected();
+        if finished != 1 {
+            tx.rollback().await.map_err(backend_error)?;
+            return Ok(Held::Lost);
+        }
         audit::write(
             &mut tx,
             change,
@@ -238,7 +274,8 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await.map_err(backend_error)
+        tx.commit().await.map_err(backend_error)?;
+        Ok(Held::Yes)
     }
 
     /// The deadline items of `today`'s digests: every open case's next due date, from the
@@ -320,8 +357,8 @@ impl Store {
         let mut added = 0;
         for item in &digest.items {
             added += sqlx::query(
-                "INSERT INTO notifications (user_id, day, item_key, kind, escalated, case_id, body, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                "INSERT INTO notifications (user_id, day, item_key, kind, escalated, case_id, link, body, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (user_id, day, item_key) DO NOTHING",
             )
             .bind(digest.user.0)
@@ -330,6 +367,7 @@ impl Store {
             .bind(item.kind.code())
             .bind(i64::from(item.escalate))
             .bind(item.case.map(|c| c.0))
+            .bind(item.link.as_deref())
             .bind(item.line(day))
             .bind(timestamp(now))
             .execute(&mut *tx)
@@ -422,9 +460,11 @@ impl Store {
         .await
     }
 
-    /// Records why a mail was not sent. `delivered_not` says the server refused it (or was
-    /// never reached): the claim is released so a later run retries. Otherwise it may
-    /// have arrived, and it stays claimed: shown as unsent, never sent twice.
+    /// Records why a mail was not sent: `error` is a short category in Vietnamese, never
+    /// the server's words (they may quote an address). `delivered_not` says the server
+    /// refused it (or was never reached): the claim is released so a later run retries.
+    /// Otherwise it may have arrived, and it stays claimed: shown as unsent, never sent
+    /// twice.
     pub async fn mail_failed(
         &self,
         user: UserId,
@@ -478,7 +518,7 @@ impl Store {
     /// The newest `limit` notifications of an account, newest day first.
     pub async fn notifications(&self, user: UserId, limit: i64) -> StoreResult<Vec<Notification>> {
         let rows: Vec<NotificationRow> = sqlx::query_as(
-            "SELECT id, day, kind, escalated, case_id, body, read_at FROM notifications
+            "SELECT id, day, kind, escalated, case_id, link, body, read_at FROM notifications
              WHERE user_id = $1 ORDER BY day DESC, id LIMIT $2",
         )
         .bind(user.0)
@@ -494,6 +534,7 @@ impl Store {
                     kind: r.kind,
                     escalated: r.escalated != 0,
                     case: r.case_id.map(CaseId),
+                    link: r.link,
                     body: r.body,
                     read: r.read_at.is_some(),
                 })

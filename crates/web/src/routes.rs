@@ -779,6 +779,14 @@ fn entries() -> Vec<Entry> {
             get(api::nominations::incoming),
         ),
         entry(
+            Method::GET,
+            "/api/v1/nominations/{nomination_id}",
+            Need::Read,
+            Api,
+            Nomination,
+            get(api::nominations::nomination),
+        ),
+        entry(
             Method::POST,
             "/api/v1/nominations/{nomination_id}/accept",
             Need::Edit,

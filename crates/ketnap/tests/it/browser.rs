@@ -346,6 +346,34 @@ impl Session {
         panic!("no page loaded after clicking {css}");
     }
 
+    /// Sets an input's value as a picker would (a date input takes `YYYY-MM-DD`).
+    pub async fn set_value(&self, css: &str, value: &str) {
+        let found = self
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]);
+                 if (!e) return false; e.value = arguments[1]; return true;",
+                vec![serde_json::json!(css), serde_json::json!(value)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(found, serde_json::json!(true), "no {css}");
+    }
+
+    /// An input's value as the page holds it now.
+    pub async fn value(&self, css: &str) -> String {
+        self.client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.value : null;",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap_or_else(|| panic!("no {css}"))
+            .to_string()
+    }
+
     /// Picks the option of a select whose text contains `text`.
     pub async fn choose(&self, css: &str, text: &str) {
         let found = self
@@ -904,7 +932,9 @@ async fn a_youth_union_nominee_is_accepted_and_transferred_in_the_browser() {
         .await;
     assert!(b.text().await.contains("Bí thư chi đoàn khu phố"));
     b.choose("#cell", "Chi bộ Khu phố 3").await;
-    b.fill("#identified_on", &dmy(today)).await;
+    // A date input like the other decisions', today unless changed.
+    assert_eq!(b.value("#identified_on").await, today.to_string());
+    b.set_value("#identified_on", &today.to_string()).await;
     b.screenshot("nomination-review").await;
     b.submit("#accept-form button[type=submit]").await;
     let case_path = b.path().await;
@@ -915,19 +945,23 @@ async fn a_youth_union_nominee_is_accepted_and_transferred_in_the_browser() {
     );
     assert!(b.text().await.contains("Phan Thị Yến"));
 
-    // She moves to the other ward: the officer looks the cell up anywhere in the system.
-    b.open(&format!("{case_path}/transfer?q=Khu%20ph%E1%BB%91%201"))
-        .await;
-    b.choose("#to_unit", "Chi bộ Khu phố 1").await;
+    // She moves to the other ward: the officer writes why, then looks the cell up anywhere
+    // in the system; the search keeps what was written (and puts none of it in the URL).
+    b.open(&format!("{case_path}/transfer")).await;
     b.fill("#reason", "Gia đình chuyển về phường Phú Lợi").await;
-    b.client
-        .execute(
-            "document.querySelector('#on').value = arguments[0];",
-            vec![serde_json::json!(today.to_string())],
-        )
-        .await
-        .unwrap();
-    b.submit("form[method=post][action$='/transfer'] button[type=submit]")
+    b.fill("#q", "Khu phố 1").await;
+    b.submit("#transfer-form button[name=step][value=search]")
+        .await;
+    assert_eq!(b.path().await, format!("{case_path}/transfer"));
+    assert_eq!(b.client.current_url().await.unwrap().query(), None);
+    assert_eq!(
+        b.value("#reason").await,
+        "Gia đình chuyển về phường Phú Lợi"
+    );
+    b.choose("#to_unit", "Chi bộ Khu phố 1").await;
+    b.set_value("#on", &today.to_string()).await;
+    b.screenshot("transfer-form").await;
+    b.submit("#transfer-form .actions button[type=submit]")
         .await;
     b.open("/transfers").await;
     let text = b.text().await;

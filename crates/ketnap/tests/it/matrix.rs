@@ -115,6 +115,7 @@ const MATRIX: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/nominations", Need::Nominees),
     ("POST", "/api/v1/nominations", Need::Nominees),
     ("GET", "/api/v1/nominations/incoming", Need::Read),
+    ("GET", "/api/v1/nominations/{nomination_id}", Need::Read),
     (
         "POST",
         "/api/v1/nominations/{nomination_id}/accept",

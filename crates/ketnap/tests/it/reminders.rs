@@ -1,9 +1,12 @@
 //! The daily reminder, with the day and the clock given: a day's digest is exactly what
 //! is due (and an overdue item is escalated after the rule's working days, not before);
-//! two `ketnap remind` processes racing on one SQLite file run the day once; a process
-//! killed while it mails sends nothing twice after the restart; and a real SMTP receiver
-//! on 127.0.0.1 (the small one in this file) gets the Vietnamese subject and body intact,
-//! with no one's name or CCCD. The store's part also runs on PostgreSQL (`on_store`).
+//! transfers and requests wait on whoever must answer them (a transfer escalated to the
+//! common parent); two `ketnap remind` processes racing on one SQLite file run the day
+//! once; a process killed while it mails sends nothing twice after the restart, and one
+//! stalled past its lease stops once taken over; a failed mail is told by a Vietnamese
+//! category, never the server's words; and a real SMTP receiver on 127.0.0.1 (the small
+//! one in this file) gets the Vietnamese subject and body intact, with no one's name or
+//! CCCD. The store's part also runs on PostgreSQL (`on_store`).
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
@@ -19,11 +22,14 @@ use ketnap_domain::ids::{CaseId, UnitId, UserId};
 use ketnap_domain::ports::{CaseStore, RuleStore, StoreError};
 use ketnap_domain::reminder::{Digest, DigestItem, ItemKind};
 use ketnap_domain::scope::{Access, Scope};
-use ketnap_store::{Claim, NewUser, Store};
+use ketnap_store::{Claim, Held, NewUser, Store};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::fixtures::{Tree, advance, change, day, person, pipeline, sqlite_store, tree};
 use crate::web::{PASSWORD, TestApp};
+
+/// The job's name in `job_runs` (crates/ketnap/src/reminders.rs).
+const JOB: &str = "reminders";
 
 // --- The story ----------------------------------------------------------------------------
 
@@ -196,9 +202,11 @@ impl Story {
 
 // --- Work between units --------------------------------------------------------------------
 
-/// A transfer waits on the receiving cell's people (escalated to the ward's officer from
-/// the day it goes to the common parent); a request waits on the unit asked (escalated
-/// like a deadline once late by the rule's working days).
+/// A transfer waits on the receiving cell's people (escalated, from the day it goes to the
+/// common parent, to that parent's officers: here the city's, not the ward between); a
+/// request waits on the unit asked (escalated like a deadline once late by the rule's
+/// working days), a letter on the case's cell, wherever the case has moved since; each
+/// opens its own page; a closed case's leftovers wait on nobody.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transfers_and_requests_wait_in_the_digest() {
     let s = story().await;
@@ -238,6 +246,29 @@ async fn transfers_and_requests_wait_in_the_digest() {
         )
         .await
         .unwrap();
+    // A letter to a unit not on ketnap: its answer is recorded by the case's cell.
+    let letter = s
+        .store
+        .send_request(
+            &officer,
+            &other_ward,
+            s.cases[&'c'],
+            ketnap_domain::coordination::NewRequest {
+                kind: ketnap_domain::coordination::RequestKind::Verification,
+                to: ketnap_domain::coordination::Addressee::Letter {
+                    name: "Công an phường Phú Lợi".into(),
+                    address: String::new(),
+                },
+                body: ketnap_domain::coordination::RequestBody {
+                    about: "Lý lịch của cha người xin vào Đảng".into(),
+                    questions: String::new(),
+                },
+                sent_on: monday,
+                due_on: day(2026, 8, 31),
+            },
+        )
+        .await
+        .unwrap();
     // Who has which waiting item on a day: (user, kind, escalated); one of each kind.
     let waiting = |on: NaiveDate| {
         let s = &s;
@@ -262,7 +293,8 @@ async fn transfers_and_requests_wait_in_the_digest() {
             d
         }
     };
-    // Wednesday: the transfer waits on the school's cell, the request on the ward.
+    // Wednesday: the transfer waits on the school's cell, the request on the ward, the
+    // letter on the case's cell in the other ward.
     let wed = on(day(2026, 8, 5)).await;
     assert_eq!(
         waiting(wed).await,
@@ -270,17 +302,38 @@ async fn transfers_and_requests_wait_in_the_digest() {
             ("bithu", tr.clone(), false),
             ("canbo.truong", tr.clone(), false),
             ("canbo", rq.clone(), false),
+            ("canbo.phuloi", rq.clone(), false),
         ])
     );
-    // Monday 10: five working days on, the transfer goes up to the ward's officer.
+    // Each opens its page, a real link; the line itself holds no path.
+    let mut pages = BTreeSet::new();
+    for user in ["bithu", "canbo", "canbo.phuloi"] {
+        for n in s.store.notifications(s.users[user], 1000).await.unwrap() {
+            if n.day == wed && n.case.is_none() {
+                assert!(!n.body.contains("(/"), "{}", n.body);
+                pages.insert((user, n.link.unwrap()));
+            }
+        }
+    }
+    assert_eq!(
+        pages,
+        BTreeSet::from([
+            ("bithu", "/transfers".to_string()),
+            ("canbo", format!("/requests/{request}")),
+            ("canbo.phuloi", format!("/requests/{letter}")),
+        ])
+    );
+    // Monday 10: five working days on, the transfer goes up to the two cells' common
+    // parent, the city: its administrator hears of it, the ward's officer does not.
     let mon = on(day(2026, 8, 10)).await;
     assert_eq!(
         waiting(mon).await,
         BTreeSet::from([
             ("bithu", tr.clone(), true),
             ("canbo.truong", tr.clone(), true),
-            ("canbo", tr.clone(), true),
+            ("admin", tr.clone(), true),
             ("canbo", rq.clone(), false),
+            ("canbo.phuloi", rq.clone(), false),
         ])
     );
     // Tuesday 11: the request five working days late reaches the city.
@@ -310,8 +363,29 @@ async fn transfers_and_requests_wait_in_the_digest() {
         )
         .await
         .unwrap();
+    // The case has moved: the letter now waits on the school's cell.
     let thu = on(day(2026, 8, 13)).await;
-    assert!(waiting(thu).await.is_empty());
+    assert_eq!(
+        waiting(thu).await,
+        BTreeSet::from([
+            ("bithu", rq.clone(), false),
+            ("canbo.truong", rq.clone(), false),
+        ])
+    );
+    // Withdrawn, the case's letter still pending waits on nobody.
+    advance(
+        &s.store,
+        &ward,
+        s.cases[&'c'],
+        &[ketnap_domain::action::Action::Withdraw {
+            on: day(2026, 8, 13),
+            reason: "Xin rút khỏi danh sách".into(),
+        }],
+        "canbo",
+    )
+    .await;
+    let fri = on(day(2026, 8, 14)).await;
+    assert!(waiting(fri).await.is_empty());
 }
 
 // --- The binary ---------------------------------------------------------------------------
@@ -608,6 +682,144 @@ async fn a_restart_mid_run_sends_nothing_twice() {
     assert_eq!(healthy.recipients().len(), 2);
 }
 
+/// The `reminders.run` audit rows of a day's run, on the story's SQLite file.
+async fn run_audit_rows(url: &str, on: NaiveDate) -> i64 {
+    let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'reminders.run' AND entity_id = $1",
+    )
+    .bind(format!("reminders/{on}"))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    n
+}
+
+/// A process that stalls past the lease is taken over; when it wakes, while the other is
+/// still at work, it finds the run no longer its own and stops: the one that took over
+/// finishes the day and writes its one audit row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_process_taken_over_stops() {
+    let s = story().await;
+    let on = mail_day();
+    let at = morning(on);
+    // The first process mails one digest, then waits on its server for the second.
+    let first_server = SmtpServer::start(Some(1)).await;
+    let first = remind(&s.url, on, at, Some(first_server.addr))
+        .spawn()
+        .unwrap();
+    first_server.wait_for(2).await;
+    // Twenty minutes on (its clock), a second process takes the day over, and waits on
+    // its own server for the first mail it hands over.
+    let second_server = SmtpServer::start(Some(0)).await;
+    let second = remind(
+        &s.url,
+        on,
+        at + chrono::Duration::minutes(20),
+        Some(second_server.addr),
+    )
+    .spawn()
+    .unwrap();
+    second_server.wait_for(1).await;
+    // The first wakes: the run is the second's, so it stops, mails nothing more and
+    // writes no audit row.
+    first_server.release();
+    let out = first.wait_with_output().await.unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("một tiến trình khác đã tiếp quản lần chạy; dừng lại"),
+        "{stdout}"
+    );
+    assert_eq!(first_server.recipients().len(), 2);
+    assert_eq!(run_audit_rows(&s.url, on).await, 0);
+    assert!(!s.store.run_finished(JOB, on).await.unwrap());
+    // The second goes on to the end: it alone finishes the day.
+    second_server.release();
+    let out = second.wait_with_output().await.unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("Đã chạy nhắc việc") && stdout.contains("2 thư đã gửi, 0 thư lỗi"),
+        "{stdout}"
+    );
+    assert_eq!(run_audit_rows(&s.url, on).await, 1);
+    assert!(s.store.run_finished(JOB, on).await.unwrap());
+    // Each address got its digest once, across the two servers.
+    let mut all = first_server.recipients();
+    all.extend(second_server.recipients());
+    all.sort();
+    assert_eq!(all, mailed());
+    assert_eq!(s.notification_count(on).await, MAIL_DAY_NOTIFICATIONS);
+}
+
+/// A refusal and an unreachable server are kept and printed as a short Vietnamese
+/// category, never the server's words, which quote the address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_mail_is_told_by_category_without_the_address() {
+    let s = story().await;
+    let on = mail_day();
+    let at = morning(on);
+    let smtp = SmtpServer::refusing("bithu@ketnap.test").await;
+    let out = remind(&s.url, on, at, Some(smtp.addr))
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(stdout.contains("3 thư đã gửi, 1 thư lỗi"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "Thư chưa gửi: tài khoản bithu ngày 05/08/2026: máy chủ thư từ chối (mã 550): chưa đến, sẽ thử lại"
+        ),
+        "{stdout}"
+    );
+    let unsent = |s: &Story| {
+        let store = s.store.clone();
+        let bithu = s.users["bithu"];
+        async move {
+            store
+                .unsent_mails(on)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|u| u.user_id == bithu.0)
+                .and_then(|u| u.error)
+        }
+    };
+    assert_eq!(
+        unsent(&s).await.as_deref(),
+        Some("máy chủ thư từ chối (mã 550)")
+    );
+    // The retry finds no server listening.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gone = closed.local_addr().unwrap();
+    drop(closed);
+    let retry = remind(&s.url, on, at + chrono::Duration::hours(1), Some(gone))
+        .output()
+        .await
+        .unwrap();
+    assert!(retry.status.success(), "{}", text(&retry.stderr));
+    let (retried, retry_err) = (text(&retry.stdout), text(&retry.stderr));
+    assert!(
+        retried.contains("thử gửi lại thư lỗi: 0 đã gửi, 1 lỗi")
+            && retried.contains(
+                "tài khoản bithu ngày 05/08/2026: không kết nối được máy chủ thư: chưa đến, sẽ thử lại"
+            ),
+        "{retried}"
+    );
+    assert_eq!(
+        unsent(&s).await.as_deref(),
+        Some("không kết nối được máy chủ thư")
+    );
+    for printed in [&stdout, &stderr, &retried, &retry_err] {
+        for word in ["@", "Recipient", "rejected", "refused"] {
+            assert!(!printed.contains(word), "{word} in:\n{printed}");
+        }
+    }
+}
+
 // --- The mail itself ----------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -691,30 +903,93 @@ pub async fn on_store(store: &Store) {
 
     // Two claims at once: one runs.
     let (one, two) = tokio::join!(
-        store.claim_run(&job, on, at, lease),
-        store.claim_run(&job, on, at, lease)
+        store.claim_run(&job, on, "first", at, lease),
+        store.claim_run(&job, on, "second", at, lease)
     );
-    let mut claims = [one.unwrap(), two.unwrap()];
+    let (one, two) = (one.unwrap(), two.unwrap());
+    let (holder, other) = if one.runs() {
+        ("first", "second")
+    } else {
+        ("second", "first")
+    };
+    let mut claims = [one, two];
     claims.sort_by_key(|c| !c.runs());
     assert_eq!(claims, [Claim::Fresh, Claim::Taken { finished: false }]);
-    // Its process is heard of at +10 minutes; the lease runs from there.
-    store
-        .renew_run(&job, on, at + chrono::Duration::minutes(10))
-        .await
-        .unwrap();
-    let claim =
-        |minutes: i64| store.claim_run(&job, on, at + chrono::Duration::minutes(minutes), lease);
-    assert_eq!(claim(24).await.unwrap(), Claim::Taken { finished: false });
-    assert_eq!(claim(26).await.unwrap(), Claim::TakenOver);
+    // Only the holder renews: its process is heard of at +10 minutes; the lease runs from
+    // there.
+    let minutes = |m: i64| at + chrono::Duration::minutes(m);
+    assert_eq!(
+        store.renew_run(&job, on, other, minutes(10)).await.unwrap(),
+        Held::Lost
+    );
+    assert_eq!(
+        store
+            .renew_run(&job, on, holder, minutes(10))
+            .await
+            .unwrap(),
+        Held::Yes
+    );
+    let claim = |owner: &'static str, m: i64| store.claim_run(&job, on, owner, minutes(m), lease);
+    assert_eq!(
+        claim("third", 24).await.unwrap(),
+        Claim::Taken { finished: false }
+    );
+    assert_eq!(claim("third", 26).await.unwrap(), Claim::TakenOver);
     assert!(!store.run_finished(&job, on).await.unwrap());
+    // The stalled holder wakes up: it can neither renew nor finish, and writes no audit
+    // row; the process that took over finishes once.
     let counts = ketnap_store::RunCounts {
         users: 1,
         notifications: 2,
         mails_sent: 1,
         mails_failed: 0,
     };
-    store.finish_run(&admin, &job, on, &counts).await.unwrap();
-    assert_eq!(claim(90).await.unwrap(), Claim::Taken { finished: true });
+    assert_eq!(
+        store
+            .renew_run(&job, on, holder, minutes(27))
+            .await
+            .unwrap(),
+        Held::Lost
+    );
+    let audited = store.last_audit_id().await.unwrap();
+    assert_eq!(
+        store
+            .finish_run(&admin, &job, on, holder, &counts)
+            .await
+            .unwrap(),
+        Held::Lost
+    );
+    assert!(!store.run_finished(&job, on).await.unwrap());
+    if store.backend() == ketnap_store::Backend::Sqlite {
+        // Alone on its file: nothing else writes an audit row meanwhile.
+        assert_eq!(store.last_audit_id().await.unwrap(), audited);
+    }
+    assert_eq!(
+        store
+            .finish_run(&admin, &job, on, "third", &counts)
+            .await
+            .unwrap(),
+        Held::Yes
+    );
+    // Finished is finished, for the holder too.
+    assert_eq!(
+        store
+            .finish_run(&admin, &job, on, "third", &counts)
+            .await
+            .unwrap(),
+        Held::Lost
+    );
+    assert_eq!(
+        store
+            .renew_run(&job, on, "third", minutes(28))
+            .await
+            .unwrap(),
+        Held::Lost
+    );
+    assert_eq!(
+        claim("fourth", 90).await.unwrap(),
+        Claim::Taken { finished: true }
+    );
     assert!(store.run_finished(&job, on).await.unwrap());
 
     // An account, its address, its digest written twice: once.
@@ -754,8 +1029,10 @@ pub async fn on_store(store: &Store) {
         key: key.into(),
         case: Some(CaseId(case)),
         what: "Tổ chức lễ kết nạp (Chi bộ Giáo viên)".into(),
+        link: Some(format!("/cases/{case}")),
         due: Some(day(2026, 12, 1)),
         escalate: kind == ItemKind::Overdue,
+        escalate_to: None,
     };
     let digest = Digest {
         user,
@@ -769,6 +1046,7 @@ pub async fn on_store(store: &Store) {
     let lines = store.notifications(user, 10).await.unwrap();
     assert_eq!(lines.len(), 2);
     assert!(lines[0].escalated && lines[0].body.starts_with("Hồ sơ số 7: Tổ chức lễ kết nạp"));
+    assert_eq!(lines[0].link.as_deref(), Some("/cases/7"));
     assert_eq!(store.unread_notifications(user).await.unwrap(), 2);
 
     // The outbox: claimed once; a refusal releases it for a retry, a doubt does not.
@@ -828,15 +1106,32 @@ async fn the_inbox_lists_the_digest_and_marks_it_read() {
     let on = day(2026, 12, 6);
     let digest = Digest {
         user,
-        items: vec![DigestItem {
-            kind: ItemKind::Overdue,
-            unit: app.tree.school_cell,
-            key: "case:41:admission.ceremony_working_days".into(),
-            case: Some(CaseId(41)),
-            what: "Tổ chức lễ kết nạp (Chi bộ Giáo viên)".into(),
-            due: Some(day(2026, 11, 20)),
-            escalate: true,
-        }],
+        items: vec![
+            DigestItem {
+                kind: ItemKind::Overdue,
+                unit: app.tree.school_cell,
+                key: "case:41:admission.ceremony_working_days".into(),
+                case: Some(CaseId(41)),
+                what: "Tổ chức lễ kết nạp (Chi bộ Giáo viên)".into(),
+                link: Some("/cases/41".into()),
+                due: Some(day(2026, 11, 20)),
+                escalate: true,
+                escalate_to: None,
+            },
+            DigestItem {
+                kind: ItemKind::Transfer,
+                unit: app.tree.school_cell,
+                key: "transfer:5".into(),
+                case: None,
+                what:
+                    "Chuyển sinh hoạt số 5 từ Chi bộ Khu phố 1 đến Chi bộ Giáo viên chờ tiếp nhận"
+                        .into(),
+                link: Some("/transfers".into()),
+                due: Some(day(2026, 12, 10)),
+                escalate: false,
+                escalate_to: Some(app.tree.city),
+            },
+        ],
     };
     app.store
         .record_digest(on, morning(on), &digest, false)
@@ -846,14 +1141,17 @@ async fn the_inbox_lists_the_digest_and_marks_it_read() {
     let page = app.get(Some(&browser), "/notifications").await;
     assert_eq!(page.status, StatusCode::OK);
     for part in [
-        "Ngày 06/12/2026 (1)",
+        "Ngày 06/12/2026 (2)",
         "<a href=\"/cases/41\">Hồ sơ số 41: Tổ chức lễ kết nạp (Chi bộ Giáo viên), hạn 20/11/2026 — Quá hạn 16 ngày; đã báo cấp ủy cấp trên</a>",
         "class=\"badge overdue\">Quá hạn · báo cấp trên",
-        "Thông báo <span class=\"badge overdue\">1<span class=\"visually-hidden\"> chưa đọc",
+        // Work between units opens its own page, as a link, not as text in the line.
+        "<a href=\"/transfers\">Chuyển sinh hoạt số 5 từ Chi bộ Khu phố 1 đến Chi bộ Giáo viên chờ tiếp nhận, hạn 10/12/2026 — Còn 4 ngày</a>",
+        "Thông báo <span class=\"badge overdue\">2<span class=\"visually-hidden\"> chưa đọc",
         "action=\"/notifications/read\"",
     ] {
         assert!(page.body.contains(part), "{part}\nin:\n{}", page.body);
     }
+    assert!(!page.body.contains("(/transfers)"), "{}", page.body);
     let read = app.post(&browser, "/notifications/read", &[]).await;
     assert_eq!(read.location(), Some("/notifications"), "{}", read.body);
     let page = app.get(Some(&browser), "/notifications").await;
@@ -879,24 +1177,60 @@ struct Received {
 
 /// An SMTP server on 127.0.0.1 that keeps every message it is sent: HELO/EHLO, MAIL, RCPT,
 /// DATA, RSET, NOOP, QUIT. With `answer` set, it answers that many messages and then
-/// takes the next one's data without ever answering.
+/// takes the next one's data without answering until `release`d (the ones after it are
+/// answered again). With `refuse` set, it
+/// refuses that recipient with a 550 that quotes the address, as real servers do.
 struct SmtpServer {
     addr: SocketAddr,
     received: Arc<Mutex<Vec<Received>>>,
+    release: Arc<tokio::sync::Notify>,
+}
+
+/// How a test's SMTP server behaves.
+#[derive(Clone, Copy)]
+struct Behaviour {
+    answer: Option<usize>,
+    refuse: Option<&'static str>,
 }
 
 impl SmtpServer {
     async fn start(answer: Option<usize>) -> SmtpServer {
+        SmtpServer::serve(Behaviour {
+            answer,
+            refuse: None,
+        })
+        .await
+    }
+
+    async fn refusing(address: &'static str) -> SmtpServer {
+        SmtpServer::serve(Behaviour {
+            answer: None,
+            refuse: Some(address),
+        })
+        .await
+    }
+
+    async fn serve(behaviour: Behaviour) -> SmtpServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let received = Arc::new(Mutex::new(Vec::new()));
-        let kept = received.clone();
+        let release = Arc::new(tokio::sync::Notify::new());
+        let (kept, released) = (received.clone(), release.clone());
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(session(socket, kept.clone(), answer));
+                tokio::spawn(session(socket, kept.clone(), behaviour, released.clone()));
             }
         });
-        SmtpServer { addr, received }
+        SmtpServer {
+            addr,
+            received,
+            release,
+        }
+    }
+
+    /// Answers the message the server holds unanswered.
+    fn release(&self) {
+        self.release.notify_one();
     }
 
     fn messages(&self) -> Vec<Received> {
@@ -922,8 +1256,12 @@ impl SmtpServer {
 async fn session(
     socket: tokio::net::TcpStream,
     received: Arc<Mutex<Vec<Received>>>,
-    answer: Option<usize>,
+    behaviour: Behaviour,
+    release: Arc<tokio::sync::Notify>,
 ) -> std::io::Result<()> {
+    let refusal = behaviour
+        .refuse
+        .map(|a| format!("550 5.1.1 <{a}>: Recipient address rejected: User unknown\r\n"));
     let (reader, mut writer) = socket.into_split();
     let mut reader = BufReader::new(reader);
     writer.write_all(b"220 ketnap-test ESMTP\r\n").await?;
@@ -941,8 +1279,12 @@ async fn session(
             b"250 OK\r\n"
         } else if command.starts_with("RCPT TO:") {
             let address = line.trim_end()[8..].trim().trim_matches(['<', '>']);
-            to.push(address.to_string());
-            b"250 OK\r\n"
+            if behaviour.refuse == Some(address) {
+                refusal.as_deref().unwrap_or_default().as_bytes()
+            } else {
+                to.push(address.to_string());
+                b"250 OK\r\n"
+            }
         } else if command == "DATA" {
             writer.write_all(b"354 go ahead\r\n").await?;
             let mut data = String::new();
@@ -964,9 +1306,9 @@ async fn session(
                 });
                 all.len()
             };
-            if answer.is_some_and(|n| count > n) {
-                // Taken, never answered: the sender cannot know it arrived.
-                std::future::pending::<()>().await;
+            if behaviour.answer.is_some_and(|n| count == n + 1) {
+                // Taken, not answered: the sender cannot know it arrived.
+                release.notified().await;
             }
             b"250 queued\r\n"
         } else if command == "NOOP" {

@@ -6,13 +6,13 @@
 //! SQLite and (from story.rs) on PostgreSQL.
 
 use axum::http::StatusCode;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use ketnap_domain::access::{NomineeScope, Role};
 use ketnap_domain::case::{Paper, Stage};
 use ketnap_domain::citizen_id::Sex;
 use ketnap_domain::coordination::{Nomination, Status};
 use ketnap_domain::ids::{CaseId, MassOrgId, UnitId};
-use ketnap_domain::ports::{CaseStore, Change, StoreError};
+use ketnap_domain::ports::{CaseStore, StoreError};
 use ketnap_domain::scope::{Access, Scope};
 use ketnap_domain::workflow::today_in_vietnam;
 use ketnap_store::{NewUser, NominationCount, Store};
@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use crate::fixtures::{Tree, advance, change, day, doc, person, pipeline, sqlite_store, tree};
 use crate::web::{Answer, Browser, PASSWORD, TestApp};
 use crate::web_api::{Api, token_of};
+use crate::web_transfers::{assert_beside, at};
 
 fn today() -> NaiveDate {
     today_in_vietnam(Utc::now())
@@ -28,14 +29,6 @@ fn today() -> NaiveDate {
 
 fn dmy(on: NaiveDate) -> String {
     on.format("%d/%m/%Y").to_string()
-}
-
-/// A change by `actor` at 10:00 in Vietnam on `on`.
-fn at(actor: &str, on: NaiveDate) -> Change {
-    Change {
-        now: DateTime::from_naive_utc_and_offset(on.and_hms_opt(3, 0, 0).unwrap(), Utc),
-        ..change(actor)
-    }
 }
 
 /// The nomination form as a Youth Union officer fills it in.
@@ -76,23 +69,6 @@ async fn post(app: &TestApp, browser: &Browser, path: &str, fields: &[(String, S
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     app.post(browser, path, &fields).await
-}
-
-/// The error shown beside input `anchor`, with its rule.
-fn assert_beside(page: &Answer, anchor: &str, rule: &str) {
-    assert_eq!(
-        page.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        page.body
-    );
-    let at = page
-        .body
-        .find(&format!("id=\"{anchor}-error\""))
-        .unwrap_or_else(|| panic!("no error beside {anchor}: {}", page.body));
-    let error = &page.body[at..];
-    let error = &error[..error.find("</p>").unwrap()];
-    assert!(error.contains(rule), "{anchor}: {error}");
 }
 
 /// The `<select>` with this id.
@@ -237,6 +213,11 @@ async fn pages_nominate_accept_decline_and_show_the_outcome() {
     assert!(whole.body.contains("&#60;b&#62;chi đoàn&#60;/b&#62;"));
     assert!(!whole.body.contains("<b>chi đoàn</b>"));
     assert!(whole.body.contains("id=\"accept-form\""));
+    // The date is picked like every other date of a decision: today by default.
+    assert!(whole.body.contains(&format!(
+        "<input id=\"identified_on\" name=\"identified_on\" value=\"{}\" type=\"date\"",
+        today()
+    )));
     let reads = audit_rows(&app, hoa_id).await;
     assert!(
         reads.contains(&("nomination.read".into(), "canbo".into())),
@@ -585,6 +566,42 @@ async fn the_api_takes_nominations_and_gives_their_outcome() {
     let elsewhere = api.get(Some(&other), "/api/v1/nominations/incoming").await;
     assert_eq!(elsewhere.json["items"], json!([]));
 
+    // The party unit's system reads one whole before deciding: the person and the reasons;
+    // the read is audited. Nobody else finds it.
+    let whole = api
+        .get(Some(&officer), &format!("/api/v1/nominations/{mai}"))
+        .await;
+    assert_eq!(whole.status, StatusCode::OK, "{:#}", whole.json);
+    assert_eq!(whole.json["id"], mai);
+    assert_eq!(whole.json["status"], "pending");
+    assert_eq!(whole.json["mass_org"]["id"], app.mass_org.0);
+    assert_eq!(whole.json["unit"]["id"], t.school_cell.0);
+    assert_eq!(whole.json["resolution"]["number"], "07-NQ/ĐTN");
+    assert_eq!(whole.json["person"]["full_name"], "Vũ Thị Mai");
+    assert_eq!(whole.json["person"]["birth_date"], "2001-04-04");
+    assert_eq!(whole.json["person"]["occupation"], "Sinh viên");
+    assert_eq!(whole.json["person"]["youth_union_member"], true);
+    assert_eq!(whole.json["reasons"], "Hoàn thành xuất sắc nhiệm vụ");
+    assert!(
+        audit_rows(&app, mai)
+            .await
+            .contains(&("nomination.read".into(), "canbo".into()))
+    );
+    assert_eq!(
+        api.get(Some(&viewer), &format!("/api/v1/nominations/{mai}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    for token in [&other, &youth] {
+        api.get(Some(token), &format!("/api/v1/nominations/{mai}"))
+            .await
+            .assert_error(StatusCode::NOT_FOUND, None, None);
+    }
+    api.get(Some(&officer), "/api/v1/nominations/0")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, None, None);
+
     // Decisions: not by a viewer, not by another ward, not into a cell out of scope.
     let accept = |id: i64| format!("/api/v1/nominations/{id}/accept");
     let decline = |id: i64| format!("/api/v1/nominations/{id}/decline");
@@ -609,7 +626,7 @@ async fn the_api_takes_nominations_and_gives_their_outcome() {
     .assert_error(
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("cell"),
-        Some("unit.unknown"),
+        Some("nomination.cell"),
     );
     let misspelt = api
         .post(Some(&officer), &accept(mai), json!({ "cel": 1 }))
@@ -661,6 +678,15 @@ async fn the_api_takes_nominations_and_gives_their_outcome() {
         .await;
     assert_eq!(declined.status, StatusCode::OK, "{:#}", declined.json);
     assert_eq!(declined.json["status"], "declined");
+    let accepted_whole = api
+        .get(Some(&officer), &format!("/api/v1/nominations/{mai}"))
+        .await;
+    assert_eq!(accepted_whole.json["status"], "accepted");
+    assert_eq!(accepted_whole.json["case_id"], case.0);
+    let declined_whole = api
+        .get(Some(&officer), &format!("/api/v1/nominations/{cuc}"))
+        .await;
+    assert_eq!(declined_whole.json["decline_reason"], why);
 
     // The organisation's system reads the outcome: the stage and dates of the accepted
     // one, the reason of the declined one, and nothing else about either person.

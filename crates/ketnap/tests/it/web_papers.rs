@@ -21,14 +21,14 @@ use crate::web::{Browser, TestApp};
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 /// A download as the browser sends it, with the body kept as bytes.
-struct Download {
-    status: StatusCode,
-    headers: HeaderMap,
-    bytes: Vec<u8>,
+pub(crate) struct Download {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Download {
-    fn header(&self, name: header::HeaderName) -> &str {
+    pub(crate) fn header(&self, name: header::HeaderName) -> &str {
         self.headers
             .get(name)
             .map(|v| v.to_str().unwrap())
@@ -73,7 +73,7 @@ fn text_of(xml: &str) -> String {
     text
 }
 
-async fn download(app: &TestApp, browser: &Browser, path: &str) -> Download {
+pub(crate) async fn download(app: &TestApp, browser: &Browser, path: &str) -> Download {
     let request = Request::builder()
         .method(Method::GET)
         .uri(path)

@@ -6,8 +6,7 @@
 
 use std::io::{Cursor, Read};
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use chrono::{Datelike, Duration};
 use ketnap_domain::citizen_id::Sex;
 use ketnap_domain::coordination::{
@@ -18,12 +17,12 @@ use ketnap_domain::ports::{CaseStore, RuleStore, StoreError};
 use ketnap_domain::scope::{Access, Scope};
 use ketnap_store::Store;
 use serde_json::json;
-use tower::ServiceExt;
 
 use crate::fixtures::{change, day, doc, now, person, sqlite_store, tree};
 use crate::web::{Answer, Browser, TestApp};
 use crate::web_api::{Api, token_of};
-use crate::web_transfers::{at, rule_of, section};
+use crate::web_papers::download;
+use crate::web_transfers::{assert_beside, at, list_reads, rule_of, section};
 
 fn today() -> chrono::NaiveDate {
     ketnap_domain::workflow::today_in_vietnam(chrono::Utc::now())
@@ -259,9 +258,75 @@ async fn a_verification_is_answered_by_the_unit_asked_once() {
     let calendar = app.store.calendar().await.unwrap();
     let due = request_due_on(today(), rules.in_force_on(today()).unwrap(), &calendar).unwrap();
     assert!(form.body.contains(&format!(
-        "name=\"due_on\" type=\"date\" value=\"{}\"",
+        "name=\"due_on\" value=\"{}\" type=\"date\"",
         iso(due)
     )));
+
+    // The search is a step of the same posted form: the relatives named so far stay, and
+    // never go into a URL.
+    assert!(!form.body.contains("method=\"get\" action=\"/cases/"));
+    let about = "Bố: Hồ Văn Hải, sinh năm 1970, cư trú tại Phú Lợi";
+    let searched = send(
+        &app,
+        &sender,
+        case,
+        &[
+            ("step", "search"),
+            ("q", "phu loi"),
+            ("kind", "verification"),
+            ("to", "unit"),
+            ("about", about),
+            ("questions", "Lịch sử chính trị"),
+            ("sent_on", &iso(today())),
+            ("due_on", &iso(due)),
+        ],
+    )
+    .await;
+    assert_eq!(searched.status, StatusCode::OK, "{}", searched.body);
+    assert!(searched.body.contains(&format!(
+        "<option value=\"{}\">Đảng bộ Phường Phú Lợi",
+        t.other_ward
+    )));
+    assert!(
+        searched
+            .body
+            .contains("<option value=\"verification\" selected>")
+    );
+    assert!(searched.body.contains(&format!(">{about}</textarea>")));
+    assert!(searched.body.contains(">Lịch sử chính trị</textarea>"));
+    assert!(!searched.body.contains("class=\"error\""));
+    assert!(
+        app.store
+            .requests_of_case(&Scope::subtree(t.ward, Access::Read), case)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Every mistake at once, each beside its input.
+    let wrong = send(
+        &app,
+        &sender,
+        case,
+        &[
+            ("kind", ""),
+            ("to", "unit"),
+            ("to_unit", ""),
+            ("about", " "),
+            ("sent_on", ""),
+            ("due_on", "31/02/2026"),
+        ],
+    )
+    .await;
+    for (anchor, rule) in [
+        ("kind", "input.required"),
+        ("to_unit", "input.required"),
+        ("about", "input.required"),
+        ("sent_on", "input.required"),
+        ("due_on", "input.date"),
+    ] {
+        assert_beside(&wrong, anchor, rule);
+    }
 
     // Without whom to verify, refused beside the field.
     let ward_id = t.other_ward.to_string();
@@ -275,8 +340,7 @@ async fn a_verification_is_answered_by_the_unit_asked_once() {
         ("due_on", ""),
     ];
     let refused = send(&app, &sender, case, &fields).await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("aria-describedby=\"about-error\""));
+    assert_beside(&refused, "about", "input.required");
     fields[3] = ("about", "Bố: Hồ Văn Hải, sinh năm 1970, cư trú tại Phú Lợi");
     redirected(
         &send(&app, &sender, case, &fields).await,
@@ -297,8 +361,21 @@ async fn a_verification_is_answered_by_the_unit_asked_once() {
     assert!(listed.contains("Đang chờ"));
     let outbox = app.get(Some(&sender), "/requests").await;
     assert!(section(&outbox.body, "h-outbox").contains(&format!("/requests/{id}")));
+    assert!(
+        list_reads(&app, "request.list").await.is_empty(),
+        "own cases"
+    );
+    let generation = app.store.report_generation().await.unwrap();
     let inbox = app.get(Some(&asked), "/requests").await;
     assert!(section(&inbox.body, "h-inbox").contains(&format!("/requests/{id}")));
+    assert!(section(&inbox.body, "h-inbox").contains("Hồ Thị Lan"));
+    // The applicant is not in the asked ward's scope: one counted read, no name, and no
+    // figure changes.
+    assert_eq!(
+        list_reads(&app, "request.list").await,
+        [("canbo.phuloi".to_string(), "1 người".to_string())]
+    );
+    assert_eq!(app.store.report_generation().await.unwrap(), generation);
     assert!(inbox.body.contains(
         "Thẩm tra, lấy ý kiến <span class=\"badge due_soon\">1<span class=\"visually-hidden\">"
     ));
@@ -369,12 +446,33 @@ async fn a_verification_is_answered_by_the_unit_asked_once() {
         }
     };
     let nobody = post_answer(answer("", "Không có vấn đề gì")).await;
-    assert_eq!(nobody.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(nobody.body.contains("aria-describedby=\"answerer-error\""));
+    assert_beside(&nobody, "answerer", "input.required");
     assert!(
         nobody.body.contains("value=\"15-CV/ĐU\""),
         "what was typed stays"
     );
+    // Every mistake of the answer at once.
+    let nothing = app
+        .post(
+            &asked,
+            &format!("/requests/{id}/answer"),
+            &[
+                ("answered_on", ""),
+                ("answerer", " "),
+                ("conclusion", ""),
+                ("document_number", "15-CV/ĐU"),
+                ("document_dated", ""),
+            ],
+        )
+        .await;
+    for (anchor, rule) in [
+        ("answered_on", "input.required"),
+        ("answerer", "input.required"),
+        ("conclusion", "input.required"),
+        ("document_dated", "Phải ghi ngày của văn bản."),
+    ] {
+        assert_beside(&nothing, anchor, rule);
+    }
     redirected(
         &post_answer(answer(
             "Nguyễn Văn Tư, Bí thư Đảng ủy",
@@ -413,41 +511,6 @@ async fn a_verification_is_answered_by_the_unit_asked_once() {
     ] {
         assert!(listed.contains(text), "missing {text}: {listed}");
     }
-}
-
-/// A download as the browser sends it, the body kept as bytes.
-async fn download(
-    app: &TestApp,
-    browser: &Browser,
-    path: &str,
-) -> (StatusCode, String, String, Vec<u8>) {
-    let request = Request::builder()
-        .method(Method::GET)
-        .uri(path)
-        .header(
-            header::COOKIE,
-            format!("{}={}", ketnap_web::SESSION_COOKIE, browser.cookie),
-        )
-        .body(Body::empty())
-        .unwrap();
-    let response = app.router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let header_of = |name| {
-        response
-            .headers()
-            .get(name)
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default()
-    };
-    let (kind, disposition) = (
-        header_of(header::CONTENT_TYPE),
-        header_of(header::CONTENT_DISPOSITION),
-    );
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap()
-        .to_vec();
-    (status, kind, disposition, bytes)
 }
 
 /// The text of a .docx's `word/document.xml`, tags removed.
@@ -509,18 +572,17 @@ async fn a_letter_is_printed_and_its_answer_recorded_by_the_sender() {
 
     // The letter, to print and sign: the cell's letterhead, the company, the applicant,
     // the questions and the due date; the file named without anyone's name.
-    let (status, kind, disposition, bytes) =
-        download(&app, &sender, &format!("/requests/{id}/letter")).await;
-    assert_eq!(status, StatusCode::OK);
+    let letter = download(&app, &sender, &format!("/requests/{id}/letter")).await;
+    assert_eq!(letter.status, StatusCode::OK);
     assert_eq!(
-        kind,
+        letter.header(header::CONTENT_TYPE),
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     );
     assert_eq!(
-        disposition,
+        letter.header(header::CONTENT_DISPOSITION),
         format!("attachment; filename=\"cong-van-lay-y-kien-noi-lam-viec-yeu-cau-{id}.docx\"")
     );
-    let text = docx_text(&bytes);
+    let text = docx_text(&letter.bytes);
     // As papers write dates: the month padded for January and February only.
     let due_day = today() + Duration::days(14);
     let month = match due_day.month() {
@@ -550,7 +612,7 @@ async fn a_letter_is_printed_and_its_answer_recorded_by_the_sender() {
     assert_eq!(
         download(&app, &elsewhere, &format!("/requests/{id}/letter"))
             .await
-            .0,
+            .status,
         StatusCode::NOT_FOUND
     );
 
@@ -659,14 +721,21 @@ async fn requests_over_the_api() {
     assert!(sent.json["due_on"].as_str().unwrap() > iso(today()).as_str());
     let id = sent.json["id"].as_i64().unwrap();
 
+    assert!(list_reads(&app, "request.list").await.is_empty());
     let inbox = api.get(Some(&asked), "/api/v1/requests?box=in").await;
     assert_eq!(inbox.json["items"][0]["id"], id);
+    // The applicant's name and birth date, outside the asked ward's scope: a counted read.
+    assert_eq!(
+        list_reads(&app, "request.list").await,
+        [("canbo.phuloi".to_string(), "1 người".to_string())]
+    );
     assert!(
         inbox.json["items"][0].get("about").is_none(),
         "lists leave the body sealed"
     );
     let outbox = api.get(Some(&sender), "/api/v1/requests?box=out").await;
     assert_eq!(outbox.json["items"][0]["id"], id);
+    assert_eq!(list_reads(&app, "request.list").await.len(), 1, "own cases");
     api.get(Some(&sender), "/api/v1/requests")
         .await
         .assert_error(StatusCode::UNPROCESSABLE_ENTITY, Some("box"), None);
@@ -683,18 +752,20 @@ async fn requests_over_the_api() {
     )
     .await
     .assert_error(StatusCode::NOT_FOUND, None, None);
-    post(
+    // The reply letter's number and date, both or neither, told as the page tells it.
+    let half = post(
         &asked,
         format!("/api/v1/requests/{id}/answer"),
         json!({"answered_on": iso(today()), "answerer": "Võ Văn Năm, Bí thư chi bộ",
                "conclusion": "Chấp hành tốt quy định nơi cư trú", "document_number": "7-CV/CB"}),
     )
-    .await
-    .assert_error(
+    .await;
+    half.assert_error(
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("document_dated"),
-        None,
+        Some("input.required"),
     );
+    assert_eq!(half.json["message"], "Phải ghi ngày của văn bản.");
     let answered = post(
         &asked,
         format!("/api/v1/requests/{id}/answer"),

@@ -367,7 +367,56 @@ async fn a_probationer_moves_to_another_ward_with_the_whole_file() {
         .await;
     assert!(nothing.body.contains("Không tìm thấy chi bộ"));
 
-    // Without a reason it is refused beside the field, and nothing is recorded.
+    // The search is a step of the same posted form: what was typed stays, nothing is
+    // recorded, and nothing typed goes into a URL.
+    assert!(!form.body.contains("method=\"get\" action=\"/cases/"));
+    assert!(form.body.contains("name=\"step\" value=\"search\""));
+    let reason = "Gia đình chuyển về phường Phú Lợi";
+    let searched = app
+        .post(
+            &sender,
+            &format!("/cases/{case}/transfer"),
+            &[
+                ("step", "search"),
+                ("q", "khu pho 1 phu loi"),
+                ("to_unit", ""),
+                ("reason", reason),
+                ("on", &iso(today() - Duration::days(1))),
+            ],
+        )
+        .await;
+    assert_eq!(searched.status, StatusCode::OK, "{}", searched.body);
+    assert!(searched.body.contains(&format!(
+        "<option value=\"{}\">Chi bộ Khu phố 1 — Đảng bộ Phường Phú Lợi</option>",
+        t.other_cell
+    )));
+    assert!(searched.body.contains(&format!(">{reason}</textarea>")));
+    assert!(searched.body.contains(&format!(
+        "value=\"{}\" type=\"date\"",
+        iso(today() - Duration::days(1))
+    )));
+    assert!(!searched.body.contains("class=\"error\""));
+
+    // Every mistake at once, each beside its input, and nothing is recorded.
+    let wrong = app
+        .post(
+            &sender,
+            &format!("/cases/{case}/transfer"),
+            &[
+                ("to_unit", ""),
+                ("reason", " "),
+                ("on", "2099-01-01"),
+                ("q", "phu loi"),
+            ],
+        )
+        .await;
+    for (anchor, rule) in [
+        ("to_unit", "input.required"),
+        ("reason", "input.required"),
+        ("on", "date.future"),
+    ] {
+        assert_beside(&wrong, anchor, rule);
+    }
     let refused = app
         .post(
             &sender,
@@ -380,8 +429,7 @@ async fn a_probationer_moves_to_another_ward_with_the_whole_file() {
             ],
         )
         .await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("aria-describedby=\"reason-error\""));
+    assert_beside(&refused, "reason", "input.required");
     assert!(
         refused
             .body
@@ -478,6 +526,23 @@ async fn a_probationer_moves_to_another_ward_with_the_whole_file() {
         .await;
     assert_eq!(no_date.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_date.body.contains("Phải ghi ngày"));
+    // A refused date comes back as typed, beside its input, not as today.
+    let early = iso(today() - Duration::days(1));
+    let too_early = app
+        .post(
+            &receiver,
+            &format!("/transfers/{transfer}/accept"),
+            &[("on", &early), ("reason", "")],
+        )
+        .await;
+    assert_beside(
+        &too_early,
+        &format!("accept-{transfer}"),
+        "Ngày tiếp nhận phải từ ngày chuyển",
+    );
+    assert!(too_early.body.contains(&format!(
+        "id=\"accept-{transfer}\" name=\"on\" type=\"date\" value=\"{early}\""
+    )));
 
     let accepted = app
         .post(
@@ -538,6 +603,93 @@ async fn a_probationer_moves_to_another_ward_with_the_whole_file() {
         .await;
     assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(twice.body.contains("coordination.decided"));
+}
+
+/// The error shown beside input `anchor`, holding `text` (a rule or a message).
+pub fn assert_beside(page: &Answer, anchor: &str, text: &str) {
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    let at = page
+        .body
+        .find(&format!("id=\"{anchor}-error\""))
+        .unwrap_or_else(|| panic!("no error beside {anchor}: {}", page.body));
+    let error = &page.body[at..];
+    let error = &error[..error.find("</p>").unwrap()];
+    assert!(error.contains(text), "{anchor}: {error}");
+    assert!(
+        page.body.contains(&format!(
+            "aria-invalid=\"true\" aria-describedby=\"{anchor}-error\""
+        )) || page.body.contains(&format!("-hint {anchor}-error\"")),
+        "{anchor} is not marked invalid"
+    );
+}
+
+/// The count-only audit rows of lists that show people outside the scope: (actor, after).
+pub async fn list_reads(app: &TestApp, action: &str) -> Vec<(String, String)> {
+    let pool = sqlx::SqlitePool::connect(&app.database_url())
+        .await
+        .unwrap();
+    let rows: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT actor, after FROM audit_log WHERE action = ? ORDER BY id")
+            .bind(action)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    rows.into_iter()
+        .map(|(actor, after)| (actor, after.unwrap_or_default()))
+        .collect()
+}
+
+#[tokio::test]
+async fn lists_that_show_people_outside_the_scope_are_audited() {
+    let app = TestApp::new().await;
+    let t = &app.tree;
+    let api = Api::new(&app).await;
+    let ward = Scope::subtree(t.ward, Access::Edit);
+    let sender = app.login("canbo").await;
+    let receiver = app.login("canbo.phuloi").await;
+    let case = source(&app, "Khoa").await;
+    // Nothing incoming yet: the list names nobody outside the scope and logs nothing.
+    app.get(Some(&receiver), "/transfers").await;
+    assert!(list_reads(&app, "transfer.list").await.is_empty());
+
+    app.store
+        .start_transfer(
+            &at("canbo", today()),
+            &ward,
+            case,
+            t.other_cell,
+            "Chuyển nơi cư trú",
+            today(),
+        )
+        .await
+        .unwrap();
+    // The sender's own case: no read to log.
+    let own = app.get(Some(&sender), "/transfers").await;
+    assert!(section(&own.body, "h-outgoing").contains("Đinh Văn Khoa"));
+    assert!(list_reads(&app, "transfer.list").await.is_empty());
+    // The receiving ward sees a name and a birth date not yet in its scope: one row, a
+    // count, no name; a read that changes no figure, so the report model stays as it is.
+    let generation = app.store.report_generation().await.unwrap();
+    let incoming = app.get(Some(&receiver), "/transfers").await;
+    assert!(section(&incoming.body, "h-incoming").contains("Đinh Văn Khoa"));
+    assert_eq!(
+        list_reads(&app, "transfer.list").await,
+        [("canbo.phuloi".to_string(), "1 người".to_string())]
+    );
+    assert_eq!(app.store.report_generation().await.unwrap(), generation);
+    let token = token_of(&app, "canbo.phuloi").await;
+    let listed = api.get(Some(&token), "/api/v1/transfers").await;
+    assert_eq!(listed.json["items"][0]["full_name"], "Đinh Văn Khoa");
+    assert_eq!(list_reads(&app, "transfer.list").await.len(), 2);
+    let sender_token = token_of(&app, "canbo").await;
+    api.get(Some(&sender_token), "/api/v1/transfers").await;
+    assert_eq!(list_reads(&app, "transfer.list").await.len(), 2);
 }
 
 /// A source of the ward's residential cell.

@@ -23,8 +23,10 @@ use serde::{Deserialize, Serialize};
 use super::{case_id, check_content_type, params, path_at_fault, read_json};
 use crate::ctx::Ctx;
 use crate::error::WebError;
-use crate::pages::requests::default_due;
-use crate::pages::transfers::parse_id;
+use crate::pages::case::optional_doc;
+use crate::pages::parse_id;
+use crate::pages::requests::{default_due, log_applicants};
+use crate::pages::transfers::{case_in_scope, log_outside};
 
 /// A birth as the store lists it (`dd/mm/yyyy`, or a year) as the API writes dates.
 fn birth_iso(text: &str) -> String {
@@ -34,7 +36,7 @@ fn birth_iso(text: &str) -> String {
 }
 
 /// The body of a POST, read once the path's record is known to be the scope's.
-fn body_of<T: DeserializeOwned>(
+pub(super) fn body_of<T: DeserializeOwned>(
     headers: &HeaderMap,
     body: &[u8],
     outline: &str,
@@ -166,9 +168,13 @@ pub async fn transfers(
     if let Some(status) = status {
         transfers.retain(|t| t.status == status);
     }
-    Ok(Json(TransferList {
-        items: transfer_items(&ctx, scope, transfers).await?,
-    }))
+    let items = transfer_items(&ctx, scope, transfers).await?;
+    let outside = items
+        .iter()
+        .filter(|t| !case_in_scope(t.status, t.sending, t.receiving))
+        .map(|t| t.person_id);
+    log_outside(&ctx, scope, "transfer.list", outside).await?;
+    Ok(Json(TransferList { items }))
 }
 
 /// The statuses a transfer goes through.
@@ -218,6 +224,20 @@ pub async fn start_transfer(
     transfer_now(&ctx, scope, transfer).await
 }
 
+/// The id of a transfer the scope may decide, and the body sent: who may not answers 404
+/// (or why not) whatever the body says.
+async fn decision<T: DeserializeOwned>(
+    ctx: &Ctx,
+    raw: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    outline: &str,
+) -> Result<(i64, T), WebError> {
+    let id = parse_id(raw)?;
+    ctx.state.store.receivable(ctx.scope()?, id).await?;
+    Ok((id, body_of(headers, body, outline)?))
+}
+
 /// The body of `POST /api/v1/transfers/{transfer_id}/accept`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -233,12 +253,11 @@ pub async fn accept_transfer(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<TransferItem>, WebError> {
-    let id = parse_id(&raw)?;
+    let (id, request): (i64, AcceptTransfer) =
+        decision(&ctx, &raw, &headers, &body, "{\"on\": \"YYYY-MM-DD\"}").await?;
     let scope = ctx.scope()?;
-    let store = &ctx.state.store;
-    store.receivable(scope, id).await?;
-    let request: AcceptTransfer = body_of(&headers, &body, "{\"on\": \"YYYY-MM-DD\"}")?;
-    store
+    ctx.state
+        .store
         .accept_transfer(&ctx.change(), scope, id, request.on)
         .await?;
     transfer_now(&ctx, scope, id).await
@@ -258,12 +277,11 @@ pub async fn decline_transfer(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<TransferItem>, WebError> {
-    let id = parse_id(&raw)?;
+    let (id, request): (i64, DeclineTransfer) =
+        decision(&ctx, &raw, &headers, &body, "{\"reason\": …}").await?;
     let scope = ctx.scope()?;
-    let store = &ctx.state.store;
-    store.receivable(scope, id).await?;
-    let request: DeclineTransfer = body_of(&headers, &body, "{\"reason\": …}")?;
-    store
+    ctx.state
+        .store
         .decline_transfer(&ctx.change(), scope, id, &request.reason)
         .await?;
     transfer_now(&ctx, scope, id).await
@@ -408,6 +426,7 @@ pub async fn requests(ctx: Ctx, RawQuery(query): RawQuery) -> Result<Json<Reques
     } else {
         store.requests_from(scope).await?
     };
+    log_applicants(&ctx, scope, &views.iter().collect::<Vec<_>>()).await?;
     let today = ctx.today();
     Ok(Json(RequestList {
         items: views.iter().map(|v| request_item(v, today)).collect(),
@@ -540,27 +559,14 @@ pub async fn answer_request(
         &body,
         "{\"answered_on\": \"YYYY-MM-DD\", \"answerer\": …, \"conclusion\": …}",
     )?;
-    // The reply letter: its number and its date, both or neither.
-    let document = match (request.document_number, request.document_dated) {
-        (None, None) => None,
-        (Some(number), Some(dated)) => Some(DocRef { number, dated }),
-        (Some(_), None) => {
-            return Err(Violation::new(
-                "input.required",
-                "document_dated",
-                "Phải ghi ngày của văn bản trả lời.",
-            )
-            .into());
-        }
-        (None, Some(_)) => {
-            return Err(Violation::new(
-                "input.required",
-                "document_number",
-                "Phải ghi số văn bản trả lời.",
-            )
-            .into());
-        }
-    };
+    // The reply letter: its number and its date, both or neither, as on the page.
+    let document = optional_doc(
+        (
+            "document_number",
+            request.document_number.unwrap_or_default(),
+        ),
+        ("document_dated", request.document_dated),
+    )?;
     let change = ctx.change();
     store
         .answer_request(

@@ -13,15 +13,18 @@ use ketnap_domain::case::{DocRef, Stage};
 use ketnap_domain::citizen_id::Sex;
 use ketnap_domain::coordination::{Nomination, Status};
 use ketnap_domain::ids::{CaseId, MassOrgId, PersonId, UnitId};
+use ketnap_domain::person::PersonDetails;
 use ketnap_domain::ports::StoreError;
 use ketnap_store::NominationSummary;
 use ketnap_store::lookups::Nominee;
 use serde::{Deserialize, Serialize};
 
-use super::{check_content_type, params, path_at_fault, read_json};
+use super::coordination::body_of;
+use super::{birth_text, params};
 use crate::ctx::Ctx;
 use crate::error::WebError;
-use crate::pages::nominations::{nomination_id, outcomes, own_org};
+use crate::pages::nominations::{outcomes, own_org};
+use crate::pages::parse_id;
 use crate::pages::person_form::{PersonFields, details_from, sex_code};
 use crate::pages::sources::FieldErrors;
 
@@ -141,11 +144,10 @@ pub async fn submit(
     body: Bytes,
 ) -> Result<(StatusCode, Json<NominationCreated>), WebError> {
     let (nominator, _) = own_org(&ctx).await?;
-    check_content_type(&headers)?;
-    let request: NominationRequest = read_json(
+    let request: NominationRequest = body_of(
+        &headers,
         &body,
         "{\"unit\": …, \"person\": {…}, \"resolution\": {…}, \"reasons\": …}",
-        path_at_fault::<NominationRequest>,
     )?;
     let person = PersonFields::from(request.person);
     let mut errors = FieldErrors::default();
@@ -202,17 +204,35 @@ struct UnitName {
     name: String,
 }
 
+/// What a nomination's organisation and its party unit both see of it.
 #[derive(Debug, Serialize)]
-struct Resolution {
-    number: String,
-    dated: NaiveDate,
+struct NominationBase {
+    id: i64,
+    name: String,
+    unit: UnitName,
+    resolution: DocRef,
+    status: Status,
+    status_label: &'static str,
+    submitted_on: NaiveDate,
+    decided_on: Option<NaiveDate>,
+    decline_reason: Option<String>,
 }
 
-impl From<&DocRef> for Resolution {
-    fn from(doc: &DocRef) -> Resolution {
-        Resolution {
-            number: doc.number.clone(),
-            dated: doc.dated,
+impl From<&NominationSummary> for NominationBase {
+    fn from(n: &NominationSummary) -> NominationBase {
+        NominationBase {
+            id: n.id,
+            name: n.name.clone(),
+            unit: UnitName {
+                id: n.unit,
+                name: n.unit_name.clone(),
+            },
+            resolution: n.resolution.clone(),
+            status: n.status,
+            status_label: n.status.label_vi(),
+            submitted_on: n.submitted_on,
+            decided_on: n.decided_on,
+            decline_reason: n.decline_reason.clone(),
         }
     }
 }
@@ -246,15 +266,8 @@ impl From<Nominee> for Progress {
 /// One nomination as its organisation sees it: nothing about the person but the name.
 #[derive(Debug, Serialize)]
 struct OwnNomination {
-    id: i64,
-    name: String,
-    unit: UnitName,
-    resolution: Resolution,
-    status: Status,
-    status_label: &'static str,
-    submitted_on: NaiveDate,
-    decided_on: Option<NaiveDate>,
-    decline_reason: Option<String>,
+    #[serde(flatten)]
+    base: NominationBase,
     progress: Option<Progress>,
 }
 
@@ -275,18 +288,7 @@ pub async fn list(
         .await?
         .into_iter()
         .map(|(n, nominee)| OwnNomination {
-            id: n.id,
-            unit: UnitName {
-                id: n.unit,
-                name: n.unit_name,
-            },
-            resolution: Resolution::from(&n.resolution),
-            status: n.status,
-            status_label: n.status.label_vi(),
-            submitted_on: n.submitted_on,
-            decided_on: n.decided_on,
-            decline_reason: n.decline_reason,
-            name: n.name,
+            base: NominationBase::from(&n),
             progress: nominee.map(Progress::from),
         })
         .collect();
@@ -302,41 +304,24 @@ struct OrgName {
     name: String,
 }
 
+/// One nomination as the party unit it is addressed to lists it.
 #[derive(Debug, Serialize)]
 struct IncomingNomination {
-    id: i64,
-    name: String,
+    #[serde(flatten)]
+    base: NominationBase,
     mass_org: OrgName,
-    unit: UnitName,
-    resolution: Resolution,
-    status: Status,
-    status_label: &'static str,
-    submitted_on: NaiveDate,
-    decided_on: Option<NaiveDate>,
-    decline_reason: Option<String>,
     case_id: Option<CaseId>,
 }
 
 impl From<NominationSummary> for IncomingNomination {
     fn from(n: NominationSummary) -> IncomingNomination {
         IncomingNomination {
-            id: n.id,
+            base: NominationBase::from(&n),
             mass_org: OrgName {
                 id: n.mass_org,
                 name: n.mass_org_name,
             },
-            unit: UnitName {
-                id: n.unit,
-                name: n.unit_name,
-            },
-            resolution: Resolution::from(&n.resolution),
-            status: n.status,
-            status_label: n.status.label_vi(),
-            submitted_on: n.submitted_on,
-            decided_on: n.decided_on,
-            decline_reason: n.decline_reason,
             case_id: n.case,
-            name: n.name,
         }
     }
 }
@@ -358,6 +343,55 @@ pub async fn incoming(ctx: Ctx, RawQuery(query): RawQuery) -> Result<Json<Incomi
         .await?;
     Ok(Json(IncomingList {
         items: list.into_iter().map(IncomingNomination::from).collect(),
+    }))
+}
+
+/// The person a nomination names, as the party unit reads them before deciding.
+#[derive(Debug, Serialize)]
+struct NomineeDetails {
+    #[serde(flatten)]
+    details: PersonDetails,
+    full_name: String,
+    birth_date: String,
+}
+
+/// A nomination whole: the person and the organisation's reasons, `null` once erased after
+/// a decline.
+#[derive(Debug, Serialize)]
+pub struct NominationDetail {
+    #[serde(flatten)]
+    nomination: IncomingNomination,
+    person: Option<NomineeDetails>,
+    reasons: Option<String>,
+}
+
+/// `GET /api/v1/nominations/{nomination_id}`: the nomination whole, for the party unit it
+/// is addressed to, so a partner system sees whom it accepts; the read is audited.
+pub async fn nomination(
+    ctx: Ctx,
+    Path(raw): Path<String>,
+) -> Result<Json<NominationDetail>, WebError> {
+    let id = parse_id(&raw)?;
+    let (summary, nomination) = ctx
+        .state
+        .store
+        .nomination(&ctx.change(), ctx.scope()?, id)
+        .await?;
+    let (person, reasons) = match nomination {
+        Some(n) => (
+            Some(NomineeDetails {
+                full_name: n.details.name.full(),
+                birth_date: birth_text(n.details.birth),
+                details: n.details,
+            }),
+            Some(n.reasons),
+        ),
+        None => (None, None),
+    };
+    Ok(Json(NominationDetail {
+        nomination: summary.into(),
+        person,
+        reasons,
     }))
 }
 
@@ -388,10 +422,9 @@ async fn decision<T: serde::de::DeserializeOwned>(
     body: &[u8],
     outline: &str,
 ) -> Result<(i64, T), WebError> {
-    let id = nomination_id(raw)?;
+    let id = parse_id(raw)?;
     ctx.state.store.nomination_summary(ctx.scope()?, id).await?;
-    check_content_type(headers)?;
-    Ok((id, read_json(body, outline, path_at_fault::<T>)?))
+    Ok((id, body_of(headers, body, outline)?))
 }
 
 /// `POST /api/v1/nominations/{nomination_id}/accept` `{cell, identified_on}`: the person

@@ -1420,12 +1420,38 @@ fn query_param(name: &str, description: &str, schema: Value, required: bool) -> 
     })
 }
 
-fn case_id_param() -> Value {
+/// A path parameter naming a record by its id.
+fn id_param(name: &str) -> Value {
     json!({
-        "name": "case_id",
+        "name": name,
         "in": "path",
         "required": true,
         "schema": { "type": "integer", "minimum": 1 },
+    })
+}
+
+fn case_id_param() -> Value {
+    id_param("case_id")
+}
+
+/// A JSON request body of the schema `schema`.
+fn json_body(schema: &str, required: bool) -> Value {
+    json!({
+        "required": required,
+        "content": { "application/json": { "schema": r(schema) } },
+    })
+}
+
+/// The answers of a POST that reads a body.
+fn post_responses(success: Value) -> Value {
+    json!({
+        "200": success,
+        "400": resp("BadJson"),
+        "401": resp("Unauthorized"),
+        "404": resp("NotFound"),
+        "409": resp("Conflict"),
+        "415": resp("UnsupportedMediaType"),
+        "422": resp("Unprocessable"),
     })
 }
 
@@ -1493,20 +1519,9 @@ fn paths() -> Value {
                 "summary": "Thực hiện một thao tác trên hồ sơ đang ở phiên bản `version`.",
                 "description": "Cần vai trò được sửa (cán bộ tổ chức, bí thư chi bộ, quản trị); vai trò khác nhận 404. Không cần mã chống giả mạo (CSRF).",
                 "parameters": [case_id_param()],
-                "requestBody": {
-                    "required": true,
-                    "content": { "application/json": { "schema": r("ActRequest") } },
-                },
-                "responses": {
-                    "200": ok_linked("Thao tác đã ghi: bước mới, phiên bản mới và sự kiện.", "ActResult",
-                        json!({ "ActAgain": act_link(), "ReadCase": read_case_link("/id") })),
-                    "400": resp("BadJson"),
-                    "401": resp("Unauthorized"),
-                    "404": resp("NotFound"),
-                    "409": resp("Conflict"),
-                    "415": resp("UnsupportedMediaType"),
-                    "422": resp("Unprocessable"),
-                },
+                "requestBody": json_body("ActRequest", true),
+                "responses": post_responses(ok_linked("Thao tác đã ghi: bước mới, phiên bản mới và sự kiện.", "ActResult",
+                    json!({ "ActAgain": act_link(), "ReadCase": read_case_link("/id") }))),
             },
         },
         "/api/v1/people/search": {

@@ -565,25 +565,7 @@ impl Values<'_> {
 
     /// A paper that may be absent; when either its number or its date is given, both are.
     pub(crate) fn opt_doc(&self, number: &str, dated: &str) -> Result<Option<DocRef>, Violation> {
-        let num = self.text(number);
-        let day = self.opt_date(dated)?;
-        match (num.is_empty(), day) {
-            (true, None) => Ok(None),
-            (false, Some(day)) => Ok(Some(DocRef {
-                number: num,
-                dated: day,
-            })),
-            (false, None) => Err(Violation::new(
-                "input.required",
-                dated,
-                "Phải ghi ngày của văn bản.",
-            )),
-            (true, Some(_)) => Err(Violation::new(
-                "input.required",
-                number,
-                "Phải ghi số văn bản.",
-            )),
-        }
+        optional_doc((number, self.text(number)), (dated, self.opt_date(dated)?))
     }
 
     fn yes(&self, name: &str) -> Result<bool, Violation> {
@@ -616,6 +598,29 @@ impl Values<'_> {
             },
             worked_together_since: self.date(since)?,
         }))
+    }
+}
+
+/// A paper that may be absent, as `(field, value)` for its number and its date: none when
+/// neither is given, else both (the pages' forms and the API say the same).
+pub(crate) fn optional_doc(
+    (number_field, number): (&str, String),
+    (dated_field, dated): (&str, Option<NaiveDate>),
+) -> Result<Option<DocRef>, Violation> {
+    let number = number.trim().to_string();
+    match (number.is_empty(), dated) {
+        (true, None) => Ok(None),
+        (false, Some(dated)) => Ok(Some(DocRef { number, dated })),
+        (false, None) => Err(Violation::new(
+            "input.required",
+            dated_field,
+            "Phải ghi ngày của văn bản.",
+        )),
+        (true, Some(_)) => Err(Violation::new(
+            "input.required",
+            number_field,
+            "Phải ghi số văn bản.",
+        )),
     }
 }
 

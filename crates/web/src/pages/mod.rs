@@ -19,3 +19,14 @@ pub mod sources;
 pub mod transfers;
 pub mod unit_papers;
 pub mod units;
+
+use crate::error::WebError;
+
+/// A record's id from the path (a transfer, a request, a nomination): anything but a
+/// positive number names nothing.
+pub(crate) fn parse_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(WebError::not_found)
+}

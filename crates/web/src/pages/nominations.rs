@@ -26,10 +26,12 @@ use serde::Deserialize;
 
 use crate::ctx::Ctx;
 use crate::error::WebError;
+use crate::pages::case::doc_text;
+use crate::pages::parse_id;
 use crate::pages::people::{Line, detail_lines};
 use crate::pages::person_form::{PersonChoices, PersonFields, details_from, person_anchor};
 use crate::pages::reports::{MAX_YEAR, MIN_YEAR};
-use crate::pages::sources::{Choice, FieldErrors, day_until_today};
+use crate::pages::sources::{Choice, FieldErrors, day_field, day_until_today};
 use crate::views::{Layout, dmy, number};
 
 // ---------------------------------------------------------------------------------------
@@ -45,14 +47,6 @@ pub(crate) async fn own_org(ctx: &Ctx) -> Result<(NomineeScope, MassOrgRecord), 
         .await?
         .ok_or_else(WebError::not_found)?;
     Ok((nominator, org))
-}
-
-/// A nomination's id from the path; anything but a positive number names none.
-pub(crate) fn nomination_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(WebError::not_found)
 }
 
 /// Every nomination of the organisation, newest first, with — once accepted — how far its
@@ -103,11 +97,6 @@ pub(crate) async fn org_counts(
         pending: 0,
         admitted: 0,
     }))
-}
-
-/// `05-NQ/ĐTN ngày 20/06/2025`.
-pub(crate) fn doc_text(doc: &DocRef) -> String {
-    format!("{} ngày {}", doc.number, dmy(doc.dated))
 }
 
 /// The badge class of a status (app.css).
@@ -264,9 +253,7 @@ async fn render_form(
         form,
         errors,
     };
-    let mut response = Html(page.render()?).into_response();
-    *response.status_mut() = status;
-    Ok(response)
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 /// `GET /nominations/new`.
@@ -445,9 +432,10 @@ async fn render_page(
     } else {
         Vec::new()
     };
+    // A blank date means today: the date input shows it.
     let form = DecisionForm {
-        identified_on: if form.identified_on.is_empty() {
-            dmy(today)
+        identified_on: if form.identified_on.trim().is_empty() {
+            today.to_string()
         } else {
             form.identified_on
         },
@@ -468,14 +456,12 @@ async fn render_page(
         form,
         errors,
     };
-    let mut response = Html(page.render()?).into_response();
-    *response.status_mut() = status;
-    Ok(response)
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 /// `GET /nominations/{nomination_id}`.
 pub async fn page(ctx: Ctx, Path(raw): Path<String>) -> Result<Response, WebError> {
-    let id = nomination_id(&raw)?;
+    let id = parse_id(&raw)?;
     render_page(
         &ctx,
         id,
@@ -501,7 +487,7 @@ async fn decision_form(
     raw: &str,
     form: Result<Form<DecisionForm>, FormRejection>,
 ) -> Result<(i64, Scope, DecisionForm), WebError> {
-    let id = nomination_id(raw)?;
+    let id = parse_id(raw)?;
     let scope = ctx.scope()?.clone();
     ctx.state.store.nomination_summary(&scope, id).await?;
     let Form(form) = form.map_err(|_| WebError::bad_request("Dữ liệu biểu mẫu không hợp lệ."))?;
@@ -522,17 +508,14 @@ pub async fn accept(
     if cell.is_none() {
         required(&mut errors, "cell", "Phải chọn chi bộ phụ trách người này.");
     }
-    let identified_on = if form.identified_on.trim().is_empty() {
-        Some(today)
-    } else {
-        day_until_today(
-            &form.identified_on,
-            "identified_on",
-            "Ngày đưa vào danh sách nguồn",
-            today,
-            &mut errors,
-        )
-    };
+    let identified_on = day_field(
+        &form.identified_on,
+        "identified_on",
+        "Ngày đưa vào danh sách nguồn",
+        today,
+        Some(today),
+        &mut errors,
+    );
     if let (Some(cell), Some(on), true) = (cell, identified_on, errors.is_empty()) {
         match ctx
             .state

@@ -17,7 +17,8 @@ pub struct Line {
     pub status: &'static str,
     pub escalated: bool,
     pub body: String,
-    pub case: Option<i64>,
+    /// The page the line opens: the case, `/transfers`, the request.
+    pub link: Option<String>,
     pub read: bool,
 }
 
@@ -52,7 +53,11 @@ pub async fn page(ctx: Ctx) -> Result<Html<String>, WebError> {
             },
             escalated: n.escalated,
             body: n.body,
-            case: n.case.map(|c| c.0),
+            // Rows from before links were kept open their case, if any.
+            link: n
+                .link
+                .filter(|l| l.starts_with('/') && !l.starts_with("//"))
+                .or_else(|| n.case.map(|c| format!("/cases/{c}"))),
             read: n.read,
         };
         let day = dmy(n.day);

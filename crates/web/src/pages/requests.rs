@@ -26,20 +26,15 @@ use ketnap_papers::{Letterhead, RequestLetter, Signature};
 use ketnap_store::{RequestView, Store};
 
 use super::case::{Choice, Values, doc_text, parse_case_id, read_form};
-use super::transfers::{
-    FormError, UnitSearch, chosen_unit, error_on, parse_id, query_value, search_units,
-};
+use super::parse_id;
+use super::sources::{FieldErrors, day_field, required_text};
+use super::transfers::{UnitSearch, chosen_unit, log_outside, query_value, search_units};
 use crate::ctx::Ctx;
 use crate::error::WebError;
 use crate::views::{Layout, dmy};
 
 /// The most answered requests a box of `/requests` shows, newest first.
 const HISTORY_SHOWS: usize = 300;
-
-/// The date an `<input type="date">` holds.
-fn iso(day: NaiveDate) -> String {
-    day.format("%Y-%m-%d").to_string()
-}
 
 /// The answer date a request sent on `sent_on` gets by default (the rule set's working days).
 pub(crate) async fn default_due(
@@ -161,7 +156,8 @@ pub(crate) async fn of_case(
 // ---------------------------------------------------------------------------------------
 // Sending a request.
 
-/// What was typed into the request form.
+/// What was typed into the request form, kept through the search for a unit and shown
+/// back after a refusal.
 #[derive(Debug, Default)]
 pub struct RequestForm {
     pub kind: String,
@@ -176,6 +172,22 @@ pub struct RequestForm {
     pub due_on: String,
 }
 
+impl RequestForm {
+    fn typed(values: &Values<'_>) -> RequestForm {
+        RequestForm {
+            kind: values.text("kind"),
+            to: values.text("to"),
+            to_unit: chosen_unit(values, "to_unit", "").ok(),
+            to_name: values.text("to_name"),
+            to_address: values.text("to_address"),
+            about: values.text("about"),
+            questions: values.text("questions"),
+            sent_on: values.text("sent_on"),
+            due_on: values.text("due_on"),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "request_new.html")]
 struct RequestFormPage {
@@ -186,14 +198,16 @@ struct RequestFormPage {
     kinds: Vec<Choice>,
     search: UnitSearch,
     form: RequestForm,
-    error: Option<FormError>,
-    /// The default due date's working days, for the hint.
-    due_days: Option<u32>,
+    errors: FieldErrors,
+    /// How the due date is found when left blank (the rule set's working days).
+    due_hint: String,
 }
 
-impl RequestFormPage {
-    fn error_on(&self, field: &str) -> Option<&str> {
-        error_on(&self.error, field)
+/// The input a refusal of the request form belongs beside; the summary for the rest.
+fn anchor_of(field: &str) -> &str {
+    match field {
+        "kind" | "to_unit" | "to_name" | "about" | "sent_on" | "due_on" => field,
+        _ => "form-errors",
     }
 }
 
@@ -201,8 +215,8 @@ async fn form_page(
     ctx: &Ctx,
     case_id: CaseId,
     q: &str,
-    mut form: RequestForm,
-    error: Option<FormError>,
+    form: RequestForm,
+    errors: FieldErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let scope = ctx.scope()?;
@@ -210,17 +224,6 @@ async fn form_page(
     let record = store.case(scope, case_id).await?;
     let today = ctx.today();
     let search = search_units(ctx, q, false, record.case.cell, form.to_unit).await?;
-    if form.sent_on.is_empty() {
-        form.sent_on = iso(today);
-    }
-    if form.due_on.is_empty()
-        && let Some(due) = default_due(store, today).await?
-    {
-        form.due_on = iso(due);
-    }
-    if form.to.is_empty() {
-        form.to = "unit".into();
-    }
     let kinds = RequestKind::ALL
         .into_iter()
         .map(|k| Choice {
@@ -229,13 +232,19 @@ async fn form_page(
             selected: form.kind == k.code(),
         })
         .collect();
-    let due_days = store
+    let due_hint = store
         .rule_book()
         .await?
         .in_force_on(today)
         .ok()
         .and_then(|set| set.coordination.as_ref())
-        .map(|c| c.request_due_working_days);
+        .map(|c| {
+            format!(
+                "Mặc định {} ngày làm việc kể từ ngày gửi (để trống thì hệ thống tính).",
+                c.request_due_working_days
+            )
+        })
+        .unwrap_or_default();
     let page = RequestFormPage {
         layout: ctx
             .layout(&format!(
@@ -249,77 +258,108 @@ async fn form_page(
         kinds,
         search,
         form,
-        error,
-        due_days,
+        errors,
+        due_hint,
     };
-    let mut response = Html(page.render()?).into_response();
-    *response.status_mut() = status;
-    Ok(response)
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 /// `GET /cases/{case_id}/requests/new?q=&to=letter`: the form, with the units the search
-/// found.
+/// found, today's date and the rule set's due date.
 pub async fn form(
     ctx: Ctx,
     Path(case_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
     let id = parse_case_id(&case_id)?;
+    let today = ctx.today();
+    let due = default_due(&ctx.state.store, today).await?;
     let form = RequestForm {
         to: query_value(query.as_deref(), "to"),
+        sent_on: today.to_string(),
+        due_on: due.map(|d| d.to_string()).unwrap_or_default(),
         ..RequestForm::default()
     };
     let q = query_value(query.as_deref(), "q");
-    form_page(&ctx, id, &q, form, None, StatusCode::OK).await
+    form_page(&ctx, id, &q, form, FieldErrors::default(), StatusCode::OK).await
 }
 
-fn typed(values: &Values<'_>) -> RequestForm {
-    RequestForm {
-        kind: values.text("kind"),
-        to: values.text("to"),
-        to_unit: chosen_unit(values, "to_unit", "").ok(),
-        to_name: values.text("to_name"),
-        to_address: values.text("to_address"),
-        about: values.text("about"),
-        questions: values.text("questions"),
-        sent_on: values.text("sent_on"),
-        due_on: values.text("due_on"),
-    }
-}
-
-async fn new_request(store: &Store, v: &Values<'_>) -> StoreResult<NewRequest> {
-    let kind = RequestKind::from_code(&v.text("kind"))
-        .ok_or_else(|| Violation::new("input.required", "kind", "Hãy chọn loại yêu cầu."))?;
+/// The request the form describes, every mistake in `errors` beside its input.
+async fn new_request(
+    store: &Store,
+    v: &Values<'_>,
+    today: NaiveDate,
+    errors: &mut FieldErrors,
+) -> StoreResult<Option<NewRequest>> {
+    let kind = errors.take(
+        RequestKind::from_code(&v.text("kind"))
+            .ok_or_else(|| Violation::new("input.required", "kind", "Hãy chọn loại yêu cầu.")),
+    );
     let to = if v.text("to") == "letter" {
-        Addressee::Letter {
-            name: v.text("to_name"),
+        required_text(
+            &v.text("to_name"),
+            "to_name",
+            "tên đơn vị nhận công văn",
+            errors,
+        )
+        .map(|name| Addressee::Letter {
+            name,
             address: v.text("to_address"),
-        }
+        })
     } else {
-        Addressee::Unit {
-            unit: chosen_unit(v, "to_unit", "đơn vị được hỏi")?,
-        }
+        errors
+            .take(chosen_unit(v, "to_unit", "đơn vị được hỏi"))
+            .map(|unit| Addressee::Unit { unit })
     };
-    let sent_on = v.date("sent_on")?;
-    let due_on = match v.opt_date("due_on")? {
+    let about = required_text(
+        &v.text("about"),
+        "about",
+        "người hoặc nội dung cần thẩm tra, nhận xét",
+        errors,
+    );
+    let sent_on = day_field(
+        &v.text("sent_on"),
+        "sent_on",
+        "Ngày gửi",
+        today,
+        None,
+        errors,
+    );
+    let due_on = errors.take(v.opt_date("due_on"));
+    let (Some(kind), Some(to), Some(about), Some(sent_on), Some(due_on)) =
+        (kind, to, about, sent_on, due_on)
+    else {
+        return Ok(None);
+    };
+    let due_on = match due_on {
         Some(due) => due,
-        None => default_due(store, sent_on)
-            .await?
-            .ok_or_else(|| Violation::new("input.required", "due_on", "Phải ghi hạn trả lời."))?,
+        None => match default_due(store, sent_on).await? {
+            Some(due) => due,
+            None => {
+                errors.push(
+                    Violation::new("input.required", "due_on", "Phải ghi hạn trả lời."),
+                    "due_on",
+                );
+                return Ok(None);
+            }
+        },
     };
-    Ok(NewRequest {
+    Ok(Some(NewRequest {
         kind,
         to,
         body: RequestBody {
-            about: v.text("about"),
+            about,
             questions: v.text("questions"),
         },
         sent_on,
         due_on,
-    })
+    }))
 }
 
-/// `POST /cases/{case_id}/requests`: sends the request; the case page lists it.
+/// `POST /cases/{case_id}/requests`: sends the request (the case page lists it), or the
+/// form comes back with every mistake beside its input. With `step=search` (the search
+/// button of the same form) it only looks units up, keeping what was typed: the body names
+/// relatives, so it travels in the body, never in a URL.
 pub async fn send(
     ctx: Ctx,
     Path(case_id): Path<String>,
@@ -332,26 +372,42 @@ pub async fn send(
     store.case(scope, id).await?;
     let values = read_form(&body)?;
     let v = Values(&values);
-    let outcome = async {
-        let request = new_request(store, &v).await?;
-        store.send_request(&ctx.change(), scope, id, request).await
+    let q = v.text("q");
+    if v.text("step") == "search" {
+        return form_page(
+            &ctx,
+            id,
+            &q,
+            RequestForm::typed(&v),
+            FieldErrors::default(),
+            StatusCode::OK,
+        )
+        .await;
     }
-    .await;
-    match outcome {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{}#h-requests", id.0)).into_response()),
-        Err(StoreError::Rejected(violation)) => {
-            form_page(
-                &ctx,
-                id,
-                &v.text("q"),
-                typed(&v),
-                Some(violation.into()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+    let mut errors = FieldErrors::default();
+    if let Some(request) = new_request(store, &v, ctx.today(), &mut errors).await?
+        && errors.is_empty()
+    {
+        match store.send_request(&ctx.change(), scope, id, request).await {
+            Ok(_) => {
+                return Ok(Redirect::to(&format!("/cases/{}#h-requests", id.0)).into_response());
+            }
+            Err(StoreError::Rejected(violation)) => {
+                let anchor = anchor_of(&violation.field).to_string();
+                errors.push(violation, anchor);
+            }
+            Err(other) => return Err(other.into()),
         }
-        Err(other) => Err(other.into()),
     }
+    form_page(
+        &ctx,
+        id,
+        &q,
+        RequestForm::typed(&v),
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -368,15 +424,30 @@ struct RequestsPage {
 
 /// Pending first (overdue before the rest), then the answered, newest first, at most
 /// `HISTORY_SHOWS` of them.
-fn boxed(views: Vec<RequestView>, today: NaiveDate) -> Vec<RequestLine> {
+fn boxed(views: Vec<RequestView>, today: NaiveDate) -> Vec<RequestView> {
     let (mut pending, answered): (Vec<RequestView>, Vec<RequestView>) =
         views.into_iter().partition(|r| r.status == Status::Pending);
     pending.sort_by_key(|r| (!r.overdue(today), r.due_on));
     pending
         .into_iter()
         .chain(answered.into_iter().take(HISTORY_SHOWS))
-        .map(|view| RequestLine::from_view(view, today))
         .collect()
+}
+
+/// The audit row of a list of requests that names applicants whose case is outside the
+/// scope (asked of the scope's units by others): their count, no names.
+pub(crate) async fn log_applicants(
+    ctx: &Ctx,
+    scope: &Scope,
+    views: &[&RequestView],
+) -> Result<(), WebError> {
+    let cells: Vec<UnitId> = views.iter().map(|v| v.cell).collect();
+    let covered = ctx.state.store.units_covered(scope, &cells).await?;
+    let outside = views
+        .iter()
+        .filter(|v| !covered.contains(&v.cell))
+        .map(|v| v.case);
+    log_outside(ctx, scope, "request.list", outside).await
 }
 
 /// `GET /requests`.
@@ -384,10 +455,24 @@ pub async fn list(ctx: Ctx) -> Result<Response, WebError> {
     let scope = ctx.scope()?;
     let store = &ctx.state.store;
     let today = ctx.today();
+    let inbox = boxed(store.requests_to(scope).await?, today);
+    let outbox = boxed(store.requests_from(scope).await?, today);
+    log_applicants(
+        &ctx,
+        scope,
+        &inbox.iter().chain(&outbox).collect::<Vec<_>>(),
+    )
+    .await?;
+    let lines = |views: Vec<RequestView>| -> Vec<RequestLine> {
+        views
+            .into_iter()
+            .map(|view| RequestLine::from_view(view, today))
+            .collect()
+    };
     let page = RequestsPage {
         layout: ctx.layout("Thẩm tra lý lịch, lấy ý kiến nhận xét").await?,
-        inbox: boxed(store.requests_to(scope).await?, today),
-        outbox: boxed(store.requests_from(scope).await?, today),
+        inbox: lines(inbox),
+        outbox: lines(outbox),
         history_shows: HISTORY_SHOWS,
     };
     Ok(Html(page.render()?).into_response())
@@ -406,6 +491,18 @@ pub struct AnswerForm {
     pub document_dated: String,
 }
 
+impl AnswerForm {
+    fn typed(values: &Values<'_>) -> AnswerForm {
+        AnswerForm {
+            answered_on: values.text("answered_on"),
+            answerer: values.text("answerer"),
+            conclusion: values.text("conclusion"),
+            document_number: values.text("document_number"),
+            document_dated: values.text("document_dated"),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "request.html")]
 struct RequestPage {
@@ -415,20 +512,14 @@ struct RequestPage {
     /// The case is in the scope, so its page opens.
     case_here: bool,
     form: AnswerForm,
-    error: Option<FormError>,
-}
-
-impl RequestPage {
-    fn error_on(&self, field: &str) -> Option<&str> {
-        error_on(&self.error, field)
-    }
+    errors: FieldErrors,
 }
 
 async fn request_page(
     ctx: &Ctx,
     id: i64,
-    mut form: AnswerForm,
-    error: Option<FormError>,
+    form: AnswerForm,
+    errors: FieldErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let scope = ctx.scope()?;
@@ -446,30 +537,61 @@ async fn request_page(
         Err(StoreError::NotFound(_)) => false,
         Err(other) => return Err(other.into()),
     };
-    if form.answered_on.is_empty() {
-        form.answered_on = iso(ctx.today());
-    }
     let page = RequestPage {
         layout: ctx.layout(&format!("Yêu cầu số {id}")).await?,
         r: RequestLine::from_view(view, ctx.today()),
         can_answer,
         case_here,
         form,
-        error,
+        errors,
     };
-    let mut response = Html(page.render()?).into_response();
-    *response.status_mut() = status;
-    Ok(response)
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 /// `GET /requests/{request_id}`: the request whole, with the answer form where the account
 /// may answer it.
 pub async fn page(ctx: Ctx, Path(request_id): Path<String>) -> Result<Response, WebError> {
     let id = parse_id(&request_id)?;
-    request_page(&ctx, id, AnswerForm::default(), None, StatusCode::OK).await
+    let form = AnswerForm {
+        answered_on: ctx.today().to_string(),
+        ..AnswerForm::default()
+    };
+    request_page(&ctx, id, form, FieldErrors::default(), StatusCode::OK).await
 }
 
-/// `POST /requests/{request_id}/answer`: records the answer, once.
+/// The answer the form describes, every mistake in `errors` beside its input.
+fn answer_of(v: &Values<'_>, today: NaiveDate, errors: &mut FieldErrors) -> Option<RequestAnswer> {
+    let answered_on = day_field(
+        &v.text("answered_on"),
+        "answered_on",
+        "Ngày trả lời",
+        today,
+        None,
+        errors,
+    );
+    let answerer = required_text(
+        &v.text("answerer"),
+        "answerer",
+        "người trả lời (họ tên, chức vụ)",
+        errors,
+    );
+    let conclusion = required_text(
+        &v.text("conclusion"),
+        "conclusion",
+        "nội dung trả lời",
+        errors,
+    );
+    let document = errors.take(v.opt_doc("document_number", "document_dated"));
+    Some(RequestAnswer {
+        answered_on: answered_on?,
+        answerer: answerer?,
+        conclusion: conclusion?,
+        document: document?,
+    })
+}
+
+/// `POST /requests/{request_id}/answer`: records the answer, once; or the page comes back
+/// with every mistake beside its input.
 pub async fn answer(
     ctx: Ctx,
     Path(request_id): Path<String>,
@@ -479,6 +601,7 @@ pub async fn answer(
     let id = parse_id(&request_id)?;
     let store = &ctx.state.store;
     let mut typed = AnswerForm::default();
+    let mut errors = FieldErrors::default();
     let outcome: Result<(), StoreError> = async {
         // Who may not answer hears "not found" (or why not) before the form is read.
         store.answerable_request(scope, id).await?;
@@ -486,36 +609,31 @@ pub async fn answer(
             Violation::new("input.form", "form", "Không đọc được dữ liệu biểu mẫu.")
         })?;
         let v = Values(&values);
-        typed = AnswerForm {
-            answered_on: v.text("answered_on"),
-            answerer: v.text("answerer"),
-            conclusion: v.text("conclusion"),
-            document_number: v.text("document_number"),
-            document_dated: v.text("document_dated"),
-        };
-        let answer = RequestAnswer {
-            answered_on: v.date("answered_on")?,
-            answerer: v.text("answerer"),
-            conclusion: v.text("conclusion"),
-            document: v.opt_doc("document_number", "document_dated")?,
-        };
-        store.answer_request(&ctx.change(), scope, id, answer).await
+        typed = AnswerForm::typed(&v);
+        match answer_of(&v, ctx.today(), &mut errors) {
+            Some(answer) if errors.is_empty() => {
+                store.answer_request(&ctx.change(), scope, id, answer).await
+            }
+            _ => Ok(()),
+        }
     }
     .await;
     match outcome {
-        Ok(()) => Ok(Redirect::to(&format!("/requests/{id}")).into_response()),
-        Err(StoreError::Rejected(violation)) => {
-            request_page(
-                &ctx,
-                id,
-                typed,
-                Some(violation.into()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+        Ok(()) if errors.is_empty() => {
+            return Ok(Redirect::to(&format!("/requests/{id}")).into_response());
         }
-        Err(other) => Err(other.into()),
+        Ok(()) => {}
+        Err(StoreError::Rejected(violation)) => {
+            let anchor = match violation.field.as_str() {
+                "answered_on" | "answerer" | "conclusion" | "document_number"
+                | "document_dated" => violation.field.clone(),
+                _ => "form-errors".to_string(),
+            };
+            errors.push(violation, anchor);
+        }
+        Err(other) => return Err(other.into()),
     }
+    request_page(&ctx, id, typed, errors, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 /// The letter's file name: the kind and the request's number, ASCII, no one's name.

@@ -51,6 +51,18 @@ impl FieldErrors {
         });
     }
 
+    /// The value, or `None` with the violation kept beside the input its field names.
+    pub fn take<T>(&mut self, result: Result<T, Violation>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(violation) => {
+                let anchor = violation.field.clone();
+                self.push(violation, anchor);
+                None
+            }
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -115,6 +127,53 @@ pub fn day_until_today(
     };
     errors.push(refused, field);
     None
+}
+
+/// A day typed into `field` (`day_until_today`), or `blank` when nothing is typed; with
+/// no `blank` the day is required ("Phải ghi ngày chuyển." for the label "Ngày chuyển").
+pub fn day_field(
+    text: &str,
+    field: &str,
+    label: &str,
+    today: NaiveDate,
+    blank: Option<NaiveDate>,
+    errors: &mut FieldErrors,
+) -> Option<NaiveDate> {
+    if !text.trim().is_empty() {
+        return day_until_today(text, field, label, today, errors);
+    }
+    if blank.is_none() {
+        let mut chars = label.chars();
+        let what: String = chars
+            .next()
+            .into_iter()
+            .flat_map(char::to_lowercase)
+            .chain(chars)
+            .collect();
+        errors.push(
+            Violation::new("input.required", field, format!("Phải ghi {what}.")),
+            field,
+        );
+    }
+    blank
+}
+
+/// Text that must not be blank, cleaned; or `None` with "Phải ghi {what}." beside `field`.
+pub fn required_text(
+    text: &str,
+    field: &str,
+    what: &str,
+    errors: &mut FieldErrors,
+) -> Option<String> {
+    let cleaned = clean(text);
+    if cleaned.is_empty() {
+        errors.push(
+            Violation::new("input.required", field, format!("Phải ghi {what}.")),
+            field,
+        );
+        return None;
+    }
+    Some(cleaned)
 }
 
 /// An `<option>` of a select.
@@ -418,17 +477,14 @@ pub async fn create(
             "cell",
         );
     }
-    let identified_on = if form.identified_on.trim().is_empty() {
-        Some(today)
-    } else {
-        day_until_today(
-            &form.identified_on,
-            "identified_on",
-            "Ngày xác định",
-            today,
-            &mut errors,
-        )
-    };
+    let identified_on = day_field(
+        &form.identified_on,
+        "identified_on",
+        "Ngày xác định",
+        today,
+        Some(today),
+        &mut errors,
+    );
     let nomination = nomination_from(&ctx, &scope, &form, today, &mut errors).await?;
 
     let (Some(details), Some(cell), Some(identified_on), Some(nomination), true) =

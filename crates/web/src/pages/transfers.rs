@@ -7,7 +7,7 @@
 //! The store checks who may do what; pages ask it (`receivable`) before reading a form,
 //! so an account outside the receiving side hears "not found" whatever it posted.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use askama::Template;
 use axum::body::Bytes;
@@ -17,7 +17,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use ketnap_domain::Violation;
 use ketnap_domain::access::Need;
-use ketnap_domain::coordination::Status;
+use ketnap_domain::coordination::{self, Status};
 use ketnap_domain::ids::{CaseId, UnitId};
 use ketnap_domain::ports::{CaseStore, RuleStore, StoreError, UnitStore};
 use ketnap_domain::rules::RuleBook;
@@ -26,6 +26,8 @@ use ketnap_domain::text::{NameCollator, clean};
 use ketnap_store::TransferView;
 
 use super::case::{Choice, Values, parse_case_id, read_form};
+use super::parse_id;
+use super::sources::{FieldErrors, day_field};
 use crate::ctx::Ctx;
 use crate::error::WebError;
 use crate::views::{Layout, dmy};
@@ -38,34 +40,8 @@ const SEARCH_SHOWS: usize = 100;
 const HISTORY_SHOWS: usize = 300;
 
 // ---------------------------------------------------------------------------------------
-// What transfers and requests share: a unit chosen anywhere in the tree, and refusals shown
-// beside the field they concern.
-
-/// A refusal of a posted form, shown at the top with a link to its field.
-#[derive(Debug, Clone)]
-pub struct FormError {
-    pub field: String,
-    pub message: String,
-    pub rule: String,
-}
-
-impl From<Violation> for FormError {
-    fn from(v: Violation) -> FormError {
-        FormError {
-            field: v.field,
-            message: v.message,
-            rule: v.rule,
-        }
-    }
-}
-
-/// The message for `field`, when the refusal is about it.
-pub(crate) fn error_on<'a>(error: &'a Option<FormError>, field: &str) -> Option<&'a str> {
-    error
-        .as_ref()
-        .filter(|e| e.field == field)
-        .map(|e| e.message.as_str())
-}
+// What transfers and requests share: a unit chosen anywhere in the tree, and the audit of
+// lists that name people outside the scope.
 
 /// The units a search found, as options of a select.
 #[derive(Default)]
@@ -189,12 +165,34 @@ pub(crate) fn chosen_unit(
         .ok_or_else(|| Violation::new("input.required", field, format!("Hãy chọn {what}.")))
 }
 
-/// A record's id from the path: anything but a positive number names nothing.
-pub(crate) fn parse_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(WebError::not_found)
+/// Lists of transfers and requests name people by name and birth date; those whose case is
+/// outside the scope (not yet, or no longer, the account's) are a read like a search's:
+/// one audit row per list, with their count and no names. A list that shows none writes
+/// nothing.
+pub(crate) async fn log_outside<T: Eq + std::hash::Hash>(
+    ctx: &Ctx,
+    scope: &Scope,
+    action: &'static str,
+    outside: impl IntoIterator<Item = T>,
+) -> Result<(), WebError> {
+    let people = outside.into_iter().collect::<HashSet<T>>().len();
+    if people > 0 {
+        ctx.state
+            .store
+            .log_read(&ctx.change(), scope, action, people, None)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Whether a transfer's case is in a scope covering its sending and/or receiving cell: it
+/// stays with the sender until it is accepted.
+pub(crate) fn case_in_scope(status: Status, sending: bool, receiving: bool) -> bool {
+    if status == Status::Accepted {
+        receiving
+    } else {
+        sending
+    }
 }
 
 /// The working days after which a transfer started on `on` goes to the common parent.
@@ -236,12 +234,23 @@ pub(crate) async fn pending_of_case(
         }))
 }
 
-/// What was typed into the transfer form.
+/// What was typed into the transfer form, kept through the search for a cell and shown
+/// back after a refusal.
 #[derive(Debug, Default)]
 pub struct TransferForm {
     pub to_unit: Option<UnitId>,
     pub reason: String,
     pub on: String,
+}
+
+impl TransferForm {
+    fn typed(values: &Values<'_>) -> TransferForm {
+        TransferForm {
+            to_unit: chosen_unit(values, "to_unit", "").ok(),
+            reason: values.text("reason"),
+            on: values.text("on"),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -256,13 +265,15 @@ struct TransferPage {
     pending: Option<PendingNote>,
     search: UnitSearch,
     form: TransferForm,
-    error: Option<FormError>,
+    errors: FieldErrors,
     days: Option<u32>,
 }
 
-impl TransferPage {
-    fn error_on(&self, field: &str) -> Option<&str> {
-        error_on(&self.error, field)
+/// The input a refusal of the transfer form belongs beside; the summary for the rest.
+fn anchor_of(field: &str) -> &str {
+    match field {
+        "to_unit" | "reason" | "on" => field,
+        _ => "form-errors",
     }
 }
 
@@ -271,7 +282,7 @@ async fn transfer_page(
     case_id: CaseId,
     q: &str,
     form: TransferForm,
-    error: Option<FormError>,
+    errors: FieldErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let scope = ctx.scope()?;
@@ -297,19 +308,10 @@ async fn transfer_page(
         pending,
         search,
         days: escalation_days(&store.rule_book().await?, ctx.today()),
-        form: TransferForm {
-            on: if form.on.is_empty() {
-                ctx.today().format("%Y-%m-%d").to_string()
-            } else {
-                form.on
-            },
-            ..form
-        },
-        error,
+        form,
+        errors,
     };
-    let mut response = Html(page.render()?).into_response();
-    *response.status_mut() = status;
-    Ok(response)
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 /// `GET /cases/{case_id}/transfer?q=`: the form, with the cells the search found.
@@ -320,10 +322,17 @@ pub async fn form(
 ) -> Result<Response, WebError> {
     let id = parse_case_id(&case_id)?;
     let q = query_value(query.as_deref(), "q");
-    transfer_page(&ctx, id, &q, TransferForm::default(), None, StatusCode::OK).await
+    let form = TransferForm {
+        on: ctx.today().to_string(),
+        ..TransferForm::default()
+    };
+    transfer_page(&ctx, id, &q, form, FieldErrors::default(), StatusCode::OK).await
 }
 
-/// `POST /cases/{case_id}/transfer`: asks the chosen cell to take the case.
+/// `POST /cases/{case_id}/transfer`: asks the chosen cell to take the case, or the form
+/// comes back with every mistake beside its input. With `step=search` (the search button
+/// of the same form) it only looks cells up, keeping what was typed: the reason may be
+/// personal, so it travels in the body, never in a URL.
 pub async fn start(
     ctx: Ctx,
     Path(case_id): Path<String>,
@@ -336,34 +345,36 @@ pub async fn start(
     store.case(scope, id).await?;
     let values = read_form(&body)?;
     let v = Values(&values);
-    let outcome: Result<i64, StoreError> = async {
-        let to = chosen_unit(&v, "to_unit", "chi bộ nhận")?;
-        let on = v.date("on")?;
-        store
-            .start_transfer(&ctx.change(), scope, id, to, &v.text("reason"), on)
-            .await
+    let form = TransferForm::typed(&v);
+    let q = v.text("q");
+    if v.text("step") == "search" {
+        return transfer_page(&ctx, id, &q, form, FieldErrors::default(), StatusCode::OK).await;
     }
-    .await;
-    match outcome {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{}", id.0)).into_response()),
-        Err(StoreError::Rejected(violation)) => {
-            let form = TransferForm {
-                to_unit: chosen_unit(&v, "to_unit", "").ok(),
-                reason: v.text("reason"),
-                on: v.text("on"),
-            };
-            transfer_page(
-                &ctx,
-                id,
-                &v.text("q"),
-                form,
-                Some(violation.into()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
+    let mut errors = FieldErrors::default();
+    let to = errors.take(chosen_unit(&v, "to_unit", "chi bộ nhận"));
+    let reason = errors.take(coordination::reason(&form.reason, "reason"));
+    let on = day_field(
+        &form.on,
+        "on",
+        "Ngày chuyển",
+        ctx.today(),
+        None,
+        &mut errors,
+    );
+    if let (Some(to), Some(reason), Some(on), true) = (to, reason, on, errors.is_empty()) {
+        match store
+            .start_transfer(&ctx.change(), scope, id, to, &reason, on)
             .await
+        {
+            Ok(_) => return Ok(Redirect::to(&format!("/cases/{}", id.0)).into_response()),
+            Err(StoreError::Rejected(violation)) => {
+                let anchor = anchor_of(&violation.field).to_string();
+                errors.push(violation, anchor);
+            }
+            Err(other) => return Err(other.into()),
         }
-        Err(other) => Err(other.into()),
     }
+    transfer_page(&ctx, id, &q, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -391,6 +402,30 @@ pub struct Row {
     pub can_cancel: bool,
     /// The case is in the scope now, so its page opens.
     pub case_here: bool,
+    /// The acceptance form's date and the decline form's reason: today and nothing, or
+    /// what was typed into a refused decision on this transfer.
+    pub accept_on: String,
+    pub decline_typed: String,
+    /// A refusal of this transfer's acceptance date or decline reason, beside its input.
+    pub accept_error: Option<String>,
+    pub decline_error: Option<String>,
+}
+
+/// What was typed into a refused decision on one transfer of `/transfers`.
+#[derive(Debug, Default)]
+struct Typed {
+    id: i64,
+    on: Option<String>,
+    reason: String,
+}
+
+impl Typed {
+    fn of(id: i64) -> Typed {
+        Typed {
+            id,
+            ..Typed::default()
+        }
+    }
 }
 
 #[derive(Template)]
@@ -402,14 +437,14 @@ struct TransfersPage {
     left: Vec<Row>,
     arrived: Vec<Row>,
     closed: Vec<Row>,
-    today: String,
-    alert: Option<FormError>,
+    errors: FieldErrors,
     history_shows: usize,
 }
 
 async fn list_page(
     ctx: &Ctx,
-    alert: Option<FormError>,
+    errors: FieldErrors,
+    typed: Typed,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let scope = ctx.scope()?;
@@ -442,14 +477,26 @@ async fn list_page(
         left: Vec::new(),
         arrived: Vec::new(),
         closed: Vec::new(),
-        today: today.format("%Y-%m-%d").to_string(),
-        alert,
+        errors,
         history_shows: HISTORY_SHOWS,
     };
+    let mut outside = Vec::new();
     for t in transfers {
         let sending = covered.contains(&t.from_cell);
         let receiving = covered.contains(&t.to_cell);
-        let row = row(&t, today, &rules, &parents, sending, receiving, can_edit);
+        let mut row = row(&t, today, &rules, &parents, sending, receiving, can_edit);
+        if t.id == typed.id {
+            row.accept_on = typed.on.clone().unwrap_or(row.accept_on);
+            row.decline_typed = typed.reason.clone();
+        }
+        row.accept_error = page
+            .errors
+            .get(format!("accept-{}", t.id))
+            .map(|e| e.message.clone());
+        row.decline_error = page
+            .errors
+            .get(format!("decline-{}", t.id))
+            .map(|e| e.message.clone());
         let list = match t.status {
             Status::Pending if receiving => &mut page.incoming,
             Status::Pending => &mut page.outgoing,
@@ -458,12 +505,14 @@ async fn list_page(
             _ => &mut page.closed,
         };
         if t.status == Status::Pending || list.len() < HISTORY_SHOWS {
+            if !row.case_here {
+                outside.push(t.person);
+            }
             list.push(row);
         }
     }
-    let mut response = Html(page.render()?).into_response();
-    *response.status_mut() = status;
-    Ok(response)
+    log_outside(ctx, scope, "transfer.list", outside).await?;
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 fn row(
@@ -505,34 +554,59 @@ fn row(
         decline_reason: t.decline_reason.clone().unwrap_or_default(),
         can_decide: pending && receiving && can_edit,
         can_cancel: pending && sending && can_edit,
-        // The case stays with the sender until it is accepted.
-        case_here: if t.status == Status::Accepted {
-            receiving
-        } else {
-            sending
-        },
+        case_here: case_in_scope(t.status, sending, receiving),
+        accept_on: today.to_string(),
+        decline_typed: String::new(),
+        accept_error: None,
+        decline_error: None,
     }
 }
 
 /// `GET /transfers`.
 pub async fn list(ctx: Ctx) -> Result<Response, WebError> {
-    list_page(&ctx, None, StatusCode::OK).await
+    list_page(
+        &ctx,
+        FieldErrors::default(),
+        Typed::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
-/// Runs a decision on a transfer; a refusal comes back on the list, beside the others.
-async fn decide(ctx: &Ctx, outcome: Result<String, StoreError>) -> Result<Response, WebError> {
+/// Runs a decision on a transfer; a refusal comes back on the list, beside the input of
+/// that transfer it concerns, with what was typed kept.
+async fn decide(
+    ctx: &Ctx,
+    typed: Typed,
+    outcome: Result<String, StoreError>,
+) -> Result<Response, WebError> {
     match outcome {
         Ok(to) => Ok(Redirect::to(&to).into_response()),
         Err(StoreError::Rejected(violation)) => {
-            list_page(
-                ctx,
-                Some(violation.into()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let anchor = match violation.field.as_str() {
+                "on" => format!("accept-{}", typed.id),
+                "reason" => format!("decline-{}", typed.id),
+                _ => format!("transfer-{}", typed.id),
+            };
+            let mut errors = FieldErrors::default();
+            errors.push(violation, anchor);
+            list_page(ctx, errors, typed, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// The transfer a decision is about, if the scope may decide it, and the decision's form:
+/// who may not hears "not found" (or why not) before the form is read.
+async fn receivable_form(
+    ctx: &Ctx,
+    scope: &Scope,
+    id: i64,
+    body: &Bytes,
+) -> Result<(TransferView, HashMap<String, String>), StoreError> {
+    let transfer = ctx.state.store.receivable(scope, id).await?;
+    let values = read_form(body).map_err(|_| bad_form())?;
+    Ok((transfer, values))
 }
 
 /// `POST /transfers/{transfer_id}/accept`: the case moves here; its page opens.
@@ -543,16 +617,19 @@ pub async fn accept(
 ) -> Result<Response, WebError> {
     let scope = ctx.scope()?;
     let id = parse_id(&transfer_id)?;
-    let store = &ctx.state.store;
+    let mut typed = Typed::of(id);
     let outcome = async {
-        let transfer = store.receivable(scope, id).await?;
-        let values = read_form(&body).map_err(|_| bad_form())?;
-        let on = Values(&values).date("on")?;
-        store.accept_transfer(&ctx.change(), scope, id, on).await?;
+        let (transfer, values) = receivable_form(&ctx, scope, id, &body).await?;
+        let v = Values(&values);
+        typed.on = Some(v.text("on"));
+        ctx.state
+            .store
+            .accept_transfer(&ctx.change(), scope, id, v.date("on")?)
+            .await?;
         Ok(format!("/cases/{}", transfer.case.0))
     }
     .await;
-    decide(&ctx, outcome).await
+    decide(&ctx, typed, outcome).await
 }
 
 /// `POST /transfers/{transfer_id}/decline`, with the reason.
@@ -563,17 +640,18 @@ pub async fn decline(
 ) -> Result<Response, WebError> {
     let scope = ctx.scope()?;
     let id = parse_id(&transfer_id)?;
-    let store = &ctx.state.store;
+    let mut typed = Typed::of(id);
     let outcome = async {
-        store.receivable(scope, id).await?;
-        let values = read_form(&body).map_err(|_| bad_form())?;
-        store
-            .decline_transfer(&ctx.change(), scope, id, &Values(&values).text("reason"))
+        let (_, values) = receivable_form(&ctx, scope, id, &body).await?;
+        typed.reason = Values(&values).text("reason");
+        ctx.state
+            .store
+            .decline_transfer(&ctx.change(), scope, id, &typed.reason)
             .await?;
         Ok("/transfers".to_string())
     }
     .await;
-    decide(&ctx, outcome).await
+    decide(&ctx, typed, outcome).await
 }
 
 /// `POST /transfers/{transfer_id}/cancel`: the sending unit takes it back.
@@ -588,7 +666,7 @@ pub async fn cancel(ctx: Ctx, Path(transfer_id): Path<String>) -> Result<Respons
         Ok("/transfers".to_string())
     }
     .await;
-    decide(&ctx, outcome).await
+    decide(&ctx, Typed::of(id), outcome).await
 }
 
 /// A form body that does not decode, told as a refusal of the form.

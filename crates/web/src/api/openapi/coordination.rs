@@ -5,9 +5,9 @@ use ketnap_domain::coordination::{RequestKind, Status};
 use serde_json::{Value, json};
 
 use super::{
-    array, case_id_param, codes, date, date_or_null, described, id_number, integer, object,
-    object_with, ok, ok_linked, or_null, query_param, r, read_case_link, required_text, resp,
-    string, text,
+    array, case_id_param, codes, date, date_or_null, described, id_number, id_param, integer,
+    json_body, object, object_with, ok, ok_linked, or_null, post_responses, query_param, r,
+    read_case_link, required_text, resp, string, text,
 };
 use crate::api::coordination::TRANSFER_STATUSES;
 
@@ -338,35 +338,6 @@ pub(super) fn schemas(add: &mut impl FnMut(&str, Value)) {
             ),
         ),
     );
-}
-
-fn id_param(name: &str) -> Value {
-    json!({
-        "name": name,
-        "in": "path",
-        "required": true,
-        "schema": { "type": "integer", "minimum": 1 },
-    })
-}
-
-fn json_body(schema: &str, required: bool) -> Value {
-    json!({
-        "required": required,
-        "content": { "application/json": { "schema": r(schema) } },
-    })
-}
-
-/// The answers of a POST that reads a body.
-fn post_responses(success: Value) -> Value {
-    json!({
-        "200": success,
-        "400": resp("BadJson"),
-        "401": resp("Unauthorized"),
-        "404": resp("NotFound"),
-        "409": resp("Conflict"),
-        "415": resp("UnsupportedMediaType"),
-        "422": resp("Unprocessable"),
-    })
 }
 
 /// A link to `GET /api/v1/requests/{request_id}` with the id at `pointer` in the answer.

@@ -5,9 +5,9 @@ use ketnap_domain::coordination::Status;
 use serde_json::{Value, json};
 
 use super::{
-    array, boolean, codes, date, date_or_null, described, id_number, integer, integer_in, object,
-    object_with, ok, ok_linked, or_null, query_param, r, read_case_link, required_text, resp,
-    string, text,
+    array, boolean, codes, date, date_or_null, described, id_number, id_param, integer, integer_in,
+    json_body, object, object_with, ok, ok_linked, or_null, person_schema, query_param, r,
+    read_case_link, required_text, resp, string, text,
 };
 
 /// The statuses a nomination takes.
@@ -146,24 +146,12 @@ pub(super) fn schemas(add: &mut impl FnMut(&str, Value)) {
     add(
         "OwnNomination",
         described(
-            object(vec![
-                ("id", integer()),
-                ("name", text("Họ và tên người được giới thiệu.")),
-                ("unit", r("UnitName")),
-                ("resolution", r("DocRef")),
-                ("status", r("NominationStatus")),
-                ("status_label", string()),
-                ("submitted_on", date()),
-                ("decided_on", date_or_null()),
-                (
-                    "decline_reason",
-                    described(
-                        json!({ "type": ["string", "null"] }),
-                        "Lý do không tiếp nhận.",
-                    ),
-                ),
-                ("progress", or_null(r("NomineeProgress"))),
-            ]),
+            object(
+                nomination_fields()
+                    .into_iter()
+                    .chain([("progress", or_null(r("NomineeProgress")))])
+                    .collect(),
+            ),
             "Giới thiệu của đoàn thể, như đoàn thể thấy: không có thông tin nào khác về người được giới thiệu ngoài họ tên.",
         ),
     );
@@ -171,31 +159,38 @@ pub(super) fn schemas(add: &mut impl FnMut(&str, Value)) {
         "OwnNominationList",
         object(vec![("items", array(r("OwnNomination")))]),
     );
-    add(
-        "IncomingNomination",
-        object(vec![
-            ("id", integer()),
-            ("name", text("Họ và tên người được giới thiệu.")),
-            ("mass_org", r("MassOrgName")),
-            ("unit", r("UnitName")),
-            ("resolution", r("DocRef")),
-            ("status", r("NominationStatus")),
-            ("status_label", string()),
-            ("submitted_on", date()),
-            ("decided_on", date_or_null()),
-            ("decline_reason", json!({ "type": ["string", "null"] })),
-            (
-                "case_id",
-                described(
-                    json!({ "type": ["integer", "null"] }),
-                    "Hồ sơ quần chúng ưu tú tạo khi tiếp nhận.",
-                ),
-            ),
-        ]),
-    );
+    add("IncomingNomination", object(incoming_fields()));
     add(
         "IncomingNominationList",
         object(vec![("items", array(r("IncomingNomination")))]),
+    );
+    add(
+        "NomineeDetails",
+        described(
+            nominee_schema(),
+            "Người được giới thiệu, như đoàn thể đã ghi: hồ sơ cá nhân (chưa có mã người), với họ tên đầy đủ và ngày sinh dạng chữ.",
+        ),
+    );
+    add(
+        "NominationDetail",
+        described(
+            object(
+                incoming_fields()
+                    .into_iter()
+                    .chain([
+                        ("person", or_null(r("NomineeDetails"))),
+                        (
+                            "reasons",
+                            described(
+                                json!({ "type": ["string", "null"] }),
+                                "Lý do giới thiệu: những điểm ưu tú.",
+                            ),
+                        ),
+                    ])
+                    .collect(),
+            ),
+            "Giới thiệu đầy đủ, cho tổ chức đảng nhận: người được giới thiệu và lý do; null khi thông tin cá nhân đã được xóa hết thời hạn lưu giữ (giới thiệu không được tiếp nhận).",
+        ),
     );
     add(
         "AcceptRequest",
@@ -246,12 +241,73 @@ pub(super) fn schemas(add: &mut impl FnMut(&str, Value)) {
     );
 }
 
-fn nomination_id_param() -> Value {
+/// What the organisation's and the party unit's views of a nomination share.
+fn nomination_fields() -> Vec<(&'static str, Value)> {
+    vec![
+        ("id", integer()),
+        ("name", text("Họ và tên người được giới thiệu.")),
+        ("unit", r("UnitName")),
+        ("resolution", r("DocRef")),
+        ("status", r("NominationStatus")),
+        ("status_label", string()),
+        ("submitted_on", date()),
+        ("decided_on", date_or_null()),
+        (
+            "decline_reason",
+            described(
+                json!({ "type": ["string", "null"] }),
+                "Lý do không tiếp nhận.",
+            ),
+        ),
+    ]
+}
+
+/// A nomination as the party unit it is addressed to lists it.
+fn incoming_fields() -> Vec<(&'static str, Value)> {
+    let mut fields = nomination_fields();
+    fields.extend([
+        ("mass_org", r("MassOrgName")),
+        (
+            "case_id",
+            described(
+                json!({ "type": ["integer", "null"] }),
+                "Hồ sơ quần chúng ưu tú tạo khi tiếp nhận.",
+            ),
+        ),
+    ]);
+    fields
+}
+
+/// The person of a nomination: a person's record without the id (none is on file yet).
+fn nominee_schema() -> Value {
+    let mut schema = person_schema();
+    if let Some(properties) = schema["properties"].as_object_mut() {
+        properties.remove("id");
+    }
+    if let Some(required) = schema["required"].as_array_mut() {
+        required.retain(|name| name != "id");
+    }
+    schema
+}
+
+/// A decision on a nomination: who may take it, and its answers.
+fn decision(operation_id: &str, summary: &str, body: &str, success: Value) -> Value {
     json!({
-        "name": "nomination_id",
-        "in": "path",
-        "required": true,
-        "schema": { "type": "integer", "minimum": 1 },
+        "post": {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": "Cần vai trò được sửa; vai trò khác nhận 404. Mỗi giới thiệu chỉ xử lý một lần: lần sau trả lời 422 (rule: coordination.decided).",
+            "parameters": [id_param("nomination_id")],
+            "requestBody": json_body(body, true),
+            "responses": {
+                "200": success,
+                "400": resp("BadJson"),
+                "401": resp("Unauthorized"),
+                "404": resp("NotFound"),
+                "415": resp("UnsupportedMediaType"),
+                "422": resp("Unprocessable"),
+            },
+        },
     })
 }
 
@@ -274,10 +330,7 @@ pub(super) fn with_paths(mut paths: Value) -> Value {
                 "operationId": "submit_nomination",
                 "summary": "Đoàn thể giới thiệu đoàn viên ưu tú lên tổ chức đảng mà đoàn thể trực thuộc (hoặc một chi bộ của tổ chức đó), kèm nghị quyết giới thiệu và lý do.",
                 "description": "Chỉ tài khoản cán bộ đoàn thể; tài khoản khác nhận 404. Không cần mã chống giả mạo (CSRF). Tổ chức đảng khác trả lời 422 (field: unit, rule: nomination.unit) và không ghi gì.",
-                "requestBody": {
-                    "required": true,
-                    "content": { "application/json": { "schema": r("NominationRequest") } },
-                },
+                "requestBody": json_body("NominationRequest", true),
                 "responses": {
                     "201": ok("Đã gửi giới thiệu; tổ chức đảng sẽ xem xét.", "NominationCreated"),
                     "400": resp("BadJson"),
@@ -303,47 +356,32 @@ pub(super) fn with_paths(mut paths: Value) -> Value {
                 },
             },
         },
-        "/api/v1/nominations/{nomination_id}/accept": {
-            "post": {
-                "operationId": "accept_nomination",
-                "summary": "Tiếp nhận giới thiệu: người được giới thiệu vào danh sách quần chúng ưu tú của chi bộ, hồ sơ gắn với giới thiệu và nghị quyết của đoàn thể.",
-                "description": "Cần vai trò được sửa; vai trò khác nhận 404. Mỗi giới thiệu chỉ xử lý một lần: lần sau trả lời 422 (rule: coordination.decided).",
-                "parameters": [nomination_id_param()],
-                "requestBody": {
-                    "required": true,
-                    "content": { "application/json": { "schema": r("AcceptRequest") } },
-                },
+        "/api/v1/nominations/{nomination_id}": {
+            "get": {
+                "operationId": "nomination",
+                "summary": "Một giới thiệu đầy đủ, cho tổ chức đảng được gửi: người được giới thiệu (hồ sơ cá nhân), nghị quyết và lý do giới thiệu, trạng thái. Việc đọc được ghi nhật ký.",
+                "description": "Cần vai trò được xem, trong phạm vi của tổ chức đảng được gửi; tài khoản khác (kể cả đoàn thể giới thiệu) nhận 404. Sau khi giới thiệu không được tiếp nhận và hết thời hạn lưu giữ, person và reasons là null.",
+                "parameters": [id_param("nomination_id")],
                 "responses": {
-                    "200": ok_linked("Đã tiếp nhận; hồ sơ quần chúng ưu tú vừa tạo.", "Accepted",
-                        json!({ "ReadCase": read_case_link("/case_id") })),
-                    "400": resp("BadJson"),
+                    "200": ok("Giới thiệu.", "NominationDetail"),
                     "401": resp("Unauthorized"),
                     "404": resp("NotFound"),
-                    "415": resp("UnsupportedMediaType"),
-                    "422": resp("Unprocessable"),
                 },
             },
         },
-        "/api/v1/nominations/{nomination_id}/decline": {
-            "post": {
-                "operationId": "decline_nomination",
-                "summary": "Không tiếp nhận giới thiệu, với lý do đoàn thể sẽ thấy.",
-                "description": "Cần vai trò được sửa; vai trò khác nhận 404. Mỗi giới thiệu chỉ xử lý một lần: lần sau trả lời 422 (rule: coordination.decided).",
-                "parameters": [nomination_id_param()],
-                "requestBody": {
-                    "required": true,
-                    "content": { "application/json": { "schema": r("DeclineRequest") } },
-                },
-                "responses": {
-                    "200": ok("Đã ghi: không tiếp nhận.", "Declined"),
-                    "400": resp("BadJson"),
-                    "401": resp("Unauthorized"),
-                    "404": resp("NotFound"),
-                    "415": resp("UnsupportedMediaType"),
-                    "422": resp("Unprocessable"),
-                },
-            },
-        }
+        "/api/v1/nominations/{nomination_id}/accept": decision(
+            "accept_nomination",
+            "Tiếp nhận giới thiệu: người được giới thiệu vào danh sách quần chúng ưu tú của chi bộ, hồ sơ gắn với giới thiệu và nghị quyết của đoàn thể.",
+            "AcceptRequest",
+            ok_linked("Đã tiếp nhận; hồ sơ quần chúng ưu tú vừa tạo.", "Accepted",
+                json!({ "ReadCase": read_case_link("/case_id") })),
+        ),
+        "/api/v1/nominations/{nomination_id}/decline": decision(
+            "decline_nomination",
+            "Không tiếp nhận giới thiệu, với lý do đoàn thể sẽ thấy.",
+            "DeclineRequest",
+            ok("Đã ghi: không tiếp nhận.", "Declined"),
+        ),
     });
     if let (Some(all), Value::Object(added)) = (paths.as_object_mut(), added) {
         all.extend(added);
