@@ -65,6 +65,15 @@ enum Command {
         /// Mark the session cookie Secure (when users reach ketnap over HTTPS).
         #[arg(long, env = "KETNAP_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Address of a load balancer or reverse proxy in front of ketnap (repeatable, or
+        /// comma-separated in the environment): from it, the client's address is taken from
+        /// X-Forwarded-For, so failed sign-ins are counted per user's address, not the proxy's.
+        #[arg(
+            long = "trusted-proxy",
+            env = "KETNAP_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
         /// When the daily reminder runs, Vietnam time (HH:MM); once a day across every
         /// server process on the database.
         #[arg(long, env = "KETNAP_REMIND_AT", default_value = "06:00", value_parser = reminders::parse_time)]
@@ -326,6 +335,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             demo,
             secure_cookies,
+            trusted_proxies,
             remind_at,
             mail,
         } => {
@@ -333,6 +343,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 listen,
                 demo,
                 secure_cookies,
+                trusted_proxies,
                 remind_at,
                 mail,
             };

@@ -20,6 +20,7 @@ pub struct Options {
     pub listen: SocketAddr,
     pub demo: bool,
     pub secure_cookies: bool,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub remind_at: chrono::NaiveTime,
     pub mail: crate::reminders::MailOptions,
 }
@@ -52,6 +53,7 @@ pub async fn serve(ctx: &Context, options: &Options) -> anyhow::Result<()> {
     );
     let config = WebConfig {
         secure_cookies,
+        trusted_proxies: options.trusted_proxies.clone(),
         ..WebConfig::default()
     };
     let app = ketnap_web::app(ctx.store.clone(), config);

@@ -23,6 +23,7 @@ mod rules;
 mod searches;
 mod sessions;
 mod takeovers;
+mod throttle;
 mod two_factor;
 mod unit_imports;
 mod units;

@@ -1,9 +1,7 @@
 //! Signing in and out, sessions from the cookie or a bearer token, the per-route need check,
 //! CSRF tokens, and login throttling. The second factor's pages are in `two_factor.rs`.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::net::{IpAddr, SocketAddr};
 
 use askama::Template;
 use axum::Form;
@@ -18,7 +16,7 @@ use ketnap_domain::ids::{MassOrgId, UnitId, UserId};
 use ketnap_domain::ports::Change;
 use ketnap_domain::scope::Scope;
 use ketnap_domain::unit::UnitKind;
-use ketnap_store::{Pending, Session};
+use ketnap_store::{Pending, Session, Store};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -244,55 +242,50 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
 const MAX_FAILURES_PER_ADDRESS: u32 = 30;
 const FAILURE_WINDOW_MINUTES: i64 = 15;
-/// Above this many tracked names and addresses, finished windows are dropped.
-const MAX_TRACKED: usize = 10_000;
-
-/// Login throttling in memory: per account and per client address (keys `user:NAME`,
-/// `ip:ADDRESS`), and the same for wrong codes of a second factor (`code:NAME`) and wrong
-/// current passwords (`password:NAME`).
-#[derive(Debug, Default)]
+/// Failed tries per account (`user:NAME`, `code:NAME`, `password:NAME`) and per client
+/// address (`ip:ADDRESS`), counted in the database so that every server process behind a
+/// load balancer counts the same tries (`Store::record_failure`).
+#[derive(Debug, Clone)]
 pub struct Throttle {
-    failures: Mutex<HashMap<String, (u32, DateTime<Utc>)>>,
+    store: Store,
 }
 
 impl Throttle {
-    pub(crate) fn blocked(&self, keys: &[String], now: DateTime<Utc>) -> bool {
-        let Ok(map) = self.failures.lock() else {
-            return true;
-        };
-        keys.iter().any(|key| {
-            let limit = if key.starts_with("ip:") {
-                MAX_FAILURES_PER_ADDRESS
-            } else {
-                MAX_FAILURES_PER_ACCOUNT
-            };
-            map.get(key).is_some_and(|(count, since)| {
-                *count >= limit && now - *since < Duration::minutes(FAILURE_WINDOW_MINUTES)
-            })
-        })
+    pub fn new(store: Store) -> Throttle {
+        Throttle { store }
     }
 
-    pub(crate) fn fail(&self, keys: &[String], now: DateTime<Utc>) {
-        if let Ok(mut map) = self.failures.lock() {
-            // Forget windows that are over, so names tried once do not pile up forever.
-            if map.len() >= MAX_TRACKED {
-                map.retain(|_, (_, since)| {
-                    now - *since < Duration::minutes(FAILURE_WINDOW_MINUTES)
-                });
-            }
-            for key in keys {
-                let entry = map.entry(key.clone()).or_insert((0, now));
-                if now - entry.1 >= Duration::minutes(FAILURE_WINDOW_MINUTES) {
-                    *entry = (0, now);
-                }
-                entry.0 += 1;
+    fn window() -> Duration {
+        Duration::minutes(FAILURE_WINDOW_MINUTES)
+    }
+
+    /// Whether any key has used up its tries; when the count cannot be read, yes.
+    pub(crate) async fn blocked(&self, keys: &[String], now: DateTime<Utc>) -> bool {
+        match self.store.failures_within(keys, now, Self::window()).await {
+            Ok(counts) => keys.iter().zip(counts).any(|(key, count)| {
+                let limit = if key.starts_with("ip:") {
+                    MAX_FAILURES_PER_ADDRESS
+                } else {
+                    MAX_FAILURES_PER_ACCOUNT
+                };
+                count >= limit
+            }),
+            Err(e) => {
+                tracing::warn!(error = %e, "không đọc được số lần thử sai");
+                true
             }
         }
     }
 
-    pub(crate) fn clear(&self, key: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(key);
+    pub(crate) async fn fail(&self, keys: &[String], now: DateTime<Utc>) {
+        if let Err(e) = self.store.record_failure(keys, now, Self::window()).await {
+            tracing::warn!(error = %e, "không ghi được lần thử sai");
+        }
+    }
+
+    pub(crate) async fn clear(&self, key: &str) {
+        if let Err(e) = self.store.clear_failures(key).await {
+            tracing::warn!(error = %e, "không xóa được số lần thử sai");
         }
     }
 }
@@ -354,7 +347,10 @@ pub async fn login(
     refuse_other_origin(&headers)?;
     let now = Utc::now();
     let username = form.username.trim().to_lowercase();
-    let keys = [format!("user:{username}"), address_key(connect)];
+    let keys = [
+        format!("user:{username}"),
+        address_key(connect, &headers, &state.config.trusted_proxies),
+    ];
     // One answer for every failure: wrong password, unknown name, locked account, throttled.
     let refuse = |username: String| -> Result<Response, WebError> {
         let page = LoginPage { message: Some("Tên đăng nhập hoặc mật khẩu không đúng, hoặc đã thử sai quá nhiều lần. Hãy thử lại sau ít phút.".into()), username };
@@ -362,7 +358,7 @@ pub async fn login(
         *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
         Ok(response)
     };
-    if state.throttle.blocked(&keys, now) {
+    if state.throttle.blocked(&keys, now).await {
         return refuse(form.username);
     }
     let Some(user) = state
@@ -370,10 +366,10 @@ pub async fn login(
         .verify_password(&username, &form.password)
         .await?
     else {
-        state.throttle.fail(&keys, now);
+        state.throttle.fail(&keys, now).await;
         return refuse(form.username);
     };
-    state.throttle.clear(&keys[0]);
+    state.throttle.clear(&keys[0]).await;
     let change = Change {
         actor: user.username.clone(),
         request_id: request_id.0,
@@ -451,14 +447,38 @@ pub(crate) fn refuse_other_origin(headers: &HeaderMap) -> Result<(), WebError> {
     })
 }
 
-/// The throttle key of the client's address.
+/// The throttle key of the client's address. From a trusted proxy, the client is the
+/// nearest address in X-Forwarded-For that is not itself a trusted proxy (addresses further
+/// left could be made up by the client).
 pub(crate) fn address_key(
     connect: Result<ConnectInfo<SocketAddr>, axum::extract::rejection::ExtensionRejection>,
+    headers: &HeaderMap,
+    trusted: &[IpAddr],
 ) -> String {
-    let address = connect
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|_| "local".into());
-    format!("ip:{address}")
+    let Ok(ConnectInfo(peer)) = connect else {
+        return "ip:local".into();
+    };
+    let mut client = peer.ip();
+    if trusted.contains(&client) {
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>();
+        for hop in forwarded.into_iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(ip) if trusted.contains(&ip) => continue,
+                Ok(ip) => {
+                    client = ip;
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    format!("ip:{client}")
 }
 
 pub async fn logout(ctx: Ctx, headers: HeaderMap) -> Result<Response, WebError> {
@@ -505,7 +525,7 @@ pub async fn change_password(
     let key = [format!("password:{}", ctx.auth.username)];
     let refused = if form.new_password != form.repeat_password {
         "Hai lần nhập mật khẩu mới không giống nhau.".to_string()
-    } else if ctx.state.throttle.blocked(&key, now) {
+    } else if ctx.state.throttle.blocked(&key, now).await {
         "Đã nhập sai mật khẩu hiện tại quá nhiều lần; hãy thử lại sau ít phút.".to_string()
     } else {
         match ctx
@@ -523,7 +543,7 @@ pub async fn change_password(
             Ok(()) => return Ok(Redirect::to("/login").into_response()),
             Err(ketnap_domain::ports::StoreError::Rejected(v)) => {
                 if v.rule == "user.password-wrong" {
-                    ctx.state.throttle.fail(&key, now);
+                    ctx.state.throttle.fail(&key, now).await;
                 }
                 v.message
             }
@@ -537,4 +557,54 @@ pub async fn change_password(
     let mut response = Html(page.render()?).into_response();
     *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(peer: &str, forwarded: Option<&str>, trusted: &[&str]) -> String {
+        let mut headers = HeaderMap::new();
+        if let Some(forwarded) = forwarded {
+            headers.insert("x-forwarded-for", HeaderValue::from_str(forwarded).unwrap());
+        }
+        let trusted: Vec<IpAddr> = trusted.iter().map(|t| t.parse().unwrap()).collect();
+        let peer = SocketAddr::new(peer.parse().unwrap(), 40_000);
+        address_key(Ok(ConnectInfo(peer)), &headers, &trusted)
+    }
+
+    #[test]
+    fn the_client_address_is_believed_from_trusted_proxies_only() {
+        // Straight from a client: its own word about its address counts for nothing.
+        assert_eq!(key("203.0.113.9", Some("1.2.3.4"), &[]), "ip:203.0.113.9");
+        assert_eq!(
+            key("203.0.113.9", Some("1.2.3.4"), &["10.0.0.1"]),
+            "ip:203.0.113.9"
+        );
+        // Through the load balancer: the address it saw.
+        assert_eq!(
+            key("10.0.0.1", Some("1.2.3.4"), &["10.0.0.1"]),
+            "ip:1.2.3.4"
+        );
+        // A client that sends its own X-Forwarded-For cannot choose its key.
+        assert_eq!(
+            key("10.0.0.1", Some("6.6.6.6, 1.2.3.4"), &["10.0.0.1"]),
+            "ip:1.2.3.4"
+        );
+        // Two proxies in a row, both trusted.
+        assert_eq!(
+            key(
+                "10.0.0.1",
+                Some("1.2.3.4, 10.0.0.2"),
+                &["10.0.0.1", "10.0.0.2"]
+            ),
+            "ip:1.2.3.4"
+        );
+        // A trusted proxy that forwards nothing readable: the proxy's own address.
+        assert_eq!(
+            key("10.0.0.1", Some("not an address"), &["10.0.0.1"]),
+            "ip:10.0.0.1"
+        );
+        assert_eq!(key("10.0.0.1", None, &["10.0.0.1"]), "ip:10.0.0.1");
+    }
 }

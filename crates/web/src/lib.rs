@@ -34,6 +34,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     pub session_idle: Duration,
     pub session_absolute: Duration,
+    /// Load balancers and proxies whose X-Forwarded-For names the client (`--trusted-proxy`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for WebConfig {
@@ -42,6 +44,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             session_idle: Duration::minutes(30),
             session_absolute: Duration::hours(12),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -69,9 +72,9 @@ impl std::ops::Deref for AppState {
 /// The whole application.
 pub fn app(store: Store, config: WebConfig) -> Router {
     let state = AppState(Arc::new(Inner {
+        throttle: auth::Throttle::new(store.clone()),
         store,
         config,
-        throttle: auth::Throttle::default(),
         reports: Default::default(),
     }));
     routes::router(state)

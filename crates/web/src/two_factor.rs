@@ -127,7 +127,7 @@ async fn throttled(
     check: impl Future<Output = StoreResult<CodeCheck>>,
 ) -> Result<Option<&'static str>, WebError> {
     let now = Utc::now();
-    if state.throttle.blocked(keys, now) {
+    if state.throttle.blocked(keys, now).await {
         return Ok(Some(TOO_MANY_CODES));
     }
     let refused = match check.await? {
@@ -136,9 +136,9 @@ async fn throttled(
         CodeCheck::Reused => Some(REUSED_CODE),
     };
     match (refused, keys.first()) {
-        (None, Some(account)) => state.throttle.clear(account),
+        (None, Some(account)) => state.throttle.clear(account).await,
         (None, None) => {}
-        (Some(_), _) => state.throttle.fail(keys, now),
+        (Some(_), _) => state.throttle.fail(keys, now).await,
     }
     Ok(refused)
 }
@@ -203,7 +203,10 @@ pub async fn code_submit(
     };
     same_token(&form.csrf, &half.csrf_token)?;
     let change = half_change(&half, request_id);
-    let keys = [code_key(&half.user.username), address_key(connect)];
+    let keys = [
+        code_key(&half.user.username),
+        address_key(connect, &headers, &state.config.trusted_proxies),
+    ];
     let check = state
         .store
         .check_second_factor(&change, UserId(half.user.id), &form.code);
@@ -276,7 +279,10 @@ pub async fn enrol_submit(
     };
     same_token(&form.csrf, &half.csrf_token)?;
     let change = half_change(&half, request_id);
-    let keys = [code_key(&half.user.username), address_key(connect)];
+    let keys = [
+        code_key(&half.user.username),
+        address_key(connect, &headers, &state.config.trusted_proxies),
+    ];
     let check = state
         .store
         .enrol_second_factor(&change, half.id, &form.code);
@@ -401,14 +407,14 @@ pub async fn reauth_submit(ctx: Ctx, Form(form): Form<ReauthForm>) -> Result<Res
     let session = ctx.auth.session_id.ok_or_else(WebError::not_found)?;
     let change = ctx.change();
     let key = [format!("password:{}", ctx.auth.username)];
-    let refused = if ctx.state.throttle.blocked(&key, change.now) {
+    let refused = if ctx.state.throttle.blocked(&key, change.now).await {
         Some("Đã nhập sai mật khẩu quá nhiều lần; hãy thử lại sau ít phút.")
     } else if store
         .verify_password(&ctx.auth.username, &form.password)
         .await?
         .is_none()
     {
-        ctx.state.throttle.fail(&key, change.now);
+        ctx.state.throttle.fail(&key, change.now).await;
         Some("Mật khẩu không đúng.")
     } else if store.has_second_factor(ctx.auth.user_id).await? {
         let check = store.check_second_factor(&change, ctx.auth.user_id, &form.code);

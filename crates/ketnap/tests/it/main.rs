@@ -22,6 +22,7 @@ mod import_people;
 mod import_units;
 mod matrix;
 mod offline;
+mod processes;
 mod reliability;
 mod reminders;
 mod reports;

@@ -36,6 +36,11 @@ impl Server {
             .args(["--database", database_url, "serve", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
             .env_remove("KETNAP_DATABASE_URL")
+            .env_remove("KETNAP_DATA_KEYS")
+            // PostgreSQL's data keys live in a file of their own (SQLite's sit beside it).
+            .envs(
+                crate::fixtures::data_keys_for(database_url).map(|keys| ("KETNAP_DATA_KEYS", keys)),
+            )
             .env("RUST_LOG", rust_log)
             .stdout(log_file.try_clone().unwrap())
             .stderr(log_file)

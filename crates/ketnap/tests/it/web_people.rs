@@ -29,6 +29,14 @@ async fn case_count(app: &TestApp) -> usize {
 
 /// A complete new-source form for the residential cell; `changes` override fields.
 pub fn source_form(app: &TestApp, changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    source_fields(app.tree.residential_cell, changes)
+}
+
+/// A complete new-source form for `cell`; `changes` override fields.
+pub fn source_fields(
+    cell: ketnap_domain::ids::UnitId,
+    changes: &[(&str, &str)],
+) -> Vec<(String, String)> {
     let mut fields: Vec<(String, String)> = [
         ("family_name", "Trần"),
         ("middle_name", "Thị"),
@@ -54,7 +62,7 @@ pub fn source_form(app: &TestApp, changes: &[(&str, &str)]) -> Vec<(String, Stri
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    fields.push(("cell".into(), app.tree.residential_cell.to_string()));
+    fields.push(("cell".into(), cell.to_string()));
     for (key, value) in changes {
         match fields.iter_mut().find(|(k, _)| k == key) {
             Some(field) => field.1 = (*value).to_string(),
