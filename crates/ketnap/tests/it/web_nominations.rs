@@ -989,3 +989,42 @@ fn row_numbers(html: &str, org: &str) -> Vec<i64> {
         })
         .collect()
 }
+
+/// A nominee with the name and birth date of someone already on file (no CCCD to tell them
+/// apart) is shown beside that person before the officer accepts; a nominee like no one is
+/// not.
+#[tokio::test]
+async fn a_nominee_who_may_be_on_file_is_shown_before_acceptance() {
+    let app = TestApp::new().await;
+    let ward = Scope::subtree(app.tree.ward, Access::Edit);
+    let (on_file, _) = app
+        .store
+        .create_source(
+            &change("canbo"),
+            &ward,
+            &person("Lý", "Thị", "Sen", day(2001, 4, 4), Sex::Female, None),
+            app.tree.residential_cell,
+            day(2025, 9, 1),
+            None,
+        )
+        .await
+        .unwrap();
+    let same = nominate(&app.store, app.mass_org, app.tree.ward, "Sen", today()).await;
+    let other = nominate(&app.store, app.mass_org, app.tree.ward, "Sương", today()).await;
+    let officer = app.login("canbo").await;
+    let page = app
+        .get(Some(&officer), &format!("/nominations/{same}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"duplicates\""), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("href=\"/people/{on_file}\"")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("cùng họ tên và ngày sinh"));
+    let page = app
+        .get(Some(&officer), &format!("/nominations/{other}"))
+        .await;
+    assert!(!page.body.contains("id=\"duplicates\""), "{}", page.body);
+}

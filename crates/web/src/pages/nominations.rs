@@ -31,7 +31,7 @@ use crate::pages::parse_id;
 use crate::pages::people::{Line, detail_lines};
 use crate::pages::person_form::{PersonChoices, PersonFields, details_from, person_anchor};
 use crate::pages::reports::{MAX_YEAR, MIN_YEAR};
-use crate::pages::sources::{Choice, FieldErrors, day_field, day_until_today};
+use crate::pages::sources::{Choice, DuplicateLine, FieldErrors, day_field, day_until_today};
 use crate::views::{Layout, dmy, number};
 
 // ---------------------------------------------------------------------------------------
@@ -391,6 +391,8 @@ struct NominationPage {
     lines: Vec<Line>,
     reasons: String,
     can_decide: bool,
+    /// People of the scope who may be the nominee: the same CCCD, or name and birth date.
+    duplicates: Vec<DuplicateLine>,
     cells: Vec<Choice>,
     form: DecisionForm,
     errors: FieldErrors,
@@ -432,6 +434,19 @@ async fn render_page(
     } else {
         Vec::new()
     };
+    let duplicates = match (&nomination, can_decide) {
+        (Some(n), true) => store
+            .possible_duplicates(
+                scope,
+                n.details.citizen_id.as_ref().map(|c| c.as_str()),
+                Some((&n.details.name, n.details.birth)),
+            )
+            .await?
+            .iter()
+            .map(DuplicateLine::from)
+            .collect(),
+        _ => Vec::new(),
+    };
     // A blank date means today: the date input shows it.
     let form = DecisionForm {
         identified_on: if form.identified_on.trim().is_empty() {
@@ -452,6 +467,7 @@ async fn render_page(
             .unwrap_or_default(),
         reasons: nomination.map(|n| n.reasons).unwrap_or_default(),
         can_decide,
+        duplicates,
         cells,
         form,
         errors,

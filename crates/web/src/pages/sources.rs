@@ -219,7 +219,7 @@ pub struct DuplicateLine {
 }
 
 impl DuplicateLine {
-    fn from(d: &PossibleDuplicate) -> DuplicateLine {
+    pub(crate) fn from(d: &PossibleDuplicate) -> DuplicateLine {
         DuplicateLine {
             id: d.person.id.0,
             name: d.person.details.name.full(),
