@@ -56,6 +56,15 @@ pub(crate) async fn write(
     set_head(tx, &hash).await
 }
 
+impl Store {
+    /// Writes one audit row in a transaction of its own: a read, which changes nothing else.
+    pub(crate) async fn audit_alone(&self, change: &Change, audit: Audit<'_>) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        write(&mut tx, change, audit).await?;
+        tx.commit().await.map_err(backend_error)
+    }
+}
+
 /// Writes many rows of one change, chained in order (bulk loads and imports).
 pub(crate) async fn write_all(
     tx: &mut Transaction<'_, Any>,

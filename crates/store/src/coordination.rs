@@ -457,14 +457,8 @@ impl Store {
     ) -> StoreResult<(NominationSummary, Option<Nomination>)> {
         let row = self.nomination_row(scope, id).await?;
         let parts = row.into_parts(self, true)?;
-        let mut tx = self.begin().await?;
-        audit::write(
-            &mut tx,
-            change,
-            Audit::event("nomination.read", "nomination", id),
-        )
-        .await?;
-        tx.commit().await.map_err(backend_error)?;
+        self.audit_alone(change, Audit::event("nomination.read", "nomination", id))
+            .await?;
         Ok(parts)
     }
 
@@ -1267,9 +1261,8 @@ impl Store {
         id: i64,
     ) -> StoreResult<RequestView> {
         let view = self.request_row(scope, id).await?.into_view(self, true)?;
-        let mut tx = self.begin().await?;
-        audit::write(&mut tx, change, Audit::event("request.read", "request", id)).await?;
-        tx.commit().await.map_err(backend_error)?;
+        self.audit_alone(change, Audit::event("request.read", "request", id))
+            .await?;
         Ok(view)
     }
 

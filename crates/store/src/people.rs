@@ -142,9 +142,8 @@ impl PersonStore for Store {
 
     async fn person(&self, change: &Change, scope: &Scope, id: PersonId) -> StoreResult<Person> {
         let person = self.person_in_scope(scope, id).await?;
-        let mut tx = self.begin().await?;
-        audit::write(&mut tx, change, Audit::event("person.read", "person", id)).await?;
-        tx.commit().await.map_err(backend_error)?;
+        self.audit_alone(change, Audit::event("person.read", "person", id))
+            .await?;
         Ok(person)
     }
 

@@ -101,20 +101,18 @@ impl Store {
         count: usize,
         purpose: Option<&str>,
     ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        audit::write(
-            &mut tx,
+        let after = match purpose {
+            Some(purpose) => format!("{count} người; mục đích: {purpose}"),
+            None => format!("{count} người"),
+        };
+        self.audit_alone(
             change,
             Audit {
-                after: Some(match purpose {
-                    Some(purpose) => format!("{count} người; mục đích: {purpose}"),
-                    None => format!("{count} người"),
-                }),
+                after: Some(after),
                 ..Audit::event(action, "unit", scope.root().0)
             },
         )
-        .await?;
-        tx.commit().await.map_err(backend_error)
+        .await
     }
 
     /// Which of `citizen_ids` are on file anywhere (a new record with one would be refused).
