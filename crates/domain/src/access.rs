@@ -100,10 +100,10 @@ impl Role {
     }
 
     /// Whether an account must sign in with a second factor (TOTP): administrators, and
-    /// every account whose unit is a province or city committee (the widest kind of unit),
-    /// since its scope covers a whole province's records. Others may choose it.
+    /// every account whose unit is a province or city committee or the whole party, since
+    /// its scope covers at least a whole province's records. Others may choose it.
     pub fn second_factor_required(self, unit_kind: UnitKind) -> bool {
-        self == Role::Admin || unit_kind == UnitKind::Province
+        self == Role::Admin || matches!(unit_kind, UnitKind::Province | UnitKind::Central)
     }
 }
 
@@ -154,10 +154,12 @@ mod tests {
     #[test]
     fn administrators_and_province_accounts_need_a_second_factor() {
         for role in Role::ALL {
-            assert!(role.second_factor_required(UnitKind::Province), "{role:?}");
+            for wide in [UnitKind::Province, UnitKind::Central] {
+                assert!(role.second_factor_required(wide), "{role:?} {wide:?}");
+            }
             for kind in UnitKind::ALL
                 .into_iter()
-                .filter(|k| *k != UnitKind::Province)
+                .filter(|k| !matches!(k, UnitKind::Province | UnitKind::Central))
             {
                 assert_eq!(
                     role.second_factor_required(kind),

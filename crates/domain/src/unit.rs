@@ -14,6 +14,8 @@ use crate::ids::UnitId;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
+    /// Toàn Đảng: the Central Committee's whole party, above the 34 provinces and cities.
+    Central,
     /// Đảng bộ tỉnh / thành phố.
     Province,
     /// Đảng bộ phường.
@@ -35,7 +37,8 @@ pub enum UnitKind {
 }
 
 impl UnitKind {
-    pub const ALL: [UnitKind; 9] = [
+    pub const ALL: [UnitKind; 10] = [
+        UnitKind::Central,
         UnitKind::Province,
         UnitKind::Ward,
         UnitKind::Commune,
@@ -49,6 +52,7 @@ impl UnitKind {
 
     pub fn code(self) -> &'static str {
         match self {
+            UnitKind::Central => "central",
             UnitKind::Province => "province",
             UnitKind::Ward => "ward",
             UnitKind::Commune => "commune",
@@ -67,6 +71,7 @@ impl UnitKind {
 
     pub fn label_vi(self) -> &'static str {
         match self {
+            UnitKind::Central => "Toàn Đảng (Trung ương)",
             UnitKind::Province => "Đảng bộ tỉnh, thành phố",
             UnitKind::Ward => "Đảng bộ phường",
             UnitKind::Commune => "Đảng bộ xã",
@@ -93,6 +98,7 @@ impl UnitKind {
     pub fn may_contain(self, child: UnitKind) -> bool {
         use UnitKind::*;
         match self {
+            Central => child == Province,
             Province => matches!(
                 child,
                 Ward | Commune | SpecialZone | SuperiorCommittee | BaseCommittee | BaseCell

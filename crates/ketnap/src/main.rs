@@ -6,6 +6,7 @@ mod backup;
 mod bench;
 mod bench_import;
 mod demo;
+mod r#gen;
 mod import;
 mod listing;
 mod records;
@@ -54,6 +55,17 @@ enum Command {
         #[arg(long)]
         reset: bool,
     },
+    /// Generate a dataset for benchmarks, from one ward to the whole country (five years of
+    /// cases in every stage), deterministically for a seed; prints its own speed.
+    Gen {
+        #[arg(long, value_enum, default_value = "city")]
+        scale: demo::Scale,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Erase earlier generated or demonstration data first.
+        #[arg(long)]
+        reset: bool,
+    },
     /// Serve the web application.
     Serve {
         /// Address and port to listen on.
@@ -80,6 +92,9 @@ enum Command {
         remind_at: chrono::NaiveTime,
         #[command(flatten)]
         mail: reminders::MailOptions,
+        /// For `ketnap bench`: also answer GET /bench/static with this many bytes of HTML.
+        #[arg(long, hide = true)]
+        static_probe_bytes: Option<usize>,
     },
     /// Run the daily reminder now (the digests of deadlines to each officer's inbox, and by
     /// mail with --smtp-url), unless it already ran for the day; then it only retries the
@@ -94,13 +109,12 @@ enum Command {
         #[command(flatten)]
         mail: reminders::MailOptions,
     },
-    /// Measure the server time of the home page, the case list and a case page.
+    /// Measure the server time (p50/p95/p99) of the busiest pages and searches of a ward
+    /// officer, a city and a national leader, the dashboards against their bare SQL, and
+    /// HTTP throughput with wrk, on the data `ketnap gen` made.
     Bench {
-        /// The account whose pages are measured (the demo's ward officer by default).
-        #[arg(long, default_value = "canbo.thudaumot")]
-        user: String,
-        #[arg(long, default_value_t = 200)]
-        requests: usize,
+        #[command(flatten)]
+        options: bench::Options,
     },
     /// Measure the import of a large list of people against calamine's bare read of the
     /// same file, in a new database (give one with --database).
@@ -306,6 +320,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let create = match cli.command {
         Command::Migrate
         | Command::Demo { .. }
+        | Command::Gen { .. }
         | Command::BenchImport { .. }
         | Command::Serve { demo: true, .. } => Create::IfMissing,
         _ => Create::Never,
@@ -331,6 +346,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo { reset } => demo_command(&ctx, reset).await,
+        Command::Gen { scale, seed, reset } => r#gen::generate(&ctx, scale, seed, reset).await,
         Command::Serve {
             listen,
             demo,
@@ -338,6 +354,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             trusted_proxies,
             remind_at,
             mail,
+            static_probe_bytes,
         } => {
             let options = serve::Options {
                 listen,
@@ -346,11 +363,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 trusted_proxies,
                 remind_at,
                 mail,
+                static_probe_bytes,
             };
             serve::serve(&ctx, &options).await
         }
         Command::Remind { on, at, mail } => reminders::remind(&ctx, on, at, &mail).await,
-        Command::Bench { user, requests } => bench::bench(&ctx, &user, requests).await,
+        Command::Bench { options } => {
+            bench::bench(&ctx, &options, &cli.database, cli.data_keys.as_deref()).await
+        }
         Command::BenchImport { rows } => bench_import::bench(&ctx, &cli.database, rows).await,
         Command::BenchImportStep { step, file } => bench_import::step(&ctx, &step, &file).await,
         Command::Token { command } => admin::token(&ctx, command).await,

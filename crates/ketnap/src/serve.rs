@@ -23,6 +23,8 @@ pub struct Options {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub remind_at: chrono::NaiveTime,
     pub mail: crate::reminders::MailOptions,
+    /// `ketnap bench`'s child server: also answer `GET /bench/static` with this many bytes.
+    pub static_probe_bytes: Option<usize>,
 }
 
 pub async fn serve(ctx: &Context, options: &Options) -> anyhow::Result<()> {
@@ -54,6 +56,7 @@ pub async fn serve(ctx: &Context, options: &Options) -> anyhow::Result<()> {
     let config = WebConfig {
         secure_cookies,
         trusted_proxies: options.trusted_proxies.clone(),
+        static_probe_bytes: options.static_probe_bytes,
         ..WebConfig::default()
     };
     let app = ketnap_web::app(ctx.store.clone(), config);

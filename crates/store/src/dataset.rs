@@ -1,5 +1,5 @@
-//! Bulk loading of a whole dataset (the demo city) in one transaction, many rows per
-//! statement, with one audit row for the load.
+//! Bulk loading of a whole dataset (the demo city, or a generated country region by region),
+//! many rows per statement, with one audit row for the load.
 
 use chrono::NaiveDate;
 use ketnap_domain::case::Case;
@@ -259,9 +259,13 @@ impl Store {
         Ok(units == 0)
     }
 
-    /// Empties a database that holds demonstration data, and nothing else.
+    /// Empties a database that holds demonstration or generated data, and nothing else.
+    /// Indexes an interrupted load set aside are built again first (their definitions are
+    /// kept in `meta`, which the erase empties).
     pub async fn erase_demo(&self, change: &Change) -> StoreResult<()> {
-        if !self.is_empty().await? && self.meta("dataset").await?.as_deref() != Some("demo") {
+        self.restore_indexes().await?;
+        let generated = |d: &str| d == "demo" || d.starts_with("gen-");
+        if !self.is_empty().await? && !self.meta("dataset").await?.is_some_and(|d| generated(&d)) {
             return Err(StoreError::Rejected(ketnap_domain::Violation::new(
                 "demo.real-data",
                 "database",
@@ -292,6 +296,68 @@ impl Store {
         dataset: &str,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
+        self.insert_dataset(&mut tx, change, data).await?;
+        let summary = format!(
+            "{} tổ chức, {} người, {} hồ sơ, {} sự kiện, {} lớp bồi dưỡng",
+            data.units.len(),
+            data.people.len(),
+            data.cases.len(),
+            data.events.len(),
+            data.courses.len()
+        );
+        mark_dataset(&mut tx, change, dataset, summary).await?;
+        tx.commit().await.map_err(backend_error)
+    }
+
+    /// Adds one part of a large dataset in a transaction of its own, with the audit rows a
+    /// user's recording would have left: one per person created and one per case opened.
+    /// The last part is followed by [`Store::finish_dataset`].
+    pub async fn append_dataset(&self, change: &Change, data: &Dataset) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        if self.backend == Backend::Sqlite {
+            // The report indexes of a country's events take random inserts: with SQLite's
+            // 2 MB page cache each one rereads pages from the file (1 GiB, this connection).
+            sqlx::query("PRAGMA cache_size = -1048576")
+                .execute(&mut *tx)
+                .await
+                .map_err(backend_error)?;
+        }
+        self.insert_dataset(&mut tx, change, data).await?;
+        let audits: Vec<Audit<'_>> = data
+            .cases
+            .iter()
+            .flat_map(|case| {
+                [
+                    Audit::event("person.create", "person", case.person.0),
+                    Audit {
+                        after: Some(ketnap_domain::case::Stage::Source.code().to_string()),
+                        ..Audit::event("case.open", "case", case.id.0)
+                    },
+                ]
+            })
+            .collect();
+        audit::write_all(&mut tx, self.backend, change, &audits).await?;
+        tx.commit().await.map_err(backend_error)
+    }
+
+    /// Marks the database with `dataset` after its parts were appended.
+    pub async fn finish_dataset(
+        &self,
+        change: &Change,
+        dataset: &str,
+        summary: String,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        mark_dataset(&mut tx, change, dataset, summary).await?;
+        tx.commit().await.map_err(backend_error)
+    }
+
+    async fn insert_dataset(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        change: &Change,
+        data: &Dataset,
+    ) -> StoreResult<()> {
         let units = data
             .units
             .iter()
@@ -309,7 +375,7 @@ impl Store {
                 ]
             })
             .collect();
-        insert(&mut tx, self.backend, "INSERT INTO units (id, code, name, kind, parent_id, sector, valid_from, valid_until, successor_id)", units).await?;
+        insert(tx, self.backend, "INSERT INTO units (id, code, name, kind, parent_id, sector, valid_from, valid_until, successor_id)", units).await?;
         let headcounts = data
             .headcounts
             .iter()
@@ -326,7 +392,7 @@ impl Store {
             })
             .collect();
         insert(
-            &mut tx,
+            tx,
             self.backend,
             "INSERT INTO headcounts (unit_id, as_of, official_members, probationary_members, workforce, youth_union_members, trade_union_members)",
             headcounts,
@@ -338,7 +404,7 @@ impl Store {
             .map(|m| vec![int(m.id.0), text(m.kind), int(m.unit.0), text(&m.name)])
             .collect();
         insert(
-            &mut tx,
+            tx,
             self.backend,
             "INSERT INTO mass_orgs (id, kind, unit_id, name)",
             mass_orgs,
@@ -350,13 +416,13 @@ impl Store {
         for p in &data.people {
             people.push(person_cells(keys, p.id.0, &p.details, &created)?);
         }
-        insert(&mut tx, self.backend, PEOPLE_INSERT, people).await?;
+        insert(tx, self.backend, PEOPLE_INSERT, people).await?;
         let mut cases = Vec::with_capacity(data.cases.len());
         for c in &data.cases {
             cases.push(case_cells(c, &created)?);
         }
         insert(
-            &mut tx,
+            tx,
             self.backend,
             "INSERT INTO cases (id, person_id, cell_id, stage, nominated_by, identified_on, decided_on, ceremony_on, official_on, closed_on, body, version, updated_at)",
             cases,
@@ -371,7 +437,7 @@ impl Store {
             .filter_map(|(case, e)| Some(event_cells(cases.get(case)?, e)))
             .collect();
         insert(
-            &mut tx,
+            tx,
             self.backend,
             "INSERT INTO case_events (case_id, cell_id, action, occurred_on, stage_before, stage_after, summary, document_number, document_date, actor, rule_set, recorded_at)",
             events,
@@ -393,7 +459,7 @@ impl Store {
             })
             .collect();
         insert(
-            &mut tx,
+            tx,
             self.backend,
             "INSERT INTO courses (id, kind, name, organiser, unit_id, starts_on, ends_on)",
             courses,
@@ -414,47 +480,134 @@ impl Store {
             })
             .collect();
         insert(
-            &mut tx,
+            tx,
             self.backend,
             "INSERT INTO course_participants (course_id, person_id, result, certificate_number)",
             participants,
         )
         .await?;
-        sqlx::query("INSERT INTO meta (key, value) VALUES ('dataset', $1)")
-            .bind(dataset)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_error)?;
         if self.backend == Backend::Postgres {
             // Ids were given explicitly: move each identity past them.
             for table in ["units", "mass_orgs", "people", "cases", "courses"] {
                 sqlx::query(&format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                 ))
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await
                 .map_err(backend_error)?;
             }
         }
-        audit::write(
-            &mut tx,
-            change,
-            Audit {
-                action: "dataset.load",
-                entity: "dataset",
-                entity_id: dataset.to_string(),
-                before: None,
-                after: Some(format!(
-                    "{} tổ chức, {} người, {} hồ sơ, {} sự kiện, {} lớp bồi dưỡng",
-                    data.units.len(),
-                    data.people.len(),
-                    data.cases.len(),
-                    data.events.len(),
-                    data.courses.len()
-                )),
-            },
-        )
-        .await?;
+        Ok(())
+    }
+}
+
+/// Tables a load of many parts fills: their secondary indexes are set aside during the load.
+const BULK_TABLES: &str =
+    "'people', 'cases', 'case_events', 'course_participants', 'courses', 'audit_log'";
+
+/// The `meta` key that keeps the definitions of the indexes set aside.
+const BULK_INDEXES: &str = "bulk.indexes";
+
+impl Store {
+    /// Before a load of many parts: keeps the definitions of the secondary indexes of the
+    /// tables it fills in `meta`, then drops them, so that rows go in at the end of each
+    /// table instead of into random pages of every index; building an index once at the end
+    /// sorts instead. [`Store::restore_indexes`] builds them again (and every start does,
+    /// should the load be cut short).
+    pub async fn set_indexes_aside(&self) -> StoreResult<()> {
+        let sql = match self.backend {
+            Backend::Sqlite => format!(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({BULK_TABLES}) ORDER BY name"
+            ),
+            // Primary keys and unique constraints stay: they are constraints, not indexes.
+            Backend::Postgres => format!(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ({BULK_TABLES}) AND indexname NOT IN (SELECT conname FROM pg_constraint) ORDER BY indexname"
+            ),
+        };
+        let found: Vec<(String, String)> = sqlx::query_as(&sql)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend_error)?;
+        let mut kept: Vec<String> = match self.meta(BULK_INDEXES).await? {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| StoreError::Backend(format!("{BULK_INDEXES}: {e}")))?,
+            None => Vec::new(),
+        };
+        for (_, definition) in &found {
+            if !kept.contains(definition) {
+                kept.push(definition.clone());
+            }
+        }
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM meta WHERE key = $1")
+            .bind(BULK_INDEXES)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
+            .bind(BULK_INDEXES)
+            .bind(to_json(&kept)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        for (name, _) in &found {
+            sqlx::query(&format!("DROP INDEX {name}"))
+                .execute(&mut *tx)
+                .await
+                .map_err(backend_error)?;
+        }
         tx.commit().await.map_err(backend_error)
     }
+
+    /// Builds again the indexes [`Store::set_indexes_aside`] dropped, if any.
+    pub async fn restore_indexes(&self) -> StoreResult<()> {
+        let Some(json) = self.meta(BULK_INDEXES).await? else {
+            return Ok(());
+        };
+        let kept: Vec<String> = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Backend(format!("{BULK_INDEXES}: {e}")))?;
+        let mut tx = self.begin().await?;
+        for definition in kept {
+            let definition = definition
+                .replacen("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+                .replacen(
+                    "CREATE UNIQUE INDEX ",
+                    "CREATE UNIQUE INDEX IF NOT EXISTS ",
+                    1,
+                );
+            sqlx::query(&definition)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend_error)?;
+        }
+        sqlx::query("DELETE FROM meta WHERE key = $1")
+            .bind(BULK_INDEXES)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        tx.commit().await.map_err(backend_error)
+    }
+}
+
+/// The database's mark (`meta.dataset`) and the load's audit row.
+async fn mark_dataset(
+    tx: &mut Transaction<'_, Any>,
+    change: &Change,
+    dataset: &str,
+    summary: String,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('dataset', $1)")
+        .bind(dataset)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend_error)?;
+    audit::write(
+        tx,
+        change,
+        Audit {
+            after: Some(summary),
+            ..Audit::event("dataset.load", "dataset", dataset)
+        },
+    )
+    .await
 }

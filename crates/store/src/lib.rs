@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod backup;
+mod bench;
 mod cases;
 mod coordination;
 mod courses;
@@ -192,6 +193,8 @@ impl Store {
             .await
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         self.seal_audit_log().await?;
+        // A generated load cut short leaves its indexes set aside: build them again.
+        self.restore_indexes().await?;
         self.prepare_keys().await?;
         self.seal_plain_people().await
     }

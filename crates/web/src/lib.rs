@@ -21,6 +21,7 @@ mod views;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::http::header;
 use chrono::Duration;
 use ketnap_store::Store;
 
@@ -36,6 +37,9 @@ pub struct WebConfig {
     pub session_absolute: Duration,
     /// Load balancers and proxies whose X-Forwarded-For names the client (`--trusted-proxy`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `ketnap bench` only: also answer `GET /bench/static` with this many bytes of HTML, the
+    /// same server's floor beside a page of that size.
+    pub static_probe_bytes: Option<usize>,
 }
 
 impl Default for WebConfig {
@@ -45,6 +49,7 @@ impl Default for WebConfig {
             session_idle: Duration::minutes(30),
             session_absolute: Duration::hours(12),
             trusted_proxies: Vec::new(),
+            static_probe_bytes: None,
         }
     }
 }
@@ -71,11 +76,26 @@ impl std::ops::Deref for AppState {
 
 /// The whole application.
 pub fn app(store: Store, config: WebConfig) -> Router {
+    let probe = config.static_probe_bytes;
     let state = AppState(Arc::new(Inner {
         throttle: auth::Throttle::new(store.clone()),
         store,
         config,
         reports: Default::default(),
     }));
-    routes::router(state)
+    let router = routes::router(state);
+    match probe {
+        // Not in the route table: a bare floor (no layers) the authorization matrix need not walk.
+        Some(bytes) => {
+            let body = axum::body::Bytes::from(vec![b'x'; bytes]);
+            router.route(
+                "/bench/static",
+                axum::routing::get(move || {
+                    let body = body.clone();
+                    async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body) }
+                }),
+            )
+        }
+        None => router,
+    }
 }

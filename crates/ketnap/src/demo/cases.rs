@@ -23,12 +23,24 @@ use super::people;
 use super::units::{Area, Cell, Org, Tree};
 use super::{Rng8, plus, ymd};
 
-/// Sources identified a year city-wide: with the exits below, about 11,000 admissions a
-/// year, 3 % of the city's members as the directive asks.
-const SOURCES_PER_YEAR: f64 = 13_800.0;
+/// Sources identified a year in the demo city: with the exits below, about 11,000
+/// admissions a year, 3 % of the city's members as the directive asks.
+pub(super) const DEMO_SOURCES_PER_YEAR: f64 = 13_800.0;
 
-/// How far back the history goes, in months before the current month.
-const HISTORY_MONTHS: u32 = 38;
+/// How far back the demo's history goes, in months before the current month.
+pub(super) const DEMO_HISTORY_MONTHS: u32 = 38;
+
+/// How many cases a region gets, and where its ids start.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Flow {
+    /// Sources identified a year in the whole region.
+    pub sources_per_year: f64,
+    /// Mixed into every area's seed; 0 gives the demo city.
+    pub salt: u64,
+    /// Ids already in use: the region's people, cases and classes come after them.
+    pub cases_before: i64,
+    pub courses_before: i64,
+}
 
 /// Attempts at placing a deliberately overdue case before keeping the last one as it is.
 const STALL_ATTEMPTS: usize = 40;
@@ -50,10 +62,11 @@ impl Env<'_> {
         rules: &'a RuleBook,
         calendar: &'a Calendar,
         today: NaiveDate,
+        history_months: u32,
     ) -> anyhow::Result<Env<'a>> {
         let month = ymd(today.year(), today.month(), 1)?;
         let start = month
-            .checked_sub_months(Months::new(HISTORY_MONTHS))
+            .checked_sub_months(Months::new(history_months))
             .context("ngày đầu của lịch sử mẫu")?;
         Ok(Env {
             rules,
@@ -88,6 +101,9 @@ impl Env<'_> {
 /// Everything the simulation produces.
 #[derive(Debug, Default)]
 pub(super) struct History {
+    /// Ids in use before this history: its cases (and people) and classes follow them.
+    cases_before: i64,
+    courses_before: i64,
     pub people: Vec<Person>,
     pub cases: Vec<Case>,
     pub events: Vec<(CaseId, Event)>,
@@ -368,18 +384,27 @@ struct Done {
     participants: Vec<(CourseId, Participant)>,
 }
 
-/// Simulates every area in turn.
-pub(super) fn simulate(tree: &Tree, env: &Env) -> anyhow::Result<History> {
-    let mut history = History::default();
-    let mut ids = CitizenIds::default();
+/// Simulates every area in turn; `ids` are the CCCDs issued so far (across regions).
+pub(super) fn simulate(
+    tree: &Tree,
+    env: &Env,
+    flow: Flow,
+    ids: &mut CitizenIds,
+) -> anyhow::Result<History> {
+    let mut history = History {
+        cases_before: flow.cases_before,
+        courses_before: flow.courses_before,
+        ..History::default()
+    };
     let total: f64 = tree.cells.iter().map(|c| c.yearly_sources).sum();
     let scale = if total > 0.0 {
-        SOURCES_PER_YEAR / total
+        flow.sources_per_year / total
     } else {
         0.0
     };
     for (index, area) in tree.areas.iter().enumerate() {
-        let seed = 0x6b65_746e_6170_c45e ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let seed =
+            0x6b65_746e_6170_c45e ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ flow.salt;
         let mut run = AreaRun {
             env,
             tree,
@@ -390,8 +415,8 @@ pub(super) fn simulate(tree: &Tree, env: &Env) -> anyhow::Result<History> {
             new_member: Vec::new(),
             actor: Actor("demo".to_string()),
         };
-        run.schedule(&mut history.courses)?;
-        run.cases(&mut history, &mut ids, scale)?;
+        run.schedule(&mut history)?;
+        run.cases(&mut history, ids, scale)?;
     }
     Ok(history)
 }
@@ -409,7 +434,8 @@ struct AreaRun<'a> {
 
 impl AreaRun<'_> {
     /// The area's awareness and new-member classes, every two or three months.
-    fn schedule(&mut self, courses: &mut Vec<(Course, Vec<Participant>)>) -> anyhow::Result<()> {
+    fn schedule(&mut self, history: &mut History) -> anyhow::Result<()> {
+        let courses = &mut history.courses;
         let busy: f64 = self
             .area
             .cells
@@ -442,7 +468,7 @@ impl AreaRun<'_> {
                         in_year = (starts.year(), 0);
                     }
                     in_year.1 += 1;
-                    let id = CourseId(courses.len() as i64 + 1);
+                    let id = CourseId(history.courses_before + courses.len() as i64 + 1);
                     let name = match kind {
                         CourseKind::Awareness => format!(
                             "Lớp bồi dưỡng nhận thức về Đảng, khóa {} năm {}",
@@ -1289,7 +1315,7 @@ fn months_before(day: NaiveDate, months: u32) -> anyhow::Result<NaiveDate> {
 
 /// Gives the case and its person the next ids and files its events and course results.
 fn accept(history: &mut History, done: Done) {
-    let id = history.cases.len() as i64 + 1;
+    let id = history.cases_before + history.cases.len() as i64 + 1;
     let person = PersonId(id);
     let mut case = done.case;
     case.id = CaseId(id);
@@ -1303,7 +1329,7 @@ fn accept(history: &mut History, done: Done) {
         .extend(done.events.into_iter().map(|e| (CaseId(id), e)));
     for (course, mut participant) in done.participants {
         participant.person = person;
-        if let Some((_, list)) = usize::try_from(course.0 - 1)
+        if let Some((_, list)) = usize::try_from(course.0 - history.courses_before - 1)
             .ok()
             .and_then(|i| history.courses.get_mut(i))
         {

@@ -6,6 +6,7 @@
 //! `today`, so the same `today` gives the same dataset, byte for byte, on every machine.
 
 mod cases;
+mod country;
 mod names;
 mod people;
 mod units;
@@ -19,6 +20,7 @@ use ketnap_domain::case::Case;
 use ketnap_domain::ids::UnitId;
 use ketnap_domain::rules::RuleBook;
 use ketnap_store::Dataset;
+use names::CitizenIds;
 
 /// The HCMC party committee unit's code.
 pub const CITY_CODE: &str = "79";
@@ -37,15 +39,184 @@ pub fn build(
     rules: &RuleBook,
     calendar: &Calendar,
 ) -> anyhow::Result<ketnap_store::Dataset> {
-    let mut tree = units::build(EXPECTED_PROBATIONARY)?;
-    let env = cases::Env::new(rules, calendar, today)?;
-    let history = cases::simulate(&tree, &env)?;
+    let region = units::Region::hcmc(None)?;
+    let flow = cases::Flow {
+        sources_per_year: cases::DEMO_SOURCES_PER_YEAR,
+        salt: 0,
+        cases_before: 0,
+        courses_before: 0,
+    };
+    let env = cases::Env::new(rules, calendar, today, cases::DEMO_HISTORY_MONTHS)?;
+    build_region(
+        &region,
+        EXPECTED_PROBATIONARY,
+        &env,
+        flow,
+        &mut CitizenIds::default(),
+    )
+}
+
+/// How much of the country `ketnap gen` builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scale {
+    /// One ward of Ho Chi Minh City.
+    Ward,
+    /// Ho Chi Minh City, its 168 wards and communes and three superior committees.
+    City,
+    /// One large province (Thanh Hóa, 166 communes).
+    Province,
+    /// The 34 provinces and cities, 3,321 communes.
+    National,
+}
+
+/// Months of history `ketnap gen` builds: five years.
+const GEN_HISTORY_MONTHS: u32 = 60;
+
+/// Sources identified a year per member in `ketnap gen`: 5.6 % of the country's 5.6 million
+/// gives more than 1.5 million people with cases in five years.
+const GEN_SOURCES_PER_MEMBER: f64 = 0.056;
+
+/// Ids of the regions built so far (each region's start after them).
+#[derive(Debug, Default, Clone, Copy)]
+struct Used {
+    units: i64,
+    mass_orgs: i64,
+    cases: i64,
+    courses: i64,
+}
+
+/// Builds a generated country one region at a time, so that only one region is in memory.
+#[derive(Debug)]
+pub struct Generator<'a> {
+    regions: Vec<usize>,
+    scale: Scale,
+    seed: u64,
+    env: cases::Env<'a>,
+    ids: CitizenIds,
+    used: Used,
+}
+
+impl<'a> Generator<'a> {
+    pub fn new(
+        scale: Scale,
+        seed: u64,
+        today: NaiveDate,
+        rules: &'a RuleBook,
+        calendar: &'a Calendar,
+    ) -> anyhow::Result<Generator<'a>> {
+        let regions = match scale {
+            Scale::Ward | Scale::City => vec![0],
+            // Thanh Hóa.
+            Scale::Province => vec![16],
+            Scale::National => (0..country::PROVINCES.len()).collect(),
+        };
+        Ok(Generator {
+            regions,
+            scale,
+            seed,
+            env: cases::Env::new(rules, calendar, today, GEN_HISTORY_MONTHS)?,
+            ids: CitizenIds::default(),
+            used: Used::default(),
+        })
+    }
+
+    /// The unit above every province: the whole party, id 1. Load it first.
+    pub fn root(&mut self) -> anyhow::Result<Dataset> {
+        self.used.units = 1;
+        Ok(Dataset {
+            units: vec![ketnap_domain::unit::Unit {
+                id: ROOT,
+                code: None,
+                name: "Đảng Cộng sản Việt Nam".to_string(),
+                kind: ketnap_domain::unit::UnitKind::Central,
+                parent: None,
+                sector: ketnap_domain::unit::SectorCode("public_administration".to_string()),
+                valid_from: ymd(1930, 2, 3)?,
+                valid_until: None,
+                successor: None,
+            }],
+            ..Dataset::default()
+        })
+    }
+
+    /// How many regions [`Generator::region`] builds.
+    pub fn regions(&self) -> usize {
+        self.regions.len()
+    }
+
+    /// The `n`th region with its history; regions must be built in order, after the root.
+    pub fn region(&mut self, n: usize) -> anyhow::Result<Dataset> {
+        let index = *self
+            .regions
+            .get(n)
+            .ok_or_else(|| anyhow::anyhow!("không có vùng thứ {n}"))?;
+        let salt = self
+            .seed
+            .wrapping_add(1)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            ^ (index as u64 + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        let hcmc_members = units::CITY_MEMBERS;
+        let mut region = match index {
+            0 => units::Region::hcmc(Some(ROOT))?,
+            _ => country::region(index, ROOT, hcmc_members, salt)?,
+        };
+        region.salt = salt;
+        region.units_before = self.used.units;
+        region.mass_orgs_before = self.used.mass_orgs;
+        if self.scale == Scale::Ward {
+            // Thủ Dầu Một, the demo's ward, alone.
+            region.communes.truncate(1);
+            region.superiors = false;
+            region.members = 2_200;
+        }
+        let flow = cases::Flow {
+            sources_per_year: region.members as f64 * GEN_SOURCES_PER_MEMBER,
+            salt,
+            cases_before: self.used.cases,
+            courses_before: self.used.courses,
+        };
+        // About a year of admissions are probationary members on 1 January.
+        let probationary = (region.members as f64 * GEN_SOURCES_PER_MEMBER * 0.75) as i64;
+        let data = build_region(&region, probationary, &self.env, flow, &mut self.ids)?;
+        self.used = Used {
+            units: self.used.units + data.units.len() as i64,
+            mass_orgs: data
+                .mass_orgs
+                .iter()
+                .map(|m| m.id.0)
+                .max()
+                .unwrap_or(self.used.mass_orgs),
+            cases: self.used.cases + data.cases.len() as i64,
+            courses: data
+                .courses
+                .iter()
+                .map(|(c, _)| c.id.0)
+                .max()
+                .unwrap_or(self.used.courses),
+        };
+        Ok(data)
+    }
+}
+
+/// The id of the whole party's unit in a generated dataset.
+pub const ROOT: UnitId = UnitId(1);
+
+/// Builds one region (a province or city) with its history.
+fn build_region(
+    region: &units::Region,
+    expected_probationary: i64,
+    env: &cases::Env,
+    flow: cases::Flow,
+    ids: &mut CitizenIds,
+) -> anyhow::Result<Dataset> {
+    let mut tree = units::build(region, expected_probationary)?;
+    let history = cases::simulate(&tree, env, flow, ids)?;
 
     let mut data = Dataset::default();
     let latest = env.latest_jan1;
     let before = ymd(latest.year() - 1, 1, 1)?;
     let probationary = probationary_counts(&tree, &history.cases, [latest, before]);
-    balance(&mut tree, &probationary);
+    balance(&mut tree, &probationary, region.members);
     for (cell, [now, then]) in tree.cells.iter().zip(&probationary) {
         if cell.founded <= before {
             data.push_headcount(cell.unit, before, cell.official_year_before(), *then);
@@ -99,11 +270,11 @@ fn probationary_counts(tree: &units::Tree, cases: &[Case], days: [NaiveDate; 2])
 }
 
 /// Moves official members of residential cells one by one until the latest headcount adds
-/// up to the city's total exactly.
-fn balance(tree: &mut units::Tree, probationary: &[[i64; 2]]) {
+/// up to the region's total exactly.
+fn balance(tree: &mut units::Tree, probationary: &[[i64; 2]], members: i64) {
     let total: i64 = tree.cells.iter().map(|c| c.official).sum::<i64>()
         + probationary.iter().map(|p| p[0]).sum::<i64>();
-    let mut gap = units::CITY_MEMBERS - total;
+    let mut gap = members - total;
     let step = gap.signum();
     while gap != 0 {
         let mut moved = false;

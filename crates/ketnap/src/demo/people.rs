@@ -138,7 +138,7 @@ fn shape(org: Org) -> (u32, f64, f64) {
 /// otherwise a neighbourhood of the area (or, for some, of another one).
 fn residence(rng: &mut Rng8, areas: &[Area], area: &Area, cell: &Cell) -> String {
     if !cell.neighbourhood.is_empty() {
-        return format!("{}, Thành phố Hồ Chí Minh", cell.neighbourhood);
+        return format!("{}, {}", cell.neighbourhood, area.region);
     }
     let home = if area.commune_level && rng.gen_bool(0.7) {
         area
@@ -151,7 +151,7 @@ fn residence(rng: &mut Rng8, areas: &[Area], area: &Area, cell: &Cell) -> String
         "Đặc khu" => format!("Khu dân cư số {}", rng.gen_range(1..=10)),
         _ => format!("Khu phố {}", rng.gen_range(1..=30)),
     };
-    format!("{neighbourhood}, {}, Thành phố Hồ Chí Minh", home.short)
+    format!("{neighbourhood}, {}, {}", home.short, home.region)
 }
 
 /// A candidate for `cell`, identified on `identified`.

@@ -16,6 +16,96 @@ const COMMUNES_CSV: &str = include_str!("../../data/hcmc-communal-units-2025.csv
 /// Members in active party life in the city (Oct 2025), which the headcounts add up to.
 pub(super) const CITY_MEMBERS: i64 = 365_911;
 
+/// A province-level committee to build: its communes and members, and where its ids start
+/// (so several provinces can be built one after another into one database).
+#[derive(Debug)]
+pub(super) struct Region {
+    /// The province committee's code ("79").
+    pub code: String,
+    /// "Thành phố Hồ Chí Minh", "Tỉnh Thanh Hóa".
+    pub name: &'static str,
+    /// Members the headcounts add up to, probationary ones included.
+    pub members: i64,
+    pub communes: Vec<CommuneRow>,
+    /// Whether it has HCMC's three superior committees (universities, health, press).
+    pub superiors: bool,
+    /// The unit above the province committee (the whole party), if any.
+    pub parent: Option<UnitId>,
+    /// Ids already in use: the region's units and mass organisations come after them.
+    pub units_before: i64,
+    pub mass_orgs_before: i64,
+    /// Mixed into every generator's seed; 0 gives the demo city.
+    pub salt: u64,
+}
+
+/// A ward, commune or special zone of a region.
+#[derive(Debug)]
+pub(super) struct CommuneRow {
+    pub code: String,
+    pub name: String,
+    pub kind: UnitKind,
+    pub first_word: &'static str,
+    /// Birth-registration code of the old province the commune belonged to.
+    pub birth_code: &'static str,
+}
+
+impl Region {
+    /// Ho Chi Minh City with its 168 real commune-level units.
+    pub(super) fn hcmc(parent: Option<UnitId>) -> anyhow::Result<Region> {
+        let mut communes = Vec::new();
+        let mut reader = csv::Reader::from_reader(COMMUNES_CSV.as_bytes());
+        for record in reader.records() {
+            let record = record.context("tệp danh sách phường, xã không đọc được")?;
+            let (Some(code), Some(name), Some(kind)) =
+                (record.get(0), record.get(1), record.get(2))
+            else {
+                bail!("dòng thiếu cột trong danh sách phường, xã: {record:?}");
+            };
+            let (kind, first_word) = match kind.trim() {
+                "phường" => (UnitKind::Ward, "Phường"),
+                "xã" => (UnitKind::Commune, "Xã"),
+                "đặc khu" => (UnitKind::SpecialZone, "Đặc khu"),
+                other => bail!("loại đơn vị hành chính không rõ: {other}"),
+            };
+            let code = code.trim().to_string();
+            let number: u32 = code
+                .parse()
+                .with_context(|| format!("mã đơn vị không phải số: {code}"))?;
+            let birth_code = if number < 26_500 {
+                "074"
+            } else if number < 26_734 {
+                "077"
+            } else {
+                "079"
+            };
+            communes.push(CommuneRow {
+                code,
+                name: ketnap_domain::text::clean(name),
+                kind,
+                first_word,
+                birth_code,
+            });
+        }
+        if communes.len() != 168 {
+            bail!(
+                "danh sách phường, xã có {} đơn vị thay vì 168",
+                communes.len()
+            );
+        }
+        Ok(Region {
+            code: CITY_CODE.to_string(),
+            name: "Thành phố Hồ Chí Minh",
+            members: CITY_MEMBERS,
+            communes,
+            superiors: true,
+            parent,
+            units_before: 0,
+            mass_orgs_before: 0,
+            salt: 0,
+        })
+    }
+}
+
 /// What kind of organisation a case-holding cell is: it decides the sector, who its
 /// candidates are and how many it has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +194,8 @@ pub(super) struct Area {
     pub stalls: usize,
     /// "Phường", "Xã", "Đặc khu" (or "" for a superior committee).
     pub first_word: &'static str,
+    /// The province or city the area is in ("Thành phố Hồ Chí Minh").
+    pub region: &'static str,
 }
 
 /// A case-holding unit (chi bộ cơ sở or chi bộ trực thuộc).
@@ -483,9 +575,20 @@ fn founded(rng: &mut Rng8, from_year: i32, to_year: i32) -> anyhow::Result<Naive
 struct Builder {
     tree: Tree,
     next_mass_org: i64,
+    units_before: i64,
 }
 
 impl Builder {
+    /// The id the next unit will get.
+    fn next_id(&self) -> UnitId {
+        UnitId(self.units_before + self.tree.units.len() as i64 + 1)
+    }
+
+    fn kind_of(&self, unit: UnitId) -> Option<UnitKind> {
+        let index = usize::try_from(unit.0 - self.units_before - 1).ok()?;
+        self.tree.units.get(index).map(|u| u.kind)
+    }
+
     fn unit(
         &mut self,
         code: Option<String>,
@@ -495,18 +598,17 @@ impl Builder {
         sector: &str,
         valid_from: NaiveDate,
     ) -> anyhow::Result<UnitId> {
-        let id = UnitId(self.tree.units.len() as i64 + 1);
-        if let Some(parent) = parent {
-            let parent_unit = self
-                .tree
-                .units
-                .get(parent.0 as usize - 1)
+        let id = self.next_id();
+        // A parent built before this region (the whole party) is the caller's to check.
+        if let Some(parent) = parent.filter(|p| p.0 > self.units_before) {
+            let parent_kind = self
+                .kind_of(parent)
                 .context("tổ chức cấp trên chưa được tạo")?;
-            if !parent_unit.kind.may_contain(kind) {
+            if !parent_kind.may_contain(kind) {
                 bail!(
                     "{} không thể trực thuộc {}",
                     kind.label_vi(),
-                    parent_unit.kind.label_vi()
+                    parent_kind.label_vi()
                 );
             }
         }
@@ -604,21 +706,23 @@ impl<'a> Pool<'a> {
     }
 }
 
-/// Builds the city, its areas and every base organisation, with members scaled so that
-/// official members plus `expected_probationary` make up the city's total.
-pub(super) fn build(expected_probationary: i64) -> anyhow::Result<Tree> {
+/// Builds the region, its areas and every base organisation, with members scaled so that
+/// official members plus `expected_probationary` make up the region's total.
+pub(super) fn build(region: &Region, expected_probationary: i64) -> anyhow::Result<Tree> {
     let mut b = Builder {
         tree: Tree::default(),
-        next_mass_org: 0,
+        next_mass_org: region.mass_orgs_before,
+        units_before: region.units_before,
     };
-    // The city committee has existed under this name since the city was renamed on
+    // HCMC's committee has existed under this name since the city was renamed on
     // 2 July 1976; the 2025 merger with Bình Dương and Bà Rịa – Vũng Tàu kept its name and
-    // code, so one row with the old date keeps every earlier case inside the tree.
-    let city = b.unit(
-        Some(CITY_CODE.to_string()),
-        "Đảng bộ Thành phố Hồ Chí Minh".to_string(),
+    // code, so one row with the old date keeps every earlier case inside the tree (the
+    // generated provinces take the same date).
+    let province = b.unit(
+        Some(region.code.clone()),
+        format!("Đảng bộ {}", region.name),
         UnitKind::Province,
-        None,
+        region.parent,
         "public_administration",
         ymd(1976, 7, 2)?,
     )?;
@@ -626,51 +730,26 @@ pub(super) fn build(expected_probationary: i64) -> anyhow::Result<Tree> {
     // the base organisations under them are older and were moved under them that day (a unit
     // has one parent, so the demo keeps the base organisations' own founding dates).
     let reform = ymd(2025, 7, 1)?;
-    let mut reader = csv::Reader::from_reader(COMMUNES_CSV.as_bytes());
-    for record in reader.records() {
-        let record = record.context("tệp danh sách phường, xã không đọc được")?;
-        let (Some(code), Some(name), Some(kind)) = (record.get(0), record.get(1), record.get(2))
-        else {
-            bail!("dòng thiếu cột trong danh sách phường, xã: {record:?}");
-        };
-        let (kind, first_word) = match kind.trim() {
-            "phường" => (UnitKind::Ward, "Phường"),
-            "xã" => (UnitKind::Commune, "Xã"),
-            "đặc khu" => (UnitKind::SpecialZone, "Đặc khu"),
-            other => bail!("loại đơn vị hành chính không rõ: {other}"),
-        };
-        let code = code.trim().to_string();
-        let number: u32 = code
-            .parse()
-            .with_context(|| format!("mã đơn vị không phải số: {code}"))?;
-        let short = ketnap_domain::text::clean(name);
+    for row in &region.communes {
         let unit = b.unit(
-            Some(code.clone()),
-            format!("Đảng bộ {short}"),
-            kind,
-            Some(city),
+            Some(row.code.clone()),
+            format!("Đảng bộ {}", row.name),
+            row.kind,
+            Some(province),
             "residential",
             reform,
         )?;
-        let province = if number < 26_500 {
-            "074"
-        } else if number < 26_734 {
-            "077"
-        } else {
-            "079"
-        };
-        let hoa_share = if HOA_WARDS.contains(&short.as_str()) {
+        let hoa_share = if HOA_WARDS.contains(&row.name.as_str()) {
             150
         } else {
             20
         };
-        let organiser = format!("Trung tâm Chính trị {short}");
         b.tree.areas.push(Area {
             unit,
-            code: Some(code),
-            short,
+            code: Some(row.code.clone()),
+            short: row.name.clone(),
             commune_level: true,
-            province,
+            province: row.birth_code,
             hoa_share,
             cells: Vec::new(),
             youth: None,
@@ -678,30 +757,30 @@ pub(super) fn build(expected_probationary: i64) -> anyhow::Result<Tree> {
             women: None,
             veterans: None,
             farmers: None,
-            organiser,
+            organiser: format!("Trung tâm Chính trị {}", row.name),
             stalls: 0,
-            first_word,
+            first_word: row.first_word,
+            region: region.name,
         });
     }
-    if b.tree.areas.len() != 168 {
-        bail!(
-            "danh sách phường, xã có {} đơn vị thay vì 168",
-            b.tree.areas.len()
-        );
-    }
-    for (name, organiser) in [
-        (
-            "Đảng bộ các trường đại học, cao đẳng",
-            "Đảng ủy các trường đại học, cao đẳng",
-        ),
-        ("Đảng bộ Y tế", "Đảng ủy Y tế"),
-        ("Đảng bộ Báo chí", "Đảng ủy Báo chí"),
-    ] {
+    let superiors: &[(&str, &str)] = if region.superiors {
+        &[
+            (
+                "Đảng bộ các trường đại học, cao đẳng",
+                "Đảng ủy các trường đại học, cao đẳng",
+            ),
+            ("Đảng bộ Y tế", "Đảng ủy Y tế"),
+            ("Đảng bộ Báo chí", "Đảng ủy Báo chí"),
+        ]
+    } else {
+        &[]
+    };
+    for &(name, organiser) in superiors {
         let unit = b.unit(
             None,
             name.to_string(),
             UnitKind::SuperiorCommittee,
-            Some(city),
+            Some(province),
             match name {
                 "Đảng bộ Y tế" => "health",
                 "Đảng bộ Báo chí" => "press",
@@ -725,10 +804,12 @@ pub(super) fn build(expected_probationary: i64) -> anyhow::Result<Tree> {
             organiser: organiser.to_string(),
             stalls: 0,
             first_word: "",
+            region: region.name,
         });
     }
     for area in 0..b.tree.areas.len() {
-        let seed = 0x6b65_746e_6170_0000 ^ (area as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let seed =
+            0x6b65_746e_6170_0000 ^ (area as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ region.salt;
         let mut rng = Rng8::seed_from_u64(seed);
         if b.tree.areas[area].commune_level {
             commune(&mut b, &mut rng, area)?;
@@ -736,7 +817,7 @@ pub(super) fn build(expected_probationary: i64) -> anyhow::Result<Tree> {
             superior(&mut b, &mut rng, area)?;
         }
     }
-    scale(&mut b.tree, expected_probationary);
+    scale(&mut b.tree, region.members - expected_probationary);
     Ok(b.tree)
 }
 
@@ -746,7 +827,7 @@ fn commune(b: &mut Builder, rng: &mut Rng8, area: usize) -> anyhow::Result<()> {
         let a = &b.tree.areas[area];
         (a.unit, a.short.clone(), a.first_word, a.code.clone())
     };
-    let kind = b.tree.units[unit.0 as usize - 1].kind;
+    let kind = b.kind_of(unit).context("đơn vị hành chính chưa được tạo")?;
     let reform = ymd(2025, 7, 1)?;
     let youth = b.mass_org(
         "youth_union",
@@ -858,7 +939,7 @@ fn commune(b: &mut Builder, rng: &mut Rng8, area: usize) -> anyhow::Result<()> {
             let cell_unit_name = format!("Chi bộ {school}");
             let raw = rng.gen_range(size.clone());
             let valid_from = founded(rng, 1985, 2015)?;
-            let id = UnitId(b.tree.units.len() as i64 + 1);
+            let id = b.next_id();
             let unions = b.unions(id, &school, "Chi đoàn Giáo viên", true);
             b.cell(
                 area,
@@ -878,7 +959,7 @@ fn commune(b: &mut Builder, rng: &mut Rng8, area: usize) -> anyhow::Result<()> {
 
     // Health station.
     let station = format!("Trạm Y tế {short}");
-    let id = UnitId(b.tree.units.len() as i64 + 1);
+    let id = b.next_id();
     let unions = b.unions(id, &station, "Chi đoàn", true);
     let valid_from = founded(rng, 1990, 2010)?;
     let raw = rng.gen_range(6.0..14.0);
@@ -902,7 +983,7 @@ fn commune(b: &mut Builder, rng: &mut Rng8, area: usize) -> anyhow::Result<()> {
     // their cells hold cases from 1 July 2025 only.
     let bodies_from = founded(rng, 1990, 2015)?;
     let bodies = format!("Cơ quan Đảng – Mặt trận – Đoàn thể {short}");
-    let id = UnitId(b.tree.units.len() as i64 + 1);
+    let id = b.next_id();
     let unions = b.unions(id, &bodies, "Chi đoàn", true);
     let raw = rng.gen_range(15.0..35.0);
     b.cell(
@@ -989,7 +1070,7 @@ fn commune(b: &mut Builder, rng: &mut Rng8, area: usize) -> anyhow::Result<()> {
         } else {
             format!("{form} {trade_name} {}", brands.take(rng))
         };
-        let id = UnitId(b.tree.units.len() as i64 + 1);
+        let id = b.next_id();
         let unions = b.unions(id, &company, "Đoàn Thanh niên", true);
         let raw = rng.gen_range(4.0..25.0);
         let valid_from = founded(rng, 2005, 2021)?;
@@ -1013,7 +1094,7 @@ fn commune(b: &mut Builder, rng: &mut Rng8, area: usize) -> anyhow::Result<()> {
             1 => format!("Công ty Cổ phần Cấp nước {place_name}"),
             _ => format!("Bưu điện {short}"),
         };
-        let id = UnitId(b.tree.units.len() as i64 + 1);
+        let id = b.next_id();
         let unions = b.unions(id, &state, "Đoàn Thanh niên", true);
         let raw = rng.gen_range(8.0..25.0);
         let valid_from = founded(rng, 1995, 2015)?;
@@ -1126,7 +1207,7 @@ fn commune(b: &mut Builder, rng: &mut Rng8, area: usize) -> anyhow::Result<()> {
                 false,
             ),
         ] {
-            let id = UnitId(b.tree.units.len() as i64 + 1);
+            let id = b.next_id();
             let unions = b.unions(id, name, "Đoàn Thanh niên", !youth_only);
             let raw = rng.gen_range(size);
             let valid_from = founded(rng, 1985, 2010)?;
@@ -1189,7 +1270,7 @@ fn superior(b: &mut Builder, rng: &mut Rng8, area: usize) -> anyhow::Result<()> 
                 "Trung tâm Kiểm soát bệnh tật Thành phố Hồ Chí Minh",
                 "Trung tâm Cấp cứu 115",
             ] {
-                let id = UnitId(b.tree.units.len() as i64 + 1);
+                let id = b.next_id();
                 let unions = b.unions(id, centre, "Chi đoàn", true);
                 let raw = rng.gen_range(30.0..60.0);
                 let valid_from = founded(rng, 1990, 2012)?;
@@ -1238,7 +1319,7 @@ fn superior(b: &mut Builder, rng: &mut Rng8, area: usize) -> anyhow::Result<()> 
                 }
             }
             for paper in MAGAZINES {
-                let id = UnitId(b.tree.units.len() as i64 + 1);
+                let id = b.next_id();
                 let unions = b.unions(id, paper, "Chi đoàn", true);
                 let raw = rng.gen_range(20.0..40.0);
                 let valid_from = founded(rng, 1976, 2000)?;
@@ -1319,7 +1400,7 @@ fn superior(b: &mut Builder, rng: &mut Rng8, area: usize) -> anyhow::Result<()> 
                 }
             }
             for college in COLLEGES {
-                let id = UnitId(b.tree.units.len() as i64 + 1);
+                let id = b.next_id();
                 let unions = b.unions(id, college, "Đoàn Thanh niên", true);
                 let raw = rng.gen_range(25.0..45.0);
                 let valid_from = founded(rng, 1980, 2005)?;
@@ -1342,11 +1423,10 @@ fn superior(b: &mut Builder, rng: &mut Rng8, area: usize) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Scales the drawn sizes so that the city's official members plus the expected
-/// probationary members add up to [`CITY_MEMBERS`].
-fn scale(tree: &mut Tree, expected_probationary: i64) {
+/// Scales the drawn sizes so that the official members add up to `official`.
+fn scale(tree: &mut Tree, official: i64) {
     let raw: f64 = tree.cells.iter().map(|c| c.raw_size).sum();
-    let target = (CITY_MEMBERS - expected_probationary) as f64;
+    let target = official as f64;
     let factor = if raw > 0.0 { target / raw } else { 1.0 };
     for cell in &mut tree.cells {
         cell.official = ((cell.raw_size * factor).round() as i64).max(3);

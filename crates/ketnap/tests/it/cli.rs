@@ -499,3 +499,35 @@ async fn a_signed_checkpoint_catches_a_log_rewritten_from_scratch() {
         text(&out.stderr)
     );
 }
+
+/// `ketnap gen` writes a ward under the whole party with the benchmark's accounts, reports
+/// its speed, refuses to write over data without `--reset`, and with it replaces its own
+/// (a database with real data refuses `--reset` as `demo --reset` does: `store::dataset`).
+#[tokio::test]
+async fn gen_writes_a_ward_with_the_bench_accounts_and_replaces_only_generated_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("gen.sqlite3").display());
+    let first = ketnap(&db, &["gen", "--scale", "ward", "--seed", "3"], "");
+    let stdout = text(&first.stdout);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(stdout.contains("sự kiện/s"), "{stdout}");
+    assert!(stdout.contains("bench.toanquoc"), "{stdout}");
+    let again = ketnap(&db, &["gen", "--scale", "ward"], "");
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("--reset"));
+    let cases = case_count(&db).await;
+    assert!(cases > 300, "{cases} cases in the ward");
+
+    let store = Store::open(&db, Create::Never).await.unwrap();
+    for name in ["bench.phuong", "bench.thanhpho", "bench.toanquoc"] {
+        assert!(store.user_by_name(name).await.unwrap().is_some(), "{name}");
+    }
+    store.close().await;
+    let reset = ketnap(
+        &db,
+        &["gen", "--scale", "ward", "--seed", "3", "--reset"],
+        "",
+    );
+    assert!(reset.status.success(), "{}", text(&reset.stderr));
+    assert_eq!(case_count(&db).await, cases, "the same seed, the same ward");
+}

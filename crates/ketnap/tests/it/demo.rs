@@ -123,3 +123,56 @@ fn the_demo_city_obeys_the_rules_and_has_overdue_cases_everywhere() {
     assert_eq!(format!("{:?}", data.cases), format!("{:?}", again.cases));
     assert_eq!(format!("{:?}", data.people), format!("{:?}", again.people));
 }
+
+/// `ketnap gen`: the same seed gives the same country, another seed another one; the tree
+/// hangs under the whole party, ids follow one another and family names are as common as in
+/// the population (Nguyễn about 38 %).
+#[test]
+fn a_generated_region_is_deterministic_and_named_like_the_population() {
+    use generator::{Generator, ROOT, Scale};
+    let rules = RuleBook::builtin().unwrap();
+    let calendar = Calendar::published().unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+    let build = |seed| {
+        let mut generator = Generator::new(Scale::Ward, seed, today, &rules, &calendar).unwrap();
+        let mut parts = vec![generator.root().unwrap()];
+        for n in 0..generator.regions() {
+            parts.push(generator.region(n).unwrap());
+        }
+        parts
+    };
+    let first = build(7);
+    assert_eq!(format!("{first:?}"), format!("{:?}", build(7)));
+    let other = build(8);
+    assert_ne!(
+        format!("{:?}", first[1].cases),
+        format!("{:?}", other[1].cases)
+    );
+
+    let [root, ward] = &first[..] else {
+        panic!("a ward is the root and one region")
+    };
+    assert_eq!(root.units.len(), 1);
+    assert_eq!(root.units[0].id, ROOT);
+    assert_eq!(root.units[0].kind, UnitKind::Central);
+    let mut kinds = HashMap::from([(ROOT, UnitKind::Central)]);
+    for (i, unit) in ward.units.iter().enumerate() {
+        assert_eq!(unit.id, UnitId(i as i64 + 2), "unit ids follow the root's");
+        let parent = unit.parent.unwrap();
+        assert!(kinds[&parent].may_contain(unit.kind), "{}", unit.name);
+        kinds.insert(unit.id, unit.kind);
+    }
+    let stages: HashSet<Stage> = ward.cases.iter().map(|c| c.stage).collect();
+    assert!(stages.len() >= 6, "cases in many stages: {stages:?}");
+    assert!(ward.cases.len() > 300, "{} cases", ward.cases.len());
+    assert!(ward.events.len() > 8 * ward.cases.len());
+    let ids: Vec<i64> = ward.cases.iter().map(|c| c.id.0).collect();
+    assert_eq!(ids, (1..=ward.cases.len() as i64).collect::<Vec<_>>());
+    let nguyen = ward
+        .people
+        .iter()
+        .filter(|p| p.details.name.family == "Nguyễn")
+        .count() as f64
+        / ward.people.len() as f64;
+    assert!((0.30..0.46).contains(&nguyen), "Nguyễn: {nguyen:.2}");
+}
