@@ -358,6 +358,12 @@ pub struct Subtree<'a> {
 }
 
 impl Subtree<'_> {
+    /// The subtree's places in the tree's depth-first walk ([`UnitTree::position`]): one
+    /// range, since a walk visits a subtree in one stretch; empty for an unknown root.
+    pub fn positions(&self) -> std::ops::Range<usize> {
+        self.span.map_or(0..0, |(start, size)| start..start + size)
+    }
+
     pub fn contains(&self, id: UnitId) -> bool {
         match (self.span, self.tree.walk.get(&id)) {
             (Some((start, size)), Some(&(at, _))) => at >= start && at < start + size,
@@ -441,6 +447,13 @@ impl UnitTree {
 
     pub fn get(&self, id: UnitId) -> Option<&Unit> {
         self.index.get(&id).map(|&i| &self.units[i])
+    }
+
+    /// `id`'s place in a depth-first walk of the tree: the units of any subtree hold
+    /// consecutive places ([`Subtree::positions`]), so facts sorted by place are found for a
+    /// subtree with one range instead of a pass over the whole country.
+    pub fn position(&self, id: UnitId) -> Option<usize> {
+        self.walk.get(&id).map(|&(at, _)| at)
     }
 
     pub fn units(&self) -> &[Unit] {

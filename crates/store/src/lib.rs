@@ -14,7 +14,6 @@ mod keys;
 pub mod listing;
 pub mod lookups;
 mod model;
-mod overview;
 mod people;
 mod plans;
 mod reminders;
@@ -48,6 +47,7 @@ pub use keys::KeyUse;
 pub use reminders::{
     Claim, Held, Notification, OutboxMail, ReminderRecipient, RunCounts, UnsentMail,
 };
+pub use reports::{Overview, Pressing};
 pub use retention::Purge;
 pub use rules::LoadedRuleSet;
 pub use sessions::{ApiToken, EndSessions, HalfSession, LiveSession, Pending, Session};

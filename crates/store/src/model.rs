@@ -40,6 +40,8 @@ const REPLAY_LIMIT: i64 = 5_000;
 const IN_FLIGHT: i64 = 200;
 /// Ids per `IN (…)` list when reloading cases.
 const CHUNK: usize = 500;
+/// Case ids per query when loading the model.
+const LOAD_SLICE: usize = 20_000;
 
 /// A yearly target row: unit, year, sector code (`''` overall), subgroup, target.
 pub(crate) type TargetRow = (UnitId, i32, String, Subgroup, i64);
@@ -51,6 +53,9 @@ pub(crate) struct ReportModel {
     pub tree: UnitTree,
     pub cases: Vec<CaseFacts>,
     index: HashMap<CaseId, usize>,
+    /// (place in the tree's walk of a unit the case has been in, index in `cases`): a
+    /// subtree's cases are one range of it (`UnitTree::position`).
+    places: BTreeSet<(usize, usize)>,
     /// Per unit, by day (oldest first).
     pub headcounts: HashMap<UnitId, Vec<HeadcountRecord>>,
     pub targets: Vec<TargetRow>,
@@ -97,14 +102,53 @@ impl ReportModel {
         (overall, sectors)
     }
 
+    /// Indexes of the cases that have been in a unit of `root`'s subtree, ascending.
+    pub fn chosen(&self, root: UnitId) -> Vec<usize> {
+        let range = self.tree.subtree(root).positions();
+        let mut chosen: Vec<usize> = self
+            .places
+            .range((range.start, 0)..(range.end, 0))
+            .map(|&(_, i)| i)
+            .collect();
+        chosen.sort_unstable();
+        chosen.dedup();
+        chosen
+    }
+
+    fn places_of(&self, i: usize) -> Vec<(usize, usize)> {
+        self.cases.get(i).map_or_else(Vec::new, |case| {
+            case.units()
+                .into_iter()
+                .filter_map(|u| self.tree.position(u))
+                .map(|at| (at, i))
+                .collect()
+        })
+    }
+
+    /// Places every case again (after the tree changed).
+    fn place_all(&mut self) {
+        self.places = (0..self.cases.len())
+            .flat_map(|i| self.places_of(i))
+            .collect();
+    }
+
     fn put_case(&mut self, facts: CaseFacts) {
-        match self.index.get(&facts.case) {
-            Some(&i) => self.cases[i] = facts,
+        let i = match self.index.get(&facts.case) {
+            Some(&i) => {
+                for place in self.places_of(i) {
+                    self.places.remove(&place);
+                }
+                self.cases[i] = facts;
+                i
+            }
             None => {
                 self.index.insert(facts.case, self.cases.len());
                 self.cases.push(facts);
+                self.cases.len() - 1
             }
-        }
+        };
+        let places = self.places_of(i);
+        self.places.extend(places);
     }
 }
 
@@ -304,6 +348,7 @@ impl Store {
         }
         if reload.units {
             model.tree = self.unit_tree().await?;
+            model.place_all();
         }
         if reload.headcounts {
             model.headcounts = self.all_headcounts().await?;
@@ -376,19 +421,32 @@ impl Store {
         let tree = self.unit_tree().await?;
         let rules = self.rule_book().await?;
         let calendar = self.calendar().await?;
-        let cases = self.case_facts("1 = 1", &rules, &calendar).await?;
+        // A slice of cases at a time, so that the rows read (bodies of several kilobytes)
+        // are held for one slice only, not for the country.
+        let mut cases = Vec::new();
+        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM cases")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend_error)?;
+        for from in (0..last).step_by(LOAD_SLICE) {
+            let filter = format!("c.id > {from} AND c.id <= {}", from + LOAD_SLICE as i64);
+            cases.extend(self.case_facts(&filter, &rules, &calendar).await?);
+        }
         let index = cases.iter().enumerate().map(|(i, c)| (c.case, i)).collect();
-        Ok(ReportModel {
+        let mut model = ReportModel {
             tree,
             cases,
             index,
+            places: BTreeSet::new(),
             headcounts: self.all_headcounts().await?,
             targets: self.all_targets().await?,
             rules,
             calendar,
             cursor: Cursor { seen, gaps },
             generation: 1,
-        })
+        };
+        model.place_all();
+        Ok(model)
     }
 
     /// Facts of the cases matching `filter` (a condition on `cases c`).

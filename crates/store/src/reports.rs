@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use ketnap_domain::case::Stage;
-use ketnap_domain::ids::UnitId;
+use ketnap_domain::deadline::{Deadline, DeadlineStatus};
+use ketnap_domain::ids::{CaseId, UnitId};
 use ketnap_domain::ports::{StoreError, StoreResult};
 use ketnap_domain::report::facts::Facts;
 use ketnap_domain::report::{
@@ -49,6 +50,8 @@ fn has_clock(stage: Stage) -> bool {
 struct Place<'a> {
     model: RwLockReadGuard<'a, ReportModel>,
     unit: UnitId,
+    /// The cases that have been in `unit`'s subtree (`ReportModel::chosen`).
+    chosen: Vec<usize>,
 }
 
 impl Place<'_> {
@@ -57,7 +60,7 @@ impl Place<'_> {
     }
 
     fn facts(&self) -> Facts<'_> {
-        Facts::new(&self.model.tree, self.unit, &self.model.cases)
+        Facts::new(&self.model.tree, self.unit, &self.model.cases, &self.chosen)
     }
 
     /// Headcounts on `day` of the subtree and the members of every unit (see
@@ -74,7 +77,80 @@ impl Place<'_> {
     }
 }
 
+/// What the home page shows of a scope, from the report model.
+#[derive(Debug)]
+pub struct Overview {
+    /// Cases whose cell is in the scope now, per stage.
+    pub stages: Vec<(Stage, i64)>,
+    /// Open cases whose next deadline is past or within the warning days, soonest first.
+    pub pressing: Vec<Pressing>,
+    /// Ceremonies held in the scope's cells this year, to the day.
+    pub admissions: i64,
+}
+
+/// An open case with a deadline past or close.
+#[derive(Debug)]
+pub struct Pressing {
+    pub case: CaseId,
+    pub name: String,
+    pub cell: String,
+    pub stage: Stage,
+    pub deadline: Deadline,
+}
+
 impl Store {
+    /// The home page of `scope` on `today`: stage counts, the cases whose deadline is past or
+    /// within `warn_days`, and this year's admissions, read from the report model, so a
+    /// leader of the country waits no longer than a ward's officer.
+    pub async fn overview(
+        &self,
+        scope: &Scope,
+        today: NaiveDate,
+        warn_days: i64,
+    ) -> StoreResult<Overview> {
+        let place = self.place(scope, scope.root()).await?;
+        let tree = place.tree();
+        let subtree = tree.subtree(place.unit);
+        let mut stages: HashMap<Stage, i64> = HashMap::new();
+        let mut pressing = Vec::new();
+        for case in place
+            .chosen
+            .iter()
+            .filter_map(|&i| place.model.cases.get(i))
+        {
+            if !subtree.contains(case.cell) {
+                continue;
+            }
+            *stages.entry(case.stage).or_default() += 1;
+            let Some(due) = case.due.as_ref().filter(|_| !case.stage.is_closed()) else {
+                continue;
+            };
+            let deadline = due.on(today, warn_days);
+            if deadline.status != DeadlineStatus::OnTime {
+                pressing.push(Pressing {
+                    case: case.case,
+                    name: case.name.clone(),
+                    cell: tree
+                        .get(case.cell)
+                        .map(|u| u.name.clone())
+                        .unwrap_or_default(),
+                    stage: case.stage,
+                    deadline,
+                });
+            }
+        }
+        pressing.sort_by(|a, b| (a.deadline.due, a.case).cmp(&(b.deadline.due, b.case)));
+        let mut stages: Vec<(Stage, i64)> = stages.into_iter().collect();
+        stages.sort_by_key(|(stage, _)| *stage);
+        let (from, _) = year_bounds(today.year())?;
+        let admissions = place.facts().admissions_by_cell(from, today).values().sum();
+        Ok(Overview {
+            stages,
+            pressing,
+            admissions,
+        })
+    }
+
     /// The model, with `unit` checked against the scope (a unit outside it is "not found").
     async fn place(&self, scope: &Scope, unit: UnitId) -> StoreResult<Place<'_>> {
         let model = self.report_model().await?;
@@ -82,7 +158,12 @@ impl Store {
         if !known || !model.tree.subtree(scope.root()).contains(unit) {
             return Err(not_found());
         }
-        Ok(Place { model, unit })
+        let chosen = model.chosen(unit);
+        Ok(Place {
+            model,
+            unit,
+            chosen,
+        })
     }
 
     /// `unit` (checked against the scope) with the units from the scope's root down to it,

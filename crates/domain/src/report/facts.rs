@@ -82,6 +82,15 @@ impl CaseFacts {
         }
     }
 
+    /// The units the case has been in: its cell now and the cells of its events.
+    pub fn units(&self) -> Vec<UnitId> {
+        let mut units: Vec<UnitId> = self.events.iter().filter_map(|e| e.cell).collect();
+        units.push(self.cell);
+        units.sort_unstable();
+        units.dedup();
+        units
+    }
+
     /// The case as a line of an open-case list.
     pub fn open_case(&self) -> OpenCase<'_> {
         OpenCase {
@@ -114,15 +123,29 @@ pub struct Facts<'a> {
     tree: &'a UnitTree,
     subtree: Subtree<'a>,
     cases: &'a [CaseFacts],
+    /// Indexes of `cases` that were ever in a unit of the subtree, ascending: the others
+    /// cannot count in it.
+    chosen: &'a [usize],
 }
 
 impl<'a> Facts<'a> {
-    pub fn new(tree: &'a UnitTree, root: UnitId, cases: &'a [CaseFacts]) -> Facts<'a> {
+    pub fn new(
+        tree: &'a UnitTree,
+        root: UnitId,
+        cases: &'a [CaseFacts],
+        chosen: &'a [usize],
+    ) -> Facts<'a> {
         Facts {
             tree,
             subtree: tree.subtree(root),
             cases,
+            chosen,
         }
+    }
+
+    fn cases(&self) -> impl Iterator<Item = &'a CaseFacts> + use<'a> {
+        let cases = self.cases;
+        self.chosen.iter().filter_map(move |&i| cases.get(i))
     }
 
     fn within(&self, cell: UnitId) -> bool {
@@ -132,7 +155,7 @@ impl<'a> Facts<'a> {
     /// Ceremonies held in `[from, to]` per cell.
     pub fn admissions_by_cell(&self, from: NaiveDate, to: NaiveDate) -> HashMap<UnitId, i64> {
         let mut counts = HashMap::new();
-        for case in self.cases {
+        for case in self.cases() {
             for (_, cell) in case.ceremonies(from, to) {
                 if self.within(cell) {
                     *counts.entry(cell).or_default() += 1;
@@ -148,7 +171,7 @@ impl<'a> Facts<'a> {
         let mut counts = HashMap::new();
         // Few distinct occupations: classify each once.
         let mut subgroups: HashMap<&str, Subgroup> = HashMap::new();
-        for case in self.cases {
+        for case in self.cases() {
             for (_, cell) in case.ceremonies(from, to) {
                 let education = self
                     .tree
@@ -175,7 +198,7 @@ impl<'a> Facts<'a> {
         let Some(from) = NaiveDate::from_ymd_opt(year, 1, 1) else {
             return months;
         };
-        for case in self.cases {
+        for case in self.cases() {
             for (on, cell) in case.ceremonies(from, to) {
                 if self.within(cell)
                     && let Some(slot) = months.get_mut(on.month0() as usize)
@@ -202,7 +225,7 @@ impl<'a> Facts<'a> {
             return counts;
         }
         let since = as_of.checked_sub_months(Months::new(12)).unwrap_or(as_of);
-        for case in self.cases {
+        for case in self.cases() {
             if case.ceremony_on.is_some_and(|d| d <= as_of)
                 || case.closed_on.is_some_and(|d| d <= as_of)
             {
@@ -240,7 +263,7 @@ impl<'a> Facts<'a> {
     /// case's latest event on or before `day` (so a later merge changes nothing).
     pub fn members_by_cell(&self, day: NaiveDate) -> HashMap<UnitId, i64> {
         let mut counts = HashMap::new();
-        for case in self.cases {
+        for case in self.cases() {
             if case.ceremony_on.is_none_or(|d| d > day) || case.closed_on.is_some_and(|d| d <= day)
             {
                 continue;
@@ -272,7 +295,7 @@ impl<'a> Facts<'a> {
         let mut counts: HashMap<UnitId, StepCounts> = HashMap::new();
         let mut days: HashMap<FunnelStep, HashMap<i64, i64>> = HashMap::new();
         let in_period = |day: NaiveDate| day >= period.from && day <= period.to;
-        for case in self.cases {
+        for case in self.cases() {
             if in_period(case.identified_on) {
                 let cell = case
                     .events
@@ -319,7 +342,7 @@ impl<'a> Facts<'a> {
     /// The last ceremony on or before `as_of`, per cell.
     pub fn last_ceremony_by_cell(&self, as_of: NaiveDate) -> HashMap<UnitId, NaiveDate> {
         let mut last: HashMap<UnitId, NaiveDate> = HashMap::new();
-        for case in self.cases {
+        for case in self.cases() {
             for (on, cell) in case.ceremonies(NaiveDate::MIN, as_of) {
                 if self.within(cell) {
                     let day = last.entry(cell).or_insert(on);
@@ -333,7 +356,7 @@ impl<'a> Facts<'a> {
     /// Ceremonies held in `period`, with the person admitted.
     pub fn admissions(&self, period: Period) -> Vec<Admission<'a>> {
         let mut list = Vec::new();
-        for case in self.cases {
+        for case in self.cases() {
             for (on, cell) in case.ceremonies(period.from, period.to) {
                 if self.within(cell) {
                     list.push(Admission {
@@ -350,8 +373,7 @@ impl<'a> Facts<'a> {
 
     /// Open cases now in a cell of the subtree whose stage passes `wanted`.
     pub fn open_cases(&self, wanted: impl Fn(Stage) -> bool) -> Vec<OpenCase<'a>> {
-        self.cases
-            .iter()
+        self.cases()
             .filter(|c| !c.stage.is_closed() && wanted(c.stage) && self.within(c.cell))
             .map(CaseFacts::open_case)
             .collect()

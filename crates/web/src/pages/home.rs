@@ -4,8 +4,7 @@ use askama::Template;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use ketnap_domain::case::Stage;
-use ketnap_domain::deadline::{DeadlineStatus, next_deadline};
-use ketnap_domain::ports::{CaseFilter, CaseStore, RuleStore};
+use ketnap_domain::deadline::DeadlineStatus;
 
 use crate::ctx::Ctx;
 use crate::error::WebError;
@@ -13,6 +12,9 @@ use crate::views::{Layout, dmy, number};
 
 /// Days ahead in which a deadline counts as close.
 const WARN_DAYS: i64 = 14;
+
+/// Cases listed per section; the count above a section is of all of them.
+const ROWS_SHOWN: usize = 100;
 
 pub struct StageCount {
     pub code: &'static str,
@@ -33,6 +35,8 @@ pub struct Pressing {
 
 pub struct Section {
     pub title: &'static str,
+    /// Cases in the section, listed or not.
+    pub total: usize,
     pub rows: Vec<Pressing>,
 }
 
@@ -54,59 +58,48 @@ pub async fn page(ctx: Ctx) -> Result<Response, WebError> {
     let Some(scope) = ctx.auth.scope.clone() else {
         return Ok(Redirect::to("/nominees").into_response());
     };
-    let store = &ctx.state.store;
     let today = ctx.today();
-    let counts = store.stage_counts(&scope).await?;
-    let records = store
-        .cases(
-            &scope,
-            &CaseFilter {
-                open_only: true,
-                ..CaseFilter::default()
-            },
-        )
-        .await?;
-    let rules = store.rule_book().await?;
-    let calendar = store.calendar().await?;
+    let overview = ctx.state.store.overview(&scope, today, WARN_DAYS).await?;
     let (mut overdue, mut due_soon, mut decisions_this_week) = (Vec::new(), Vec::new(), Vec::new());
-    for record in &records {
-        let Some(deadline) = next_deadline(&record.case, &rules, &calendar, today, WARN_DAYS)
-            .ok()
-            .flatten()
-        else {
-            continue;
-        };
+    let (mut overdue_count, mut due_soon_count, mut decisions_count) = (0, 0, 0);
+    for case in overview.pressing {
         let committee_decides = matches!(
-            record.case.stage,
+            case.stage,
             Stage::CellResolved
                 | Stage::BaseResolved
                 | Stage::RecognitionProposed
                 | Stage::RecognitionBaseResolved
         );
-        let line = Pressing {
-            case_id: record.case.id.0,
-            name: record.person.details.name.full(),
-            cell: record.cell_name.clone(),
-            stage: record.case.stage.label_vi(),
-            what: deadline.what,
-            due: dmy(deadline.due),
-            status: deadline.status.code(),
-            status_label: deadline.status.label_vi(),
-        };
+        let deadline = case.deadline;
         let this_week = (deadline.due - today).num_days() <= 7;
-        match deadline.status {
-            DeadlineStatus::Overdue(_) => overdue.push(line),
+        let (list, count) = match deadline.status {
+            DeadlineStatus::Overdue(_) => (&mut overdue, &mut overdue_count),
             DeadlineStatus::DueSoon(_) if committee_decides && this_week => {
-                decisions_this_week.push(line)
+                (&mut decisions_this_week, &mut decisions_count)
             }
-            DeadlineStatus::DueSoon(_) => due_soon.push(line),
-            DeadlineStatus::OnTime => {}
+            DeadlineStatus::DueSoon(_) => (&mut due_soon, &mut due_soon_count),
+            DeadlineStatus::OnTime => continue,
+        };
+        *count += 1;
+        // The soonest first; a whole province's list belongs to the bottleneck report.
+        if list.len() < ROWS_SHOWN {
+            list.push(Pressing {
+                case_id: case.case.0,
+                name: case.name,
+                cell: case.cell,
+                stage: case.stage.label_vi(),
+                what: deadline.what,
+                due: dmy(deadline.due),
+                status: deadline.status.code(),
+                status_label: deadline.status.label_vi(),
+            });
         }
     }
     let year = today.year();
     let page = HomePage {
         layout: ctx.layout("Tổng quan").await?,
-        stages: counts
+        stages: overview
+            .stages
             .into_iter()
             .map(|(stage, n)| StageCount {
                 code: stage.code(),
@@ -114,24 +107,27 @@ pub async fn page(ctx: Ctx) -> Result<Response, WebError> {
                 count: number(n),
             })
             .collect(),
-        overdue_count: overdue.len(),
-        due_soon_count: due_soon.len() + decisions_this_week.len(),
-        decisions_count: decisions_this_week.len(),
+        overdue_count,
+        due_soon_count: due_soon_count + decisions_count,
+        decisions_count,
         sections: vec![
             Section {
                 title: "Cấp ủy cần quyết định trong tuần này",
+                total: decisions_count,
                 rows: decisions_this_week,
             },
             Section {
                 title: "Quá hạn",
+                total: overdue_count,
                 rows: overdue,
             },
             Section {
                 title: "Đến hạn trong 14 ngày",
+                total: due_soon_count,
                 rows: due_soon,
             },
         ],
-        admissions_this_year: number(store.admissions_in_year(&scope, year).await?),
+        admissions_this_year: number(overview.admissions),
         year,
     };
     Ok(Html(page.render()?).into_response())
