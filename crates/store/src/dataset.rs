@@ -177,7 +177,7 @@ pub(crate) fn event_cells(case: &Case, e: &Event) -> Vec<Cell> {
 
 /// Tables a dataset fills, children first: the order to empty them in. The audit log is
 /// kept: the erase is itself a change, and readers of the log (the report model) follow it.
-const TABLES: [&str; 20] = [
+const TABLES: [&str; 21] = [
     // A reset demo is a new city: today's reminders are due again.
     "job_runs",
     "targets",
@@ -195,6 +195,7 @@ const TABLES: [&str; 20] = [
     "headcounts",
     "users",
     "unit_names",
+    "unit_closure",
     "units",
     "rule_sets",
     "calendar_years",

@@ -329,11 +329,10 @@ pub(crate) fn contains_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// The recursive query that lists a unit and everything under it; `$1` is the root.
+/// The query that lists a unit and everything under it (`unit_closure`, kept by triggers);
+/// `$1` is the root. `RECURSIVE` stays so that queries may add recursive parts of their own.
 const SUBTREE: &str = "WITH RECURSIVE subtree (id) AS (
-    SELECT id FROM units WHERE id = $1
-    UNION
-    SELECT u.id FROM units u JOIN subtree s ON u.parent_id = s.id
+    SELECT unit_id FROM unit_closure WHERE ancestor_id = $1
 )";
 
 fn vietnam_today(now: DateTime<Utc>) -> NaiveDate {

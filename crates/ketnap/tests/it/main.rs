@@ -28,6 +28,7 @@ mod reminders;
 mod reports;
 mod served;
 mod story;
+mod subtree;
 mod two_factor;
 pub mod web;
 mod web_api;
