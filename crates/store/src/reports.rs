@@ -139,7 +139,7 @@ impl Store {
                 });
             }
         }
-        pressing.sort_by(|a, b| (a.deadline.due, a.case).cmp(&(b.deadline.due, b.case)));
+        pressing.sort_by_key(|p| (p.deadline.due, p.case));
         let mut stages: Vec<(Stage, i64)> = stages.into_iter().collect();
         stages.sort_by_key(|(stage, _)| *stage);
         let (from, _) = year_bounds(today.year())?;
