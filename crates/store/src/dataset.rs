@@ -529,11 +529,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(backend_error)?;
-        let mut kept: Vec<String> = match self.meta(BULK_INDEXES).await? {
-            Some(json) => serde_json::from_str(&json)
-                .map_err(|e| StoreError::Backend(format!("{BULK_INDEXES}: {e}")))?,
-            None => Vec::new(),
-        };
+        let mut kept = self.indexes_set_aside().await?.unwrap_or_default();
         for (_, definition) in &found {
             if !kept.contains(definition) {
                 kept.push(definition.clone());
@@ -562,11 +558,9 @@ impl Store {
 
     /// Builds again the indexes [`Store::set_indexes_aside`] dropped, if any.
     pub async fn restore_indexes(&self) -> StoreResult<()> {
-        let Some(json) = self.meta(BULK_INDEXES).await? else {
+        let Some(kept) = self.indexes_set_aside().await? else {
             return Ok(());
         };
-        let kept: Vec<String> = serde_json::from_str(&json)
-            .map_err(|e| StoreError::Backend(format!("{BULK_INDEXES}: {e}")))?;
         let mut tx = self.begin().await?;
         for definition in kept {
             let definition = definition
@@ -587,6 +581,19 @@ impl Store {
             .await
             .map_err(backend_error)?;
         tx.commit().await.map_err(backend_error)
+    }
+}
+
+impl Store {
+    /// The definitions of the indexes a load set aside, if one did.
+    async fn indexes_set_aside(&self) -> StoreResult<Option<Vec<String>>> {
+        self.meta(BULK_INDEXES)
+            .await?
+            .map(|json| {
+                serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Backend(format!("{BULK_INDEXES}: {e}")))
+            })
+            .transpose()
     }
 }
 

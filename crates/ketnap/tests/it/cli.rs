@@ -522,6 +522,27 @@ async fn gen_writes_a_ward_with_the_bench_accounts_and_replaces_only_generated_d
     for name in ["bench.phuong", "bench.thanhpho", "bench.toanquoc"] {
         assert!(store.user_by_name(name).await.unwrap().is_some(), "{name}");
     }
+    // The indexes set aside for the load are back; a load cut short gets them back at the
+    // next start.
+    let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
+    let indexes = async || -> Vec<String> {
+        sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'case_events' AND sql IS NOT NULL ORDER BY name",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
+    let complete = indexes().await;
+    assert!(
+        complete.iter().any(|n| n == "case_events_action_day"),
+        "{complete:?}"
+    );
+    store.set_indexes_aside().await.unwrap();
+    assert_eq!(indexes().await, Vec::<String>::new());
+    store.migrate().await.unwrap();
+    assert_eq!(indexes().await, complete);
+    pool.close().await;
     store.close().await;
     let reset = ketnap(
         &db,
