@@ -236,8 +236,7 @@ impl Store {
         if let Some(unit) = query.unit {
             let chosen = sql.bind(Bind::Int(unit.0));
             sql.push(&format!(
-                ", chosen (id) AS (SELECT id FROM units WHERE id = {chosen}
-                 UNION ALL SELECT u.id FROM units u JOIN chosen s ON u.parent_id = s.id)"
+                ", chosen (id) AS (SELECT unit_id FROM unit_closure WHERE ancestor_id = {chosen})"
             ));
         }
         let body = if query.overdue_on.is_some() {
@@ -374,8 +373,7 @@ impl Store {
     ) -> StoreResult<Vec<StageTally>> {
         let (from, to) = year_range(year);
         let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(&format!(
-            "{SUBTREE}, below (id) AS (SELECT id FROM units WHERE id = $2
-                UNION ALL SELECT u.id FROM units u JOIN below b ON u.parent_id = b.id)
+            "{SUBTREE}, below (id) AS (SELECT unit_id FROM unit_closure WHERE ancestor_id = $2)
              SELECT cell_id, stage, COUNT(*),
                     COUNT(CASE WHEN official_on >= $3 AND official_on <= $4 THEN 1 END)
              FROM cases WHERE cell_id IN (SELECT id FROM subtree) AND cell_id IN (SELECT id FROM below)
@@ -418,8 +416,7 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         sql.push(&format!(
-            ", below (id) AS (SELECT id FROM units WHERE id = {below}
-                UNION ALL SELECT u.id FROM units u JOIN below b ON u.parent_id = b.id)
+            ", below (id) AS (SELECT unit_id FROM unit_closure WHERE ancestor_id = {below})
              SELECT cell_id, body FROM cases
              WHERE cell_id IN (SELECT id FROM subtree) AND cell_id IN (SELECT id FROM below)
              AND stage IN ({stages})"
@@ -471,8 +468,7 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         sql.push(&format!(
-            ", below (id) AS (SELECT id FROM units WHERE id = {below}
-                UNION ALL SELECT u.id FROM units u JOIN below b ON u.parent_id = b.id)
+            ", below (id) AS (SELECT unit_id FROM unit_closure WHERE ancestor_id = {below})
              SELECT c.id, c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name
              FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id
              WHERE c.cell_id IN (SELECT id FROM subtree) AND c.cell_id IN (SELECT id FROM below)

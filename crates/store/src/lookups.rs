@@ -14,11 +14,7 @@ use ketnap_domain::text::{PersonName, search_key};
 
 use crate::keys::DataKeys;
 use crate::people::{PersonRow, birth_column};
-use crate::{SUBTREE, Store, backend_error, from_json, parse_date};
-
-/// Persons visible in a scope: those with a case in one of its cells.
-const VISIBLE: &str =
-    "SELECT DISTINCT person_id FROM cases WHERE cell_id IN (SELECT id FROM subtree)";
+use crate::{SUBTREE, Store, VISIBLE_PERSON, backend_error, from_json, parse_date};
 
 /// A person already on file who may be the one being entered.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,7 +116,7 @@ impl Store {
         let mut found: Vec<PossibleDuplicate> = Vec::new();
         if let Some(id) = citizen_id.filter(|id| !id.is_empty()) {
             let rows: Vec<PersonRow> = sqlx::query_as(&format!(
-                "{SUBTREE} SELECT id, details FROM people WHERE citizen_id_index = $2 AND id IN ({VISIBLE}) ORDER BY id"
+                "SELECT id, details FROM people WHERE citizen_id_index = $2 AND EXISTS ({VISIBLE_PERSON}) ORDER BY id"
             ))
             .bind(scope.root().0)
             .bind(self.keys()?.citizen_index(id)?)
@@ -150,7 +146,7 @@ impl Store {
                     ),
                 };
                 let rows: Vec<PersonRow> = sqlx::query_as(&format!(
-                    "{SUBTREE} SELECT id, details FROM people WHERE search_key = $2 AND {condition} AND id IN ({VISIBLE}) ORDER BY id LIMIT 20"
+                    "SELECT id, details FROM people WHERE search_key = $2 AND {condition} AND EXISTS ({VISIBLE_PERSON}) ORDER BY id LIMIT 20"
                 ))
                 .bind(scope.root().0)
                 .bind(key)

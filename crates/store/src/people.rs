@@ -10,7 +10,7 @@ use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
 use crate::keys::{DataKeys, citizen_index_of, open_details, seal_details};
-use crate::{SUBTREE, Store, backend_error, iso_date};
+use crate::{Store, VISIBLE_PERSON, backend_error, iso_date};
 
 /// How a birth date is kept in a column: `YYYY-MM-DD`, or `YYYY` alone.
 pub(crate) fn birth_column(birth: BirthDate) -> String {
@@ -35,10 +35,6 @@ pub(crate) fn person_columns(details: &PersonDetails) -> [String; 6] {
         },
     ]
 }
-
-/// Persons visible in a scope: those with a case in one of its cells.
-const VISIBLE_PEOPLE: &str =
-    "SELECT DISTINCT person_id FROM cases WHERE cell_id IN (SELECT id FROM subtree)";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct PersonRow {
@@ -116,7 +112,7 @@ impl Store {
     /// A person in the scope, without logging the read (for internal checks).
     pub(crate) async fn person_in_scope(&self, scope: &Scope, id: PersonId) -> StoreResult<Person> {
         let row: Option<PersonRow> = sqlx::query_as(&format!(
-            "{SUBTREE} SELECT id, details FROM people WHERE id = $2 AND id IN ({VISIBLE_PEOPLE})"
+            "SELECT id, details FROM people WHERE id = $2 AND EXISTS ({VISIBLE_PERSON})"
         ))
         .bind(scope.root().0)
         .bind(id.0)
@@ -176,7 +172,7 @@ impl PersonStore for Store {
             )
         };
         let rows: Vec<PersonRow> = sqlx::query_as(&format!(
-            "{SUBTREE} SELECT id, details FROM people WHERE {condition} AND id IN ({VISIBLE_PEOPLE}) ORDER BY id LIMIT $3"
+            "SELECT id, details FROM people WHERE {condition} AND EXISTS ({VISIBLE_PERSON}) ORDER BY id LIMIT $3"
         ))
         .bind(scope.root().0)
         .bind(value)
