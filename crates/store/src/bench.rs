@@ -53,11 +53,14 @@ impl Store {
     ) -> StoreResult<Vec<(i64, i64)>> {
         let action = FunnelStep::Ceremony.action().unwrap_or("hold_ceremony");
         sqlx::query_as(
-            "SELECT t.id, COUNT(*) FROM case_events e
-             JOIN unit_closure b ON b.unit_id = e.cell_id
-             JOIN units t ON t.id = b.ancestor_id AND t.parent_id = $1
-             WHERE e.action = $2 AND e.occurred_on >= $3 AND e.occurred_on <= $4
-             GROUP BY t.id",
+            "WITH RECURSIVE below (id, top) AS (
+                SELECT id, id FROM units WHERE parent_id = $1
+                UNION ALL
+                SELECT u.id, b.top FROM units u JOIN below b ON u.parent_id = b.id
+            )
+            SELECT b.top, COUNT(*) FROM case_events e JOIN below b ON b.id = e.cell_id
+            WHERE e.action = $2 AND e.occurred_on >= $3 AND e.occurred_on <= $4
+            GROUP BY b.top",
         )
         .bind(root.0)
         .bind(action)

@@ -522,7 +522,7 @@ impl Store {
             ),
             // Primary keys and unique constraints stay: they are constraints, not indexes.
             Backend::Postgres => format!(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ({BULK_TABLES}) AND indexname NOT IN (SELECT conname FROM pg_constraint) ORDER BY indexname"
+                "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ({BULK_TABLES}) AND indexname NOT IN (SELECT conname FROM pg_constraint) ORDER BY indexname"
             ),
         };
         let found: Vec<(String, String)> = sqlx::query_as(&sql)

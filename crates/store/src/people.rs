@@ -156,9 +156,12 @@ impl PersonStore for Store {
                     .chars()
                     .filter(|c| !c.is_whitespace() && *c != '.')
                     .count();
+        // A CCCD is found through its index, then checked against the scope; a part of a
+        // name (no index can find it) is looked for among the scope's people only, a ward's
+        // few hundred rather than the country's.
         let (condition, value) = if by_id {
             (
-                "citizen_id_index = $2",
+                format!("citizen_id_index = $2 AND EXISTS ({VISIBLE_PERSON})"),
                 self.keys()?.citizen_index(&digits)?,
             )
         } else {
@@ -167,12 +170,12 @@ impl PersonStore for Store {
                 return Ok(Vec::new());
             }
             (
-                "search_key LIKE $2 ESCAPE '\\'",
+                "id IN (SELECT c.person_id FROM cases c JOIN unit_closure s ON s.unit_id = c.cell_id WHERE s.ancestor_id = $1) AND search_key LIKE $2 ESCAPE '\\'".to_string(),
                 crate::contains_pattern(&key),
             )
         };
         let rows: Vec<PersonRow> = sqlx::query_as(&format!(
-            "SELECT id, details FROM people WHERE {condition} AND EXISTS ({VISIBLE_PERSON}) ORDER BY id LIMIT $3"
+            "SELECT id, details FROM people WHERE {condition} ORDER BY id LIMIT $3"
         ))
         .bind(scope.root().0)
         .bind(value)

@@ -10,7 +10,9 @@ use ketnap_domain::scope::{Access, Scope};
 use ketnap_domain::unit::{SectorCode, UnitKind};
 use ketnap_store::Store;
 
-use crate::fixtures::{change, day, postgres_store, sqlite_store, tree};
+use ketnap_store::Create;
+
+use crate::fixtures::{change, day, open_store, postgres_store, sqlite_store, tree};
 
 async fn subtree(store: &Store, root: UnitId) -> BTreeSet<UnitId> {
     store
@@ -81,4 +83,37 @@ async fn subtrees_follow_added_and_moved_units_on_postgres() {
     };
     let tag = format!("st{}", std::process::id() % 10_000);
     closure_follows_moves(&store, &tag).await;
+    store.close().await;
+
+    // `ketnap gen` sets the report indexes aside and builds them again (pg_indexes' names
+    // read through the Any driver), in a database of its own: other tests share the first.
+    let url = std::env::var("KETNAP_TEST_POSTGRES_URL").unwrap();
+    let server = sqlx::PgPool::connect(&url).await.unwrap();
+    let name = format!("ketnap_indexes_{}", std::process::id());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&server)
+        .await
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let own = format!("{base}/{name}");
+    let store = open_store(&own, Create::Never).await;
+    store.migrate().await.unwrap();
+    let own_pool = sqlx::PgPool::connect(&own).await.unwrap();
+    let count = async || -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'case_events'")
+            .fetch_one(&own_pool)
+            .await
+            .unwrap()
+    };
+    let complete = count().await;
+    store.set_indexes_aside().await.unwrap();
+    assert!(count().await < complete);
+    store.restore_indexes().await.unwrap();
+    assert_eq!(count().await, complete);
+    store.close().await;
+    own_pool.close().await;
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&server)
+        .await
+        .unwrap();
 }
