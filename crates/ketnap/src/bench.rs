@@ -45,13 +45,13 @@ const RSS_GOAL_MB: f64 = 300.0;
 #[derive(Debug, clap::Args)]
 pub struct Options {
     /// The ward officer (Role officer, a ward).
-    #[arg(long, default_value = "bench.phuong")]
+    #[arg(long, default_value = crate::r#gen::BENCH_WARD)]
     ward_user: String,
     /// The city leader (a viewer of the city committee).
-    #[arg(long, default_value = "bench.thanhpho")]
+    #[arg(long, default_value = crate::r#gen::BENCH_CITY)]
     city_user: String,
     /// The national leader (a viewer of the whole party).
-    #[arg(long, default_value = "bench.toanquoc")]
+    #[arg(long, default_value = crate::r#gen::BENCH_NATIONAL)]
     national_user: String,
     /// Measured requests per figure (after 10 warm-up requests).
     #[arg(long, default_value_t = 200)]
@@ -169,8 +169,9 @@ impl Account {
         let user = store.user_by_name(username).await?.ok_or_else(|| {
             anyhow::anyhow!(
                 "không có tài khoản {username}: chạy `ketnap gen` để tạo dữ liệu đo cùng các tài \
-                 khoản bench.phuong, bench.thanhpho, bench.toanquoc (hoặc chọn tài khoản khác \
-                 bằng --ward-user, --city-user, --national-user)"
+                 khoản {} (hoặc chọn tài khoản khác bằng --ward-user, --city-user, \
+                 --national-user)",
+                crate::r#gen::BENCH_ACCOUNTS.join(", ")
             )
         })?;
         anyhow::ensure!(!user.is_disabled(), "tài khoản {username} đã bị khóa");

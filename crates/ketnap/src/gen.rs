@@ -14,7 +14,10 @@ use crate::demo::{Generator, ROOT, Scale};
 
 /// The accounts `ketnap bench` measures: a ward officer, the city's leader and the whole
 /// party's leader (password [`crate::serve::DEMO_PASSWORD`]).
-pub const BENCH_ACCOUNTS: [&str; 3] = ["bench.phuong", "bench.thanhpho", "bench.toanquoc"];
+pub const BENCH_ACCOUNTS: [&str; 3] = [BENCH_WARD, BENCH_CITY, BENCH_NATIONAL];
+pub const BENCH_WARD: &str = "bench.phuong";
+pub const BENCH_CITY: &str = "bench.thanhpho";
+pub const BENCH_NATIONAL: &str = "bench.toanquoc";
 
 pub async fn generate(ctx: &Context, scale: Scale, seed: u64, reset: bool) -> anyhow::Result<()> {
     let store = &ctx.store;
