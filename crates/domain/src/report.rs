@@ -21,7 +21,7 @@ use crate::case::Stage;
 use crate::citizen_id::Sex;
 use crate::deadline::{Deadline, DeadlineStatus, Due};
 use crate::ids::{CaseId, PersonId, UnitId};
-use crate::person::{BirthDate, PersonDetails};
+use crate::person::BirthDate;
 use crate::rules::{RuleBook, RuleSet};
 use crate::unit::{SectorCode, Unit, UnitKind};
 use crate::workflow::{dmy, probation_end};
@@ -1430,7 +1430,8 @@ pub struct Admission<'a> {
     pub case: CaseId,
     pub cell: UnitId,
     pub ceremony_on: NaiveDate,
-    pub person: &'a PersonDetails,
+    pub birth: BirthDate,
+    pub person: &'a facts::Profile,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -1684,11 +1685,11 @@ pub fn breakdown(
             let p = a.person;
             let value = match dimension {
                 Dimension::Sex => Raw::Sex(p.sex),
-                Dimension::AgeBand => Raw::Band(AgeBand::of_age(age_on(p.birth, a.ceremony_on))),
+                Dimension::AgeBand => Raw::Band(AgeBand::of_age(age_on(a.birth, a.ceremony_on))),
                 Dimension::Ethnicity => Raw::Ethnicity(p.ethnicity),
                 Dimension::Religion => Raw::Religion(&p.religion),
-                Dimension::Education => Raw::Text(&p.education.general),
-                Dimension::PoliticalTheory => Raw::Text(&p.education.political_theory),
+                Dimension::Education => Raw::Text(&p.general_education),
+                Dimension::PoliticalTheory => Raw::Text(&p.political_theory),
                 Dimension::Occupation => Raw::Text(&p.occupation),
                 Dimension::Sector => {
                     Raw::Sector(tree.get(a.cell).map(|u| u.sector.0.as_str()).unwrap_or(""))

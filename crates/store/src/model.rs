@@ -20,8 +20,9 @@ use std::time::{Duration, Instant};
 use ketnap_domain::calendar::Calendar;
 use ketnap_domain::case::{Case, Stage};
 use ketnap_domain::ids::{CaseId, UnitId};
+use ketnap_domain::person::PersonDetails;
 use ketnap_domain::ports::{RuleStore, StoreError, StoreResult};
-use ketnap_domain::report::facts::{CaseFacts, EventFact};
+use ketnap_domain::report::facts::{CaseBook, EventFact};
 use ketnap_domain::report::{FunnelStep, HeadcountRecord, Subgroup, UnitTree};
 use ketnap_domain::rules::RuleBook;
 use ketnap_domain::unit::SectorCode;
@@ -51,11 +52,12 @@ pub(crate) type YearTargets = (HashMap<UnitId, i64>, Vec<(SectorCode, Subgroup, 
 
 pub(crate) struct ReportModel {
     pub tree: UnitTree,
-    pub cases: Vec<CaseFacts>,
-    index: HashMap<CaseId, usize>,
-    /// (place in the tree's walk of a unit the case has been in, index in `cases`): a
+    pub book: CaseBook,
+    /// Case id → index in `book` (32 bits each, as a country has millions).
+    index: HashMap<u32, u32>,
+    /// (place in the tree's walk of a unit the case has been in, index in `book`): a
     /// subtree's cases are one range of it (`UnitTree::position`).
-    places: BTreeSet<(usize, usize)>,
+    places: BTreeSet<(u32, u32)>,
     /// Per unit, by day (oldest first).
     pub headcounts: HashMap<UnitId, Vec<HeadcountRecord>>,
     pub targets: Vec<TargetRow>,
@@ -107,49 +109,69 @@ impl ReportModel {
         let range = self.tree.subtree(root).positions();
         let mut chosen: Vec<usize> = self
             .places
-            .range((range.start, 0)..(range.end, 0))
-            .map(|&(_, i)| i)
+            .range((range.start as u32, 0)..(range.end as u32, 0))
+            .map(|&(_, i)| i as usize)
             .collect();
+        // Most of the country: a mark per case beats sorting a million and a half indexes.
+        if chosen.len() > self.book.len() / 32 {
+            let mut marked = vec![false; self.book.len()];
+            for &i in &chosen {
+                if let Some(mark) = marked.get_mut(i) {
+                    *mark = true;
+                }
+            }
+            return (0..marked.len()).filter(|&i| marked[i]).collect();
+        }
         chosen.sort_unstable();
         chosen.dedup();
         chosen
     }
 
-    fn places_of(&self, i: usize) -> Vec<(usize, usize)> {
-        self.cases.get(i).map_or_else(Vec::new, |case| {
-            case.units()
-                .into_iter()
-                .filter_map(|u| self.tree.position(u))
-                .map(|at| (at, i))
-                .collect()
-        })
+    fn places_of(&self, i: usize) -> Vec<(u32, u32)> {
+        self.book
+            .units(i)
+            .into_iter()
+            .filter_map(|u| self.tree.position(u))
+            .map(|at| (at as u32, i as u32))
+            .collect()
     }
 
     /// Places every case again (after the tree changed).
     fn place_all(&mut self) {
-        self.places = (0..self.cases.len())
+        self.places = (0..self.book.len())
             .flat_map(|i| self.places_of(i))
             .collect();
     }
 
-    fn put_case(&mut self, facts: CaseFacts) {
-        let i = match self.index.get(&facts.case) {
-            Some(&i) => {
-                for place in self.places_of(i) {
-                    self.places.remove(&place);
-                }
-                self.cases[i] = facts;
-                i
+    /// Keeps the facts of `case` (see `CaseBook::put`), in place of those it had.
+    fn put_case(
+        &mut self,
+        case: &Case,
+        details: &PersonDetails,
+        events: Vec<EventFact>,
+    ) -> StoreResult<()> {
+        let key = u32::try_from(case.id.0).map_err(|_| too_large(case.id.0))?;
+        let known = self.index.get(&key).map(|&i| i as usize);
+        if let Some(i) = known {
+            for place in self.places_of(i) {
+                self.places.remove(&place);
             }
-            None => {
-                self.index.insert(facts.case, self.cases.len());
-                self.cases.push(facts);
-                self.cases.len() - 1
-            }
-        };
+        }
+        let i = self
+            .book
+            .put(known, case, details, events, &self.rules, &self.calendar)
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.index.insert(key, i as u32);
         let places = self.places_of(i);
         self.places.extend(places);
+        Ok(())
     }
+}
+
+fn too_large(id: i64) -> StoreError {
+    StoreError::Backend(format!(
+        "Mã hồ sơ {id} vượt quá giới hạn của mô hình báo cáo"
+    ))
 }
 
 /// The last audit id applied and the ids skipped over that may still commit.
@@ -370,16 +392,8 @@ impl Store {
         cases.sort_unstable();
         cases.dedup();
         for chunk in cases.chunks(CHUNK) {
-            let facts = self
-                .case_facts(
-                    &format!("c.id IN ({})", id_list(chunk)),
-                    &model.rules,
-                    &model.calendar,
-                )
+            self.load_cases(model, &format!("c.id IN ({})", id_list(chunk)))
                 .await?;
-            for one in facts {
-                model.put_case(one);
-            }
         }
         model.cursor = cursor;
         model.generation += 1;
@@ -421,22 +435,10 @@ impl Store {
         let tree = self.unit_tree().await?;
         let rules = self.rule_book().await?;
         let calendar = self.calendar().await?;
-        // A slice of cases at a time, so that the rows read (bodies of several kilobytes)
-        // are held for one slice only, not for the country.
-        let mut cases = Vec::new();
-        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM cases")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend_error)?;
-        for from in (0..last).step_by(LOAD_SLICE) {
-            let filter = format!("c.id > {from} AND c.id <= {}", from + LOAD_SLICE as i64);
-            cases.extend(self.case_facts(&filter, &rules, &calendar).await?);
-        }
-        let index = cases.iter().enumerate().map(|(i, c)| (c.case, i)).collect();
         let mut model = ReportModel {
             tree,
-            cases,
-            index,
+            book: CaseBook::default(),
+            index: HashMap::new(),
             places: BTreeSet::new(),
             headcounts: self.all_headcounts().await?,
             targets: self.all_targets().await?,
@@ -445,17 +447,21 @@ impl Store {
             cursor: Cursor { seen, gaps },
             generation: 1,
         };
-        model.place_all();
+        // A slice of cases at a time, so that the rows read (bodies of several kilobytes)
+        // are held for one slice only, not for the country.
+        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM cases")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend_error)?;
+        for from in (0..last).step_by(LOAD_SLICE) {
+            let filter = format!("c.id > {from} AND c.id <= {}", from + LOAD_SLICE as i64);
+            self.load_cases(&mut model, &filter).await?;
+        }
         Ok(model)
     }
 
-    /// Facts of the cases matching `filter` (a condition on `cases c`).
-    async fn case_facts(
-        &self,
-        filter: &str,
-        rules: &RuleBook,
-        calendar: &Calendar,
-    ) -> StoreResult<Vec<CaseFacts>> {
+    /// Keeps in `model` the facts of the cases matching `filter` (a condition on `cases c`).
+    async fn load_cases(&self, model: &mut ReportModel, filter: &str) -> StoreResult<()> {
         let rows: Vec<CaseRow> = sqlx::query_as(&format!(
             "SELECT c.body, p.details FROM cases c JOIN people p ON p.id = c.person_id
              WHERE {filter} ORDER BY c.id"
@@ -475,21 +481,22 @@ impl Store {
         for (case, action, on, stage_after, cell) in event_rows {
             let stage_after = Stage::from_code(&stage_after)
                 .ok_or_else(|| StoreError::Backend(format!("giai đoạn lạ: {stage_after}")))?;
-            events.entry(CaseId(case)).or_default().push(EventFact {
-                on: parse_date(&on)?,
-                step: FunnelStep::from_action(&action),
+            let fact = EventFact::new(
+                parse_date(&on)?,
+                FunnelStep::from_action(&action),
                 stage_after,
-                cell: cell.map(UnitId),
-            });
+                cell.map(UnitId),
+            )
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+            events.entry(CaseId(case)).or_default().push(fact);
         }
-        rows.into_iter()
-            .map(|row| {
-                let case: Case = from_json(&row.body)?;
-                let details = open_details(self.keys()?, &row.details)?;
-                let own = events.remove(&case.id).unwrap_or_default();
-                Ok(CaseFacts::new(&case, details, own, rules, calendar))
-            })
-            .collect()
+        for row in rows {
+            let case: Case = from_json(&row.body)?;
+            let details = open_details(self.keys()?, &row.details)?;
+            let own = events.remove(&case.id).unwrap_or_default();
+            model.put_case(&case, &details, own)?;
+        }
+        Ok(())
     }
 
     async fn all_headcounts(&self) -> StoreResult<HashMap<UnitId, Vec<HeadcountRecord>>> {

@@ -287,16 +287,16 @@ impl Store {
             return Ok(Vec::new());
         };
         let dues: Vec<CaseDue> = model
-            .cases
+            .book
             .iter()
             .filter_map(|facts| {
-                let due = facts.due.clone()?;
+                let due = facts.due()?.clone();
                 Some(CaseDue {
-                    case: facts.case,
-                    cell: facts.cell,
+                    case: facts.case(),
+                    cell: facts.cell(),
                     cell_name: model
                         .tree
-                        .get(facts.cell)
+                        .get(facts.cell())
                         .map(|u| u.name.clone())
                         .unwrap_or_default(),
                     due,

@@ -60,7 +60,7 @@ impl Place<'_> {
     }
 
     fn facts(&self) -> Facts<'_> {
-        Facts::new(&self.model.tree, self.unit, &self.model.cases, &self.chosen)
+        Facts::new(&self.model.tree, self.unit, &self.model.book, &self.chosen)
     }
 
     /// Headcounts on `day` of the subtree and the members of every unit (see
@@ -113,28 +113,24 @@ impl Store {
         let subtree = tree.subtree(place.unit);
         let mut stages: HashMap<Stage, i64> = HashMap::new();
         let mut pressing = Vec::new();
-        for case in place
-            .chosen
-            .iter()
-            .filter_map(|&i| place.model.cases.get(i))
-        {
-            if !subtree.contains(case.cell) {
+        for case in place.chosen.iter().filter_map(|&i| place.model.book.get(i)) {
+            if !subtree.contains(case.cell()) {
                 continue;
             }
-            *stages.entry(case.stage).or_default() += 1;
-            let Some(due) = case.due.as_ref().filter(|_| !case.stage.is_closed()) else {
+            *stages.entry(case.stage()).or_default() += 1;
+            let Some(due) = case.due() else {
                 continue;
             };
             let deadline = due.on(today, warn_days);
             if deadline.status != DeadlineStatus::OnTime {
                 pressing.push(Pressing {
-                    case: case.case,
-                    name: case.name.clone(),
+                    case: case.case(),
+                    name: case.name().to_string(),
                     cell: tree
-                        .get(case.cell)
+                        .get(case.cell())
                         .map(|u| u.name.clone())
                         .unwrap_or_default(),
-                    stage: case.stage,
+                    stage: case.stage(),
                     deadline,
                 });
             }

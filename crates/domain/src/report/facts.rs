@@ -2,11 +2,19 @@
 //! event history and its person, so that a report is a pass over memory rather than a
 //! query over the whole event history.
 //!
+//! A country holds one and a half million cases and tens of millions of events, so the
+//! facts are kept small (`CaseBook`): ids in 32 bits, the events of every case in one
+//! array, ten bytes each, without the events that tell a report nothing new; of the person
+//! only what the breakdown of admissions counts, as a profile shared by all alike; the name
+//! and the due date for open cases only, as only open cases are listed by name.
+//!
 //! Nothing here depends on the day a report is looked at: the due date of an open case is
 //! kept without its status, and each function takes the day (or period) it counts for.
 //! Attribution is the report module's: an event counts for the cell it happened in.
 
 use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
 
 use chrono::{Datelike, Months, NaiveDate};
 
@@ -16,104 +24,360 @@ use super::{
 };
 use crate::calendar::Calendar;
 use crate::case::{Case, Stage};
+use crate::citizen_id::Sex;
 use crate::deadline::{Due, next_due};
+use crate::ethnicity::EthnicityId;
 use crate::ids::{CaseId, PersonId, UnitId};
-use crate::person::PersonDetails;
+use crate::person::{BirthDate, PersonDetails};
 use crate::rules::RuleBook;
 
-/// One event of a case as reports see it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventFact {
-    pub on: NaiveDate,
-    /// The funnel step the event marks, if any (`FunnelStep::from_action`).
-    pub step: Option<FunnelStep>,
-    pub stage_after: Stage,
-    /// The cell the case was in when the event happened.
-    pub cell: Option<UnitId>,
+/// An id too large for the report model's 32 bits (the model cannot be built).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooLarge {
+    /// What the id is of, in Vietnamese.
+    pub what: &'static str,
+    pub value: i64,
 }
 
-/// A case with its events (in the order they were recorded) and its person.
+impl fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} vượt quá giới hạn của mô hình báo cáo",
+            self.what, self.value
+        )
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+fn narrow(what: &'static str, value: i64) -> Result<u32, TooLarge> {
+    u32::try_from(value)
+        .ok()
+        .filter(|v| *v != NO_CELL)
+        .ok_or(TooLarge { what, value })
+}
+
+/// `EventFact::cell` of an event recorded without its cell.
+const NO_CELL: u32 = u32::MAX;
+
+/// One event of a case as reports see it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C, packed(2))]
+pub struct EventFact {
+    on: NaiveDate,
+    /// The cell the case was in when the event happened (`NO_CELL`: not recorded).
+    cell: u32,
+    /// The funnel step the event marks, if any (`FunnelStep::from_action`).
+    step: Option<FunnelStep>,
+    stage_after: Stage,
+}
+
+impl EventFact {
+    pub fn new(
+        on: NaiveDate,
+        step: Option<FunnelStep>,
+        stage_after: Stage,
+        cell: Option<UnitId>,
+    ) -> Result<EventFact, TooLarge> {
+        Ok(EventFact {
+            on,
+            cell: match cell {
+                Some(cell) => narrow("Mã đơn vị", cell.0)?,
+                None => NO_CELL,
+            },
+            step,
+            stage_after,
+        })
+    }
+
+    pub fn on(&self) -> NaiveDate {
+        self.on
+    }
+
+    pub fn step(&self) -> Option<FunnelStep> {
+        self.step
+    }
+
+    pub fn stage_after(&self) -> Stage {
+        self.stage_after
+    }
+
+    pub fn cell(&self) -> Option<UnitId> {
+        let cell = self.cell;
+        (cell != NO_CELL).then_some(UnitId(i64::from(cell)))
+    }
+}
+
+/// The events worth keeping, in recording order. Reports read of an event without a
+/// funnel step only its cell, as the latest event on or before a day (`members_by_cell`),
+/// so such an event in the same cell as the one before adds nothing, as long as the days
+/// never go back (a backdated event keeps them all).
+fn worth_keeping(events: Vec<EventFact>) -> Vec<EventFact> {
+    if events.windows(2).any(|w| w[0].on() > w[1].on()) {
+        return events;
+    }
+    let mut kept: Vec<EventFact> = Vec::with_capacity(events.len());
+    for event in events {
+        let repeats = kept.last().is_some_and(|last| last.cell() == event.cell());
+        if event.step.is_none() && repeats {
+            continue;
+        }
+        kept.push(event);
+    }
+    kept
+}
+
+/// What the breakdown of admissions counts of a person (`report::breakdown`), kept once
+/// for all the people alike.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Profile {
+    pub sex: Sex,
+    pub ethnicity: EthnicityId,
+    pub religion: String,
+    /// Giáo dục phổ thông.
+    pub general_education: String,
+    /// Lý luận chính trị.
+    pub political_theory: String,
+    pub occupation: String,
+    pub youth_union_member: bool,
+    /// The subgroup of the occupation (`Subgroup::of_occupation`).
+    pub subgroup: Subgroup,
+}
+
+impl Profile {
+    pub fn of(details: &PersonDetails) -> Profile {
+        Profile {
+            sex: details.sex,
+            ethnicity: details.ethnicity,
+            religion: details.religion.clone(),
+            general_education: details.education.general.clone(),
+            political_theory: details.education.political_theory.clone(),
+            occupation: details.occupation.clone(),
+            youth_union_member: details.youth_union_member,
+            subgroup: Subgroup::of_occupation(&details.occupation),
+        }
+    }
+}
+
+/// What only an open case keeps: open cases are listed by name with their due date.
+#[derive(Debug, Clone, PartialEq)]
+struct OpenFacts {
+    /// Full name (họ tên) of the person.
+    name: Box<str>,
+    /// The next statutory due date, when the case has a running clock.
+    due: Option<Due>,
+}
+
+/// A case as reports see it; its events and profile are in the `CaseBook` that holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseFacts {
-    pub case: CaseId,
-    pub person: PersonId,
-    /// Full name (họ tên) of the person.
-    pub name: String,
-    pub cell: UnitId,
-    pub stage: Stage,
-    pub identified_on: NaiveDate,
-    pub ceremony_on: Option<NaiveDate>,
-    pub closed_on: Option<NaiveDate>,
-    /// The next statutory due date of an open case with a running clock.
-    pub due: Option<Due>,
-    pub events: Vec<EventFact>,
-    pub details: PersonDetails,
-    /// The ceremonies among `events` (day, cell), which most reports count.
-    ceremonies: Vec<(NaiveDate, UnitId)>,
+    case: u32,
+    person: u32,
+    cell: u32,
+    /// `CaseBook::events[events_from..events_from + events_len]`.
+    events_from: u32,
+    events_len: u32,
+    /// `CaseBook::profiles[profile]`.
+    profile: u32,
+    identified_on: NaiveDate,
+    ceremony_on: Option<NaiveDate>,
+    closed_on: Option<NaiveDate>,
+    birth: BirthDate,
+    stage: Stage,
+    open: Option<Box<OpenFacts>>,
 }
 
 impl CaseFacts {
-    /// Facts of `case`; the due date is judged by `rules` and `calendar` (a case whose
-    /// rule set cannot be found keeps no due date, as the deadline lists skip it).
-    pub fn new(
-        case: &Case,
-        details: PersonDetails,
-        events: Vec<EventFact>,
-        rules: &RuleBook,
-        calendar: &Calendar,
-    ) -> CaseFacts {
-        CaseFacts {
-            case: case.id,
-            person: case.person,
-            name: details.name.full(),
-            cell: case.cell,
-            stage: case.stage,
-            identified_on: case.identified_on,
-            ceremony_on: case.ceremony_on,
-            closed_on: case.exit.as_ref().map(|e| e.on),
-            due: next_due(case, rules, calendar).ok().flatten(),
-            ceremonies: events
-                .iter()
-                .filter(|e| e.step == Some(FunnelStep::Ceremony))
-                .filter_map(|e| Some((e.on, e.cell?)))
-                .collect(),
-            events,
-            details,
-        }
+    pub fn case(&self) -> CaseId {
+        CaseId(i64::from(self.case))
     }
 
-    /// The units the case has been in: its cell now and the cells of its events.
-    pub fn units(&self) -> Vec<UnitId> {
-        let mut units: Vec<UnitId> = self.events.iter().filter_map(|e| e.cell).collect();
-        units.push(self.cell);
-        units.sort_unstable();
-        units.dedup();
-        units
+    pub fn person(&self) -> PersonId {
+        PersonId(i64::from(self.person))
+    }
+
+    /// The responsible cell now.
+    pub fn cell(&self) -> UnitId {
+        UnitId(i64::from(self.cell))
+    }
+
+    pub fn stage(&self) -> Stage {
+        self.stage
+    }
+
+    pub fn identified_on(&self) -> NaiveDate {
+        self.identified_on
+    }
+
+    pub fn ceremony_on(&self) -> Option<NaiveDate> {
+        self.ceremony_on
+    }
+
+    pub fn closed_on(&self) -> Option<NaiveDate> {
+        self.closed_on
+    }
+
+    /// The next statutory due date of an open case with a running clock.
+    pub fn due(&self) -> Option<&Due> {
+        self.open.as_ref().and_then(|open| open.due.as_ref())
+    }
+
+    /// The person's full name; empty for a closed case.
+    pub fn name(&self) -> &str {
+        self.open.as_ref().map_or("", |open| &open.name)
     }
 
     /// The case as a line of an open-case list.
     pub fn open_case(&self) -> OpenCase<'_> {
         OpenCase {
-            case: self.case,
-            person: self.person,
-            name: &self.name,
-            cell: self.cell,
+            case: self.case(),
+            person: self.person(),
+            name: self.name(),
+            cell: self.cell(),
             stage: self.stage,
             ceremony_on: self.ceremony_on,
-            due: self.due.as_ref(),
+            due: self.due(),
         }
     }
+}
 
-    /// Ceremonies held in `[from, to]`, with the cell they were held in.
-    fn ceremonies(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> impl Iterator<Item = (NaiveDate, UnitId)> {
-        self.ceremonies
+/// Every case's facts, their events in one array and the profiles they share.
+#[derive(Debug, Default)]
+pub struct CaseBook {
+    cases: Vec<CaseFacts>,
+    events: Vec<EventFact>,
+    profiles: Vec<Arc<Profile>>,
+    profile_ids: HashMap<Arc<Profile>, u32>,
+    /// Events of replaced facts still in `events`, dropped once they are half of it.
+    stale: usize,
+}
+
+impl CaseBook {
+    pub fn len(&self) -> usize {
+        self.cases.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cases.is_empty()
+    }
+
+    pub fn get(&self, index: usize) -> Option<&CaseFacts> {
+        self.cases.get(index)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &CaseFacts> {
+        self.cases.iter()
+    }
+
+    /// The events kept of `case` (see `worth_keeping`), in recording order.
+    pub fn events(&self, case: &CaseFacts) -> &[EventFact] {
+        let from = case.events_from as usize;
+        self.events
+            .get(from..from + case.events_len as usize)
+            .unwrap_or_default()
+    }
+
+    pub fn profile(&self, case: &CaseFacts) -> Option<&Profile> {
+        self.profiles.get(case.profile as usize).map(|p| &**p)
+    }
+
+    /// The units the case at `index` has been in: its cell now and its events' cells.
+    pub fn units(&self, index: usize) -> Vec<UnitId> {
+        let Some(case) = self.cases.get(index) else {
+            return Vec::new();
+        };
+        let mut units: Vec<UnitId> = self
+            .events(case)
             .iter()
-            .copied()
-            .filter(move |(on, _)| *on >= from && *on <= to)
+            .filter_map(EventFact::cell)
+            .collect();
+        units.push(case.cell());
+        units.sort_unstable();
+        units.dedup();
+        units
+    }
+
+    /// Keeps the facts of `case` at `index` (replacing what is there) or, without an
+    /// index, after the others; returns where they are. The due date is judged by `rules`
+    /// and `calendar` (a case whose rule set cannot be found keeps no due date, as the
+    /// deadline lists skip it).
+    pub fn put(
+        &mut self,
+        index: Option<usize>,
+        case: &Case,
+        details: &PersonDetails,
+        events: Vec<EventFact>,
+        rules: &RuleBook,
+        calendar: &Calendar,
+    ) -> Result<usize, TooLarge> {
+        let events = worth_keeping(events);
+        let events_from = narrow("Số sự kiện", self.events.len() as i64)?;
+        let events_len = narrow("Số sự kiện của một hồ sơ", events.len() as i64)?;
+        let open = (!case.stage.is_closed()).then(|| {
+            Box::new(OpenFacts {
+                name: details.name.full().into_boxed_str(),
+                due: next_due(case, rules, calendar).ok().flatten(),
+            })
+        });
+        let facts = CaseFacts {
+            case: narrow("Mã hồ sơ", case.id.0)?,
+            person: narrow("Mã người", case.person.0)?,
+            cell: narrow("Mã đơn vị", case.cell.0)?,
+            events_from,
+            events_len,
+            profile: self.profile_id(Profile::of(details))?,
+            identified_on: case.identified_on,
+            ceremony_on: case.ceremony_on,
+            closed_on: case.exit.as_ref().map(|e| e.on),
+            birth: details.birth,
+            stage: case.stage,
+            open,
+        };
+        self.events.extend(events);
+        let index = match index.filter(|i| *i < self.cases.len()) {
+            Some(i) => {
+                self.stale += self.cases[i].events_len as usize;
+                self.cases[i] = facts;
+                i
+            }
+            None => {
+                self.cases.push(facts);
+                self.cases.len() - 1
+            }
+        };
+        if self.stale > self.events.len() / 2 {
+            self.drop_stale();
+        }
+        Ok(index)
+    }
+
+    fn profile_id(&mut self, profile: Profile) -> Result<u32, TooLarge> {
+        if let Some(id) = self.profile_ids.get(&profile) {
+            return Ok(*id);
+        }
+        let id = narrow("Số hồ sơ cá nhân khác nhau", self.profiles.len() as i64)?;
+        let profile = Arc::new(profile);
+        self.profiles.push(Arc::clone(&profile));
+        self.profile_ids.insert(profile, id);
+        Ok(id)
+    }
+
+    /// Copies the live events into a new array, in the order of the cases.
+    fn drop_stale(&mut self) {
+        let mut events = Vec::with_capacity(self.events.len() - self.stale);
+        for case in &mut self.cases {
+            let from = case.events_from as usize;
+            let live = self
+                .events
+                .get(from..from + case.events_len as usize)
+                .unwrap_or_default();
+            // Fewer events than before: the position still fits.
+            case.events_from = events.len() as u32;
+            events.extend_from_slice(live);
+        }
+        self.events = events;
+        self.stale = 0;
     }
 }
 
@@ -122,9 +386,9 @@ impl CaseFacts {
 pub struct Facts<'a> {
     tree: &'a UnitTree,
     subtree: Subtree<'a>,
-    cases: &'a [CaseFacts],
-    /// Indexes of `cases` that were ever in a unit of the subtree, ascending: the others
-    /// cannot count in it.
+    book: &'a CaseBook,
+    /// Indexes in `book` of the cases that were ever in a unit of the subtree, ascending:
+    /// the others cannot count in it.
     chosen: &'a [usize],
 }
 
@@ -132,20 +396,37 @@ impl<'a> Facts<'a> {
     pub fn new(
         tree: &'a UnitTree,
         root: UnitId,
-        cases: &'a [CaseFacts],
+        book: &'a CaseBook,
         chosen: &'a [usize],
     ) -> Facts<'a> {
         Facts {
             tree,
             subtree: tree.subtree(root),
-            cases,
+            book,
             chosen,
         }
     }
 
     fn cases(&self) -> impl Iterator<Item = &'a CaseFacts> + use<'a> {
-        let cases = self.cases;
-        self.chosen.iter().filter_map(move |&i| cases.get(i))
+        let book = self.book;
+        self.chosen.iter().filter_map(move |&i| book.get(i))
+    }
+
+    fn events(&self, case: &CaseFacts) -> &'a [EventFact] {
+        self.book.events(case)
+    }
+
+    /// Ceremonies of `case` held in `[from, to]`, with the cell they were held in.
+    fn ceremonies(
+        &self,
+        case: &CaseFacts,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> impl Iterator<Item = (NaiveDate, UnitId)> + use<'a> {
+        self.events(case).iter().filter_map(move |e| {
+            let held = e.step == Some(FunnelStep::Ceremony) && e.on() >= from && e.on() <= to;
+            held.then(|| Some((e.on(), e.cell()?))).flatten()
+        })
     }
 
     fn within(&self, cell: UnitId) -> bool {
@@ -156,7 +437,7 @@ impl<'a> Facts<'a> {
     pub fn admissions_by_cell(&self, from: NaiveDate, to: NaiveDate) -> HashMap<UnitId, i64> {
         let mut counts = HashMap::new();
         for case in self.cases() {
-            for (_, cell) in case.ceremonies(from, to) {
+            for (_, cell) in self.ceremonies(case, from, to) {
                 if self.within(cell) {
                     *counts.entry(cell).or_default() += 1;
                 }
@@ -169,10 +450,8 @@ impl<'a> Facts<'a> {
     /// person's occupation falls in (teachers, students; others are not counted).
     pub fn education_admissions(&self, from: NaiveDate, to: NaiveDate) -> HashMap<Subgroup, i64> {
         let mut counts = HashMap::new();
-        // Few distinct occupations: classify each once.
-        let mut subgroups: HashMap<&str, Subgroup> = HashMap::new();
         for case in self.cases() {
-            for (_, cell) in case.ceremonies(from, to) {
+            for (_, cell) in self.ceremonies(case, from, to) {
                 let education = self
                     .tree
                     .get(cell)
@@ -180,10 +459,10 @@ impl<'a> Facts<'a> {
                 if !education || !self.within(cell) {
                     continue;
                 }
-                let occupation = case.details.occupation.as_str();
-                let subgroup = *subgroups
-                    .entry(occupation)
-                    .or_insert_with(|| Subgroup::of_occupation(occupation));
+                let subgroup = self
+                    .book
+                    .profile(case)
+                    .map_or(Subgroup::All, |p| p.subgroup);
                 if subgroup != Subgroup::All {
                     *counts.entry(subgroup).or_default() += 1;
                 }
@@ -199,7 +478,7 @@ impl<'a> Facts<'a> {
             return months;
         };
         for case in self.cases() {
-            for (on, cell) in case.ceremonies(from, to) {
+            for (on, cell) in self.ceremonies(case, from, to) {
                 if self.within(cell)
                     && let Some(slot) = months.get_mut(on.month0() as usize)
                 {
@@ -231,25 +510,26 @@ impl<'a> Facts<'a> {
             {
                 continue;
             }
-            let decision = case.events.iter().find(|e| {
+            let events = self.events(case);
+            let decision = events.iter().find(|e| {
                 e.step == Some(FunnelStep::Decision)
                     && e.stage_after == Stage::Decided
-                    && e.on <= as_of
+                    && e.on() <= as_of
             });
-            for vote in case.events.iter().filter(|e| {
+            for vote in events.iter().filter(|e| {
                 e.step == Some(FunnelStep::CellVote)
                     && e.stage_after == Stage::CellResolved
-                    && e.on >= since
-                    && e.on <= as_of
+                    && e.on() >= since
+                    && e.on() <= as_of
             }) {
-                if !vote.cell.is_some_and(|c| self.within(c)) {
+                if !vote.cell().is_some_and(|c| self.within(c)) {
                     continue;
                 }
-                let Some(cell) = decision.and_then(|d| d.cell).or(vote.cell) else {
+                let Some(cell) = decision.and_then(EventFact::cell).or(vote.cell()) else {
                     continue;
                 };
                 let expected =
-                    expected_ceremony(Some(vote.on), decision.map(|d| d.on), rules, calendar);
+                    expected_ceremony(Some(vote.on()), decision.map(|d| d.on()), rules, calendar);
                 if expected.is_some_and(|day| day.max(as_of) <= until) {
                     *counts.entry(cell).or_default() += 1;
                 }
@@ -269,13 +549,16 @@ impl<'a> Facts<'a> {
                 continue;
             }
             // The latest event on or before `day`: by date, then by recording order.
-            let latest = case
-                .events
+            let latest = self
+                .events(case)
                 .iter()
                 .enumerate()
-                .filter(|(_, e)| e.on <= day)
-                .max_by_key(|(i, e)| (e.on, *i));
-            if let Some(cell) = latest.and_then(|(_, e)| e.cell).filter(|c| self.within(*c)) {
+                .filter(|(_, e)| e.on() <= day)
+                .max_by_key(|(i, e)| (e.on(), *i));
+            if let Some(cell) = latest
+                .and_then(|(_, e)| e.cell())
+                .filter(|c| self.within(*c))
+            {
                 *counts.entry(cell).or_default() += 1;
             }
         }
@@ -296,22 +579,22 @@ impl<'a> Facts<'a> {
         let mut days: HashMap<FunnelStep, HashMap<i64, i64>> = HashMap::new();
         let in_period = |day: NaiveDate| day >= period.from && day <= period.to;
         for case in self.cases() {
+            let events = self.events(case);
             if in_period(case.identified_on) {
-                let cell = case
-                    .events
+                let cell = events
                     .first()
-                    .and_then(|e| e.cell)
-                    .unwrap_or(case.cell);
+                    .and_then(EventFact::cell)
+                    .unwrap_or(case.cell());
                 if self.within(cell) {
                     counts.entry(cell).or_default().0[FunnelStep::Source.index()] += 1;
                 }
             }
-            for event in &case.events {
-                let (Some(step), Some(cell)) = (event.step, event.cell) else {
+            for event in events {
+                let (Some(step), Some(cell)) = (event.step, event.cell()) else {
                     continue;
                 };
                 if step == FunnelStep::Source
-                    || !in_period(event.on)
+                    || !in_period(event.on())
                     || event.stage_after == Stage::NotAdmitted
                     || !self.within(cell)
                 {
@@ -320,10 +603,10 @@ impl<'a> Facts<'a> {
                 counts.entry(cell).or_default().0[step.index()] += 1;
                 let mut add = |d: i64| *days.entry(step).or_default().entry(d).or_default() += 1;
                 if step == FunnelStep::Sympathiser {
-                    add((event.on - case.identified_on).num_days());
+                    add((event.on() - case.identified_on).num_days());
                 } else if let Some(before) = step.previous() {
-                    for earlier in case.events.iter().filter(|e| e.step == Some(before)) {
-                        add((event.on - earlier.on).num_days());
+                    for earlier in events.iter().filter(|e| e.step == Some(before)) {
+                        add((event.on() - earlier.on()).num_days());
                     }
                 }
             }
@@ -343,7 +626,7 @@ impl<'a> Facts<'a> {
     pub fn last_ceremony_by_cell(&self, as_of: NaiveDate) -> HashMap<UnitId, NaiveDate> {
         let mut last: HashMap<UnitId, NaiveDate> = HashMap::new();
         for case in self.cases() {
-            for (on, cell) in case.ceremonies(NaiveDate::MIN, as_of) {
+            for (on, cell) in self.ceremonies(case, NaiveDate::MIN, as_of) {
                 if self.within(cell) {
                     let day = last.entry(cell).or_insert(on);
                     *day = (*day).max(on);
@@ -357,13 +640,17 @@ impl<'a> Facts<'a> {
     pub fn admissions(&self, period: Period) -> Vec<Admission<'a>> {
         let mut list = Vec::new();
         for case in self.cases() {
-            for (on, cell) in case.ceremonies(period.from, period.to) {
+            let Some(profile) = self.book.profile(case) else {
+                continue;
+            };
+            for (on, cell) in self.ceremonies(case, period.from, period.to) {
                 if self.within(cell) {
                     list.push(Admission {
-                        case: case.case,
+                        case: case.case(),
                         cell,
                         ceremony_on: on,
-                        person: &case.details,
+                        birth: case.birth,
+                        person: profile,
                     });
                 }
             }
@@ -374,8 +661,216 @@ impl<'a> Facts<'a> {
     /// Open cases now in a cell of the subtree whose stage passes `wanted`.
     pub fn open_cases(&self, wanted: impl Fn(Stage) -> bool) -> Vec<OpenCase<'a>> {
         self.cases()
-            .filter(|c| !c.stage.is_closed() && wanted(c.stage) && self.within(c.cell))
+            .filter(|c| !c.stage.is_closed() && wanted(c.stage) && self.within(c.cell()))
             .map(CaseFacts::open_case)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ethnicity::EthnicityId;
+    use crate::person::Education;
+    use crate::text::PersonName;
+    use crate::unit::{SectorCode, Unit, UnitKind};
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn details() -> PersonDetails {
+        PersonDetails {
+            name: PersonName::new("Trần", "Thị", "Bình"),
+            birth: BirthDate::Full(d(2000, 2, 3)),
+            sex: Sex::Female,
+            citizen_id: None,
+            ethnicity: EthnicityId(1),
+            religion: String::new(),
+            education: Education::default(),
+            occupation: "Giáo viên".into(),
+            workplace: "Trường Tiểu học An Khánh".into(),
+            residence: String::new(),
+            youth_union_member: true,
+            trade_union_member: false,
+            phone: "0901234567".into(),
+            email: String::new(),
+        }
+    }
+
+    fn unit(id: i64, kind: UnitKind, parent: Option<i64>) -> Unit {
+        Unit {
+            id: UnitId(id),
+            code: None,
+            name: format!("Đơn vị {id}"),
+            kind,
+            parent: parent.map(UnitId),
+            sector: SectorCode("residential".into()),
+            valid_from: d(2020, 1, 1),
+            valid_until: None,
+            successor: None,
+        }
+    }
+
+    /// A ward (1) with three cells (2, 3, 4).
+    fn ward() -> UnitTree {
+        UnitTree::new(vec![
+            unit(1, UnitKind::Ward, None),
+            unit(2, UnitKind::Cell, Some(1)),
+            unit(3, UnitKind::Cell, Some(1)),
+            unit(4, UnitKind::Cell, Some(1)),
+        ])
+    }
+
+    fn event(on: NaiveDate, step: Option<FunnelStep>, cell: Option<i64>) -> EventFact {
+        EventFact::new(on, step, Stage::Source, cell.map(UnitId)).unwrap()
+    }
+
+    fn case(id: i64, stage: Stage) -> Case {
+        let mut case = Case::new_source(
+            CaseId(id),
+            PersonId(id),
+            UnitId(2),
+            false,
+            d(2024, 1, 2),
+            None,
+        );
+        case.stage = stage;
+        case
+    }
+
+    fn put(
+        book: &mut CaseBook,
+        index: Option<usize>,
+        case: &Case,
+        events: Vec<EventFact>,
+    ) -> usize {
+        let rules = RuleBook::builtin().unwrap();
+        book.put(
+            index,
+            case,
+            &details(),
+            events,
+            &rules,
+            &Calendar::generated(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_facts_stay_small() {
+        // A country's eighteen million events and one and a half million cases.
+        assert_eq!(std::mem::size_of::<EventFact>(), 10);
+        assert!(std::mem::size_of::<CaseFacts>() <= 56);
+    }
+
+    #[test]
+    fn an_event_in_the_same_cell_without_a_step_is_dropped_only_while_days_run_forward() {
+        let forward = vec![
+            event(d(2024, 1, 2), None, Some(2)),
+            event(d(2024, 1, 3), None, Some(2)),
+            event(d(2024, 2, 1), Some(FunnelStep::Sympathiser), Some(2)),
+            event(d(2024, 3, 1), None, Some(3)),
+            event(d(2024, 3, 2), None, Some(3)),
+            event(d(2024, 3, 3), None, None),
+            event(d(2024, 3, 4), None, None),
+        ];
+        let kept = worth_keeping(forward.clone());
+        let days: Vec<NaiveDate> = kept.iter().map(EventFact::on).collect();
+        assert_eq!(
+            days,
+            vec![d(2024, 1, 2), d(2024, 2, 1), d(2024, 3, 1), d(2024, 3, 3)]
+        );
+        let mut backdated = forward;
+        backdated.swap(3, 4);
+        backdated[4] = event(d(2024, 2, 15), None, Some(3));
+        assert_eq!(worth_keeping(backdated.clone()), backdated);
+    }
+
+    #[test]
+    fn members_per_cell_are_the_same_with_the_events_dropped() {
+        let tree = ward();
+        let mut member = case(1, Stage::Probation);
+        member.ceremony_on = Some(d(2024, 6, 1));
+        let events = vec![
+            event(d(2024, 1, 2), None, Some(2)),
+            event(d(2024, 1, 20), None, Some(2)),
+            event(d(2024, 6, 1), Some(FunnelStep::Ceremony), Some(2)),
+            event(d(2024, 6, 9), None, Some(2)),
+            event(d(2024, 7, 1), None, Some(3)),
+            event(d(2024, 7, 1), None, Some(4)),
+            event(d(2024, 7, 2), None, Some(4)),
+            event(d(2024, 9, 5), None, None),
+            event(d(2024, 9, 9), None, Some(3)),
+        ];
+        let mut book = CaseBook::default();
+        put(&mut book, None, &member, events.clone());
+        assert!(book.events(book.get(0).unwrap()).len() < events.len());
+        let facts = Facts::new(&tree, UnitId(1), &book, &[0]);
+        let mut day = d(2024, 5, 30);
+        while day < d(2024, 10, 1) {
+            // The cell of the latest of all the events on or before the day.
+            let expected: HashMap<UnitId, i64> = events
+                .iter()
+                .rev()
+                .find(|e| e.on() <= day)
+                .and_then(EventFact::cell)
+                .filter(|_| day >= d(2024, 6, 1))
+                .map(|cell| (cell, 1))
+                .into_iter()
+                .collect();
+            assert_eq!(facts.members_by_cell(day), expected, "{day}");
+            day = day.succ_opt().unwrap();
+        }
+        assert_eq!(book.units(0), vec![UnitId(2), UnitId(3), UnitId(4)]);
+    }
+
+    #[test]
+    fn a_case_put_again_keeps_only_its_new_events_and_the_stale_ones_go() {
+        let mut book = CaseBook::default();
+        let other = case(2, Stage::Source);
+        put(
+            &mut book,
+            None,
+            &other,
+            vec![event(d(2024, 1, 2), None, Some(3))],
+        );
+        let mut open = case(1, Stage::Sympathiser);
+        let mut i = put(
+            &mut book,
+            None,
+            &open,
+            vec![event(d(2024, 1, 2), None, Some(2))],
+        );
+        for n in 1..=40u32 {
+            let events: Vec<EventFact> = (0..n)
+                .map(|k| {
+                    event(
+                        d(2024, 1, 2) + chrono::Days::new(u64::from(k)),
+                        Some(FunnelStep::Sympathiser),
+                        Some(2),
+                    )
+                })
+                .collect();
+            i = put(&mut book, Some(i), &open, events);
+            assert_eq!(book.events(book.get(i).unwrap()).len(), n as usize);
+        }
+        assert_eq!(book.len(), 2);
+        // Forty replacements of up to forty events: the array holds less than twice what
+        // is live.
+        assert!(book.events.len() < 2 * (40 + 1), "{}", book.events.len());
+        assert_eq!(
+            book.events(book.get(0).unwrap()),
+            [event(d(2024, 1, 2), None, Some(3))]
+        );
+        assert_eq!(book.get(i).unwrap().name(), "Trần Thị Bình");
+        open.stage = Stage::Withdrawn;
+        let i = put(&mut book, Some(i), &open, Vec::new());
+        assert_eq!(book.get(i).unwrap().name(), "");
+        assert_eq!(
+            book.profile(book.get(i).unwrap()).unwrap().subgroup,
+            Subgroup::Teachers
+        );
+        assert_eq!(book.profiles.len(), 1);
     }
 }
