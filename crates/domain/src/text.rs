@@ -207,7 +207,39 @@ impl NameCollator {
             .then_with(|| self.compare(&a.middle, &b.middle))
             .then_with(|| self.compare(&a.family, &b.family))
     }
+
+    /// Bytes whose order is [`NameCollator::compare_names`]' order, stored with each person
+    /// so that the database sorts and pages a list of a city's cases by name.
+    pub fn sort_key(&self, name: &PersonName) -> Vec<u8> {
+        let mut key = Vec::new();
+        for part in [&name.given, &name.middle, &name.family] {
+            match &self.backend {
+                // ICU4X's sort keys (still marked unstable there; `SORT_KEY_VERSION` has
+                // every stored key rebuilt when the library changes).
+                Backend::Icu(collator) => {
+                    let Ok(()) = collator.write_sort_key_to(part, &mut key);
+                }
+                Backend::Builtin => builtin_key(part).write_to(&mut key),
+            }
+            // Below every byte of a part's key (those keep 0 out), so that a part which is
+            // a prefix of another sorts first, and the next part decides only on a tie.
+            key.push(0);
+        }
+        key
+    }
+
+    /// What the stored sort keys were made by: when it changes, they are all made again.
+    pub fn sort_key_version(&self) -> &'static str {
+        match self.backend {
+            Backend::Icu(_) => ICU_SORT_KEYS,
+            Backend::Builtin => "builtin 1",
+        }
+    }
 }
+
+/// The ICU4X collator whose sort keys are stored (checked against `Cargo.lock` by a test,
+/// so that an upgrade changes it and the keys are made again).
+const ICU_SORT_KEYS: &str = "icu_collator 2.4.0";
 
 /// Built-in Vietnamese comparison, used only when the ICU collator cannot be built.
 ///
@@ -276,6 +308,29 @@ fn builtin_key(s: &str) -> BuiltinKey {
         current = Some(key.primary.len() - 1);
     }
     key
+}
+
+impl BuiltinKey {
+    /// The levels in turn, each weight in fixed width with digits of base 254 from 2 up,
+    /// levels ended by 1: bytes in the order of `builtin_compare`, without a 0.
+    fn write_to(&self, out: &mut Vec<u8>) {
+        fn digits(out: &mut Vec<u8>, weight: u32, width: u32) {
+            for place in (0..width).rev() {
+                let digit = (weight / 254u32.pow(place)) % 254;
+                out.push(digit as u8 + 2);
+            }
+        }
+        for weight in &self.primary {
+            // Primary weights stay below 254³.
+            digits(out, *weight, 3);
+        }
+        out.push(1);
+        for weight in &self.secondary {
+            digits(out, *weight, 5);
+        }
+        out.push(1);
+        out.extend(self.tertiary.iter().map(|t| t.saturating_add(2)));
+    }
 }
 
 fn latin_index(c: char) -> u32 {
@@ -555,6 +610,54 @@ mod tests {
                 "{label}"
             );
         }
+    }
+
+    #[test]
+    fn sort_keys_order_names_as_compare_names_does() {
+        let parts = [
+            "", "An", "an", "Ăn", "Anh", "Ánh", "Ảnh", "Bình", "Bính", "Đào", "Dao", "Ơn", "Ôn",
+            "Thị", "Thi", "Văn", "Nguyễn", "Nguyên", "Lê", "Lệ", "1 a", "Mary-Ann",
+        ];
+        let mut names = Vec::new();
+        for (i, given) in parts.iter().enumerate() {
+            for (j, middle) in parts.iter().enumerate().filter(|(j, _)| (i + j) % 3 == 0) {
+                let family = parts[(i * 7 + j) % parts.len()];
+                names.push(PersonName {
+                    family: family.to_string(),
+                    middle: middle.to_string(),
+                    given: given.to_string(),
+                });
+            }
+        }
+        // The same name spelt in NFD has the same key.
+        names.push(PersonName {
+            family: "Nguye\u{0302}\u{0303}n".into(),
+            middle: String::new(),
+            given: "A\u{0301}nh".into(),
+        });
+        for (label, collator) in backends() {
+            for a in &names {
+                for b in &names {
+                    assert_eq!(
+                        collator.sort_key(a).cmp(&collator.sort_key(b)),
+                        collator.compare_names(a, b),
+                        "{label}: {a:?} {b:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_sort_key_version_names_the_collator_in_cargo_lock() {
+        let lock = include_str!("../../../Cargo.lock");
+        let version = lock
+            .split("name = \"icu_collator\"\nversion = \"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap();
+        assert_eq!(ICU_SORT_KEYS, format!("icu_collator {version}"));
+        assert_eq!(NameCollator::new().sort_key_version(), ICU_SORT_KEYS);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
 use crate::keys::{DataKeys, citizen_index_of, seal_details};
-use crate::people::person_columns;
+use crate::people::{name_order, person_columns};
 use crate::{Backend, Store, backend_error, iso_date, to_json};
 
 /// Rows to load, with ids chosen by the caller (they must not be in use).
@@ -102,6 +102,7 @@ impl Dataset {
 pub(crate) enum Cell {
     Int(Option<i64>),
     Text(Option<String>),
+    Bytes(Vec<u8>),
 }
 
 pub(crate) fn int(value: i64) -> Cell {
@@ -113,7 +114,7 @@ pub(crate) fn text(value: impl Into<String>) -> Cell {
 }
 
 /// The columns `person_cells` fills, in order.
-pub(crate) const PEOPLE_INSERT: &str = "INSERT INTO people (id, family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id_index, details, created_at, version)";
+pub(crate) const PEOPLE_INSERT: &str = "INSERT INTO people (id, family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id_index, details, created_at, name_order, version)";
 
 /// A person's row of `people`, the record sealed with `keys`.
 pub(crate) fn person_cells(
@@ -134,6 +135,7 @@ pub(crate) fn person_cells(
         Cell::Text(citizen_index_of(keys, details)?),
         text(seal_details(keys, details)?),
         text(created),
+        Cell::Bytes(name_order(&details.name)),
         int(1),
     ])
 }
@@ -242,6 +244,7 @@ pub(crate) async fn insert(
                 query = match cell {
                     Cell::Int(v) => query.bind(v),
                     Cell::Text(v) => query.bind(v),
+                    Cell::Bytes(v) => query.bind(v),
                 };
             }
         }

@@ -196,7 +196,8 @@ impl Store {
         // A generated load cut short leaves its indexes set aside: build them again.
         self.restore_indexes().await?;
         self.prepare_keys().await?;
-        self.seal_plain_people().await
+        self.seal_plain_people().await?;
+        self.order_names().await
     }
 
     /// On SQLite, copies the WAL back into the file and empties it: after data was erased

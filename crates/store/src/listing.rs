@@ -10,7 +10,7 @@ use ketnap_domain::deadline::{DeadlineStatus, next_deadline};
 use ketnap_domain::ids::{MassOrgId, UnitId};
 use ketnap_domain::ports::{CaseRecord, RuleStore, StoreError, StoreResult};
 use ketnap_domain::scope::Scope;
-use ketnap_domain::text::{NameCollator, PersonName, search_key};
+use ketnap_domain::text::{NameCollator, search_key};
 use sqlx::any::AnyRow;
 use sqlx::{Any, FromRow};
 
@@ -94,6 +94,18 @@ impl Sql {
         format!("${}", self.binds.len())
     }
 
+    /// The query with `columns` put in at `at` (after its `SELECT`) and `tail` added, on
+    /// the same bind values.
+    fn select(&self, at: usize, columns: &str, tail: &str) -> Sql {
+        let mut text = self.text.clone();
+        text.insert_str(at, columns);
+        text.push_str(tail);
+        Sql {
+            text,
+            binds: self.binds.clone(),
+        }
+    }
+
     async fn fetch<T>(&self, store: &Store) -> StoreResult<Vec<T>>
     where
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
@@ -107,23 +119,6 @@ impl Sql {
         }
         query.fetch_all(&store.pool).await.map_err(backend_error)
     }
-}
-
-#[derive(sqlx::FromRow)]
-struct KeyRow {
-    id: i64,
-    family_name: String,
-    middle_name: String,
-    given_name: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct KeyBodyRow {
-    id: i64,
-    family_name: String,
-    middle_name: String,
-    given_name: String,
-    body: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -155,11 +150,6 @@ impl FullRow {
     }
 }
 
-struct Key {
-    id: i64,
-    name: PersonName,
-}
-
 /// Whether `text` is a citizen id (digits, spaces and dots only, at least 9 digits).
 fn citizen_digits(text: &str) -> Option<String> {
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
@@ -172,52 +162,6 @@ fn citizen_digits(text: &str) -> Option<String> {
 
 fn year_range(year: i32) -> (String, String) {
     (format!("{year:04}-01-01"), format!("{year:04}-12-31"))
-}
-
-/// Sorts by given, middle and family name in Vietnamese order (as
-/// `NameCollator::compare_names`), then by id. Lists repeat few distinct name parts, so
-/// each distinct part is ranked once with the collator and the keys sort on the ranks.
-fn sort_by_name(keys: Vec<Key>) -> Vec<Key> {
-    let collator = NameCollator::new();
-    let ranked: Vec<[u32; 3]> = {
-        let mut parts: Vec<&str> = keys
-            .iter()
-            .flat_map(|k| {
-                [
-                    k.name.given.as_str(),
-                    k.name.middle.as_str(),
-                    k.name.family.as_str(),
-                ]
-            })
-            .collect();
-        parts.sort_unstable();
-        parts.dedup();
-        parts.sort_by(|a, b| collator.compare(a, b));
-        let mut ranks: HashMap<&str, u32> = HashMap::with_capacity(parts.len());
-        let mut rank = 0u32;
-        let mut previous: Option<&str> = None;
-        for part in parts {
-            // Canonically equivalent spellings compare equal and share a rank.
-            if previous.is_some_and(|p| collator.compare(p, part) != std::cmp::Ordering::Equal) {
-                rank += 1;
-            }
-            ranks.insert(part, rank);
-            previous = Some(part);
-        }
-        let rank = |part: &str| ranks.get(part).copied().unwrap_or_default();
-        keys.iter()
-            .map(|k| {
-                [
-                    rank(&k.name.given),
-                    rank(&k.name.middle),
-                    rank(&k.name.family),
-                ]
-            })
-            .collect()
-    };
-    let mut all: Vec<([u32; 3], Key)> = ranked.into_iter().zip(keys).collect();
-    all.sort_unstable_by(|(a, ka), (b, kb)| a.cmp(b).then(ka.id.cmp(&kb.id)));
-    all.into_iter().map(|(_, key)| key).collect()
 }
 
 impl Store {
@@ -239,16 +183,12 @@ impl Store {
                 ", chosen (id) AS (SELECT unit_id FROM unit_closure WHERE ancestor_id = {chosen})"
             ));
         }
-        let body = if query.overdue_on.is_some() {
-            ", c.body"
-        } else {
-            ""
-        };
-        sql.push(&format!(
-            " SELECT c.id, p.family_name, p.middle_name, p.given_name{body}
-             FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id
-             WHERE c.cell_id IN (SELECT id FROM subtree)"
-        ));
+        sql.push(" SELECT ");
+        let select_at = sql.text.len();
+        sql.push(
+            " FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id
+             WHERE c.cell_id IN (SELECT id FROM subtree)",
+        );
         if query.unit.is_some() {
             sql.push(" AND c.cell_id IN (SELECT id FROM chosen)");
         }
@@ -289,48 +229,41 @@ impl Store {
                 sql.push(&format!(" AND p.search_key LIKE {p} ESCAPE '\\'"));
             }
         }
-        let keys: Vec<Key> = if let Some(today) = query.overdue_on {
+        // In Vietnamese name order (`people.name_order`), then by id.
+        const ORDER: &str = " ORDER BY p.name_order, c.id";
+        let (total, ids) = if let Some(today) = query.overdue_on {
             let stages = clock_stages()
                 .into_iter()
                 .map(|code| sql.bind(Bind::Text(code.into())))
                 .collect::<Vec<_>>()
                 .join(", ");
             sql.push(&format!(" AND c.stage IN ({stages})"));
-            let rows: Vec<KeyBodyRow> = sql.fetch(self).await?;
+            let rows: Vec<(i64, String)> = sql
+                .select(select_at, "c.id, c.body", ORDER)
+                .fetch(self)
+                .await?;
             let rules = self.rule_book().await?;
             let calendar = self.calendar().await?;
-            let mut keys = Vec::new();
-            for row in rows {
-                let case: Case = from_json(&row.body)?;
+            let mut overdue = Vec::new();
+            for (id, body) in rows {
+                let case: Case = from_json(&body)?;
                 let deadline = next_deadline(&case, &rules, &calendar, today, 0)?;
                 if deadline.is_some_and(|d| matches!(d.status, DeadlineStatus::Overdue(_))) {
-                    keys.push(Key {
-                        id: row.id,
-                        name: PersonName {
-                            family: row.family_name,
-                            middle: row.middle_name,
-                            given: row.given_name,
-                        },
-                    });
+                    overdue.push(id);
                 }
             }
-            keys
+            let page = overdue.iter().skip(offset).take(limit).copied().collect();
+            (overdue.len(), page)
         } else {
-            let rows: Vec<KeyRow> = sql.fetch(self).await?;
-            rows.into_iter()
-                .map(|row| Key {
-                    id: row.id,
-                    name: PersonName {
-                        family: row.family_name,
-                        middle: row.middle_name,
-                        given: row.given_name,
-                    },
-                })
-                .collect()
+            let counted: Vec<(i64,)> = sql.select(select_at, "COUNT(*)", "").fetch(self).await?;
+            let page = format!("{ORDER} LIMIT {limit} OFFSET {offset}");
+            let rows: Vec<(i64,)> = sql.select(select_at, "c.id", &page).fetch(self).await?;
+            let total = counted.first().map_or(0, |(n,)| *n);
+            (
+                usize::try_from(total).unwrap_or_default(),
+                rows.into_iter().map(|(id,)| id).collect::<Vec<_>>(),
+            )
         };
-        let keys = sort_by_name(keys);
-        let total = keys.len();
-        let ids: Vec<i64> = keys.iter().skip(offset).take(limit).map(|k| k.id).collect();
         let records = self.case_records(scope, &ids).await?;
         Ok(CasePage { total, records })
     }

@@ -1,11 +1,13 @@
 //! People: created once, read through a scope (and each read logged), found by name or id.
 
+use std::sync::LazyLock;
+
 use ketnap_domain::Violation;
 use ketnap_domain::ids::PersonId;
 use ketnap_domain::person::{BirthDate, IdentityChange, Person, PersonDetails};
 use ketnap_domain::ports::{Change, PastIdentity, PersonStore, StoreError, StoreResult};
 use ketnap_domain::scope::Scope;
-use ketnap_domain::text::{PersonName, search_key};
+use ketnap_domain::text::{NameCollator, PersonName, search_key};
 use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
@@ -21,6 +23,14 @@ pub(crate) fn birth_column(birth: BirthDate) -> String {
 }
 
 /// The columns kept beside the JSON so lists can filter and sort without decoding it.
+/// The collator behind every stored `people.name_order`.
+pub(crate) static COLLATOR: LazyLock<NameCollator> = LazyLock::new(NameCollator::new);
+
+/// `people.name_order` of a name: bytes in Vietnamese list order (`NameCollator::sort_key`).
+pub(crate) fn name_order(name: &PersonName) -> Vec<u8> {
+    COLLATOR.sort_key(name)
+}
+
 pub(crate) fn person_columns(details: &PersonDetails) -> [String; 6] {
     let name = &details.name;
     [
@@ -75,8 +85,8 @@ impl Store {
     ) -> StoreResult<PersonId> {
         let [family, middle, given, key, birth, sex] = person_columns(details);
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO people (family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id_index, details, created_at, version)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id",
+            "INSERT INTO people (family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id_index, details, created_at, name_order, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1) RETURNING id",
         )
         .bind(family)
         .bind(middle)
@@ -87,6 +97,7 @@ impl Store {
         .bind(citizen_index_of(keys, details)?)
         .bind(seal_details(keys, details)?)
         .bind(crate::timestamp(change.now))
+        .bind(name_order(&details.name))
         .fetch_one(&mut **tx)
         .await
         .map_err(duplicate_citizen_id)?;
@@ -230,7 +241,7 @@ impl PersonStore for Store {
         .await
         .map_err(backend_error)?;
         sqlx::query(
-            "UPDATE people SET family_name = $1, middle_name = $2, given_name = $3, search_key = $4, birth_date = $5, details = $6, version = version + 1 WHERE id = $7",
+            "UPDATE people SET family_name = $1, middle_name = $2, given_name = $3, search_key = $4, birth_date = $5, details = $6, name_order = $8, version = version + 1 WHERE id = $7",
         )
         .bind(family)
         .bind(middle)
@@ -239,6 +250,7 @@ impl PersonStore for Store {
         .bind(birth)
         .bind(seal_details(self.keys()?, &details)?)
         .bind(id.0)
+        .bind(name_order(&details.name))
         .execute(&mut *tx)
         .await
         .map_err(backend_error)?;
@@ -285,5 +297,66 @@ impl PersonStore for Store {
                 })
             })
             .collect()
+    }
+}
+
+/// `meta` key: the `NameCollator::sort_key_version` the stored `people.name_order` were
+/// made by.
+const NAME_ORDER_VERSION: &str = "people.name_order";
+/// People whose sort key is made again per transaction.
+const NAME_ORDER_BATCH: i64 = 5_000;
+
+impl Store {
+    /// Makes every `people.name_order` again when the collator is not the one they were
+    /// made by (a new database, an upgraded ICU4X). A derived column: no audit row.
+    pub(crate) async fn order_names(&self) -> StoreResult<()> {
+        let version = COLLATOR.sort_key_version();
+        if self.meta(NAME_ORDER_VERSION).await?.as_deref() == Some(version) {
+            return Ok(());
+        }
+        let mut after = 0i64;
+        loop {
+            let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+                "SELECT id, family_name, middle_name, given_name FROM people
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(NAME_ORDER_BATCH)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend_error)?;
+            let Some(last) = rows.last().map(|row| row.0) else {
+                break;
+            };
+            let mut tx = self.begin().await?;
+            for (id, family, middle, given) in rows {
+                let name = PersonName {
+                    family,
+                    middle,
+                    given,
+                };
+                sqlx::query("UPDATE people SET name_order = $1 WHERE id = $2")
+                    .bind(name_order(&name))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend_error)?;
+            }
+            tx.commit().await.map_err(backend_error)?;
+            after = last;
+        }
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM meta WHERE key = $1")
+            .bind(NAME_ORDER_VERSION)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
+            .bind(NAME_ORDER_VERSION)
+            .bind(version)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        tx.commit().await.map_err(backend_error)
     }
 }

@@ -11,7 +11,7 @@ use ketnap_domain::ports::{Change, RuleStore, StoreResult};
 
 use crate::audit::{self, Audit};
 use crate::keys::{open_details, seal_details};
-use crate::people::person_columns;
+use crate::people::{name_order, person_columns};
 use crate::{Store, backend_error, iso_date};
 
 /// People erased per transaction.
@@ -105,7 +105,7 @@ impl Store {
                 let [family, middle, given, key, birth, _] = person_columns(&erased);
                 sqlx::query(
                     "UPDATE people SET family_name = $1, middle_name = $2, given_name = $3, search_key = $4,
-                     birth_date = $5, citizen_id_index = NULL, details = $6, version = version + 1 WHERE id = $7",
+                     birth_date = $5, citizen_id_index = NULL, details = $6, name_order = $8, version = version + 1 WHERE id = $7",
                 )
                 .bind(family)
                 .bind(middle)
@@ -114,6 +114,7 @@ impl Store {
                 .bind(birth)
                 .bind(seal_details(keys, &erased)?)
                 .bind(id)
+                .bind(name_order(&erased.name))
                 .execute(&mut *tx)
                 .await
                 .map_err(backend_error)?;

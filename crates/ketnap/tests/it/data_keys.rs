@@ -279,3 +279,104 @@ async fn withdrawn_sources_are_erased_after_the_retention_period() {
     );
     assert!(store.verify_audit_log().await.unwrap().problems.is_empty());
 }
+
+/// The case list is sorted and paged by the database on `people.name_order`: the same
+/// order as the Vietnamese collator gives, and the keys are made again at the next start
+/// when the collator they were made by changes (here: a stale version and a lost key).
+#[tokio::test]
+async fn the_case_list_is_in_vietnamese_name_order_and_stale_sort_keys_are_made_again() {
+    use ketnap_domain::text::{NameCollator, PersonName};
+
+    let (store, dir) = sqlite_store().await;
+    let t = tree(&store, "").await;
+    let scope = Scope::subtree(t.ward, Access::Edit);
+    // Byte order and Vietnamese order disagree on every one of these.
+    let names = [
+        ("Nguyễn", "Văn", "Đức"),
+        ("Lê", "", "Dũng"),
+        ("Phạm", "Thị", "Ân"),
+        ("Trần", "Thị", "Ánh"),
+        ("Võ", "Văn", "Anh"),
+        ("Hồ", "Thị", "Ánh"),
+        ("Đặng", "", "Ơn"),
+        ("Bùi", "Văn", "Ôn"),
+        ("Ngô", "Thị", "Yến"),
+    ];
+    for (i, (family, middle, given)) in names.iter().enumerate() {
+        let details = person(
+            family,
+            middle,
+            given,
+            day(1998, 3, 1),
+            ketnap_domain::citizen_id::Sex::Female,
+            None,
+        );
+        store
+            .create_source(
+                &change("officer"),
+                &scope,
+                &details,
+                t.residential_cell,
+                day(2026, 1, 5 + i as u32),
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    let collator = NameCollator::new();
+    let mut expected: Vec<PersonName> = names
+        .iter()
+        .map(|(f, m, g)| PersonName::new(f, m, g))
+        .collect();
+    expected.sort_by(|a, b| collator.compare_names(a, b));
+    assert_eq!(listed(&store, &scope).await, expected);
+
+    let url = format!("sqlite://{}", dir.path().join("ketnap.sqlite3").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE people SET name_order = NULL WHERE given_name = 'Ơn'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE meta SET value = 'icu_collator 1.0.0' WHERE key = 'people.name_order'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    store.close().await;
+    let reopened = Store::open(&url, Create::Never).await.unwrap();
+    reopened.migrate().await.unwrap();
+    let (missing, version): (i64, String) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM people WHERE name_order IS NULL),
+                (SELECT value FROM meta WHERE key = 'people.name_order')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (missing, version.as_str()),
+        (0, collator.sort_key_version())
+    );
+    assert_eq!(listed(&reopened, &scope).await, expected);
+}
+
+/// The names of the scope's whole case list, read in pages of four.
+async fn listed(store: &Store, scope: &Scope) -> Vec<ketnap_domain::text::PersonName> {
+    let mut all = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = store
+            .case_page(
+                scope,
+                &ketnap_store::listing::CaseQuery::default(),
+                offset,
+                4,
+            )
+            .await
+            .unwrap();
+        if page.records.is_empty() {
+            return all;
+        }
+        assert_eq!(page.total, 9);
+        offset += page.records.len();
+        all.extend(page.records.into_iter().map(|r| r.person.details.name));
+    }
+}
