@@ -1,5 +1,7 @@
 //! The next statutory deadline of an open case, its source rule and its status on a day.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -67,7 +69,8 @@ pub fn next_deadline(
 pub struct Due {
     pub due: NaiveDate,
     pub what: &'static str,
-    pub rule: String,
+    /// Shared: the country's open cases name a handful of rules.
+    pub rule: Arc<str>,
 }
 
 impl Due {
@@ -76,7 +79,7 @@ impl Due {
         Deadline {
             due: self.due,
             what: self.what,
-            rule: self.rule.clone(),
+            rule: self.rule.to_string(),
             status: status_on(self.due, today, warn_days),
         }
     }
@@ -154,7 +157,11 @@ pub fn next_due(
         }
         _ => None,
     };
-    Ok(found.map(|(due, what, rule)| Due { due, what, rule }))
+    Ok(found.map(|(due, what, rule)| Due {
+        due,
+        what,
+        rule: rule.into(),
+    }))
 }
 
 /// The status on `today` of something due on `due`, "due soon" within `warn_days`.

@@ -94,11 +94,13 @@ impl Sql {
         format!("${}", self.binds.len())
     }
 
-    /// The query with `columns` put in at `at` (after its `SELECT`) and `tail` added, on
-    /// the same bind values.
-    fn select(&self, at: usize, columns: &str, tail: &str) -> Sql {
+    /// The query with each text put in at its place (given from the last place back, so
+    /// that the earlier ones stay where they were) and `tail` added, on the same binds.
+    fn select<const N: usize>(&self, inserts: [(usize, &str); N], tail: &str) -> Sql {
         let mut text = self.text.clone();
-        text.insert_str(at, columns);
+        for (at, part) in inserts {
+            text.insert_str(at, part);
+        }
         text.push_str(tail);
         Sql {
             text,
@@ -183,12 +185,26 @@ impl Store {
                 ", chosen (id) AS (SELECT unit_id FROM unit_closure WHERE ancestor_id = {chosen})"
             ));
         }
+        let text = query
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
         sql.push(" SELECT ");
         let select_at = sql.text.len();
-        sql.push(
-            " FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id
-             WHERE c.cell_id IN (SELECT id FROM subtree)",
-        );
+        sql.push(" FROM cases c");
+        if query.sector.is_some() {
+            sql.push(" JOIN units u ON u.id = c.cell_id");
+        }
+        // People are joined for a name or CCCD, else only to sort the page: a count of a
+        // city's cases need not read their people.
+        let people_at = sql.text.len();
+        const PEOPLE: &str = " JOIN people p ON p.id = c.person_id";
+        if text.is_some() {
+            sql.push(PEOPLE);
+        }
+        let people = if text.is_some() { "" } else { PEOPLE };
+        sql.push(" WHERE c.cell_id IN (SELECT id FROM subtree)");
         if query.unit.is_some() {
             sql.push(" AND c.cell_id IN (SELECT id FROM chosen)");
         }
@@ -215,12 +231,7 @@ impl Store {
                 sql.push(&format!(" AND {column} >= {from} AND {column} <= {to}"));
             }
         }
-        if let Some(text) = query
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
+        if let Some(text) = text {
             if let Some(digits) = citizen_digits(text) {
                 let p = sql.bind(Bind::Text(self.keys()?.citizen_index(&digits)?));
                 sql.push(&format!(" AND p.citizen_id_index = {p}"));
@@ -239,7 +250,7 @@ impl Store {
                 .join(", ");
             sql.push(&format!(" AND c.stage IN ({stages})"));
             let rows: Vec<(i64, String)> = sql
-                .select(select_at, "c.id, c.body", ORDER)
+                .select([(people_at, people), (select_at, "c.id, c.body")], ORDER)
                 .fetch(self)
                 .await?;
             let rules = self.rule_book().await?;
@@ -255,9 +266,15 @@ impl Store {
             let page = overdue.iter().skip(offset).take(limit).copied().collect();
             (overdue.len(), page)
         } else {
-            let counted: Vec<(i64,)> = sql.select(select_at, "COUNT(*)", "").fetch(self).await?;
+            let counted: Vec<(i64,)> = sql
+                .select([(select_at, "COUNT(*)")], "")
+                .fetch(self)
+                .await?;
             let page = format!("{ORDER} LIMIT {limit} OFFSET {offset}");
-            let rows: Vec<(i64,)> = sql.select(select_at, "c.id", &page).fetch(self).await?;
+            let rows: Vec<(i64,)> = sql
+                .select([(people_at, people), (select_at, "c.id")], &page)
+                .fetch(self)
+                .await?;
             let total = counted.first().map_or(0, |(n,)| *n);
             (
                 usize::try_from(total).unwrap_or_default(),

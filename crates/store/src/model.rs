@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ketnap_domain::calendar::Calendar;
@@ -41,14 +42,17 @@ const REPLAY_LIMIT: i64 = 5_000;
 const IN_FLIGHT: i64 = 200;
 /// Ids per `IN (…)` list when reloading cases.
 const CHUNK: usize = 500;
-/// Case ids per query when loading the model.
-const LOAD_SLICE: usize = 20_000;
+/// Case ids per query when loading the model (the rows of a slice are held at once).
+const LOAD_SLICE: usize = 5_000;
 
 /// A yearly target row: unit, year, sector code (`''` overall), subgroup, target.
 pub(crate) type TargetRow = (UnitId, i32, String, Subgroup, i64);
 
 /// Set overall targets per unit, and the sector targets of one unit.
 pub(crate) type YearTargets = (HashMap<UnitId, i64>, Vec<(SectorCode, Subgroup, i64)>);
+
+/// A `chosen` answer kept: the subtree's root, the model's generation, the cases.
+type Chosen = (UnitId, u64, Arc<[usize]>);
 
 pub(crate) struct ReportModel {
     pub tree: UnitTree,
@@ -66,6 +70,7 @@ pub(crate) struct ReportModel {
     cursor: Cursor,
     /// Moves on with every change applied, so results kept elsewhere know they are stale.
     generation: u64,
+    last_chosen: Mutex<Option<Chosen>>,
 }
 
 impl ReportModel {
@@ -104,8 +109,24 @@ impl ReportModel {
         (overall, sectors)
     }
 
-    /// Indexes of the cases that have been in a unit of `root`'s subtree, ascending.
-    pub fn chosen(&self, root: UnitId) -> Vec<usize> {
+    /// Indexes of the cases that have been in a unit of `root`'s subtree, ascending. The
+    /// last answer is kept: a dashboard asks for the same subtree once per report.
+    pub fn chosen(&self, root: UnitId) -> Arc<[usize]> {
+        if let Ok(last) = self.last_chosen.lock()
+            && let Some((unit, generation, chosen)) = last.as_ref()
+            && *unit == root
+            && *generation == self.generation
+        {
+            return Arc::clone(chosen);
+        }
+        let chosen: Arc<[usize]> = self.choose(root).into();
+        if let Ok(mut last) = self.last_chosen.lock() {
+            *last = Some((root, self.generation, Arc::clone(&chosen)));
+        }
+        chosen
+    }
+
+    fn choose(&self, root: UnitId) -> Vec<usize> {
         let range = self.tree.subtree(root).positions();
         let mut chosen: Vec<usize> = self
             .places
@@ -446,6 +467,7 @@ impl Store {
             calendar,
             cursor: Cursor { seen, gaps },
             generation: 1,
+            last_chosen: Mutex::new(None),
         };
         // A slice of cases at a time, so that the rows read (bodies of several kilobytes)
         // are held for one slice only, not for the country.
@@ -457,6 +479,8 @@ impl Store {
             let filter = format!("c.id > {from} AND c.id <= {}", from + LOAD_SLICE as i64);
             self.load_cases(&mut model, &filter).await?;
         }
+        model.book.shrink_to_fit();
+        model.index.shrink_to_fit();
         Ok(model)
     }
 

@@ -3,6 +3,7 @@
 //! functions of `ketnap_domain::report`, which roll them up the unit tree.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use ketnap_domain::case::Stage;
@@ -51,7 +52,7 @@ struct Place<'a> {
     model: RwLockReadGuard<'a, ReportModel>,
     unit: UnitId,
     /// The cases that have been in `unit`'s subtree (`ReportModel::chosen`).
-    chosen: Vec<usize>,
+    chosen: Arc<[usize]>,
 }
 
 impl Place<'_> {

@@ -418,3 +418,128 @@ impl Store {
             .map_err(backend_error)
     }
 }
+
+/// What the case list's filters offer of a scope (see `Store::filter_choices`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilterChoices {
+    /// Every unit of the scope when it has at most the limit of active ones (`all_units`);
+    /// else the root, its direct sub-units and the unit asked for.
+    pub units: Vec<Unit>,
+    pub all_units: bool,
+    /// Whether the unit asked for is in the scope.
+    pub unit_found: bool,
+    /// Every mass organisation of the scope up to the limit; else those under the unit
+    /// asked for (when they are within the limit), and the one asked for.
+    pub mass_orgs: Vec<MassOrgRecord>,
+    pub mass_org_total: usize,
+    /// Whether the mass organisation asked for is in the scope.
+    pub mass_org_found: bool,
+}
+
+impl Store {
+    /// The units and mass organisations the case list's filters offer, and whether those
+    /// asked for are in the scope: counted in the database and read only as far as the
+    /// page shows them, as a city has thousands of each.
+    pub async fn filter_choices(
+        &self,
+        scope: &Scope,
+        unit: Option<UnitId>,
+        mass_org: Option<i64>,
+        (unit_limit, mass_org_limit): (usize, usize),
+    ) -> StoreResult<FilterChoices> {
+        let root = scope.root().0;
+        // A count with the scope's root as $1 and `id` as $2 (0 where none is asked for).
+        let count = |sql: String, id: i64| async move {
+            sqlx::query_scalar::<_, i64>(&sql)
+                .bind(root)
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend_error)
+        };
+        let active = count(
+            format!(
+                "{SUBTREE} SELECT COUNT(*) FROM units WHERE id IN (SELECT id FROM subtree)
+                 AND valid_until IS NULL AND id <> $2"
+            ),
+            0,
+        )
+        .await?;
+        let unit_found = match unit {
+            Some(id) => {
+                count(
+                    format!("{SUBTREE} SELECT COUNT(*) FROM subtree WHERE id = $2"),
+                    id.0,
+                )
+                .await?
+                    > 0
+            }
+            None => false,
+        };
+        let all_units = usize::try_from(active).unwrap_or(usize::MAX) <= unit_limit;
+        let units = if all_units {
+            self.units_in(scope).await?
+        } else {
+            let asked = unit.filter(|_| unit_found).map_or(root, |u| u.0);
+            let rows: Vec<UnitRow> = sqlx::query_as(&format!(
+                "SELECT {UNIT_COLUMNS} FROM units WHERE id = $1 OR parent_id = $1 OR id = $2 ORDER BY id"
+            ))
+            .bind(root)
+            .bind(asked)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend_error)?;
+            rows.into_iter()
+                .map(UnitRow::into_unit)
+                .collect::<StoreResult<_>>()?
+        };
+        let in_scope = format!(
+            "{SUBTREE} SELECT COUNT(*) FROM mass_orgs WHERE unit_id IN (SELECT id FROM subtree)"
+        );
+        let mass_org_total = count(format!("{in_scope} AND id <> $2"), 0).await?;
+        let mass_org_found = match mass_org {
+            Some(id) => count(format!("{in_scope} AND id = $2"), id).await? > 0,
+            None => false,
+        };
+        let mass_org_total = usize::try_from(mass_org_total).unwrap_or(usize::MAX);
+        let mut mass_orgs = if mass_org_total <= mass_org_limit {
+            self.mass_orgs_in(scope).await?
+        } else if let Some(under) = unit.filter(|_| unit_found) {
+            let near: Vec<MassOrgRecord> = sqlx::query_as(
+                "SELECT id, kind, unit_id, name FROM mass_orgs
+                 WHERE unit_id IN (SELECT unit_id FROM unit_closure WHERE ancestor_id = $1)
+                 ORDER BY name LIMIT $2",
+            )
+            .bind(under.0)
+            .bind(
+                i64::try_from(mass_org_limit)
+                    .unwrap_or(i64::MAX)
+                    .saturating_add(1),
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend_error)?;
+            if near.len() <= mass_org_limit {
+                near
+            } else {
+                Vec::new()
+            }
+        } else {
+            Vec::new()
+        };
+        if let Some(id) = mass_org.filter(|_| mass_org_found)
+            && !mass_orgs.iter().any(|m| m.id == id)
+            && let Some(asked) = self.mass_org(ketnap_domain::ids::MassOrgId(id)).await?
+        {
+            mass_orgs.push(asked);
+        }
+        Ok(FilterChoices {
+            units,
+            all_units,
+            unit_found,
+            mass_orgs,
+            mass_org_total,
+            mass_org_found,
+        })
+    }
+}

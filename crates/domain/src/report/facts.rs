@@ -12,7 +12,7 @@
 //! kept without its status, and each function takes the day (or period) it counts for.
 //! Attribution is the report module's: an event counts for the cell it happened in.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -249,6 +249,8 @@ pub struct CaseBook {
     events: Vec<EventFact>,
     profiles: Vec<Arc<Profile>>,
     profile_ids: HashMap<Arc<Profile>, u32>,
+    /// The rules the due dates name, each kept once.
+    rules: HashSet<Arc<str>>,
     /// Events of replaced facts still in `events`, dropped once they are half of it.
     stale: usize,
 }
@@ -317,7 +319,10 @@ impl CaseBook {
         let open = (!case.stage.is_closed()).then(|| {
             Box::new(OpenFacts {
                 name: details.name.full().into_boxed_str(),
-                due: next_due(case, rules, calendar).ok().flatten(),
+                due: next_due(case, rules, calendar)
+                    .ok()
+                    .flatten()
+                    .map(|due| self.shared_rule(due)),
             })
         });
         let facts = CaseFacts {
@@ -350,6 +355,23 @@ impl CaseBook {
             self.drop_stale();
         }
         Ok(index)
+    }
+
+    /// `due` naming the same rule as the other due dates that name it.
+    fn shared_rule(&mut self, mut due: Due) -> Due {
+        match self.rules.get(&due.rule) {
+            Some(rule) => due.rule = Arc::clone(rule),
+            None => {
+                self.rules.insert(Arc::clone(&due.rule));
+            }
+        }
+        due
+    }
+
+    /// Gives back the room kept for growth (after the model is loaded).
+    pub fn shrink_to_fit(&mut self) {
+        self.cases.shrink_to_fit();
+        self.events.shrink_to_fit();
     }
 
     fn profile_id(&mut self, profile: Profile) -> Result<u32, TooLarge> {

@@ -9,7 +9,9 @@ use ketnap_domain::ports::{AuditStore, CaseStore, PersonStore};
 use ketnap_domain::scope::{Access, Scope};
 use ketnap_store::{Create, Store};
 
-use crate::fixtures::{change, day, person, sqlite_store, tree};
+use ketnap_domain::text::{NameCollator, PersonName};
+
+use crate::fixtures::{Tree, change, day, person, postgres_store, sqlite_store, tree};
 
 const CITIZEN_ID: &str = "079095001234";
 
@@ -285,10 +287,73 @@ async fn withdrawn_sources_are_erased_after_the_retention_period() {
 /// when the collator they were made by changes (here: a stale version and a lost key).
 #[tokio::test]
 async fn the_case_list_is_in_vietnamese_name_order_and_stale_sort_keys_are_made_again() {
-    use ketnap_domain::text::{NameCollator, PersonName};
-
     let (store, dir) = sqlite_store().await;
     let t = tree(&store, "").await;
+    let scope = Scope::subtree(t.ward, Access::Edit);
+    let expected = sources_in_name_order(&store, &t).await;
+    let url = format!("sqlite://{}", dir.path().join("ketnap.sqlite3").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE people SET name_order = NULL WHERE given_name = 'Ơn'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE meta SET value = 'icu_collator 1.0.0' WHERE key = 'people.name_order'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    store.close().await;
+    let reopened = Store::open(&url, Create::Never).await.unwrap();
+    reopened.migrate().await.unwrap();
+    let (missing, version): (i64, String) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM people WHERE name_order IS NULL),
+                (SELECT value FROM meta WHERE key = 'people.name_order')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (missing, version.as_str()),
+        (0, NameCollator::new().sort_key_version())
+    );
+    assert_eq!(listed(&reopened, &scope).await, expected);
+}
+
+/// The names of the scope's whole case list, read in pages of four.
+async fn listed(store: &Store, scope: &Scope) -> Vec<PersonName> {
+    let mut all = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = store
+            .case_page(
+                scope,
+                &ketnap_store::listing::CaseQuery::default(),
+                offset,
+                4,
+            )
+            .await
+            .unwrap();
+        if page.records.is_empty() {
+            return all;
+        }
+        assert_eq!(page.total, 9);
+        offset += page.records.len();
+        all.extend(page.records.into_iter().map(|r| r.person.details.name));
+    }
+}
+
+#[tokio::test]
+async fn the_case_list_is_in_vietnamese_name_order_on_postgres() {
+    let Some(store) = postgres_store().await else {
+        return;
+    };
+    let t = tree(&store, &format!("nm{}", std::process::id() % 10_000)).await;
+    sources_in_name_order(&store, &t).await;
+    store.close().await;
+}
+
+/// Records nine sources in the ward whose names byte order puts otherwise, checks that the
+/// list reads them in the collator's order, and returns that order.
+async fn sources_in_name_order(store: &Store, t: &Tree) -> Vec<PersonName> {
     let scope = Scope::subtree(t.ward, Access::Edit);
     // Byte order and Vietnamese order disagree on every one of these.
     let names = [
@@ -329,54 +394,6 @@ async fn the_case_list_is_in_vietnamese_name_order_and_stale_sort_keys_are_made_
         .map(|(f, m, g)| PersonName::new(f, m, g))
         .collect();
     expected.sort_by(|a, b| collator.compare_names(a, b));
-    assert_eq!(listed(&store, &scope).await, expected);
-
-    let url = format!("sqlite://{}", dir.path().join("ketnap.sqlite3").display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    sqlx::query("UPDATE people SET name_order = NULL WHERE given_name = 'Ơn'")
-        .execute(&pool)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE meta SET value = 'icu_collator 1.0.0' WHERE key = 'people.name_order'")
-        .execute(&pool)
-        .await
-        .unwrap();
-    store.close().await;
-    let reopened = Store::open(&url, Create::Never).await.unwrap();
-    reopened.migrate().await.unwrap();
-    let (missing, version): (i64, String) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM people WHERE name_order IS NULL),
-                (SELECT value FROM meta WHERE key = 'people.name_order')",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert_eq!(
-        (missing, version.as_str()),
-        (0, collator.sort_key_version())
-    );
-    assert_eq!(listed(&reopened, &scope).await, expected);
-}
-
-/// The names of the scope's whole case list, read in pages of four.
-async fn listed(store: &Store, scope: &Scope) -> Vec<ketnap_domain::text::PersonName> {
-    let mut all = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = store
-            .case_page(
-                scope,
-                &ketnap_store::listing::CaseQuery::default(),
-                offset,
-                4,
-            )
-            .await
-            .unwrap();
-        if page.records.is_empty() {
-            return all;
-        }
-        assert_eq!(page.total, 9);
-        offset += page.records.len();
-        all.extend(page.records.into_iter().map(|r| r.person.details.name));
-    }
+    assert_eq!(listed(store, &scope).await, expected);
+    expected
 }

@@ -896,3 +896,85 @@ async fn unit_tree_counts_subtrees_and_unit_pages_keep_history() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The list's filters in a scope with more units and mass organisations than they list
+/// (limits of 3 here): the root and its sub-units, then the unit asked for; the mass
+/// organisations under the unit asked for, and the one asked for; anything outside the
+/// scope not found.
+#[tokio::test]
+async fn filters_of_a_large_scope_offer_the_top_units_and_the_mass_organisations_near() {
+    let app = TestApp::new().await;
+    let t = &app.tree;
+    let store = &app.store;
+    let admin = change("admin");
+    let mut in_school = Vec::new();
+    for (unit, name) in [
+        (t.school_cell, "Chi đoàn giáo viên"),
+        (t.school_cell, "Công đoàn trường"),
+        (t.residential_cell, "Chi hội phụ nữ khu phố 1"),
+        (t.other_cell, "Chi đoàn phường bên"),
+    ] {
+        let id = store
+            .create_mass_org(&admin, "youth_union", unit, name)
+            .await
+            .unwrap();
+        if unit == t.school_cell {
+            in_school.push(id.0);
+        }
+    }
+    let city = Scope::subtree(t.city, Access::Read);
+    let ward = Scope::subtree(t.ward, Access::Read);
+    let choices = |scope: Scope, unit: Option<UnitId>, mass_org: Option<i64>| {
+        let store = store.clone();
+        async move {
+            store
+                .filter_choices(&scope, unit, mass_org, (3, 3))
+                .await
+                .unwrap()
+        }
+    };
+
+    // The whole city: more than three units and mass organisations.
+    let wide = choices(city.clone(), None, None).await;
+    assert!(!wide.all_units);
+    let mut ids: Vec<UnitId> = wide.units.iter().map(|u| u.id).collect();
+    ids.sort();
+    let mut top = vec![t.city, t.ward, t.other_ward];
+    top.sort();
+    assert_eq!(ids, top);
+    assert!(wide.mass_orgs.is_empty() && wide.mass_org_total >= 4);
+
+    // A cell asked for: listed too; the mass organisations under the school offered.
+    let near = choices(city.clone(), Some(t.school), Some(in_school[0])).await;
+    assert!(near.unit_found && near.mass_org_found);
+    assert!(near.units.iter().any(|u| u.id == t.school));
+    let mut offered: Vec<i64> = near.mass_orgs.iter().map(|m| m.id).collect();
+    offered.sort();
+    assert_eq!(offered, in_school);
+
+    // From the ward: the other ward's unit and mass organisation are not found.
+    let outside = choices(
+        ward.clone(),
+        Some(t.other_cell),
+        Some(wide.mass_org_total as i64 + 1000),
+    )
+    .await;
+    assert!(!outside.unit_found && !outside.mass_org_found);
+    let other: i64 = store
+        .mass_orgs_in(&Scope::subtree(t.other_ward, Access::Read))
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .max()
+        .unwrap();
+    assert!(
+        !choices(ward.clone(), None, Some(other))
+            .await
+            .mass_org_found
+    );
+
+    // A scope within the limits lists everything.
+    let small = choices(Scope::subtree(t.school, Access::Read), None, None).await;
+    assert!(small.all_units && small.mass_orgs.len() == 2 && small.mass_org_total == 2);
+}

@@ -1,8 +1,6 @@
 //! Hồ sơ: the scope's cases with filters in the query string, sorted the Vietnamese way,
 //! fifty a page. A filter that does not make sense is told beside its field, never a 500.
 
-use std::collections::{HashMap, HashSet};
-
 use askama::Template;
 use axum::extract::RawQuery;
 use axum::http::StatusCode;
@@ -162,26 +160,6 @@ fn unit_choices(units: &[Unit], root: UnitId, chosen: Option<UnitId>, all: bool)
     out
 }
 
-/// The ids of `root` and every unit under it.
-fn subtree(units: &[Unit], root: UnitId) -> HashSet<i64> {
-    let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
-    for unit in units {
-        if let Some(parent) = unit.parent {
-            children.entry(parent.0).or_default().push(unit.id.0);
-        }
-    }
-    let mut out = HashSet::new();
-    let mut stack = vec![root.0];
-    while let Some(id) = stack.pop() {
-        if out.insert(id)
-            && let Some(kids) = children.get(&id)
-        {
-            stack.extend(kids.iter().copied());
-        }
-    }
-    out
-}
-
 pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
     let scope = ctx.scope()?;
     let store = &ctx.state.store;
@@ -229,26 +207,32 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
             errors.sector = Some("Không có lĩnh vực này; hãy chọn trong danh sách.".into());
         }
     }
-    let units = store.units_in(scope).await?;
     let unit_text = f.unit.trim();
-    if !unit_text.is_empty() {
-        match unit_text.parse::<i64>() {
-            Ok(id) if units.iter().any(|u| u.id.0 == id) => query.unit = Some(UnitId(id)),
-            Ok(_) => {
-                errors.unit = Some("Không có tổ chức đảng này trong phạm vi của tài khoản.".into())
-            }
-            Err(_) => errors.unit = Some("Mã tổ chức đảng phải là một số.".into()),
-        }
-    }
-    let mass_orgs = store.mass_orgs_in(scope).await?;
+    let asked_unit = (!unit_text.is_empty()).then(|| unit_text.parse::<i64>());
     let mass_org = f.mass_org.trim();
-    if !mass_org.is_empty() {
-        match mass_org.parse::<i64>() {
-            Ok(id) if mass_orgs.iter().any(|m| m.id == id) => query.mass_org = Some(MassOrgId(id)),
-            _ => {
-                errors.mass_org = Some("Không có đoàn thể này trong phạm vi của tài khoản.".into())
-            }
+    let asked_mass_org = (!mass_org.is_empty()).then(|| mass_org.parse::<i64>());
+    let choices = store
+        .filter_choices(
+            scope,
+            asked_unit.clone().and_then(Result::ok).map(UnitId),
+            asked_mass_org.clone().and_then(Result::ok),
+            (UNIT_OPTIONS_LIMIT, MASS_ORG_OPTIONS_LIMIT),
+        )
+        .await?;
+    match asked_unit {
+        Some(Ok(id)) if choices.unit_found => query.unit = Some(UnitId(id)),
+        Some(Ok(_)) => {
+            errors.unit = Some("Không có tổ chức đảng này trong phạm vi của tài khoản.".into())
         }
+        Some(Err(_)) => errors.unit = Some("Mã tổ chức đảng phải là một số.".into()),
+        None => {}
+    }
+    match asked_mass_org {
+        Some(Ok(id)) if choices.mass_org_found => query.mass_org = Some(MassOrgId(id)),
+        Some(_) => {
+            errors.mass_org = Some("Không có đoàn thể này trong phạm vi của tài khoản.".into())
+        }
+        None => {}
     }
     match year(&f.year) {
         Ok(y) => query.identified_year = y,
@@ -272,7 +256,7 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
     let invalid = errors.any();
     if !invalid && matches!(f.format.as_str(), "xlsx" | "csv") {
         return match crate::bulk_export::gate(&ctx).await? {
-            Ok(purpose) => export(&ctx, scope, &query, &units, &f.format, purpose).await,
+            Ok(purpose) => export(&ctx, scope, &query, &f.format, purpose).await,
             Err(page) => Ok(page),
         };
     }
@@ -372,37 +356,10 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
             label: name,
         })
         .collect();
-    let active = units.iter().filter(|u| u.valid_until.is_none()).count();
-    let unit_options = unit_choices(
-        &units,
-        scope.root(),
-        query.unit,
-        active <= UNIT_OPTIONS_LIMIT,
-    );
-    // A city has thousands of mass organisations: list those under the chosen unit.
-    let total_mass_orgs = mass_orgs.len();
-    let near: Vec<_> = if total_mass_orgs <= MASS_ORG_OPTIONS_LIMIT {
-        mass_orgs
-    } else {
-        let under = query.unit.map(|u| subtree(&units, u)).unwrap_or_default();
-        let near: Vec<_> = mass_orgs
-            .iter()
-            .filter(|m| under.contains(&m.unit_id))
-            .cloned()
-            .collect();
-        if near.len() <= MASS_ORG_OPTIONS_LIMIT {
-            near
-        } else {
-            Vec::new()
-        }
-        .into_iter()
-        .chain(
-            mass_orgs
-                .into_iter()
-                .filter(|m| query.mass_org == Some(MassOrgId(m.id)) && !under.contains(&m.unit_id)),
-        )
-        .collect()
-    };
+    let unit_options = unit_choices(&choices.units, scope.root(), query.unit, choices.all_units);
+    // A city has thousands of mass organisations: those under the chosen unit are offered.
+    let total_mass_orgs = choices.mass_org_total;
+    let near = choices.mass_orgs;
     let mass_org_hint = (total_mass_orgs > MASS_ORG_OPTIONS_LIMIT && near.len() <= 1).then(|| {
         format!(
             "Phạm vi có {} đoàn thể: hãy chọn một tổ chức đảng cấp dưới rồi bấm “Lọc” để chọn đoàn thể của tổ chức đó.",
@@ -451,7 +408,6 @@ async fn export(
     ctx: &Ctx,
     scope: &ketnap_domain::scope::Scope,
     query: &CaseQuery,
-    units: &[ketnap_domain::unit::Unit],
     format: &str,
     purpose: &str,
 ) -> Result<Response, WebError> {
@@ -466,7 +422,12 @@ async fn export(
             Some(purpose),
         )
         .await?;
-    let units = units.iter().map(|u| (u.id, u.clone())).collect();
+    let units = store
+        .units_in(scope)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
     let table = ketnap_import::people_table(
         found.records.iter().map(|r| (&r.person.details, &r.case)),
         &units,
