@@ -539,17 +539,7 @@ impl Store {
             }
         }
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM meta WHERE key = $1")
-            .bind(BULK_INDEXES)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_error)?;
-        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
-            .bind(BULK_INDEXES)
-            .bind(to_json(&kept)?)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_error)?;
+        crate::put_meta(&mut tx, BULK_INDEXES, &to_json(&kept)?).await?;
         for (name, _) in &found {
             sqlx::query(&format!("DROP INDEX {name}"))
                 .execute(&mut *tx)

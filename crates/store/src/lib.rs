@@ -345,3 +345,22 @@ const VISIBLE_PERSON: &str = "SELECT 1 FROM cases c JOIN unit_closure s ON s.uni
 fn vietnam_today(now: DateTime<Utc>) -> NaiveDate {
     ketnap_domain::workflow::today_in_vietnam(now)
 }
+
+/// Sets `key` of the `meta` table to `value`; two processes starting at once may both set
+/// it, so it is an upsert (SQLite and PostgreSQL share the syntax).
+pub(crate) async fn put_meta(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    key: &str,
+    value: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO meta (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(&mut **tx)
+    .await
+    .map_err(backend_error)?;
+    Ok(())
+}

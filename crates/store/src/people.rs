@@ -346,17 +346,7 @@ impl Store {
             after = last;
         }
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM meta WHERE key = $1")
-            .bind(NAME_ORDER_VERSION)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_error)?;
-        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
-            .bind(NAME_ORDER_VERSION)
-            .bind(version)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_error)?;
+        crate::put_meta(&mut tx, NAME_ORDER_VERSION, version).await?;
         tx.commit().await.map_err(backend_error)
     }
 }
