@@ -612,6 +612,14 @@ async fn mark_dataset(
         .execute(&mut **tx)
         .await
         .map_err(backend_error)?;
+    // The load wrote every sort key; an erase emptied `meta`: without this the next start
+    // would make them all again.
+    crate::put_meta(
+        tx,
+        crate::people::NAME_ORDER_VERSION,
+        crate::people::COLLATOR.sort_key_version(),
+    )
+    .await?;
     audit::write(
         tx,
         change,

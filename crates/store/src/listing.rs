@@ -270,16 +270,21 @@ impl Store {
                 .select([(select_at, "COUNT(*)")], "")
                 .fetch(self)
                 .await?;
-            let page = format!("{ORDER} LIMIT {limit} OFFSET {offset}");
-            let rows: Vec<(i64,)> = sql
-                .select([(people_at, people), (select_at, "c.id")], &page)
-                .fetch(self)
-                .await?;
-            let total = counted.first().map_or(0, |(n,)| *n);
-            (
-                usize::try_from(total).unwrap_or_default(),
-                rows.into_iter().map(|(id,)| id).collect::<Vec<_>>(),
-            )
+            let total = counted
+                .first()
+                .and_then(|(n,)| usize::try_from(*n).ok())
+                .unwrap_or_default();
+            // A page past the end (any page number can be typed) is empty, not an OFFSET
+            // beyond what the database takes.
+            let rows: Vec<(i64,)> = if offset < total {
+                let page = format!("{ORDER} LIMIT {limit} OFFSET {offset}");
+                sql.select([(people_at, people), (select_at, "c.id")], &page)
+                    .fetch(self)
+                    .await?
+            } else {
+                Vec::new()
+            };
+            (total, rows.into_iter().map(|(id,)| id).collect::<Vec<_>>())
         };
         let records = self.case_records(scope, &ids).await?;
         Ok(CasePage { total, records })

@@ -22,7 +22,6 @@ pub(crate) fn birth_column(birth: BirthDate) -> String {
     }
 }
 
-/// The columns kept beside the JSON so lists can filter and sort without decoding it.
 /// The collator behind every stored `people.name_order`.
 pub(crate) static COLLATOR: LazyLock<NameCollator> = LazyLock::new(NameCollator::new);
 
@@ -31,6 +30,7 @@ pub(crate) fn name_order(name: &PersonName) -> Vec<u8> {
     COLLATOR.sort_key(name)
 }
 
+/// The columns kept beside the JSON so lists can filter and sort without decoding it.
 pub(crate) fn person_columns(details: &PersonDetails) -> [String; 6] {
     let name = &details.name;
     [
@@ -302,7 +302,7 @@ impl PersonStore for Store {
 
 /// `meta` key: the `NameCollator::sort_key_version` the stored `people.name_order` were
 /// made by.
-const NAME_ORDER_VERSION: &str = "people.name_order";
+pub(crate) const NAME_ORDER_VERSION: &str = "people.name_order";
 /// People whose sort key is made again per transaction.
 const NAME_ORDER_BATCH: i64 = 5_000;
 

@@ -448,28 +448,27 @@ impl Store {
         (unit_limit, mass_org_limit): (usize, usize),
     ) -> StoreResult<FilterChoices> {
         let root = scope.root().0;
-        // A count with the scope's root as $1 and `id` as $2 (0 where none is asked for).
-        let count = |sql: String, id: i64| async move {
-            sqlx::query_scalar::<_, i64>(&sql)
-                .bind(root)
-                .bind(id)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(backend_error)
+        // A count with the scope's root as $1 and, when given, an id asked for as $2.
+        let count = |sql: String, id: Option<i64>| async move {
+            let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(root);
+            if let Some(id) = id {
+                query = query.bind(id);
+            }
+            query.fetch_one(&self.pool).await.map_err(backend_error)
         };
         let active = count(
             format!(
                 "{SUBTREE} SELECT COUNT(*) FROM units WHERE id IN (SELECT id FROM subtree)
-                 AND valid_until IS NULL AND id <> $2"
+                 AND valid_until IS NULL"
             ),
-            0,
+            None,
         )
         .await?;
         let unit_found = match unit {
             Some(id) => {
                 count(
                     format!("{SUBTREE} SELECT COUNT(*) FROM subtree WHERE id = $2"),
-                    id.0,
+                    Some(id.0),
                 )
                 .await?
                     > 0
@@ -496,9 +495,9 @@ impl Store {
         let in_scope = format!(
             "{SUBTREE} SELECT COUNT(*) FROM mass_orgs WHERE unit_id IN (SELECT id FROM subtree)"
         );
-        let mass_org_total = count(format!("{in_scope} AND id <> $2"), 0).await?;
+        let mass_org_total = count(in_scope.clone(), None).await?;
         let mass_org_found = match mass_org {
-            Some(id) => count(format!("{in_scope} AND id = $2"), id).await? > 0,
+            Some(id) => count(format!("{in_scope} AND id = $2"), Some(id)).await? > 0,
             None => false,
         };
         let mass_org_total = usize::try_from(mass_org_total).unwrap_or(usize::MAX);

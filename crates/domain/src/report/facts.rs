@@ -247,6 +247,8 @@ impl CaseFacts {
 pub struct CaseBook {
     cases: Vec<CaseFacts>,
     events: Vec<EventFact>,
+    /// Never pruned until the model is built again: an edit that changes a person's
+    /// profile leaves the old one behind (a country has a few thousand).
     profiles: Vec<Arc<Profile>>,
     profile_ids: HashMap<Arc<Profile>, u32>,
     /// The rules the due dates name, each kept once.

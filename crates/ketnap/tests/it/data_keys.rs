@@ -7,6 +7,7 @@ use std::process::Command;
 
 use ketnap_domain::ports::{AuditStore, CaseStore, PersonStore};
 use ketnap_domain::scope::{Access, Scope};
+use ketnap_store::listing::CaseQuery;
 use ketnap_store::{Create, Store};
 
 use ketnap_domain::text::{NameCollator, PersonName};
@@ -324,12 +325,7 @@ async fn listed(store: &Store, scope: &Scope) -> Vec<PersonName> {
     let mut offset = 0;
     loop {
         let page = store
-            .case_page(
-                scope,
-                &ketnap_store::listing::CaseQuery::default(),
-                offset,
-                4,
-            )
+            .case_page(scope, &CaseQuery::default(), offset, 4)
             .await
             .unwrap();
         if page.records.is_empty() {
@@ -395,5 +391,25 @@ async fn sources_in_name_order(store: &Store, t: &Tree) -> Vec<PersonName> {
         .collect();
     expected.sort_by(|a, b| collator.compare_names(a, b));
     assert_eq!(listed(store, &scope).await, expected);
+
+    // A part of a name with a sector (people and units both joined), and a page far past
+    // the end (any number can be typed): found in name order; empty, not an error.
+    let query = CaseQuery {
+        text: Some("anh".into()),
+        sector: Some("residential".into()),
+        ..CaseQuery::default()
+    };
+    let found = store.case_page(&scope, &query, 0, 50).await.unwrap();
+    let names: Vec<String> = found
+        .records
+        .iter()
+        .map(|r| r.person.details.name.full())
+        .collect();
+    assert_eq!(names, ["Võ Văn Anh", "Hồ Thị Ánh", "Trần Thị Ánh"]);
+    let past = store
+        .case_page(&scope, &CaseQuery::default(), usize::MAX - 1, 4)
+        .await
+        .unwrap();
+    assert_eq!((past.total, past.records.len()), (names.len() + 6, 0));
     expected
 }

@@ -1417,4 +1417,10 @@ async fn a_server_follows_a_demo_reset_made_by_another_process() {
         .await
         .unwrap();
     assert_eq!(members().await.unwrap().count, 7);
+    // The reset emptied `meta`; the load wrote the sort keys and says by which collator,
+    // so the next start does not make them all again.
+    assert_eq!(
+        cli.meta("people.name_order").await.unwrap().as_deref(),
+        Some(ketnap_domain::text::NameCollator::new().sort_key_version())
+    );
 }
