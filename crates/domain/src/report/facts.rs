@@ -850,6 +850,75 @@ mod tests {
     }
 
     #[test]
+    fn the_funnel_and_the_pipeline_see_every_step_with_the_events_dropped() {
+        let tree = ward();
+        let at = |day: u32| d(2024, 1, 1) + chrono::Days::new(u64::from(day));
+        let step = |day: u32, step: Option<FunnelStep>, stage: Stage| {
+            EventFact::new(at(day), step, stage, Some(UnitId(2))).unwrap()
+        };
+        let events = vec![
+            step(1, None, Stage::Source),
+            step(10, Some(FunnelStep::Sympathiser), Stage::Sympathiser),
+            step(12, None, Stage::Sympathiser),
+            step(20, Some(FunnelStep::Awareness), Stage::AwarenessCertified),
+            step(30, Some(FunnelStep::Application), Stage::FileOpened),
+            step(31, None, Stage::FileOpened),
+            step(33, None, Stage::Introduced),
+            step(40, Some(FunnelStep::CellVote), Stage::CellResolved),
+            step(45, None, Stage::CellResolved),
+        ];
+        let mut open = case(1, Stage::CellResolved);
+        open.identified_on = at(1);
+        let mut book = CaseBook::default();
+        put(&mut book, None, &open, events.clone());
+        assert_eq!(book.events(book.get(0).unwrap()).len(), 5);
+        let facts = Facts::new(&tree, UnitId(1), &book, &[0]);
+
+        let (counts, days) = facts.funnel_inputs(Period {
+            from: at(0),
+            to: at(100),
+        });
+        let steps = [
+            FunnelStep::Source,
+            FunnelStep::Sympathiser,
+            FunnelStep::Awareness,
+            FunnelStep::Application,
+            FunnelStep::CellVote,
+        ];
+        for s in FunnelStep::ALL {
+            let expected = i64::from(steps.contains(&s));
+            assert_eq!(counts[&UnitId(2)].get(s), expected, "{s:?}");
+        }
+        let gaps: Vec<(FunnelStep, Vec<(i64, i64)>)> = [
+            FunnelStep::Sympathiser,
+            FunnelStep::Awareness,
+            FunnelStep::Application,
+            FunnelStep::CellVote,
+        ]
+        .into_iter()
+        .map(|s| (s, days[&s].0.clone()))
+        .collect();
+        assert_eq!(
+            gaps,
+            vec![
+                (FunnelStep::Sympathiser, vec![(9, 1)]),
+                (FunnelStep::Awareness, vec![(10, 1)]),
+                (FunnelStep::Application, vec![(10, 1)]),
+                (FunnelStep::CellVote, vec![(10, 1)]),
+            ]
+        );
+
+        // Voted on day 40, no decision yet: in the pipeline from the vote on, when the
+        // year's end leaves room for the statutory steps.
+        let rules = RuleBook::builtin().unwrap();
+        let calendar = Calendar::generated();
+        let pipeline =
+            |as_of: NaiveDate| facts.pipeline_by_cell(as_of, d(2024, 12, 31), &rules, &calendar);
+        assert!(pipeline(at(39)).is_empty());
+        assert_eq!(pipeline(at(46)), HashMap::from([(UnitId(2), 1)]));
+    }
+
+    #[test]
     fn a_case_put_again_keeps_only_its_new_events_and_the_stale_ones_go() {
         let mut book = CaseBook::default();
         let other = case(2, Stage::Source);
