@@ -14,6 +14,7 @@ mod keys;
 pub mod listing;
 pub mod lookups;
 mod model;
+mod name_search;
 mod people;
 mod plans;
 mod reminders;
@@ -44,6 +45,7 @@ pub use coordination::{
 };
 pub use dataset::{Dataset, Headcount, MassOrg};
 pub use keys::KeyUse;
+pub use name_search::NameSearchLimits;
 pub use reminders::{
     Claim, Held, Notification, OutboxMail, ReminderRecipient, RunCounts, UnsentMail,
 };
@@ -72,6 +74,8 @@ pub struct Store {
     model: std::sync::Arc<model::ModelCache>,
     /// The data keys (see `keys.rs`), shared by clones.
     keys: std::sync::Arc<KeySlot>,
+    /// When a part of a name is looked for through the trigram index (`name_search.rs`).
+    name_search_limits: NameSearchLimits,
 }
 
 /// Where the data keys are, and once read or made, the keys.
@@ -163,6 +167,7 @@ impl Store {
                 path: keys_path,
                 loaded,
             }),
+            name_search_limits: NameSearchLimits::default(),
         })
     }
 

@@ -15,6 +15,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, FromRow};
 
 use crate::keys::DataKeys;
+use crate::name_search::NameSearch;
 use crate::{SUBTREE, Store, backend_error, from_json, parse_date};
 
 /// What the case list is filtered by; every field is optional.
@@ -236,8 +237,14 @@ impl Store {
                 let p = sql.bind(Bind::Text(self.keys()?.citizen_index(&digits)?));
                 sql.push(&format!(" AND p.citizen_id_index = {p}"));
             } else {
-                let p = sql.bind(Bind::Text(crate::contains_pattern(&search_key(text))));
+                let key = search_key(text);
+                let p = sql.bind(Bind::Text(crate::contains_pattern(&key)));
                 sql.push(&format!(" AND p.search_key LIKE {p} ESCAPE '\\'"));
+                if self.name_search(scope, &key).await? == NameSearch::Indexed {
+                    let condition =
+                        NameSearch::indexed_condition(self.backend(), "c.person_id", &p);
+                    sql.push(&format!(" AND {condition}"));
+                }
             }
         }
         // In Vietnamese name order (`people.name_order`), then by id.

@@ -12,6 +12,7 @@ use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
 use crate::keys::{DataKeys, citizen_index_of, open_details, seal_details};
+use crate::name_search::NameSearch;
 use crate::{Store, VISIBLE_PERSON, backend_error, iso_date};
 
 /// How a birth date is kept in a column: `YYYY-MM-DD`, or `YYYY` alone.
@@ -168,8 +169,8 @@ impl PersonStore for Store {
                     .filter(|c| !c.is_whitespace() && *c != '.')
                     .count();
         // A CCCD is found through its index, then checked against the scope; a part of a
-        // name (no index can find it) is looked for among the scope's people only, a ward's
-        // few hundred rather than the country's.
+        // name is looked for among the scope's people, or through the trigram index when
+        // the scope is large and few people have that part (`name_search.rs`).
         let (condition, value) = if by_id {
             (
                 format!("citizen_id_index = $2 AND EXISTS ({VISIBLE_PERSON})"),
@@ -180,10 +181,14 @@ impl PersonStore for Store {
             if key.is_empty() {
                 return Ok(Vec::new());
             }
-            (
-                "id IN (SELECT c.person_id FROM cases c JOIN unit_closure s ON s.unit_id = c.cell_id WHERE s.ancestor_id = $1) AND search_key LIKE $2 ESCAPE '\\'".to_string(),
-                crate::contains_pattern(&key),
-            )
+            let condition = match self.name_search(scope, &key).await? {
+                NameSearch::PersonByPerson => "id IN (SELECT c.person_id FROM cases c JOIN unit_closure s ON s.unit_id = c.cell_id WHERE s.ancestor_id = $1) AND search_key LIKE $2 ESCAPE '\\'".to_string(),
+                NameSearch::Indexed => format!(
+                    "{} AND EXISTS ({VISIBLE_PERSON})",
+                    NameSearch::indexed_condition(self.backend(), "id", "$2")
+                ),
+            };
+            (condition, crate::contains_pattern(&key))
         };
         let rows: Vec<PersonRow> = sqlx::query_as(&format!(
             "SELECT id, details FROM people WHERE {condition} ORDER BY id LIMIT $3"

@@ -21,6 +21,7 @@ mod import;
 mod import_people;
 mod import_units;
 mod matrix;
+mod name_search;
 mod offline;
 mod processes;
 mod reliability;
