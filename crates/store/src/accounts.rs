@@ -72,7 +72,8 @@ pub(crate) async fn user_within(
     user: i64,
 ) -> StoreResult<()> {
     let found: i64 = sqlx::query_scalar(&format!(
-        "{SUBTREE} SELECT COUNT(*) FROM users WHERE id = $2 AND unit_id IN (SELECT id FROM subtree)"
+        "SELECT COUNT(*) FROM users WHERE id = $2 AND {}",
+        crate::in_subtree("users.unit_id")
     ))
     .bind(within.0)
     .bind(user)

@@ -307,7 +307,8 @@ impl CaseStore for Store {
 
     async fn case(&self, scope: &Scope, id: CaseId) -> StoreResult<CaseRecord> {
         let row: Option<CaseRow> = sqlx::query_as(&format!(
-            "{SUBTREE} {CASE_SELECT} WHERE c.id = $2 AND c.cell_id IN (SELECT id FROM subtree)"
+            "{CASE_SELECT} WHERE c.id = $2 AND {}",
+            crate::in_subtree("c.cell_id")
         ))
         .bind(scope.root().0)
         .bind(id.0)

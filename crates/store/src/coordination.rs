@@ -26,8 +26,8 @@ use crate::audit::{self, Audit};
 use crate::keys::Purpose;
 use crate::units::UnitRow;
 use crate::{
-    SUBTREE, Store, backend_error, from_json, iso_date, parse_date, read_only, timestamp, to_json,
-    vietnam_today,
+    SUBTREE, Store, backend_error, from_json, in_subtree, iso_date, parse_date, read_only,
+    timestamp, to_json, vietnam_today,
 };
 
 /// A nomination as lists show it: no personal details beyond the name.
@@ -478,7 +478,8 @@ impl Store {
 
     async fn nomination_row(&self, scope: &Scope, id: i64) -> StoreResult<NominationRow> {
         let row: Option<NominationRow> = sqlx::query_as(&format!(
-            "{SUBTREE} {NOMINATION_SELECT} WHERE n.id = $2 AND n.unit_id IN (SELECT id FROM subtree)"
+            "{NOMINATION_SELECT} WHERE n.id = $2 AND {}",
+            in_subtree("n.unit_id")
         ))
         .bind(scope.root().0)
         .bind(id)
@@ -842,8 +843,10 @@ impl Store {
 
     pub async fn transfer(&self, scope: &Scope, id: i64) -> StoreResult<TransferView> {
         let row: Option<TransferRow> = sqlx::query_as(&format!(
-            "{SUBTREE} {TRANSFER_SELECT} WHERE t.id = $2 AND (t.from_cell IN (SELECT id FROM subtree)
-             OR t.to_cell IN (SELECT id FROM subtree) OR t.common_parent IN (SELECT id FROM subtree))"
+            "{TRANSFER_SELECT} WHERE t.id = $2 AND ({} OR {} OR {})",
+            in_subtree("t.from_cell"),
+            in_subtree("t.to_cell"),
+            in_subtree("t.common_parent")
         ))
         .bind(scope.root().0)
         .bind(id)
@@ -1268,8 +1271,9 @@ impl Store {
 
     async fn request_row(&self, scope: &Scope, id: i64) -> StoreResult<RequestRow> {
         let row: Option<RequestRow> = sqlx::query_as(&format!(
-            "{SUBTREE} {REQUEST_SELECT} WHERE r.id = $2 AND (r.to_unit IN (SELECT id FROM subtree)
-             OR c.cell_id IN (SELECT id FROM subtree))"
+            "{REQUEST_SELECT} WHERE r.id = $2 AND ({} OR {})",
+            in_subtree("r.to_unit"),
+            in_subtree("c.cell_id")
         ))
         .bind(scope.root().0)
         .bind(id)

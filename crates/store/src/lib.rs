@@ -341,6 +341,16 @@ const SUBTREE: &str = "WITH RECURSIVE subtree (id) AS (
     SELECT unit_id FROM unit_closure WHERE ancestor_id = $1
 )";
 
+/// The condition that the unit in `column` is in the subtree of `$1`, for queries that read
+/// a few rows: one probe of `unit_closure` per row, where `IN (SELECT id FROM subtree)`
+/// makes the list of every unit under `$1` first (150,000 for the country). `column` must
+/// name its table: a bare `unit_id` would be the subquery's own.
+fn in_subtree(column: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM unit_closure sc WHERE sc.ancestor_id = $1 AND sc.unit_id = {column})"
+    )
+}
+
 /// The condition (inside `EXISTS (…)`) that the row of `people` being read has a case in
 /// the subtree of `$1`: checked for that person through their cases, not by listing every
 /// person of the scope first (a city's 100,000 people for each record opened).

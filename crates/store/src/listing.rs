@@ -303,8 +303,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut sql = Sql::default();
-        let root = sql.bind(Bind::Int(scope.root().0));
-        sql.push(&SUBTREE.replace("$1", &root));
+        // `$1`, as in_subtree wants it.
+        sql.bind(Bind::Int(scope.root().0));
         let list = ids
             .iter()
             .map(|id| sql.bind(Bind::Int(*id)))
@@ -313,7 +313,8 @@ impl Store {
         sql.push(&format!(
             " SELECT c.id, c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name
              FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id
-             WHERE c.id IN ({list}) AND c.cell_id IN (SELECT id FROM subtree)"
+             WHERE c.id IN ({list}) AND {}",
+            crate::in_subtree("c.cell_id")
         ));
         let rows: Vec<FullRow> = sql.fetch(self).await?;
         let mut records = Vec::with_capacity(rows.len());

@@ -14,7 +14,7 @@ use ketnap_domain::text::{PersonName, search_key};
 
 use crate::keys::DataKeys;
 use crate::people::{PersonRow, birth_column};
-use crate::{SUBTREE, Store, VISIBLE_PERSON, backend_error, from_json, parse_date};
+use crate::{SUBTREE, Store, VISIBLE_PERSON, backend_error, from_json, in_subtree, parse_date};
 
 /// A person already on file who may be the one being entered.
 #[derive(Debug, Clone, PartialEq)]
@@ -175,8 +175,9 @@ impl Store {
         person: PersonId,
     ) -> StoreResult<Vec<PersonCase>> {
         let rows: Vec<(i64, String, String, String)> = sqlx::query_as(&format!(
-            "{SUBTREE} SELECT c.id, c.stage, u.name, c.identified_on FROM cases c JOIN units u ON u.id = c.cell_id
-             WHERE c.person_id = $2 AND c.cell_id IN (SELECT id FROM subtree) ORDER BY c.identified_on DESC, c.id DESC"
+            "SELECT c.id, c.stage, u.name, c.identified_on FROM cases c JOIN units u ON u.id = c.cell_id
+             WHERE c.person_id = $2 AND {} ORDER BY c.identified_on DESC, c.id DESC",
+            in_subtree("c.cell_id")
         ))
         .bind(scope.root().0)
         .bind(person.0)

@@ -467,7 +467,8 @@ impl Store {
         let unit_found = match unit {
             Some(id) => {
                 count(
-                    format!("{SUBTREE} SELECT COUNT(*) FROM subtree WHERE id = $2"),
+                    "SELECT COUNT(*) FROM unit_closure WHERE ancestor_id = $1 AND unit_id = $2"
+                        .into(),
                     Some(id.0),
                 )
                 .await?

@@ -1099,12 +1099,12 @@ async fn render(
         },
     };
     let nominated_by = match case.nominated_by {
+        // A mass organisation is not personal data: named even when it belongs to a unit
+        // outside the scope (one that nominated before a transfer).
         Some(id) => Some(
             store
-                .mass_orgs_in(scope)
+                .mass_org(id)
                 .await?
-                .into_iter()
-                .find(|m| m.id == id.0)
                 .map(|m| m.name)
                 .unwrap_or_else(|| format!("Đoàn thể số {}", id.0)),
         ),
