@@ -238,13 +238,14 @@ impl Store {
                 sql.push(&format!(" AND p.citizen_id_index = {p}"));
             } else {
                 let key = search_key(text);
-                let p = sql.bind(Bind::Text(crate::contains_pattern(&key)));
-                sql.push(&format!(" AND p.search_key LIKE {p} ESCAPE '\\'"));
-                if self.name_search(scope, &key).await? == NameSearch::Indexed {
+                if let NameSearch::Indexed(query) = self.name_search(scope, &key).await? {
+                    let q = sql.bind(Bind::Text(query));
                     let condition =
-                        NameSearch::indexed_condition(self.backend(), "c.person_id", &p);
+                        NameSearch::indexed_condition(self.backend(), "c.person_id", &q);
                     sql.push(&format!(" AND {condition}"));
                 }
+                let p = sql.bind(Bind::Text(crate::contains_pattern(&key)));
+                sql.push(&format!(" AND p.search_key LIKE {p} ESCAPE '\\'"));
             }
         }
         // In Vietnamese name order (`people.name_order`), then by id.

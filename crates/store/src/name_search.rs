@@ -1,6 +1,15 @@
 //! Finding a part of a name among a scope's people: person by person in a small scope,
-//! through the trigram index of folded names (migration 0014: FTS5 on SQLite, `pg_trgm` on
-//! PostgreSQL) when few people in the country have that part.
+//! through the index of folded names (migration 0014) in a large one when few people in the
+//! country can match.
+//!
+//! The two backends index differently. PostgreSQL's `pg_trgm` GIN index answers
+//! `search_key LIKE '%…%'` itself. On SQLite, FTS5's trigram tokenizer was measured and
+//! dropped: folded Vietnamese names are made of few letters and syllables, so every trigram
+//! ("ngu", "van") is in hundreds of thousands of names and each search read those lists
+//! (about 90 ms for the country). SQLite indexes the names' words instead: in a part typed
+//! as "w1 w2 … wk", w2 … wk-1 are whole words and wk begins a word (w1 may end one), so the
+//! phrase `"w2 … wk" *` finds every name that can hold the part, and the `LIKE` that the
+//! person-by-person search also uses keeps those that do.
 
 use ketnap_domain::ports::StoreResult;
 use ketnap_domain::scope::Scope;
@@ -13,9 +22,9 @@ pub struct NameSearchLimits {
     /// A scope of at most this many units (a ward: a few dozen) is searched person by
     /// person: its few hundred people are read faster than the index answers.
     pub small_scope_units: i64,
-    /// A part more people than this have in the whole country (a family name, "van") is
-    /// looked for person by person too: the index would hand over every one of them to be
-    /// checked against the scope, while the scope's first page of them comes soon.
+    /// When more people than this in the whole country can match ("van a", a family name),
+    /// the scope is searched person by person too: the index would hand over every one of
+    /// them to be checked against the scope, while the scope's first page comes soon.
     pub indexed_matches: i64,
 }
 
@@ -29,36 +38,60 @@ impl Default for NameSearchLimits {
 }
 
 /// How a part of a name is looked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum NameSearch {
     /// Every person of the scope is read and their folded name compared.
     PersonByPerson,
-    /// The index gives the people whose folded name holds the part; each is then checked
-    /// against the scope.
-    Indexed,
+    /// The index gives the people who can match, with the value to bind for
+    /// [`NameSearch::indexed_condition`]; each is then checked against the scope and
+    /// compared as by the person-by-person search.
+    Indexed(String),
 }
 
 impl NameSearch {
-    /// The condition that the person `id_column` is one the index gives for the pattern
-    /// bound at `pattern` (`%part%`, without escapes: [`Store::name_search`] only chooses
-    /// the index for parts without `%`, `_` or `\`).
-    pub(crate) fn indexed_condition(backend: Backend, id_column: &str, pattern: &str) -> String {
+    /// The condition that the person `id_column` is one the index gives for the value
+    /// bound at `placeholder`.
+    pub(crate) fn indexed_condition(
+        backend: Backend,
+        id_column: &str,
+        placeholder: &str,
+    ) -> String {
         match backend {
             Backend::Sqlite => format!(
-                "{id_column} IN (SELECT rowid FROM people_search WHERE search_key LIKE {pattern})"
+                "{id_column} IN (SELECT rowid FROM people_words WHERE people_words MATCH {placeholder})"
             ),
-            Backend::Postgres => {
-                format!("{id_column} IN (SELECT id FROM people WHERE search_key LIKE {pattern})")
-            }
+            Backend::Postgres => format!(
+                "{id_column} IN (SELECT id FROM people WHERE search_key LIKE {placeholder})"
+            ),
         }
     }
 }
 
-/// The rows of `people` (SQLite: of its index) whose folded name holds `$1`, at most `$2`.
+/// What the index is asked for `key`, or `None` when it cannot help.
+fn index_query(backend: Backend, key: &str) -> Option<String> {
+    // LIKE's own wildcards in the text are matched literally only by the escaped pattern of
+    // the person-by-person search.
+    if key.contains(['%', '_', '\\']) {
+        return None;
+    }
+    match backend {
+        // Trigrams need three characters.
+        Backend::Postgres => (key.chars().count() >= 3).then(|| format!("%{key}%")),
+        Backend::Sqlite => {
+            let (_, rest) = key.split_once(' ')?;
+            // A phrase of no word at all (only punctuation) is not a query FTS5 takes.
+            rest.chars()
+                .any(char::is_alphanumeric)
+                .then(|| format!("\"{}\" *", rest.replace('"', "\"\"")))
+        }
+    }
+}
+
+/// How many people the index gives for `$1`, counted up to `$2`.
 fn matches_sql(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => {
-            "SELECT COUNT(*) FROM (SELECT 1 FROM people_search WHERE search_key LIKE $1 LIMIT $2) AS found"
+            "SELECT COUNT(*) FROM (SELECT 1 FROM people_words WHERE people_words MATCH $1 LIMIT $2) AS found"
         }
         Backend::Postgres => {
             "SELECT COUNT(*) FROM (SELECT 1 FROM people WHERE search_key LIKE $1 LIMIT $2) AS found"
@@ -70,16 +103,14 @@ impl Store {
     /// How to look for `key` (a folded part of a name, `text::search_key`) in `scope`.
     pub(crate) async fn name_search(&self, scope: &Scope, key: &str) -> StoreResult<NameSearch> {
         let limits = self.name_search_limits;
-        // Trigrams need three characters; LIKE's own wildcards in the text are matched
-        // literally only by the escaped pattern of the person-by-person search.
-        if key.chars().count() < 3 || key.contains(['%', '_', '\\']) {
+        let Some(query) = index_query(self.backend, key) else {
             return Ok(NameSearch::PersonByPerson);
-        }
+        };
         let (units,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM (SELECT 1 FROM unit_closure WHERE ancestor_id = $1 LIMIT $2) AS scope_units",
         )
         .bind(scope.root().0)
-        .bind(limits.small_scope_units + 1)
+        .bind(limits.small_scope_units.saturating_add(1))
         .fetch_one(&self.pool)
         .await
         .map_err(backend_error)?;
@@ -87,13 +118,13 @@ impl Store {
             return Ok(NameSearch::PersonByPerson);
         }
         let (found,): (i64,) = sqlx::query_as(matches_sql(self.backend))
-            .bind(format!("%{key}%"))
-            .bind(limits.indexed_matches + 1)
+            .bind(&query)
+            .bind(limits.indexed_matches.saturating_add(1))
             .fetch_one(&self.pool)
             .await
             .map_err(backend_error)?;
         Ok(if found <= limits.indexed_matches {
-            NameSearch::Indexed
+            NameSearch::Indexed(query)
         } else {
             NameSearch::PersonByPerson
         })
@@ -104,5 +135,25 @@ impl Store {
     pub fn with_name_search_limits(mut self, limits: NameSearchLimits) -> Store {
         self.name_search_limits = limits;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_is_asked_for_what_it_can_find() {
+        let sqlite = |key| index_query(Backend::Sqlite, key);
+        assert_eq!(sqlite("nguyen van a").as_deref(), Some("\"van a\" *"));
+        assert_eq!(sqlite("guyen minh").as_deref(), Some("\"minh\" *"));
+        assert_eq!(sqlite("a \"b").as_deref(), Some("\"\"\"b\" *"));
+        for nothing in ["nguyen", "van -", "van an%", "van_an", "van\\ an", ""] {
+            assert_eq!(sqlite(nothing), None, "{nothing}");
+        }
+        let postgres = |key| index_query(Backend::Postgres, key);
+        assert_eq!(postgres("guy").as_deref(), Some("%guy%"));
+        assert_eq!(postgres("an"), None);
+        assert_eq!(postgres("50%"), None);
     }
 }

@@ -171,6 +171,7 @@ impl PersonStore for Store {
         // A CCCD is found through its index, then checked against the scope; a part of a
         // name is looked for among the scope's people, or through the trigram index when
         // the scope is large and few people have that part (`name_search.rs`).
+        let mut indexed = None;
         let (condition, value) = if by_id {
             (
                 format!("citizen_id_index = $2 AND EXISTS ({VISIBLE_PERSON})"),
@@ -181,24 +182,31 @@ impl PersonStore for Store {
             if key.is_empty() {
                 return Ok(Vec::new());
             }
+            const LIKE: &str = "search_key LIKE $2 ESCAPE '\\'";
             let condition = match self.name_search(scope, &key).await? {
-                NameSearch::PersonByPerson => "id IN (SELECT c.person_id FROM cases c JOIN unit_closure s ON s.unit_id = c.cell_id WHERE s.ancestor_id = $1) AND search_key LIKE $2 ESCAPE '\\'".to_string(),
-                NameSearch::Indexed => format!(
-                    "{} AND EXISTS ({VISIBLE_PERSON})",
-                    NameSearch::indexed_condition(self.backend(), "id", "$2")
+                NameSearch::PersonByPerson => format!(
+                    "id IN (SELECT c.person_id FROM cases c JOIN unit_closure s ON s.unit_id = c.cell_id WHERE s.ancestor_id = $1) AND {LIKE}"
                 ),
+                // The scope before the name: a person out of it is not read at all.
+                NameSearch::Indexed(query) => {
+                    indexed = Some(query);
+                    format!(
+                        "{} AND EXISTS ({VISIBLE_PERSON}) AND {LIKE}",
+                        NameSearch::indexed_condition(self.backend(), "id", "$4")
+                    )
+                }
             };
             (condition, crate::contains_pattern(&key))
         };
-        let rows: Vec<PersonRow> = sqlx::query_as(&format!(
-            "SELECT id, details FROM people WHERE {condition} ORDER BY id LIMIT $3"
-        ))
-        .bind(scope.root().0)
-        .bind(value)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend_error)?;
+        let sql = format!("SELECT id, details FROM people WHERE {condition} ORDER BY id LIMIT $3");
+        let mut rows = sqlx::query_as::<_, PersonRow>(&sql)
+            .bind(scope.root().0)
+            .bind(value)
+            .bind(i64::from(limit));
+        if let Some(query) = indexed {
+            rows = rows.bind(query);
+        }
+        let rows = rows.fetch_all(&self.pool).await.map_err(backend_error)?;
         let keys = self.keys()?;
         rows.into_iter().map(|row| row.into_person(keys)).collect()
     }

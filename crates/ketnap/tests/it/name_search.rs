@@ -1,5 +1,6 @@
-//! A part of a name is found the same through the trigram index (migration 0014) as person
-//! by person: only in the scope, after a change of name, on SQLite and on PostgreSQL.
+//! A part of a name is found the same through the names' index (migration 0014: words on
+//! SQLite, trigrams on PostgreSQL) as person by person: only in the scope, after a change of
+//! name, on SQLite and on PostgreSQL.
 
 use ketnap_domain::citizen_id::Sex;
 use ketnap_domain::ids::PersonId;
@@ -17,7 +18,7 @@ const PERSON_BY_PERSON: NameSearchLimits = NameSearchLimits {
     small_scope_units: 1_000_000,
     indexed_matches: 1_000_000,
 };
-/// Every scope and part of three characters or more searched through the index.
+/// Every scope searched through the index, wherever it can help.
 const INDEXED: NameSearchLimits = NameSearchLimits {
     small_scope_units: 0,
     indexed_matches: 1_000_000,
@@ -49,7 +50,7 @@ async fn a_part_of_a_name_is_found_alike_through_the_index_on_sqlite() {
     };
     assert_eq!(found(indexed.clone()).await, [khang]);
     for (command, expected) in [("delete-all", vec![]), ("rebuild", vec![khang])] {
-        sqlx::query("INSERT INTO people_search (people_search) VALUES ($1)")
+        sqlx::query("INSERT INTO people_words (people_words) VALUES ($1)")
             .bind(command)
             .execute(&pool)
             .await
@@ -127,6 +128,13 @@ async fn searches(store: &Store, t: &Tree) -> PersonId {
     assert_eq!(listed, ["Nguyễn Văn An", "Lê Văn Anh", "Nguyễn Văn Anh"]);
     let (people, _) = both(&ward, "VAN AN").await;
     assert_eq!(people, [ids[0], ids[2]]);
+    // The first word may end a word of the name, the last one begin one.
+    let (people, _) = both(&city, "guyễn văn a").await;
+    assert_eq!(people, [ids[0], ids[4]]);
+    let (people, _) = both(&city, "hị ánh").await;
+    assert_eq!(people, [ids[1]]);
+    let (people, _) = both(&city, "an kh").await;
+    assert_eq!(people, [ids[3]]);
     let (people, listed) = both(&city, "ánh").await;
     assert_eq!(people, [ids[1], ids[2], ids[4]]);
     assert_eq!(listed, ["Lê Văn Anh", "Nguyễn Văn Anh", "Trần Thị Ánh"]);
@@ -134,7 +142,15 @@ async fn searches(store: &Store, t: &Tree) -> PersonId {
     assert_eq!(people, ids[..4]);
     let (people, _) = both(&other_ward, "ngan").await;
     assert_eq!(people, [ids[5]]);
-    for nothing in ["xyz", "an%", "_an", "văn\\an"] {
+    for nothing in [
+        "xyz",
+        "an%",
+        "_an",
+        "văn\\an",
+        "van a%",
+        "nguyen -",
+        "văn anh khang",
+    ] {
         assert_eq!(both(&city, nothing).await, (vec![], vec![]), "{nothing}");
     }
 
