@@ -347,6 +347,58 @@ pub struct UnitTree {
     /// Each unit's place in a depth-first walk and the size of its subtree, so that
     /// "is this cell under that unit" is one lookup (see [`UnitTree::subtree`]).
     walk: HashMap<UnitId, (usize, usize)>,
+    /// `index` and the walk's places again, read by id: reports ask them once per case (1.5
+    /// million times for the country), and a hash lookup was a fifth of the national home
+    /// page. Empty when ids are too sparse for it (see [`DenseIds`]).
+    dense: DenseIds,
+}
+
+/// For each id up to the largest, the unit's index in `units` and its place in the walk
+/// (`ABSENT` for ids with no unit). Unit ids come from a sequence, so the table is about as
+/// long as the tree; ids more than four times as many as the units leave it empty.
+#[derive(Debug, Clone, Default)]
+struct DenseIds {
+    slots: Vec<(u32, u32)>,
+}
+
+const ABSENT: u32 = u32::MAX;
+
+impl DenseIds {
+    fn new(
+        units: &[Unit],
+        index: &HashMap<UnitId, usize>,
+        walk: &HashMap<UnitId, (usize, usize)>,
+    ) -> DenseIds {
+        let largest = units.iter().map(|u| u.id.0).max().unwrap_or(0);
+        let limit = units.len().saturating_mul(4).saturating_add(1024);
+        let fits = |n: usize| u32::try_from(n).ok().filter(|&n| n != ABSENT);
+        let Some(len) = usize::try_from(largest).ok().filter(|&l| l < limit) else {
+            return DenseIds::default();
+        };
+        let mut slots = vec![(ABSENT, ABSENT); len + 1];
+        for (id, &i) in index {
+            let (Ok(at), Some(i)) = (usize::try_from(id.0), fits(i)) else {
+                return DenseIds::default();
+            };
+            let place = walk.get(id).and_then(|&(p, _)| fits(p)).unwrap_or(ABSENT);
+            slots[at] = (i, place);
+        }
+        DenseIds { slots }
+    }
+
+    /// `Some(answer)` when the table covers `id` (`answer` is `None` for no unit), `None`
+    /// when it does not and the maps must be asked.
+    fn slot(&self, id: UnitId) -> Option<(u32, u32)> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        Some(
+            usize::try_from(id.0)
+                .ok()
+                .and_then(|at| self.slots.get(at).copied())
+                .unwrap_or((ABSENT, ABSENT)),
+        )
+    }
 }
 
 /// The units under one unit of a tree (itself included), tested in constant time.
@@ -365,8 +417,8 @@ impl Subtree<'_> {
     }
 
     pub fn contains(&self, id: UnitId) -> bool {
-        match (self.span, self.tree.walk.get(&id)) {
-            (Some((start, size)), Some(&(at, _))) => at >= start && at < start + size,
+        match (self.span, self.tree.position(id)) {
+            (Some((start, size)), Some(at)) => at >= start && at < start + size,
             _ => id == self.root,
         }
     }
@@ -427,12 +479,14 @@ impl UnitTree {
                 stack.extend(list.iter().rev());
             }
         }
+        let dense = DenseIds::new(&units, &index, &walk);
         UnitTree {
             units,
             index,
             children,
             bottom_up,
             walk,
+            dense,
         }
     }
 
@@ -446,14 +500,21 @@ impl UnitTree {
     }
 
     pub fn get(&self, id: UnitId) -> Option<&Unit> {
-        self.index.get(&id).map(|&i| &self.units[i])
+        let i = match self.dense.slot(id) {
+            Some((i, _)) => (i != ABSENT).then_some(i as usize),
+            None => self.index.get(&id).copied(),
+        };
+        i.and_then(|i| self.units.get(i))
     }
 
     /// `id`'s place in a depth-first walk of the tree: the units of any subtree hold
     /// consecutive places ([`Subtree::positions`]), so facts sorted by place are found for a
     /// subtree with one range instead of a pass over the whole country.
     pub fn position(&self, id: UnitId) -> Option<usize> {
-        self.walk.get(&id).map(|&(at, _)| at)
+        match self.dense.slot(id) {
+            Some((_, at)) => (at != ABSENT).then_some(at as usize),
+            None => self.walk.get(&id).map(|&(at, _)| at),
+        }
     }
 
     pub fn units(&self) -> &[Unit] {

@@ -112,13 +112,20 @@ impl Store {
         let place = self.place(scope, scope.root()).await?;
         let tree = place.tree();
         let subtree = tree.subtree(place.unit);
-        let mut stages: HashMap<Stage, i64> = HashMap::new();
+        // Counted in Stage::ALL's order: one array, no hashing per case.
+        let mut stages = [0i64; Stage::ALL.len()];
         let mut pressing = Vec::new();
         for case in place.chosen.iter().filter_map(|&i| place.model.book.get(i)) {
             if !subtree.contains(case.cell()) {
                 continue;
             }
-            *stages.entry(case.stage()).or_default() += 1;
+            if let Some(n) = Stage::ALL
+                .iter()
+                .position(|s| *s == case.stage())
+                .and_then(|at| stages.get_mut(at))
+            {
+                *n += 1;
+            }
             let Some(due) = case.due() else {
                 continue;
             };
@@ -137,8 +144,11 @@ impl Store {
             }
         }
         pressing.sort_by_key(|p| (p.deadline.due, p.case));
-        let mut stages: Vec<(Stage, i64)> = stages.into_iter().collect();
-        stages.sort_by_key(|(stage, _)| *stage);
+        let stages: Vec<(Stage, i64)> = Stage::ALL
+            .into_iter()
+            .zip(stages)
+            .filter(|&(_, n)| n > 0)
+            .collect();
         let (from, _) = year_bounds(today.year())?;
         let admissions = place.facts().admissions_by_cell(from, today).values().sum();
         Ok(Overview {

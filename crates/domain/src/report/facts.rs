@@ -746,6 +746,48 @@ mod tests {
         ])
     }
 
+    #[test]
+    fn a_tree_answers_alike_with_dense_and_sparse_ids() {
+        // The same shape twice: ids 1…6, read through the table by id, and ids in the
+        // billions, read through the maps.
+        let shape = |base: i64| {
+            UnitTree::new(vec![
+                unit(base + 1, UnitKind::Province, None),
+                unit(base + 2, UnitKind::Ward, Some(base + 1)),
+                unit(base + 3, UnitKind::Cell, Some(base + 2)),
+                unit(base + 4, UnitKind::Ward, Some(base + 1)),
+                unit(base + 5, UnitKind::Cell, Some(base + 4)),
+                unit(base + 6, UnitKind::Cell, Some(base + 99)),
+            ])
+        };
+        let answers = |tree: &UnitTree, base: i64| {
+            (0..=8)
+                .map(|n| {
+                    let id = UnitId(base + n);
+                    let within: Vec<bool> = (1..=6)
+                        .map(|root| tree.subtree(UnitId(base + root)).contains(id))
+                        .collect();
+                    (
+                        tree.get(id).map(|u| u.id.0 - base),
+                        tree.position(id),
+                        within,
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let dense = answers(&shape(0), 0);
+        assert_eq!(dense, answers(&shape(5_000_000_000), 5_000_000_000));
+        assert_eq!(dense[0], (None, None, vec![false; 6]));
+        assert_eq!(dense[3].0, Some(3));
+        assert_eq!(dense[3].2, [true, true, true, false, false, false]);
+        assert_eq!(dense[7], (None, None, vec![false; 6]));
+        assert_eq!(
+            shape(0).subtree(UnitId(2)).positions().len(),
+            2,
+            "the ward and its cell"
+        );
+    }
+
     fn event(on: NaiveDate, step: Option<FunnelStep>, cell: Option<i64>) -> EventFact {
         EventFact::new(on, step, Stage::Source, cell.map(UnitId)).unwrap()
     }
