@@ -73,6 +73,49 @@ pub struct Due {
     pub rule: Arc<str>,
 }
 
+/// Which list of the home page an open case's deadline puts it on, in the page's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Urgency {
+    /// A committee's decision due within the week (cấp ủy cần quyết định trong tuần).
+    DecisionThisWeek,
+    Overdue,
+    /// Due within the warning days, other than a committee's decision this week.
+    DueSoon,
+}
+
+impl Urgency {
+    pub const ALL: [Urgency; 3] = [
+        Urgency::DecisionThisWeek,
+        Urgency::Overdue,
+        Urgency::DueSoon,
+    ];
+
+    /// The list a case at `stage` with a deadline of `status` on `due` belongs on; `None`
+    /// when it is on time.
+    pub fn of(
+        stage: Stage,
+        due: NaiveDate,
+        status: DeadlineStatus,
+        today: NaiveDate,
+    ) -> Option<Urgency> {
+        let committee_decides = matches!(
+            stage,
+            Stage::CellResolved
+                | Stage::BaseResolved
+                | Stage::RecognitionProposed
+                | Stage::RecognitionBaseResolved
+        );
+        match status {
+            DeadlineStatus::OnTime => None,
+            DeadlineStatus::Overdue(_) => Some(Urgency::Overdue),
+            DeadlineStatus::DueSoon(_) if committee_decides && (due - today).num_days() <= 7 => {
+                Some(Urgency::DecisionThisWeek)
+            }
+            DeadlineStatus::DueSoon(_) => Some(Urgency::DueSoon),
+        }
+    }
+}
+
 impl Due {
     /// The deadline as seen on `today`.
     pub fn on(&self, today: NaiveDate, warn_days: i64) -> Deadline {
@@ -179,6 +222,25 @@ pub fn status_on(due: NaiveDate, today: NaiveDate, warn_days: i64) -> DeadlineSt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deadline_puts_a_case_on_the_home_pages_list() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let on = |days| today + chrono::Duration::days(days);
+        let of = |stage, due| Urgency::of(stage, due, status_on(due, today, 14), today);
+        assert_eq!(of(Stage::CellResolved, on(-1)), Some(Urgency::Overdue));
+        assert_eq!(
+            of(Stage::CellResolved, on(7)),
+            Some(Urgency::DecisionThisWeek)
+        );
+        assert_eq!(
+            of(Stage::RecognitionBaseResolved, on(0)),
+            Some(Urgency::DecisionThisWeek)
+        );
+        assert_eq!(of(Stage::CellResolved, on(8)), Some(Urgency::DueSoon));
+        assert_eq!(of(Stage::Probation, on(3)), Some(Urgency::DueSoon));
+        assert_eq!(of(Stage::Probation, on(15)), None);
+    }
     use crate::case::{AdmissionDecision, DocRef, Exit, Vote};
     use crate::ids::{CaseId, PersonId, UnitId};
 

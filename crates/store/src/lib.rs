@@ -49,7 +49,7 @@ pub use name_search::NameSearchLimits;
 pub use reminders::{
     Claim, Held, Notification, OutboxMail, ReminderRecipient, RunCounts, UnsentMail,
 };
-pub use reports::{Overview, Pressing};
+pub use reports::{Overview, Pressing, PressingList};
 pub use retention::Purge;
 pub use rules::LoadedRuleSet;
 pub use sessions::{ApiToken, EndSessions, HalfSession, LiveSession, Pending, Session};

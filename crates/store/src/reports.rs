@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use ketnap_domain::case::Stage;
-use ketnap_domain::deadline::{Deadline, DeadlineStatus};
+use ketnap_domain::deadline::{Deadline, Urgency, status_on};
 use ketnap_domain::ids::{CaseId, UnitId};
 use ketnap_domain::ports::{StoreError, StoreResult};
 use ketnap_domain::report::facts::Facts;
@@ -83,10 +83,20 @@ impl Place<'_> {
 pub struct Overview {
     /// Cases whose cell is in the scope now, per stage.
     pub stages: Vec<(Stage, i64)>,
-    /// Open cases whose next deadline is past or within the warning days, soonest first.
-    pub pressing: Vec<Pressing>,
+    /// Open cases whose next deadline is past or within the warning days: per list of the
+    /// home page (`Urgency::ALL`'s order), how many, and the soonest of them.
+    pub pressing: Vec<PressingList>,
     /// Ceremonies held in the scope's cells this year, to the day.
     pub admissions: i64,
+}
+
+/// One list of pressing cases.
+#[derive(Debug)]
+pub struct PressingList {
+    pub urgency: Urgency,
+    pub total: usize,
+    /// The soonest due first, at most as many as asked for.
+    pub soonest: Vec<Pressing>,
 }
 
 /// An open case with a deadline past or close.
@@ -101,21 +111,30 @@ pub struct Pressing {
 
 impl Store {
     /// The home page of `scope` on `today`: stage counts, the cases whose deadline is past or
-    /// within `warn_days`, and this year's admissions, read from the report model, so a
-    /// leader of the country waits no longer than a ward's officer.
+    /// within `warn_days` (the soonest `rows` of each list named), and this year's
+    /// admissions, read from the report model, so a leader of the country waits no longer
+    /// than a ward's officer.
     pub async fn overview(
         &self,
         scope: &Scope,
         today: NaiveDate,
         warn_days: i64,
+        rows: usize,
     ) -> StoreResult<Overview> {
         let place = self.place(scope, scope.root()).await?;
         let tree = place.tree();
         let subtree = tree.subtree(place.unit);
         // Counted in Stage::ALL's order: one array, no hashing per case.
         let mut stages = [0i64; Stage::ALL.len()];
-        let mut pressing = Vec::new();
-        for case in place.chosen.iter().filter_map(|&i| place.model.book.get(i)) {
+        // Per list: (due, case, index in the book); only the soonest are named below, as a
+        // country has a hundred thousand pressing cases and its page shows three hundred.
+        let mut pressing: [Vec<(NaiveDate, CaseId, usize)>; Urgency::ALL.len()] =
+            Default::default();
+        for (i, case) in place
+            .chosen
+            .iter()
+            .filter_map(|&i| Some((i, place.model.book.get(i)?)))
+        {
             if !subtree.contains(case.cell()) {
                 continue;
             }
@@ -129,21 +148,45 @@ impl Store {
             let Some(due) = case.due() else {
                 continue;
             };
-            let deadline = due.on(today, warn_days);
-            if deadline.status != DeadlineStatus::OnTime {
-                pressing.push(Pressing {
-                    case: case.case(),
-                    name: case.name().to_string(),
-                    cell: tree
-                        .get(case.cell())
-                        .map(|u| u.name.clone())
-                        .unwrap_or_default(),
-                    stage: case.stage(),
-                    deadline,
-                });
+            let status = status_on(due.due, today, warn_days);
+            if let Some(list) = Urgency::of(case.stage(), due.due, status, today)
+                .and_then(|u| Urgency::ALL.iter().position(|x| *x == u))
+                .and_then(|at| pressing.get_mut(at))
+            {
+                list.push((due.due, case.case(), i));
             }
         }
-        pressing.sort_by_key(|p| (p.deadline.due, p.case));
+        let pressing = Urgency::ALL
+            .into_iter()
+            .zip(pressing)
+            .map(|(urgency, mut list)| {
+                let total = list.len();
+                list.sort_unstable();
+                let soonest = list
+                    .into_iter()
+                    .take(rows)
+                    .filter_map(|(_, _, i)| {
+                        let case = place.model.book.get(i)?;
+                        let due = case.due()?;
+                        Some(Pressing {
+                            case: case.case(),
+                            name: case.name().to_string(),
+                            cell: tree
+                                .get(case.cell())
+                                .map(|u| u.name.clone())
+                                .unwrap_or_default(),
+                            stage: case.stage(),
+                            deadline: due.on(today, warn_days),
+                        })
+                    })
+                    .collect();
+                PressingList {
+                    urgency,
+                    total,
+                    soonest,
+                }
+            })
+            .collect();
         let stages: Vec<(Stage, i64)> = Stage::ALL
             .into_iter()
             .zip(stages)

@@ -23,6 +23,7 @@ mod import_units;
 mod matrix;
 mod name_search;
 mod offline;
+mod overview;
 mod processes;
 mod reliability;
 mod reminders;

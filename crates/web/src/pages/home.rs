@@ -3,8 +3,7 @@
 use askama::Template;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Datelike;
-use ketnap_domain::case::Stage;
-use ketnap_domain::deadline::DeadlineStatus;
+use ketnap_domain::deadline::Urgency;
 
 use crate::ctx::Ctx;
 use crate::error::WebError;
@@ -59,41 +58,50 @@ pub async fn page(ctx: Ctx) -> Result<Response, WebError> {
         return Ok(Redirect::to("/nominees").into_response());
     };
     let today = ctx.today();
-    let overview = ctx.state.store.overview(&scope, today, WARN_DAYS).await?;
-    let (mut overdue, mut due_soon, mut decisions_this_week) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut overdue_count, mut due_soon_count, mut decisions_count) = (0, 0, 0);
-    for case in overview.pressing {
-        let committee_decides = matches!(
-            case.stage,
-            Stage::CellResolved
-                | Stage::BaseResolved
-                | Stage::RecognitionProposed
-                | Stage::RecognitionBaseResolved
-        );
-        let deadline = case.deadline;
-        let this_week = (deadline.due - today).num_days() <= 7;
-        let (list, count) = match deadline.status {
-            DeadlineStatus::Overdue(_) => (&mut overdue, &mut overdue_count),
-            DeadlineStatus::DueSoon(_) if committee_decides && this_week => {
-                (&mut decisions_this_week, &mut decisions_count)
-            }
-            DeadlineStatus::DueSoon(_) => (&mut due_soon, &mut due_soon_count),
-            DeadlineStatus::OnTime => continue,
+    let overview = ctx
+        .state
+        .store
+        .overview(&scope, today, WARN_DAYS, ROWS_SHOWN)
+        .await?;
+    // The soonest first; a whole province's list belongs to the bottleneck report.
+    let mut sections = Vec::new();
+    let total = |urgency| {
+        overview
+            .pressing
+            .iter()
+            .find(|list| list.urgency == urgency)
+            .map_or(0, |list| list.total)
+    };
+    let (overdue_count, due_soon_count, decisions_count) = (
+        total(Urgency::Overdue),
+        total(Urgency::DueSoon),
+        total(Urgency::DecisionThisWeek),
+    );
+    for list in overview.pressing {
+        let title = match list.urgency {
+            Urgency::DecisionThisWeek => "Cấp ủy cần quyết định trong tuần này",
+            Urgency::Overdue => "Quá hạn",
+            Urgency::DueSoon => "Đến hạn trong 14 ngày",
         };
-        *count += 1;
-        // The soonest first; a whole province's list belongs to the bottleneck report.
-        if list.len() < ROWS_SHOWN {
-            list.push(Pressing {
+        let rows = list
+            .soonest
+            .into_iter()
+            .map(|case| Pressing {
                 case_id: case.case.0,
                 name: case.name,
                 cell: case.cell,
                 stage: case.stage.label_vi(),
-                what: deadline.what,
-                due: dmy(deadline.due),
-                status: deadline.status.code(),
-                status_label: deadline.status.label_vi(),
-            });
-        }
+                what: case.deadline.what,
+                due: dmy(case.deadline.due),
+                status: case.deadline.status.code(),
+                status_label: case.deadline.status.label_vi(),
+            })
+            .collect();
+        sections.push(Section {
+            title,
+            total: list.total,
+            rows,
+        });
     }
     let year = today.year();
     let page = HomePage {
@@ -110,23 +118,7 @@ pub async fn page(ctx: Ctx) -> Result<Response, WebError> {
         overdue_count,
         due_soon_count: due_soon_count + decisions_count,
         decisions_count,
-        sections: vec![
-            Section {
-                title: "Cấp ủy cần quyết định trong tuần này",
-                total: decisions_count,
-                rows: decisions_this_week,
-            },
-            Section {
-                title: "Quá hạn",
-                total: overdue_count,
-                rows: overdue,
-            },
-            Section {
-                title: "Đến hạn trong 14 ngày",
-                total: due_soon_count,
-                rows: due_soon,
-            },
-        ],
+        sections,
         admissions_this_year: number(overview.admissions),
         year,
     };

@@ -1,0 +1,117 @@
+//! The home page's figures (`Store::overview`, from the report model) against the same
+//! figures worked out case by case from the store, on many days: stage counts, and for each
+//! list of pressing cases how many and which come first.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use ketnap_domain::case::Stage;
+use ketnap_domain::citizen_id::Sex;
+use ketnap_domain::deadline::{Urgency, next_deadline};
+use ketnap_domain::ports::{CaseFilter, CaseStore, RuleStore};
+use ketnap_domain::scope::{Access, Scope};
+use ketnap_store::Store;
+
+use crate::fixtures::{advance, change, day, person, pipeline, sqlite_store, tree};
+
+const WARN_DAYS: i64 = 14;
+const ROWS: usize = 2;
+
+#[tokio::test]
+async fn the_home_page_counts_what_the_cases_say_on_every_day() {
+    let (store, _dir) = sqlite_store().await;
+    let t = tree(&store, "").await;
+    let ward = Scope::subtree(t.ward, Access::Edit);
+    let other_ward = Scope::subtree(t.other_ward, Access::Edit);
+    // Cases taken to every stage with a clock, some twice, in both wards: the school's
+    // cell goes through its base committee, the other ward's base cells up to their vote.
+    let steps = [3, 4, 6, 7, 7, 8, 9, 10, 11, 12, 13, 9, 5];
+    for (i, &taken) in steps.iter().enumerate() {
+        let (scope, cell, taken) = if taken <= 7 && i % 2 == 0 {
+            (&other_ward, t.other_cell, taken)
+        } else {
+            (&ward, t.school_cell, taken)
+        };
+        let details = person(
+            "Nguyễn",
+            "Văn",
+            &format!("Số {i}"),
+            day(1999, 1, 1),
+            Sex::Male,
+            None,
+        );
+        let (_, case) = store
+            .create_source(
+                &change("officer"),
+                scope,
+                &details,
+                cell,
+                day(2025, 7, 1),
+                None,
+            )
+            .await
+            .unwrap();
+        advance(&store, scope, case, &pipeline()[..taken], "officer").await;
+    }
+    let mut lists_seen = BTreeMap::new();
+    for scope in [Scope::subtree(t.city, Access::Read), ward, other_ward] {
+        let mut today = day(2025, 7, 1);
+        while today < day(2027, 3, 1) {
+            let (stages, lists) = worked_out(&store, &scope, today).await;
+            let overview = store
+                .overview(&scope, today, WARN_DAYS, ROWS)
+                .await
+                .unwrap();
+            assert_eq!(overview.stages, stages, "{today}");
+            let from_model: Vec<(Urgency, usize, Vec<i64>)> = overview
+                .pressing
+                .iter()
+                .map(|list| {
+                    let ids = list.soonest.iter().map(|p| p.case.0).collect();
+                    (list.urgency, list.total, ids)
+                })
+                .collect();
+            assert_eq!(from_model, lists, "{today}");
+            for (urgency, total, _) in lists {
+                *lists_seen.entry(urgency).or_insert(0) += total;
+            }
+            today += chrono::Duration::days(4);
+        }
+    }
+    // Every list had cases on some day, so each was compared with something in it.
+    assert_eq!(lists_seen.len(), Urgency::ALL.len(), "{lists_seen:?}");
+    assert!(lists_seen.values().all(|&n| n > 0), "{lists_seen:?}");
+}
+
+/// Stage counts and pressing lists of `scope` on `today`, case by case from the store.
+async fn worked_out(
+    store: &Store,
+    scope: &Scope,
+    today: NaiveDate,
+) -> (Vec<(Stage, i64)>, Vec<(Urgency, usize, Vec<i64>)>) {
+    let rules = store.rule_book().await.unwrap();
+    let calendar = store.calendar().await.unwrap();
+    let all = store.cases(scope, &CaseFilter::default()).await.unwrap();
+    let mut stages = BTreeMap::new();
+    let mut lists: BTreeMap<Urgency, Vec<(NaiveDate, i64)>> = BTreeMap::new();
+    for record in &all {
+        let case = &record.case;
+        *stages.entry(case.stage).or_insert(0i64) += 1;
+        let deadline = next_deadline(case, &rules, &calendar, today, WARN_DAYS).unwrap();
+        if let Some(d) = deadline
+            && let Some(urgency) = Urgency::of(case.stage, d.due, d.status, today)
+        {
+            lists.entry(urgency).or_default().push((d.due, case.id.0));
+        }
+    }
+    let lists = Urgency::ALL
+        .into_iter()
+        .map(|urgency| {
+            let mut list = lists.remove(&urgency).unwrap_or_default();
+            list.sort();
+            let first = list.iter().take(ROWS).map(|&(_, id)| id).collect();
+            (urgency, list.len(), first)
+        })
+        .collect();
+    (stages.into_iter().collect(), lists)
+}
