@@ -223,6 +223,9 @@ pub fn status_on(due: NaiveDate, today: NaiveDate, warn_days: i64) -> DeadlineSt
 mod tests {
     use super::*;
 
+    use crate::case::{AdmissionDecision, DocRef, Exit, Vote};
+    use crate::ids::{CaseId, PersonId, UnitId};
+
     #[test]
     fn a_deadline_puts_a_case_on_the_home_pages_list() {
         let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
@@ -241,8 +244,6 @@ mod tests {
         assert_eq!(of(Stage::Probation, on(3)), Some(Urgency::DueSoon));
         assert_eq!(of(Stage::Probation, on(15)), None);
     }
-    use crate::case::{AdmissionDecision, DocRef, Exit, Vote};
-    use crate::ids::{CaseId, PersonId, UnitId};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -386,8 +386,8 @@ impl DenseIds {
         DenseIds { slots }
     }
 
-    /// `Some(answer)` when the table covers `id` (`answer` is `None` for no unit), `None`
-    /// when it does not and the maps must be asked.
+    /// `Some(slot)` when the table covers `id` (`(ABSENT, ABSENT)` for an id with no unit),
+    /// `None` when it does not and the maps must be asked.
     fn slot(&self, id: UnitId) -> Option<(u32, u32)> {
         if self.slots.is_empty() {
             return None;

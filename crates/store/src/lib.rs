@@ -74,7 +74,7 @@ pub struct Store {
     model: std::sync::Arc<model::ModelCache>,
     /// The data keys (see `keys.rs`), shared by clones.
     keys: std::sync::Arc<KeySlot>,
-    /// When a part of a name is looked for through the trigram index (`name_search.rs`).
+    /// When a part of a name is looked for through the names' index (`name_search.rs`).
     name_search_limits: NameSearchLimits,
 }
 

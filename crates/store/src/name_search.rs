@@ -69,8 +69,8 @@ impl NameSearch {
 
 /// What the index is asked for `key`, or `None` when it cannot help.
 fn index_query(backend: Backend, key: &str) -> Option<String> {
-    // LIKE's own wildcards in the text are matched literally only by the escaped pattern of
-    // the person-by-person search.
+    // LIKE's own wildcards: PostgreSQL's index would read them as wildcards, and the few
+    // people typing them are served person by person on both backends alike.
     if key.contains(['%', '_', '\\']) {
         return None;
     }
@@ -79,9 +79,10 @@ fn index_query(backend: Backend, key: &str) -> Option<String> {
         Backend::Postgres => (key.chars().count() >= 3).then(|| format!("%{key}%")),
         Backend::Sqlite => {
             let (_, rest) = key.split_once(' ')?;
-            // A phrase of no word at all (only punctuation) is not a query FTS5 takes.
-            rest.chars()
-                .any(char::is_alphanumeric)
+            // FTS5's tokenizer and Rust agree on what is a letter only for ASCII (folded
+            // Vietnamese is ASCII); other text goes person by person, as does a phrase of no
+            // word at all (only punctuation), which FTS5 would answer with nothing.
+            (rest.is_ascii() && rest.chars().any(|c| c.is_ascii_alphanumeric()))
                 .then(|| format!("\"{}\" *", rest.replace('"', "\"\"")))
         }
     }
@@ -148,7 +149,10 @@ mod tests {
         assert_eq!(sqlite("nguyen van a").as_deref(), Some("\"van a\" *"));
         assert_eq!(sqlite("guyen minh").as_deref(), Some("\"minh\" *"));
         assert_eq!(sqlite("a \"b").as_deref(), Some("\"\"\"b\" *"));
-        for nothing in ["nguyen", "van -", "van an%", "van_an", "van\\ an", ""] {
+        assert_eq!(sqlite("le van-anh 2").as_deref(), Some("\"van-anh 2\" *"));
+        for nothing in [
+            "nguyen", "van -", "van an%", "van_an", "van\\ an", "", "x ⓐ", "x 王",
+        ] {
             assert_eq!(sqlite(nothing), None, "{nothing}");
         }
         let postgres = |key| index_query(Backend::Postgres, key);

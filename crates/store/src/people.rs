@@ -169,7 +169,7 @@ impl PersonStore for Store {
                     .filter(|c| !c.is_whitespace() && *c != '.')
                     .count();
         // A CCCD is found through its index, then checked against the scope; a part of a
-        // name is looked for among the scope's people, or through the trigram index when
+        // name is looked for among the scope's people, or through the names' index when
         // the scope is large and few people have that part (`name_search.rs`).
         let mut indexed = None;
         let (condition, value) = if by_id {
