@@ -56,14 +56,17 @@ impl NameSearch {
         id_column: &str,
         placeholder: &str,
     ) -> String {
-        match backend {
-            Backend::Sqlite => format!(
-                "{id_column} IN (SELECT rowid FROM people_words WHERE people_words MATCH {placeholder})"
-            ),
-            Backend::Postgres => format!(
-                "{id_column} IN (SELECT id FROM people WHERE search_key LIKE {placeholder})"
-            ),
+        format!("{id_column} IN ({})", index_rows(backend, placeholder))
+    }
+}
+
+/// The ids of the people the index gives for the value bound at `placeholder`.
+fn index_rows(backend: Backend, placeholder: &str) -> String {
+    match backend {
+        Backend::Sqlite => {
+            format!("SELECT rowid FROM people_words WHERE people_words MATCH {placeholder}")
         }
+        Backend::Postgres => format!("SELECT id FROM people WHERE search_key LIKE {placeholder}"),
     }
 }
 
@@ -76,7 +79,7 @@ fn index_query(backend: Backend, key: &str) -> Option<String> {
     }
     match backend {
         // Trigrams need three characters.
-        Backend::Postgres => (key.chars().count() >= 3).then(|| format!("%{key}%")),
+        Backend::Postgres => (key.chars().count() >= 3).then(|| crate::contains_pattern(key)),
         Backend::Sqlite => {
             let (_, rest) = key.split_once(' ')?;
             // FTS5's tokenizer and Rust agree on what is a letter only for ASCII (folded
@@ -84,18 +87,6 @@ fn index_query(backend: Backend, key: &str) -> Option<String> {
             // word at all (only punctuation), which FTS5 would answer with nothing.
             (rest.is_ascii() && rest.chars().any(|c| c.is_ascii_alphanumeric()))
                 .then(|| format!("\"{}\" *", rest.replace('"', "\"\"")))
-        }
-    }
-}
-
-/// How many people the index gives for `$1`, counted up to `$2`.
-fn matches_sql(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Sqlite => {
-            "SELECT COUNT(*) FROM (SELECT 1 FROM people_words WHERE people_words MATCH $1 LIMIT $2) AS found"
-        }
-        Backend::Postgres => {
-            "SELECT COUNT(*) FROM (SELECT 1 FROM people WHERE search_key LIKE $1 LIMIT $2) AS found"
         }
     }
 }
@@ -118,7 +109,12 @@ impl Store {
         if units <= limits.small_scope_units {
             return Ok(NameSearch::PersonByPerson);
         }
-        let (found,): (i64,) = sqlx::query_as(matches_sql(self.backend))
+        // How many people the index gives, counted up to one past the limit.
+        let matches = format!(
+            "SELECT COUNT(*) FROM ({} LIMIT $2) AS found",
+            index_rows(self.backend, "$1")
+        );
+        let (found,): (i64,) = sqlx::query_as(&matches)
             .bind(&query)
             .bind(limits.indexed_matches.saturating_add(1))
             .fetch_one(&self.pool)
