@@ -27,6 +27,7 @@ use crate::unit::{SectorCode, Unit, UnitKind};
 use crate::workflow::{dmy, probation_end};
 
 pub mod facts;
+pub mod tally;
 
 // ---------------------------------------------------------------------------------------
 // Inputs: headcounts, targets, term plans

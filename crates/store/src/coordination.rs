@@ -902,12 +902,16 @@ impl Store {
     }
 
     /// What waits on the scope's units: pending transfers to them and pending requests
-    /// addressed to them (the navigation's counts).
+    /// addressed to them (the navigation's counts, on every page). The pending ones are
+    /// read through their partial indexes and each checked against the scope: listing the
+    /// scope's units first took a national account 55 ms a page.
     pub async fn pending_incoming(&self, scope: &Scope) -> StoreResult<Incoming> {
         let (transfers, requests): (i64, i64) = sqlx::query_as(&format!(
-            "{SUBTREE} SELECT
-                (SELECT COUNT(*) FROM transfers WHERE status = 'pending' AND to_cell IN (SELECT id FROM subtree)),
-                (SELECT COUNT(*) FROM unit_requests WHERE status = 'pending' AND to_unit IN (SELECT id FROM subtree))"
+            "SELECT
+                (SELECT COUNT(*) FROM transfers t WHERE t.status = 'pending' AND {}),
+                (SELECT COUNT(*) FROM unit_requests r WHERE r.status = 'pending' AND {})",
+            in_subtree("t.to_cell"),
+            in_subtree("r.to_unit"),
         ))
         .bind(scope.root().0)
         .fetch_one(&self.pool)

@@ -76,6 +76,9 @@ pub struct Store {
     keys: std::sync::Arc<KeySlot>,
     /// When a part of a name is looked for through the names' index (`name_search.rs`).
     name_search_limits: NameSearchLimits,
+    /// Scopes of more units than this have their home page summed from the report
+    /// model's tally (`report::tally`) rather than walked case by case.
+    tally_from_units: usize,
 }
 
 /// Where the data keys are, and once read or made, the keys.
@@ -178,6 +181,7 @@ impl Store {
                 loaded,
             }),
             name_search_limits: NameSearchLimits::default(),
+            tally_from_units: 1_000,
         })
     }
 

@@ -24,6 +24,7 @@ use ketnap_domain::ids::{CaseId, UnitId};
 use ketnap_domain::person::PersonDetails;
 use ketnap_domain::ports::{RuleStore, StoreError, StoreResult};
 use ketnap_domain::report::facts::{CaseBook, EventFact};
+use ketnap_domain::report::tally::Tally;
 use ketnap_domain::report::{FunnelStep, HeadcountRecord, Subgroup, UnitTree};
 use ketnap_domain::rules::RuleBook;
 use ketnap_domain::unit::SectorCode;
@@ -62,6 +63,8 @@ pub(crate) struct ReportModel {
     /// (place in the tree's walk of a unit the case has been in, index in `book`): a
     /// subtree's cases are one range of it (`UnitTree::position`).
     places: BTreeSet<(u32, u32)>,
+    /// What a large scope's home page sums, kept with each case put.
+    pub tally: Tally,
     /// Per unit, by day (oldest first).
     pub headcounts: HashMap<UnitId, Vec<HeadcountRecord>>,
     pub targets: Vec<TargetRow>,
@@ -162,6 +165,7 @@ impl ReportModel {
         self.places = (0..self.book.len())
             .flat_map(|i| self.places_of(i))
             .collect();
+        self.tally = Tally::new(&self.tree, &self.book);
     }
 
     /// Keeps the facts of `case` (see `CaseBook::put`), in place of those it had.
@@ -177,6 +181,7 @@ impl ReportModel {
             for place in self.places_of(i) {
                 self.places.remove(&place);
             }
+            self.tally.remove(&self.tree, &self.book, i);
         }
         let i = self
             .book
@@ -185,6 +190,7 @@ impl ReportModel {
         self.index.insert(key, i as u32);
         let places = self.places_of(i);
         self.places.extend(places);
+        self.tally.add(&self.tree, &self.book, i);
         Ok(())
     }
 }
@@ -456,9 +462,11 @@ impl Store {
         let tree = self.unit_tree().await?;
         let rules = self.rule_book().await?;
         let calendar = self.calendar().await?;
+        let book = CaseBook::default();
         let mut model = ReportModel {
+            tally: Tally::new(&tree, &book),
             tree,
-            book: CaseBook::default(),
+            book,
             index: HashMap::new(),
             places: BTreeSet::new(),
             headcounts: self.all_headcounts().await?,

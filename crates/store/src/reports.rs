@@ -3,9 +3,9 @@
 //! functions of `ketnap_domain::report`, which roll them up the unit tree.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, TimeDelta};
 use ketnap_domain::case::Stage;
 use ketnap_domain::deadline::{Deadline, Urgency, status_on};
 use ketnap_domain::ids::{CaseId, UnitId};
@@ -51,8 +51,9 @@ fn has_clock(stage: Stage) -> bool {
 struct Place<'a> {
     model: RwLockReadGuard<'a, ReportModel>,
     unit: UnitId,
-    /// The cases that have been in `unit`'s subtree (`ReportModel::chosen`).
-    chosen: Arc<[usize]>,
+    /// The cases that have been in `unit`'s subtree (`ReportModel::chosen`), found when
+    /// first asked for: the home page of a large scope does without them.
+    chosen: OnceLock<Arc<[usize]>>,
 }
 
 impl Place<'_> {
@@ -60,8 +61,12 @@ impl Place<'_> {
         &self.model.tree
     }
 
+    fn chosen(&self) -> &[usize] {
+        self.chosen.get_or_init(|| self.model.chosen(self.unit))
+    }
+
     fn facts(&self) -> Facts<'_> {
-        Facts::new(&self.model.tree, self.unit, &self.model.book, &self.chosen)
+        Facts::new(&self.model.tree, self.unit, &self.model.book, self.chosen())
     }
 
     /// Headcounts on `day` of the subtree and the members of every unit (see
@@ -110,6 +115,13 @@ pub struct Pressing {
 }
 
 impl Store {
+    /// The same store summing the home page from the tally for scopes of more than
+    /// `units` units: tests take both ways on small data with it.
+    pub fn with_tally_from_units(mut self, units: usize) -> Store {
+        self.tally_from_units = units;
+        self
+    }
+
     /// The home page of `scope` on `today`: stage counts, the cases whose deadline is past or
     /// within `warn_days` (the soonest `rows` of each list named), and this year's
     /// admissions, read from the report model, so a leader of the country waits no longer
@@ -123,29 +135,26 @@ impl Store {
     ) -> StoreResult<Overview> {
         let place = self.place(scope, scope.root()).await?;
         let tree = place.tree();
+        let book = &place.model.book;
+        let tally = &place.model.tally;
         let subtree = tree.subtree(place.unit);
-        // Counted in Stage::ALL's order: one array, no hashing per case.
-        let mut stages = [0i64; Stage::ALL.len()];
+        // A large scope takes its candidates from the tally's cases ordered by due date, up
+        // to the last day that is pressing; a small one from its own cases.
+        let tallied = subtree.positions().len() > self.tally_from_units;
+        let last_pressing = today
+            .checked_add_signed(TimeDelta::days(warn_days))
+            .unwrap_or(NaiveDate::MAX);
+        let candidates: Box<dyn Iterator<Item = usize>> = if tallied {
+            Box::new(tally.due_by(last_pressing))
+        } else {
+            Box::new(place.chosen().iter().copied())
+        };
         // Per list: (due, case, index in the book); only the soonest are named below, as a
         // country has a hundred thousand pressing cases and its page shows three hundred.
         let mut pressing: [Vec<(NaiveDate, CaseId, usize)>; Urgency::ALL.len()] =
             Default::default();
-        for (i, case) in place
-            .chosen
-            .iter()
-            .filter_map(|&i| Some((i, place.model.book.get(i)?)))
-        {
-            if !subtree.contains(case.cell()) {
-                continue;
-            }
-            if let Some(n) = Stage::ALL
-                .iter()
-                .position(|s| *s == case.stage())
-                .and_then(|at| stages.get_mut(at))
-            {
-                *n += 1;
-            }
-            let Some(due) = case.due() else {
+        for (i, case) in candidates.filter_map(|i| Some((i, book.get(i)?))) {
+            let Some(due) = case.due().filter(|_| subtree.contains(case.cell())) else {
                 continue;
             };
             let status = status_on(due.due, today, warn_days);
@@ -166,7 +175,7 @@ impl Store {
                     .into_iter()
                     .take(rows)
                     .filter_map(|(_, _, i)| {
-                        let case = place.model.book.get(i)?;
+                        let case = book.get(i)?;
                         let due = case.due()?;
                         Some(Pressing {
                             case: case.case(),
@@ -189,11 +198,15 @@ impl Store {
             .collect();
         let stages: Vec<(Stage, i64)> = Stage::ALL
             .into_iter()
-            .zip(stages)
+            .zip(tally.stages(&subtree))
             .filter(|&(_, n)| n > 0)
             .collect();
         let (from, _) = year_bounds(today.year())?;
-        let admissions = place.facts().admissions_by_cell(from, today).values().sum();
+        let admissions = if tallied {
+            tally.ceremonies(&subtree, from, today)
+        } else {
+            place.facts().admissions_by_cell(from, today).values().sum()
+        };
         Ok(Overview {
             stages,
             pressing,
@@ -208,11 +221,10 @@ impl Store {
         if !known || !model.tree.subtree(scope.root()).contains(unit) {
             return Err(not_found());
         }
-        let chosen = model.chosen(unit);
         Ok(Place {
             model,
             unit,
-            chosen,
+            chosen: OnceLock::new(),
         })
     }
 

@@ -1,10 +1,12 @@
 //! The home page's figures (`Store::overview`, from the report model) against the same
-//! figures worked out case by case from the store, on many days: stage counts, and for each
-//! list of pressing cases how many and which come first.
+//! figures worked out case by case from the store, on many days: stage counts, for each
+//! list of pressing cases how many and which come first, and this year's admissions. Both
+//! ways of reading the model are compared: case by case (small scopes) and from the tally
+//! (large ones).
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use ketnap_domain::case::Stage;
 use ketnap_domain::citizen_id::Sex;
 use ketnap_domain::deadline::{Urgency, next_deadline};
@@ -53,50 +55,71 @@ async fn the_home_page_counts_what_the_cases_say_on_every_day() {
             .unwrap();
         advance(&store, scope, case, &pipeline()[..taken], "officer").await;
     }
+    let tallied = store.clone().with_tally_from_units(0);
     let mut lists_seen = BTreeMap::new();
-    for scope in [Scope::subtree(t.city, Access::Read), ward, other_ward] {
-        let mut today = day(2025, 7, 1);
-        while today < day(2027, 3, 1) {
-            let (stages, lists) = worked_out(&store, &scope, today).await;
-            let overview = store
-                .overview(&scope, today, WARN_DAYS, ROWS)
-                .await
-                .unwrap();
-            assert_eq!(overview.stages, stages, "{today}");
-            let from_model: Vec<(Urgency, usize, Vec<i64>)> = overview
-                .pressing
-                .iter()
-                .map(|list| {
-                    let ids = list.soonest.iter().map(|p| p.case.0).collect();
-                    (list.urgency, list.total, ids)
-                })
-                .collect();
-            assert_eq!(from_model, lists, "{today}");
+    let mut admissions_seen = 0;
+    let city = Scope::subtree(t.city, Access::Read);
+    // Every fourth day, and each ceremony's day: a count to the day includes that day.
+    let mut days: Vec<NaiveDate> = (0..)
+        .map(|n| day(2025, 7, 1) + chrono::Duration::days(4 * n))
+        .take_while(|d| *d < day(2027, 3, 1))
+        .collect();
+    let cases = store.cases(&city, &CaseFilter::default()).await.unwrap();
+    days.extend(cases.iter().filter_map(|r| r.case.ceremony_on));
+    for scope in [city, ward, other_ward] {
+        for &today in &days {
+            let (stages, lists, admissions) = worked_out(&store, &scope, today).await;
+            for (way, store) in [("case by case", &store), ("tally", &tallied)] {
+                let overview = store
+                    .overview(&scope, today, WARN_DAYS, ROWS)
+                    .await
+                    .unwrap();
+                assert_eq!(overview.stages, stages, "{way}, {today}");
+                let from_model: Vec<(Urgency, usize, Vec<i64>)> = overview
+                    .pressing
+                    .iter()
+                    .map(|list| {
+                        let ids = list.soonest.iter().map(|p| p.case.0).collect();
+                        (list.urgency, list.total, ids)
+                    })
+                    .collect();
+                assert_eq!(from_model, lists, "{way}, {today}");
+                assert_eq!(overview.admissions, admissions, "{way}, {today}");
+            }
             for (urgency, total, _) in lists {
                 *lists_seen.entry(urgency).or_insert(0) += total;
             }
-            today += chrono::Duration::days(4);
+            admissions_seen += admissions;
         }
     }
     // Every list had cases on some day, so each was compared with something in it.
     assert_eq!(lists_seen.len(), Urgency::ALL.len(), "{lists_seen:?}");
     assert!(lists_seen.values().all(|&n| n > 0), "{lists_seen:?}");
+    assert!(admissions_seen > 0);
 }
 
-/// Stage counts and pressing lists of `scope` on `today`, case by case from the store.
+/// Stage counts, pressing lists and the year's ceremonies of `scope` on `today`, case by
+/// case from the store.
 async fn worked_out(
     store: &Store,
     scope: &Scope,
     today: NaiveDate,
-) -> (Vec<(Stage, i64)>, Vec<(Urgency, usize, Vec<i64>)>) {
+) -> (Vec<(Stage, i64)>, Vec<(Urgency, usize, Vec<i64>)>, i64) {
     let rules = store.rule_book().await.unwrap();
     let calendar = store.calendar().await.unwrap();
     let all = store.cases(scope, &CaseFilter::default()).await.unwrap();
     let mut stages = BTreeMap::new();
     let mut lists: BTreeMap<Urgency, Vec<(NaiveDate, i64)>> = BTreeMap::new();
+    let mut admissions = 0;
     for record in &all {
         let case = &record.case;
         *stages.entry(case.stage).or_insert(0i64) += 1;
+        if case
+            .ceremony_on
+            .is_some_and(|on| on.year() == today.year() && on <= today)
+        {
+            admissions += 1;
+        }
         let deadline = next_deadline(case, &rules, &calendar, today, WARN_DAYS).unwrap();
         if let Some(d) = deadline
             && let Some(urgency) = Urgency::of(case.stage, d.due, d.status, today)
@@ -113,5 +136,5 @@ async fn worked_out(
             (urgency, list.len(), first)
         })
         .collect();
-    (stages.into_iter().collect(), lists)
+    (stages.into_iter().collect(), lists, admissions)
 }
