@@ -102,7 +102,7 @@ impl Dataset {
 pub(crate) enum Cell {
     Int(Option<i64>),
     Text(Option<String>),
-    Bytes(Vec<u8>),
+    Bytes(Option<Vec<u8>>),
 }
 
 pub(crate) fn int(value: i64) -> Cell {
@@ -116,12 +116,17 @@ pub(crate) fn text(value: impl Into<String>) -> Cell {
 /// The columns `person_cells` fills, in order.
 pub(crate) const PEOPLE_INSERT: &str = "INSERT INTO people (id, family_name, middle_name, given_name, search_key, birth_date, sex, citizen_id_index, details, created_at, name_order, version)";
 
-/// A person's row of `people`, the record sealed with `keys`.
+/// The columns `case_cells` fills, in order.
+pub(crate) const CASES_INSERT: &str = "INSERT INTO cases (id, person_id, cell_id, stage, nominated_by, identified_on, decided_on, ceremony_on, official_on, closed_on, body, version, updated_at, name_order)";
+
+/// A person's row of `people`, the record sealed with `keys`; `order` is the name's
+/// sort key (`people::name_order`), made once for the person and their cases.
 pub(crate) fn person_cells(
     keys: &DataKeys,
     id: i64,
     details: &PersonDetails,
     created: &str,
+    order: Vec<u8>,
 ) -> StoreResult<Vec<Cell>> {
     let [family, middle, given, key, birth, sex] = person_columns(details);
     Ok(vec![
@@ -135,13 +140,18 @@ pub(crate) fn person_cells(
         Cell::Text(citizen_index_of(keys, details)?),
         text(seal_details(keys, details)?),
         text(created),
-        Cell::Bytes(name_order(&details.name)),
+        Cell::Bytes(Some(order)),
         int(1),
     ])
 }
 
-/// A case's row of `cases`.
-pub(crate) fn case_cells(case: &Case, created: &str) -> StoreResult<Vec<Cell>> {
+/// A case's row of `cases`, with its person's sort key when known (else a trigger copies
+/// it from `people`).
+pub(crate) fn case_cells(
+    case: &Case,
+    created: &str,
+    order: Option<Vec<u8>>,
+) -> StoreResult<Vec<Cell>> {
     Ok(vec![
         int(case.id.0),
         int(case.person.0),
@@ -156,6 +166,7 @@ pub(crate) fn case_cells(case: &Case, created: &str) -> StoreResult<Vec<Cell>> {
         text(to_json(case)?),
         int(1),
         text(created),
+        Cell::Bytes(order),
     ])
 }
 
@@ -417,21 +428,18 @@ impl Store {
         let created = crate::timestamp(change.now);
         let keys = self.keys()?;
         let mut people = Vec::with_capacity(data.people.len());
+        let mut orders = std::collections::HashMap::with_capacity(data.people.len());
         for p in &data.people {
-            people.push(person_cells(keys, p.id.0, &p.details, &created)?);
+            let order = name_order(&p.details.name);
+            people.push(person_cells(keys, p.id.0, &p.details, &created, order.clone())?);
+            orders.insert(p.id, order);
         }
         insert(tx, self.backend, PEOPLE_INSERT, people).await?;
         let mut cases = Vec::with_capacity(data.cases.len());
         for c in &data.cases {
-            cases.push(case_cells(c, &created)?);
+            cases.push(case_cells(c, &created, orders.get(&c.person).cloned())?);
         }
-        insert(
-            tx,
-            self.backend,
-            "INSERT INTO cases (id, person_id, cell_id, stage, nominated_by, identified_on, decided_on, ceremony_on, official_on, closed_on, body, version, updated_at)",
-            cases,
-        )
-        .await?;
+        insert(tx, self.backend, CASES_INSERT, cases).await?;
         // Each event happened in its case's cell (the dataset has no moves).
         let cases: std::collections::HashMap<CaseId, &Case> =
             data.cases.iter().map(|c| (c.id, c)).collect();

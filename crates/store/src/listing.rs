@@ -95,13 +95,11 @@ impl Sql {
         format!("${}", self.binds.len())
     }
 
-    /// The query with each text put in at its place (given from the last place back, so
-    /// that the earlier ones stay where they were) and `tail` added, on the same binds.
-    fn select<const N: usize>(&self, inserts: [(usize, &str); N], tail: &str) -> Sql {
+    /// The query with `columns` put in after its `SELECT` (at `at`) and `tail` added, on
+    /// the same binds.
+    fn select(&self, at: usize, columns: &str, tail: &str) -> Sql {
         let mut text = self.text.clone();
-        for (at, part) in inserts {
-            text.insert_str(at, part);
-        }
+        text.insert_str(at, columns);
         text.push_str(tail);
         Sql {
             text,
@@ -197,14 +195,11 @@ impl Store {
         if query.sector.is_some() {
             sql.push(" JOIN units u ON u.id = c.cell_id");
         }
-        // People are joined for a name or CCCD, else only to sort the page: a count of a
-        // city's cases need not read their people.
-        let people_at = sql.text.len();
-        const PEOPLE: &str = " JOIN people p ON p.id = c.person_id";
+        // People are joined for a name or CCCD only: the page is sorted by the copy of
+        // their sort key each case keeps.
         if text.is_some() {
-            sql.push(PEOPLE);
+            sql.push(" JOIN people p ON p.id = c.person_id");
         }
-        let people = if text.is_some() { "" } else { PEOPLE };
         sql.push(" WHERE c.cell_id IN (SELECT id FROM subtree)");
         if query.unit.is_some() {
             sql.push(" AND c.cell_id IN (SELECT id FROM chosen)");
@@ -248,8 +243,8 @@ impl Store {
                 sql.push(&format!(" AND p.search_key LIKE {p} ESCAPE '\\'"));
             }
         }
-        // In Vietnamese name order (`people.name_order`), then by id.
-        const ORDER: &str = " ORDER BY p.name_order, c.id";
+        // In Vietnamese name order (`cases.name_order`, the person's key), then by id.
+        const ORDER: &str = " ORDER BY c.name_order, c.id";
         let (total, ids) = if let Some(today) = query.overdue_on {
             let stages = clock_stages()
                 .into_iter()
@@ -258,7 +253,7 @@ impl Store {
                 .join(", ");
             sql.push(&format!(" AND c.stage IN ({stages})"));
             let rows: Vec<(i64, String)> = sql
-                .select([(people_at, people), (select_at, "c.id, c.body")], ORDER)
+                .select(select_at, "c.id, c.body", ORDER)
                 .fetch(self)
                 .await?;
             let rules = self.rule_book().await?;
@@ -275,7 +270,7 @@ impl Store {
             (overdue.len(), page)
         } else {
             let counted: Vec<(i64,)> = sql
-                .select([(select_at, "COUNT(*)")], "")
+                .select(select_at, "COUNT(*)", "")
                 .fetch(self)
                 .await?;
             let total = counted
@@ -286,7 +281,7 @@ impl Store {
             // beyond what the database takes.
             let rows: Vec<(i64,)> = if offset < total {
                 let page = format!("{ORDER} LIMIT {limit} OFFSET {offset}");
-                sql.select([(people_at, people), (select_at, "c.id")], &page)
+                sql.select(select_at, "c.id", &page)
                     .fetch(self)
                     .await?
             } else {

@@ -13,7 +13,8 @@ use ketnap_domain::takeover::TakenOver;
 use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
-use crate::dataset::{PEOPLE_INSERT, case_cells, event_cells, insert, person_cells};
+use crate::dataset::{CASES_INSERT, PEOPLE_INSERT, case_cells, event_cells, insert, person_cells};
+use crate::people::name_order;
 use crate::people::PersonRow;
 use crate::{Backend, SUBTREE, Store, backend_error, from_json, read_only};
 
@@ -179,15 +180,17 @@ impl Store {
             let mut events = Vec::new();
             let mut audits = Vec::with_capacity(2 * batch.len());
             for (row, case_id) in batch.iter().zip(ids) {
-                let person = match row.person {
-                    Some(person) => person,
+                // A person already known keeps their stored name: the trigger copies its key.
+                let (person, order) = match row.person {
+                    Some(person) => (person, None),
                     None => {
                         let id = person_ids
                             .next()
                             .ok_or_else(|| StoreError::Backend("thiếu mã người khi nhập".into()))?;
-                        people.push(person_cells(keys, id, &row.details, &created)?);
+                        let order = name_order(&row.details.name);
+                        people.push(person_cells(keys, id, &row.details, &created, order.clone())?);
                         audits.push(Audit::event("person.create", "person", id));
-                        PersonId(id)
+                        (PersonId(id), Some(order))
                     }
                 };
                 let mut case = row.taken.case.clone();
@@ -200,11 +203,11 @@ impl Store {
                     after: Some(case.stage.code().to_string()),
                     ..Audit::event("case.import", "case", case.id.0)
                 });
-                cases.push(case_cells(&case, &created)?);
+                cases.push(case_cells(&case, &created, order)?);
             }
             let backend = self.backend;
             insert(&mut tx, backend, PEOPLE_INSERT, people).await?;
-            insert(&mut tx, backend, "INSERT INTO cases (id, person_id, cell_id, stage, nominated_by, identified_on, decided_on, ceremony_on, official_on, closed_on, body, version, updated_at)", cases).await?;
+            insert(&mut tx, backend, CASES_INSERT, cases).await?;
             insert(&mut tx, backend, "INSERT INTO case_events (case_id, cell_id, action, occurred_on, stage_before, stage_after, summary, document_number, document_date, actor, rule_set, recorded_at)", events).await?;
             audit::write_all(&mut tx, backend, change, &audits).await?;
         }

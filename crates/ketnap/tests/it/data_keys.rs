@@ -10,6 +10,7 @@ use ketnap_domain::scope::{Access, Scope};
 use ketnap_store::listing::CaseQuery;
 use ketnap_store::{Create, Store};
 
+use ketnap_domain::person::IdentityChange;
 use ketnap_domain::text::{NameCollator, PersonName};
 
 use crate::fixtures::{Tree, change, day, person, postgres_store, sqlite_store, tree};
@@ -390,6 +391,42 @@ async fn sources_in_name_order(store: &Store, t: &Tree) -> Vec<PersonName> {
         .map(|(f, m, g)| PersonName::new(f, m, g))
         .collect();
     expected.sort_by(|a, b| collator.compare_names(a, b));
+    assert_eq!(listed(store, &scope).await, expected);
+
+    // A change of name moves the person's cases in the list (each case keeps a copy of
+    // the key): Ngô Thị Yến, last, becomes Ngô Thị An, first.
+    let page = store
+        .case_page(&scope, &CaseQuery::default(), 8, 1)
+        .await
+        .unwrap();
+    let last = &page.records[0].person;
+    assert_eq!(last.details.name.given, "Yến");
+    let renamed = IdentityChange {
+        name: PersonName::new("Ngô", "Thị", "An"),
+        birth: last.details.birth,
+        effective_on: day(2026, 3, 1),
+        reason: "Quyết định thay đổi họ tên số 8/QĐ-UBND".into(),
+    };
+    store
+        .change_identity(&change("officer"), &scope, last.id, &renamed)
+        .await
+        .unwrap();
+    let mut now = expected.clone();
+    now.pop();
+    now.insert(0, renamed.name.clone());
+    assert_eq!(listed(store, &scope).await, now);
+    store
+        .change_identity(
+            &change("officer"),
+            &scope,
+            last.id,
+            &IdentityChange {
+                name: PersonName::new("Ngô", "Thị", "Yến"),
+                ..renamed
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(listed(store, &scope).await, expected);
 
     // A part of a name with a sector (people and units both joined), and a page far past
