@@ -269,10 +269,7 @@ impl Store {
             let page = overdue.iter().skip(offset).take(limit).copied().collect();
             (overdue.len(), page)
         } else {
-            let counted: Vec<(i64,)> = sql
-                .select(select_at, "COUNT(*)", "")
-                .fetch(self)
-                .await?;
+            let counted: Vec<(i64,)> = sql.select(select_at, "COUNT(*)", "").fetch(self).await?;
             let total = counted
                 .first()
                 .and_then(|(n,)| usize::try_from(*n).ok())
@@ -281,9 +278,7 @@ impl Store {
             // beyond what the database takes.
             let rows: Vec<(i64,)> = if offset < total {
                 let page = format!("{ORDER} LIMIT {limit} OFFSET {offset}");
-                sql.select(select_at, "c.id", &page)
-                    .fetch(self)
-                    .await?
+                sql.select(select_at, "c.id", &page).fetch(self).await?
             } else {
                 Vec::new()
             };

@@ -14,8 +14,8 @@ use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
 use crate::dataset::{CASES_INSERT, PEOPLE_INSERT, case_cells, event_cells, insert, person_cells};
-use crate::people::name_order;
 use crate::people::PersonRow;
+use crate::people::name_order;
 use crate::{Backend, SUBTREE, Store, backend_error, from_json, read_only};
 
 /// One case of a list to write: for a new person (`person: None`, with `details`) or for
@@ -188,7 +188,13 @@ impl Store {
                             .next()
                             .ok_or_else(|| StoreError::Backend("thiếu mã người khi nhập".into()))?;
                         let order = name_order(&row.details.name);
-                        people.push(person_cells(keys, id, &row.details, &created, order.clone())?);
+                        people.push(person_cells(
+                            keys,
+                            id,
+                            &row.details,
+                            &created,
+                            order.clone(),
+                        )?);
                         audits.push(Audit::event("person.create", "person", id));
                         (PersonId(id), Some(order))
                     }
