@@ -76,8 +76,9 @@ pub struct Store {
     keys: std::sync::Arc<KeySlot>,
     /// When a part of a name is looked for through the names' index (`name_search.rs`).
     name_search_limits: NameSearchLimits,
-    /// Scopes of more units than this have their home page summed from the report
-    /// model's tally (`report::tally`) rather than walked case by case.
+    /// Scopes of more units than this find their home page's pressing cases and
+    /// admissions in the report model's tally (`report::tally`) rather than among their own
+    /// cases; stage counts come from the tally for every scope.
     tally_from_units: usize,
 }
 

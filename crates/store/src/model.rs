@@ -183,10 +183,21 @@ impl ReportModel {
             }
             self.tally.remove(&self.tree, &self.book, i);
         }
-        let i = self
+        let put = self
             .book
-            .put(known, case, details, events, &self.rules, &self.calendar)
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
+            .put(known, case, details, events, &self.rules, &self.calendar);
+        let i = match put {
+            Ok(i) => i,
+            Err(e) => {
+                // The book kept the old facts: count them again.
+                if let Some(i) = known {
+                    let places = self.places_of(i);
+                    self.places.extend(places);
+                    self.tally.add(&self.tree, &self.book, i);
+                }
+                return Err(StoreError::Backend(e.to_string()));
+            }
+        };
         self.index.insert(key, i as u32);
         let places = self.places_of(i);
         self.places.extend(places);

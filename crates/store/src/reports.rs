@@ -115,8 +115,8 @@ pub struct Pressing {
 }
 
 impl Store {
-    /// The same store summing the home page from the tally for scopes of more than
-    /// `units` units: tests take both ways on small data with it.
+    /// The same store finding the home page's pressing cases and admissions in the tally
+    /// for scopes of more than `units` units: tests take both ways on small data with it.
     pub fn with_tally_from_units(mut self, units: usize) -> Store {
         self.tally_from_units = units;
         self
@@ -141,8 +141,9 @@ impl Store {
         // A large scope takes its candidates from the tally's cases ordered by due date, up
         // to the last day that is pressing; a small one from its own cases.
         let tallied = subtree.positions().len() > self.tally_from_units;
-        let last_pressing = today
-            .checked_add_signed(TimeDelta::days(warn_days))
+        // Overdue cases are pressing whatever the warning days.
+        let last_pressing = TimeDelta::try_days(warn_days.max(0))
+            .and_then(|days| today.checked_add_signed(days))
             .unwrap_or(NaiveDate::MAX);
         let candidates: Box<dyn Iterator<Item = usize>> = if tallied {
             Box::new(tally.due_by(last_pressing))

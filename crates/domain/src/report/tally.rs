@@ -20,7 +20,8 @@ pub type StageCounts = [i64; Stage::ALL.len()];
 
 #[derive(Debug, Default)]
 pub struct Tally {
-    /// Per place of a cell in the walk: the cases whose cell it is now, per stage.
+    /// Per place in the walk (every unit's, as any unit may be a case's cell): the cases
+    /// whose cell it is now, per stage.
     stages: Vec<[u32; Stage::ALL.len()]>,
     /// Open cases with a due date: (due, index in the book).
     due: BTreeSet<(NaiveDate, u32)>,
