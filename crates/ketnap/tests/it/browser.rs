@@ -894,7 +894,8 @@ async fn a_youth_union_nominee_is_accepted_and_transferred_in_the_browser() {
     let Some(b) = browser(&base, 1280, 1000).await else {
         return;
     };
-    let today = chrono::Utc::now().date_naive();
+    // The day in Việt Nam, as the server has it (UTC is a day behind from 17:00 UTC).
+    let today = ketnap_domain::workflow::today_in_vietnam(chrono::Utc::now());
     let dmy = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
 
     b.login("doanthe").await;
