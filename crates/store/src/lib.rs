@@ -80,6 +80,8 @@ pub struct Store {
     /// admissions in the report model's tally (`report::tally`) rather than among their own
     /// cases; stage counts come from the tally for every scope.
     tally_from_units: usize,
+    /// Rule sets and calendar years as last parsed, shared by clones (see `rules.rs`).
+    parsed: std::sync::Arc<rules::Parsed>,
 }
 
 /// Where the data keys are, and once read or made, the keys.
@@ -132,7 +134,9 @@ impl Store {
             Backend::Postgres => 8,
         });
         let options = if backend == Backend::Sqlite {
-            options.after_connect(|conn, _| {
+            // A connection to a local file does not go stale: testing it before each
+            // query would cost every query a round trip to the connection's thread.
+            options.test_before_acquire(false).after_connect(|conn, _| {
                 Box::pin(async move {
                     // FULL: an acknowledged write survives power loss, not only a crash.
                     // secure_delete: what a change replaces is zeroed, not left readable in
@@ -149,8 +153,12 @@ impl Store {
                     // SQLite rolls a transaction back itself on some errors (a full disk);
                     // sqlx's own ROLLBACK then fails and it still counts the transaction
                     // open, so its next BEGIN would fail. Such a connection is closed. The
-                    // ping lets a rollback queued by a dropped transaction finish first.
-                    conn.ping().await?;
+                    // ping lets a rollback queued by a dropped transaction finish first;
+                    // a connection outside any transaction (most queries) needs none, and
+                    // the round trip to its thread would cost every query a wake-up.
+                    if conn.is_in_transaction() {
+                        conn.ping().await?;
+                    }
                     Ok(!conn.is_in_transaction())
                 })
             })
@@ -183,6 +191,7 @@ impl Store {
             }),
             name_search_limits: NameSearchLimits::default(),
             tally_from_units: 1_000,
+            parsed: Default::default(),
         })
     }
 

@@ -1,4 +1,10 @@
 //! Rule sets and calendar years an administrator loads, on top of the shipped ones.
+//!
+//! Every page with a deadline needs the rule book and the calendar. Their texts are read
+//! from the database each time (another process may have loaded one), but parsed only when
+//! they differ from the texts parsed last.
+
+use std::sync::{Mutex, OnceLock};
 
 use ketnap_domain::Violation;
 use ketnap_domain::calendar::Calendar;
@@ -18,6 +24,46 @@ pub struct LoadedRuleSet {
     pub loaded_at: String,
 }
 
+/// What the texts loaded into the database parsed to last time.
+#[derive(Debug, Default)]
+pub(crate) struct Parsed {
+    rules: Mutex<Option<(Vec<String>, RuleBook)>>,
+    calendar: Mutex<Option<(Vec<String>, Calendar)>>,
+}
+
+/// `slot`'s value when it was parsed from `texts`, else `parse(texts)`, kept for next time.
+fn parsed_once<T: Clone>(
+    slot: &Mutex<Option<(Vec<String>, T)>>,
+    texts: Vec<String>,
+    parse: impl FnOnce(&[String]) -> StoreResult<T>,
+) -> StoreResult<T> {
+    if let Ok(last) = slot.lock()
+        && let Some((seen, value)) = last.as_ref()
+        && *seen == texts
+    {
+        return Ok(value.clone());
+    }
+    let value = parse(&texts)?;
+    if let Ok(mut last) = slot.lock() {
+        *last = Some((texts, value.clone()));
+    }
+    Ok(value)
+}
+
+/// The shipped rule sets and calendar, parsed once per process.
+fn shipped() -> StoreResult<&'static (Vec<RuleSet>, Calendar)> {
+    static SHIPPED: OnceLock<(Vec<RuleSet>, Calendar)> = OnceLock::new();
+    if let Some(parsed) = SHIPPED.get() {
+        return Ok(parsed);
+    }
+    let sets = BUILTIN_RULE_FILES
+        .iter()
+        .map(|text| RuleSet::parse(text))
+        .collect::<Result<Vec<_>, _>>()?;
+    let calendar = Calendar::published().map_err(StoreError::from)?;
+    Ok(SHIPPED.get_or_init(|| (sets, calendar)))
+}
+
 impl Store {
     pub async fn loaded_rule_sets(&self) -> StoreResult<Vec<LoadedRuleSet>> {
         sqlx::query_as(
@@ -31,15 +77,17 @@ impl Store {
 
 impl RuleStore for Store {
     async fn rule_book(&self) -> StoreResult<RuleBook> {
-        let loaded = self.loaded_rule_sets().await?;
-        let mut sets = BUILTIN_RULE_FILES
-            .iter()
-            .map(|text| RuleSet::parse(text))
-            .collect::<Result<Vec<_>, _>>()?;
-        for row in loaded {
-            sets.push(RuleSet::parse(&row.body)?);
-        }
-        Ok(RuleBook::from_sets(sets))
+        let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM rule_sets ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend_error)?;
+        parsed_once(&self.parsed.rules, bodies, |bodies| {
+            let mut sets = shipped()?.0.clone();
+            for body in bodies {
+                sets.push(RuleSet::parse(body)?);
+            }
+            Ok(RuleBook::from_sets(sets))
+        })
     }
 
     async fn load_rule_set(&self, change: &Change, text: &str) -> StoreResult<RuleSet> {
@@ -95,11 +143,13 @@ impl RuleStore for Store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(backend_error)?;
-        let mut calendar = Calendar::published().map_err(StoreError::from)?;
-        for body in bodies {
-            calendar = calendar.with_year_override(Calendar::parse_year_override(&body)?);
-        }
-        Ok(calendar)
+        parsed_once(&self.parsed.calendar, bodies, |bodies| {
+            let mut calendar = shipped()?.1.clone();
+            for body in bodies {
+                calendar = calendar.with_year_override(Calendar::parse_year_override(body)?);
+            }
+            Ok(calendar)
+        })
     }
 
     async fn load_calendar_year(&self, change: &Change, text: &str) -> StoreResult<i32> {
