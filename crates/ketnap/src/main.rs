@@ -24,6 +24,9 @@ use ketnap_domain::scope::{Access, Scope};
 use ketnap_domain::unit::Unit;
 use ketnap_store::{Create, Store};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Where the embedded default keeps its database.
 const DEFAULT_DATABASE: &str = "sqlite://ketnap-data/ketnap.sqlite3";
 
