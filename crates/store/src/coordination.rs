@@ -14,7 +14,7 @@ use ketnap_domain::coordination::{
     Addressee, Arrival, NewRequest, Nomination, RequestAnswer, RequestBody, RequestKind, Status,
     common_parent, reason, transfer_escalates_on,
 };
-use ketnap_domain::ids::{CaseId, MassOrgId, PersonId, UnitId};
+use ketnap_domain::ids::{CaseId, MassOrgId, PersonId, UnitId, UserId};
 use ketnap_domain::ports::{CaseStore, Change, RuleStore, StoreError, StoreResult, UnitStore};
 use ketnap_domain::scope::{Access, Scope};
 use ketnap_domain::text::{PersonName, search_key};
@@ -98,6 +98,14 @@ impl TransferView {
 pub struct Incoming {
     pub transfers: i64,
     pub requests: i64,
+}
+
+/// What the navigation shows beside the account and its links.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Navigation {
+    pub unit_name: String,
+    pub waiting: Incoming,
+    pub unread: i64,
 }
 
 /// A unit a transfer or a request may go to, with the name of its parent to tell apart
@@ -901,25 +909,41 @@ impl Store {
         Ok(covered)
     }
 
-    /// What waits on the scope's units: pending transfers to them and pending requests
-    /// addressed to them (the navigation's counts, on every page). The pending ones are
-    /// read through their partial indexes and each checked against the scope: listing the
-    /// scope's units first took a national account 55 ms a page.
-    pub async fn pending_incoming(&self, scope: &Scope) -> StoreResult<Incoming> {
-        let (transfers, requests): (i64, i64) = sqlx::query_as(&format!(
-            "SELECT
-                (SELECT COUNT(*) FROM transfers t WHERE t.status = 'pending' AND {}),
-                (SELECT COUNT(*) FROM unit_requests r WHERE r.status = 'pending' AND {})",
-            in_subtree("t.to_cell"),
-            in_subtree("r.to_unit"),
-        ))
-        .bind(scope.root().0)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(backend_error)?;
-        Ok(Incoming {
-            transfers,
-            requests,
+    /// What the navigation shows on every page, in one query: the account's unit's name,
+    /// the pending transfers to and requests addressed to the scope's units (none without
+    /// a scope), and the account's unread notifications. The pending ones are read through
+    /// their partial indexes and each checked against the scope: listing the scope's units
+    /// first took a national account 55 ms a page.
+    pub async fn navigation(
+        &self,
+        user: UserId,
+        unit: UnitId,
+        scope: Option<&Scope>,
+    ) -> StoreResult<Navigation> {
+        let (unit_name, unread, transfers, requests): (Option<String>, i64, i64, i64) =
+            sqlx::query_as(&format!(
+                "SELECT
+                    (SELECT name FROM units WHERE id = $2),
+                    (SELECT COUNT(*) FROM notifications WHERE user_id = $3 AND read_at IS NULL),
+                    (SELECT COUNT(*) FROM transfers t WHERE t.status = 'pending' AND {}),
+                    (SELECT COUNT(*) FROM unit_requests r WHERE r.status = 'pending' AND {})",
+                in_subtree("t.to_cell"),
+                in_subtree("r.to_unit"),
+            ))
+            // No scope: NULL is no unit's ancestor.
+            .bind(scope.map(|s| s.root().0))
+            .bind(unit.0)
+            .bind(user.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend_error)?;
+        Ok(Navigation {
+            unit_name: unit_name.unwrap_or_default(),
+            waiting: Incoming {
+                transfers,
+                requests,
+            },
+            unread,
         })
     }
 

@@ -41,7 +41,8 @@ use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
 pub use accounts::{AccountSummary, NewUser, UserRecord};
 pub use audit::AuditCheck;
 pub use coordination::{
-    Destination, Incoming, NominationCount, NominationSummary, RequestView, TransferView,
+    Destination, Incoming, Navigation, NominationCount, NominationSummary, RequestView,
+    TransferView,
 };
 pub use dataset::{Dataset, Headcount, MassOrg};
 pub use keys::KeyUse;
@@ -82,6 +83,8 @@ pub struct Store {
     tally_from_units: usize,
     /// Rule sets and calendar years as last parsed, shared by clones (see `rules.rs`).
     parsed: std::sync::Arc<rules::Parsed>,
+    /// The sectors (code, name), read once: only migrations change them.
+    sectors: std::sync::Arc<tokio::sync::OnceCell<Vec<(String, String)>>>,
 }
 
 /// Where the data keys are, and once read or made, the keys.
@@ -192,6 +195,7 @@ impl Store {
             name_search_limits: NameSearchLimits::default(),
             tally_from_units: 1_000,
             parsed: Default::default(),
+            sectors: Default::default(),
         })
     }
 

@@ -65,8 +65,9 @@ pub(crate) struct ReportModel {
     places: BTreeSet<(u32, u32)>,
     /// What a large scope's home page sums, kept with each case put.
     pub tally: Tally,
-    /// Per unit, by day (oldest first).
-    pub headcounts: HashMap<UnitId, Vec<HeadcountRecord>>,
+    /// By unit, then by day (oldest first), in one array: a map of a list per unit took
+    /// a country's 271,000 headcounts 77 MB, the array 33 MB.
+    pub headcounts: Vec<HeadcountRecord>,
     pub targets: Vec<TargetRow>,
     pub rules: RuleBook,
     pub calendar: Calendar,
@@ -84,13 +85,13 @@ impl ReportModel {
         wanted: impl Fn(UnitId) -> bool,
     ) -> HashMap<UnitId, HeadcountRecord> {
         self.headcounts
-            .iter()
-            .filter(|(unit, _)| wanted(**unit))
-            .filter_map(|(unit, list)| {
+            .chunk_by(|a, b| a.input.unit == b.input.unit)
+            .filter(|list| list.first().is_some_and(|h| wanted(h.input.unit)))
+            .filter_map(|list| {
                 list.iter()
                     .rev()
                     .find(|h| h.input.as_of <= day)
-                    .map(|h| (*unit, h.clone()))
+                    .map(|h| (h.input.unit, h.clone()))
             })
             .collect()
     }
@@ -363,6 +364,12 @@ impl Store {
         RwLockReadGuard::try_map(guard.downgrade(), Option::as_ref).map_err(|_| not_loaded())
     }
 
+    /// Whether the report model is loaded (it loads in the background when `serve`
+    /// starts): a list page that can count from it does not wait for it.
+    pub(crate) async fn report_model_loaded(&self) -> bool {
+        self.model.model.read().await.is_some()
+    }
+
     /// A number that changes whenever a committed change reaches the reports (the model
     /// brought up to date first).
     pub async fn report_generation(&self) -> StoreResult<u64> {
@@ -542,19 +549,14 @@ impl Store {
         Ok(())
     }
 
-    async fn all_headcounts(&self) -> StoreResult<HashMap<UnitId, Vec<HeadcountRecord>>> {
+    async fn all_headcounts(&self) -> StoreResult<Vec<HeadcountRecord>> {
         let rows: Vec<HeadcountRow> = sqlx::query_as(&format!(
             "SELECT {HEADCOUNT_COLUMNS} FROM headcounts h ORDER BY h.unit_id, h.as_of"
         ))
         .fetch_all(&self.pool)
         .await
         .map_err(backend_error)?;
-        let mut by_unit: HashMap<UnitId, Vec<HeadcountRecord>> = HashMap::new();
-        for row in rows {
-            let record = row.into_record()?;
-            by_unit.entry(record.input.unit).or_default().push(record);
-        }
-        Ok(by_unit)
+        rows.into_iter().map(HeadcountRow::into_record).collect()
     }
 
     async fn all_targets(&self) -> StoreResult<Vec<TargetRow>> {

@@ -542,16 +542,6 @@ impl Store {
             .collect()
     }
 
-    pub async fn unread_notifications(&self, user: UserId) -> StoreResult<i64> {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
-        )
-        .bind(user.0)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(backend_error)
-    }
-
     /// Marks every notification of the account read; returns how many were unread.
     pub async fn mark_notifications_read(&self, change: &Change, user: UserId) -> StoreResult<u64> {
         let mut tx = self.begin().await?;

@@ -55,10 +55,16 @@ impl Store {
 
     /// The configured sectors, `(code, Vietnamese name)`, in display order.
     pub async fn sectors(&self) -> StoreResult<Vec<(String, String)>> {
-        sqlx::query_as("SELECT code, name FROM sectors ORDER BY position")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend_error)
+        let sectors = self
+            .sectors
+            .get_or_try_init(|| async {
+                sqlx::query_as("SELECT code, name FROM sectors ORDER BY position")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(backend_error)
+            })
+            .await?;
+        Ok(sectors.clone())
     }
 }
 
@@ -448,34 +454,31 @@ impl Store {
         (unit_limit, mass_org_limit): (usize, usize),
     ) -> StoreResult<FilterChoices> {
         let root = scope.root().0;
-        // A count with the scope's root as $1 and, when given, an id asked for as $2.
-        let count = |sql: String, id: Option<i64>| async move {
-            let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(root);
-            if let Some(id) = id {
-                query = query.bind(id);
-            }
-            query.fetch_one(&self.pool).await.map_err(backend_error)
-        };
-        let active = count(
-            format!(
-                "{SUBTREE} SELECT COUNT(*) FROM units WHERE id IN (SELECT id FROM subtree)
-                 AND valid_until IS NULL"
-            ),
-            None,
-        )
-        .await?;
-        let unit_found = match unit {
-            Some(id) => {
-                count(
-                    "SELECT COUNT(*) FROM unit_closure WHERE ancestor_id = $1 AND unit_id = $2"
-                        .into(),
-                    Some(id.0),
-                )
-                .await?
-                    > 0
-            }
-            None => false,
-        };
+        // Every count in one query; an id not asked for is NULL, which matches nothing.
+        // Active units are counted only to one past the limit (a city has 9,000).
+        let (active, unit_found, mass_org_total, mass_org_found): (i64, i64, i64, i64) =
+            sqlx::query_as(&format!(
+                "{SUBTREE} SELECT
+                    (SELECT COUNT(*) FROM (SELECT 1 FROM unit_closure sc JOIN units u
+                     ON u.id = sc.unit_id WHERE sc.ancestor_id = $1 AND u.valid_until IS NULL
+                     LIMIT $4) AS active),
+                    (SELECT COUNT(*) FROM unit_closure WHERE ancestor_id = $1 AND unit_id = $2),
+                    (SELECT COUNT(*) FROM mass_orgs WHERE unit_id IN (SELECT id FROM subtree)),
+                    (SELECT COUNT(*) FROM mass_orgs WHERE id = $3 AND {})",
+                crate::in_subtree("mass_orgs.unit_id")
+            ))
+            .bind(root)
+            .bind(unit.map(|u| u.0))
+            .bind(mass_org)
+            .bind(
+                i64::try_from(unit_limit)
+                    .unwrap_or(i64::MAX)
+                    .saturating_add(1),
+            )
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend_error)?;
+        let (unit_found, mass_org_found) = (unit_found > 0, mass_org_found > 0);
         let all_units = usize::try_from(active).unwrap_or(usize::MAX) <= unit_limit;
         let units = if all_units {
             self.units_in(scope).await?
@@ -492,14 +495,6 @@ impl Store {
             rows.into_iter()
                 .map(UnitRow::into_unit)
                 .collect::<StoreResult<_>>()?
-        };
-        let in_scope = format!(
-            "{SUBTREE} SELECT COUNT(*) FROM mass_orgs WHERE unit_id IN (SELECT id FROM subtree)"
-        );
-        let mass_org_total = count(in_scope.clone(), None).await?;
-        let mass_org_found = match mass_org {
-            Some(id) => count(format!("{in_scope} AND id = $2"), Some(id)).await? > 0,
-            None => false,
         };
         let mass_org_total = usize::try_from(mass_org_total).unwrap_or(usize::MAX);
         let mut mass_orgs = if mass_org_total <= mass_org_limit {

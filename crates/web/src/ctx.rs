@@ -3,7 +3,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::{NaiveDate, Utc};
-use ketnap_domain::ports::{Change, UnitStore};
+use ketnap_domain::ports::Change;
 use ketnap_domain::scope::Scope;
 use ketnap_domain::workflow::today_in_vietnam;
 
@@ -72,13 +72,11 @@ impl Ctx {
     /// The page frame: title, account bar, navigation for the role, CSRF token.
     pub async fn layout(&self, title: &str) -> Result<Layout, WebError> {
         use ketnap_domain::access::Need;
-        let unit = self
+        let shown = self
             .state
             .store
-            .unit(self.auth.unit)
-            .await?
-            .map(|u| u.name)
-            .unwrap_or_default();
+            .navigation(self.auth.user_id, self.auth.unit, self.auth.scope.as_ref())
+            .await?;
         let role = self.auth.role;
         let mut nav = vec![NavItem::new("/", "Tổng quan")];
         if role.grants(Need::Read) {
@@ -93,13 +91,10 @@ impl Ctx {
                 NavItem::new("/import", "Bảng tính"),
             ]);
             // Transfers and requests waiting on the account's units, counted beside the links.
-            let waiting = match &self.auth.scope {
-                Some(scope) => self.state.store.pending_incoming(scope).await?,
-                None => Default::default(),
-            };
             nav.extend([
-                NavItem::new("/transfers", "Chuyển sinh hoạt").with_count(waiting.transfers),
-                NavItem::new("/requests", "Thẩm tra, lấy ý kiến").with_count(waiting.requests),
+                NavItem::new("/transfers", "Chuyển sinh hoạt").with_count(shown.waiting.transfers),
+                NavItem::new("/requests", "Thẩm tra, lấy ý kiến")
+                    .with_count(shown.waiting.requests),
             ]);
         }
         if role.grants(Need::Edit) {
@@ -121,14 +116,10 @@ impl Ctx {
             title: title.to_string(),
             user_name: self.auth.display_name.clone(),
             role: role.label_vi(),
-            unit,
+            unit: shown.unit_name,
             csrf: self.auth.csrf_token.clone(),
             nav,
-            unread: self
-                .state
-                .store
-                .unread_notifications(self.auth.user_id)
-                .await?,
+            unread: shown.unread,
         })
     }
 }

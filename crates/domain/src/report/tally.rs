@@ -23,6 +23,8 @@ pub struct Tally {
     /// Per place in the walk (every unit's, as any unit may be a case's cell): the cases
     /// whose cell it is now, per stage.
     stages: Vec<[u32; Stage::ALL.len()]>,
+    /// The same counts summed over every place.
+    everywhere: StageCounts,
     /// Open cases with a due date: (due, index in the book).
     due: BTreeSet<(NaiveDate, u32)>,
     /// Ceremonies held per (day, place of the cell they were held in): a cell's ceremony
@@ -57,17 +59,19 @@ impl Tally {
         let (Some(case), Ok(key)) = (book.get(index), u32::try_from(index)) else {
             return;
         };
-        if let Some(count) = tree
+        if let Some((row, stage)) = tree
             .position(case.cell())
             .and_then(|at| self.stages.get_mut(at))
             .zip(Stage::ALL.iter().position(|s| *s == case.stage()))
-            .and_then(|(row, stage)| row.get_mut(stage))
+            && let (Some(count), Some(total)) = (row.get_mut(stage), self.everywhere.get_mut(stage))
         {
-            *count = if add {
-                count.saturating_add(1)
-            } else {
-                count.saturating_sub(1)
-            };
+            if add {
+                *count = count.saturating_add(1);
+                *total += 1;
+            } else if *count > 0 {
+                *count -= 1;
+                *total -= 1;
+            }
         }
         if let Some(due) = case.due() {
             let entry = (due.due, key);
@@ -108,6 +112,11 @@ impl Tally {
             }
         }
         counts
+    }
+
+    /// Cases per stage in the whole tree.
+    pub fn everywhere(&self) -> StageCounts {
+        self.everywhere
     }
 
     /// Indexes of the open cases due on or before `last`, the soonest first (in the whole

@@ -3,12 +3,13 @@
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use ketnap_domain::citizen_id::{CitizenId, Sex};
 use ketnap_domain::ethnicity::EthnicityId;
-use ketnap_domain::ids::UnitId;
+use ketnap_domain::ids::{UnitId, UserId};
 use ketnap_domain::person::{BirthDate, Education, PersonDetails};
 use ketnap_domain::ports::{Change, NewUnit, UnitStore};
+use ketnap_domain::scope::Scope;
 use ketnap_domain::text::PersonName;
 use ketnap_domain::unit::{SectorCode, UnitKind};
-use ketnap_store::{Create, Store};
+use ketnap_store::{Create, Incoming, Store};
 
 pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -356,4 +357,13 @@ pub async fn advance(
             .await
             .unwrap();
     }
+}
+
+/// What waits on `scope`'s units, as the navigation counts it.
+pub async fn waiting(store: &Store, scope: &Scope) -> Incoming {
+    store
+        .navigation(UserId(0), scope.root(), Some(scope))
+        .await
+        .unwrap()
+        .waiting
 }

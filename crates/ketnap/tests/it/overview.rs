@@ -3,7 +3,8 @@
 //! list of pressing cases how many and which come first, and this year's admissions. Both
 //! ways of finding the pressing cases and the admissions are compared: the scope's cases
 //! one by one (small scopes) and the tally (large ones); stage counts always come from the
-//! tally. The cases change after the model is loaded, so the tally follows changes.
+//! tally, as do the case list's counts by stage of a large scope. The cases change after
+//! the model is loaded, so the tally follows changes.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,7 @@ use ketnap_domain::deadline::{Urgency, next_deadline};
 use ketnap_domain::ports::{CaseFilter, CaseStore, RuleStore, UnitStore};
 use ketnap_domain::scope::{Access, Scope};
 use ketnap_store::Store;
+use ketnap_store::listing::CaseQuery;
 
 use crate::fixtures::{advance, change, day, person, pipeline, sqlite_store, tree};
 
@@ -85,6 +87,34 @@ async fn the_home_page_counts_what_the_cases_say_on_every_day() {
         )
         .await
         .unwrap();
+    // The case list's count by stage alone comes from the tally too, as the cases are now.
+    for scope in [&city, &ward, &other_ward] {
+        let cases = store.cases(scope, &CaseFilter::default()).await.unwrap();
+        for stage in std::iter::once(None).chain(Stage::ALL.map(Some)) {
+            let query = CaseQuery {
+                stage,
+                ..CaseQuery::default()
+            };
+            let expected = cases
+                .iter()
+                .filter(|r| stage.is_none_or(|s| r.case.stage == s))
+                .count();
+            for (way, store) in [("in the database", &store), ("tally", &tallied)] {
+                let page = store.case_page(scope, &query, 0, 50).await.unwrap();
+                assert_eq!(page.total, expected, "{way}, {stage:?}");
+            }
+            // A stage's pages of three, walked in name order on SQLite once the tally
+            // says so: the same cases in the same order as sorted from the cells' index.
+            let ids = |page: ketnap_store::listing::CasePage| -> Vec<i64> {
+                page.records.iter().map(|r| r.case.id.0).collect()
+            };
+            for offset in (0..expected).step_by(3) {
+                let sorted = store.case_page(scope, &query, offset, 3).await.unwrap();
+                let walked = tallied.case_page(scope, &query, offset, 3).await.unwrap();
+                assert_eq!(ids(walked), ids(sorted), "{stage:?}, from {offset}");
+            }
+        }
+    }
     let mut lists_seen = BTreeMap::new();
     let mut admissions_seen = 0;
     // Every fourth day, and each ceremony's day: a count to the day includes that day.

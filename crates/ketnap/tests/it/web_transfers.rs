@@ -9,14 +9,14 @@ use chrono::{Duration, NaiveDate};
 use ketnap_domain::action::Action;
 use ketnap_domain::citizen_id::Sex;
 use ketnap_domain::coordination::Status;
-use ketnap_domain::ids::CaseId;
-use ketnap_domain::ports::{CaseStore, Change, RuleStore, StoreError};
+use ketnap_domain::ids::{CaseId, UserId};
+use ketnap_domain::ports::{CaseStore, Change, RuleStore, StoreError, UnitStore};
 use ketnap_domain::scope::{Access, Scope};
 use ketnap_domain::workflow::probation_end;
-use ketnap_store::Store;
+use ketnap_store::{Incoming, Store};
 use serde_json::json;
 
-use crate::fixtures::{advance, change, day, now, person, pipeline, sqlite_store, tree};
+use crate::fixtures::{advance, change, day, now, person, pipeline, sqlite_store, tree, waiting};
 use crate::web::{Answer, TestApp};
 use crate::web_api::{Api, token_of};
 
@@ -129,9 +129,19 @@ pub async fn on_store(store: &Store) {
     assert!(view.escalated(today) && !view.escalated(started));
 
     // What waits where, and which end each scope covers.
-    assert_eq!(store.pending_incoming(&other).await.unwrap().transfers, 1);
-    assert_eq!(store.pending_incoming(&city).await.unwrap().transfers, 1);
-    assert_eq!(store.pending_incoming(&ward).await.unwrap().transfers, 0);
+    assert_eq!(waiting(&store, &other).await.transfers, 1);
+    assert_eq!(waiting(&store, &city).await.transfers, 1);
+    assert_eq!(waiting(&store, &ward).await.transfers, 0);
+    // Without a scope (a mass-organisation officer) nothing waits, and the unit's name shows.
+    let unscoped = store
+        .navigation(UserId(0), other.root(), None)
+        .await
+        .unwrap();
+    assert_eq!(unscoped.waiting, Incoming::default());
+    assert_eq!(
+        unscoped.unit_name,
+        store.unit(other.root()).await.unwrap().unwrap().name
+    );
     let covered = store
         .units_covered(&ward, &[view.from_cell, view.to_cell])
         .await
@@ -180,7 +190,7 @@ pub async fn on_store(store: &Store) {
         store.transfer(&ward, id).await.unwrap().status,
         Status::Accepted
     );
-    assert_eq!(store.pending_incoming(&other).await.unwrap().transfers, 0);
+    assert_eq!(waiting(&store, &other).await.transfers, 0);
 
     // A closed case does not move.
     let gone = source("Khánh", t.residential_cell).await;
