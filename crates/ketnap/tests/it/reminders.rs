@@ -1047,7 +1047,7 @@ pub async fn on_store(store: &Store) {
     assert_eq!(lines.len(), 2);
     assert!(lines[0].escalated && lines[0].body.starts_with("Hồ sơ số 7: Tổ chức lễ kết nạp"));
     assert_eq!(lines[0].link.as_deref(), Some("/cases/7"));
-    assert_eq!(unread(&store, user).await, 2);
+    assert_eq!(unread(store, user).await, 2);
 
     // The outbox: claimed once; a refusal releases it for a retry, a doubt does not.
     let mails = store.mails_to_send(on, false).await.unwrap();
@@ -1094,7 +1094,7 @@ pub async fn on_store(store: &Store) {
         store.mark_notifications_read(&admin, user).await.unwrap(),
         2
     );
-    assert_eq!(unread(&store, user).await, 0);
+    assert_eq!(unread(store, user).await, 0);
 }
 
 // --- The inbox page -----------------------------------------------------------------------

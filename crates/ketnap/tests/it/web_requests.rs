@@ -103,8 +103,8 @@ pub async fn on_store(store: &Store) {
         )
         .await
         .unwrap();
-    assert_eq!(waiting(&store, &other).await.requests, 1);
-    assert_eq!(waiting(&store, &ward).await.requests, 0);
+    assert_eq!(waiting(store, &other).await.requests, 1);
+    assert_eq!(waiting(store, &ward).await.requests, 0);
 
     // The unit asked answers the request; the case's unit answers the letter.
     assert_eq!(
@@ -159,7 +159,7 @@ pub async fn on_store(store: &Store) {
     assert_eq!(answered.answer.as_ref(), Some(&answer));
     assert_eq!(answered.status, Status::Answered);
     assert_eq!(answered.answered_by.as_deref(), Some("other-officer"));
-    assert_eq!(waiting(&store, &other).await.requests, 0);
+    assert_eq!(waiting(store, &other).await.requests, 0);
 
     // An answer dated before the request was sent is refused.
     let early = RequestAnswer {

@@ -129,9 +129,9 @@ pub async fn on_store(store: &Store) {
     assert!(view.escalated(today) && !view.escalated(started));
 
     // What waits where, and which end each scope covers.
-    assert_eq!(waiting(&store, &other).await.transfers, 1);
-    assert_eq!(waiting(&store, &city).await.transfers, 1);
-    assert_eq!(waiting(&store, &ward).await.transfers, 0);
+    assert_eq!(waiting(store, &other).await.transfers, 1);
+    assert_eq!(waiting(store, &city).await.transfers, 1);
+    assert_eq!(waiting(store, &ward).await.transfers, 0);
     // Without a scope (a mass-organisation officer) nothing waits, and the unit's name shows.
     let unscoped = store
         .navigation(UserId(0), other.root(), None)
@@ -190,7 +190,7 @@ pub async fn on_store(store: &Store) {
         store.transfer(&ward, id).await.unwrap().status,
         Status::Accepted
     );
-    assert_eq!(waiting(&store, &other).await.transfers, 0);
+    assert_eq!(waiting(store, &other).await.transfers, 0);
 
     // A closed case does not move.
     let gone = source("Khánh", t.residential_cell).await;
