@@ -78,8 +78,9 @@ pub struct Store {
     /// When a part of a name is looked for through the names' index (`name_search.rs`).
     name_search_limits: NameSearchLimits,
     /// Scopes of more units than this find their home page's pressing cases and
-    /// admissions in the report model's tally (`report::tally`) rather than among their own
-    /// cases; stage counts come from the tally for every scope.
+    /// admissions, and their case list's counts by stage, in the report model's tally
+    /// (`report::tally`) rather than among their own cases or in the database; the home
+    /// page's stage counts come from the tally for every scope.
     tally_from_units: usize,
     /// Rule sets and calendar years as last parsed, shared by clones (see `rules.rs`).
     parsed: std::sync::Arc<rules::Parsed>,

@@ -205,25 +205,23 @@ impl Store {
             .filter(|t| !t.is_empty());
         sql.push(" SELECT ");
         let select_at = sql.text.len();
-        sql.push(" FROM cases c");
-        // SQLite keeps no statistics to tell a city from a ward, and left to itself takes
-        // the stage-first index for any scope (a ward's page of one stage: 0.4 → 24 ms): a
-        // list of one stage names its index. When enough of the stage is in the scope, walk
-        // the stage in name order and stop at the page's last (a city's first page of
-        // probationary members: 9 → 2 ms); else read the scope's cells and sort. PostgreSQL
-        // chooses by its statistics.
-        if self.backend() == Backend::Sqlite && query.stage.is_some() {
-            let stage_first = tallied.is_some_and(|t| {
+        // A large share of the stage in the scope (the tally says): walk the stage in name
+        // order and stop at the page's last (a city's first page of probationary members:
+        // 9 → 2 ms); else read the scope's cells and sort. SQLite keeps no statistics to
+        // tell a city from a ward, so its stage-first index is on an expression that only
+        // this query names (migration 0017); PostgreSQL chooses by its statistics.
+        let stage_first = self.backend() == Backend::Sqlite
+            && query.stage.is_some()
+            && tallied.is_some_and(|t| {
                 // The index entries the walk is expected to read before the page is full.
                 offset.saturating_add(limit).saturating_mul(t.everywhere)
                     <= STAGE_FIRST_READS.saturating_mul(t.in_scope)
             });
-            sql.push(if stage_first {
-                " INDEXED BY cases_stage_order"
-            } else {
-                " INDEXED BY cases_cell_stage_order"
-            });
-        }
+        sql.push(if stage_first {
+            " FROM cases c INDEXED BY cases_stage_order"
+        } else {
+            " FROM cases c"
+        });
         if query.sector.is_some() {
             sql.push(" JOIN units u ON u.id = c.cell_id");
         }
@@ -238,7 +236,12 @@ impl Store {
         }
         if let Some(stage) = query.stage {
             let p = sql.bind(Bind::Text(stage.code().into()));
-            sql.push(&format!(" AND c.stage = {p}"));
+            let column = if stage_first {
+                "(c.stage || '')"
+            } else {
+                "c.stage"
+            };
+            sql.push(&format!(" AND {column} = {p}"));
         }
         if let Some(sector) = &query.sector {
             let p = sql.bind(Bind::Text(sector.clone()));

@@ -365,10 +365,36 @@ impl Store {
         RwLockReadGuard::try_map(guard.downgrade(), Option::as_ref).map_err(|_| not_loaded())
     }
 
-    /// Whether the report model is loaded (it loads in the background when `serve`
-    /// starts): a list page that can count from it does not wait for it.
-    pub(crate) async fn report_model_loaded(&self) -> bool {
-        self.model.model.read().await.is_some()
+    /// The report model, if it is loaded and `wanted`, brought up to date unless that
+    /// means building it again: for pages that can count as well in the database, which
+    /// should not wait minutes for a national model to load (at a server's start) or be
+    /// built again (after a rule set is loaded, or a large import).
+    pub(crate) async fn report_model_without_load(
+        &self,
+        wanted: impl FnOnce(&ReportModel) -> bool,
+    ) -> StoreResult<Option<RwLockReadGuard<'_, ReportModel>>> {
+        let Some(model) = self
+            .model
+            .model
+            .try_read()
+            .ok()
+            .and_then(|guard| RwLockReadGuard::try_map(guard, Option::as_ref).ok())
+        else {
+            return Ok(None);
+        };
+        if !wanted(&model) {
+            return Ok(None);
+        }
+        let rows = self.audit_unseen(&model.cursor).await?;
+        if rows.is_empty() {
+            return Ok(Some(model));
+        }
+        let fresh = model.cursor.clone().take(&rows, Instant::now());
+        if fresh.len() as i64 > REPLAY_LIMIT || Reload::of(&fresh).everything {
+            return Ok(None);
+        }
+        drop(model);
+        self.report_model().await.map(Some)
     }
 
     /// A number that changes whenever a committed change reaches the reports (the model

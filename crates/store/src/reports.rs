@@ -11,6 +11,7 @@ use ketnap_domain::deadline::{Deadline, Urgency, status_on};
 use ketnap_domain::ids::{CaseId, UnitId};
 use ketnap_domain::ports::{StoreError, StoreResult};
 use ketnap_domain::report::facts::Facts;
+use ketnap_domain::report::tally::StageCounts;
 use ketnap_domain::report::{
     BottleneckReport, BreakdownReport, CoverageParams, CoverageReport, FunnelReport,
     HeadcountRecord, Members, MembersSource, Period, ProgressInputs, ProgressReport, QuotaCheck,
@@ -223,25 +224,24 @@ impl Store {
         })
     }
 
-    /// The model, with `unit` checked against the scope (a unit outside it is "not found").
     /// How many cases whose cell is in a large scope are at `stage` (any stage without
-    /// one), and how many in the whole tree, summed from the tally once the report model is
-    /// loaded: counting them in the database reads an index entry for each (a city's
-    /// probationary members: 12 ms). `None` for a small scope, or while the model loads.
+    /// one), and how many in the whole tree, summed from the tally: counting them in the
+    /// database reads an index entry for each (a city's probationary members: 12 ms).
+    /// `None` for a small scope, and while the model loads or is due to be built again
+    /// (the database counts then).
     pub(crate) async fn tallied_cases(
         &self,
         scope: &Scope,
         stage: Option<Stage>,
     ) -> StoreResult<Option<Tallied>> {
-        if !self.report_model_loaded().await {
+        let large = |model: &ReportModel| {
+            model.tree.subtree(scope.root()).positions().len() > self.tally_from_units
+        };
+        let Some(model) = self.report_model_without_load(large).await? else {
             return Ok(None);
-        }
-        let model = self.report_model().await?;
+        };
         let subtree = model.tree.subtree(scope.root());
-        if subtree.positions().len() <= self.tally_from_units {
-            return Ok(None);
-        }
-        let at_stage = |counts: [i64; Stage::ALL.len()]| -> usize {
+        let at_stage = |counts: StageCounts| -> usize {
             let total: i64 = Stage::ALL
                 .into_iter()
                 .zip(counts)
@@ -256,6 +256,7 @@ impl Store {
         }))
     }
 
+    /// The model, with `unit` checked against the scope (a unit outside it is "not found").
     async fn place(&self, scope: &Scope, unit: UnitId) -> StoreResult<Place<'_>> {
         let model = self.report_model().await?;
         let known = model.tree.get(unit).is_some();

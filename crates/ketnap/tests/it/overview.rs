@@ -124,7 +124,7 @@ async fn the_home_page_counts_what_the_cases_say_on_every_day() {
         .collect();
     let cases = store.cases(&city, &CaseFilter::default()).await.unwrap();
     days.extend(cases.iter().filter_map(|r| r.case.ceremony_on));
-    for scope in [city, ward, other_ward] {
+    for scope in [city.clone(), ward.clone(), other_ward] {
         for &today in &days {
             let (stages, lists, admissions) = worked_out(&store, &scope, today).await;
             for (way, store) in [("case by case", &store), ("tally", &tallied)] {
@@ -154,6 +154,36 @@ async fn the_home_page_counts_what_the_cases_say_on_every_day() {
     assert_eq!(lists_seen.len(), Urgency::ALL.len(), "{lists_seen:?}");
     assert!(lists_seen.values().all(|&n| n > 0), "{lists_seen:?}");
     assert!(admissions_seen > 0);
+
+    // A case added after the model last looked: the list's count brings the model up to
+    // date before it sums the tally.
+    let counts = |store: Store, scope: Scope| async move {
+        let mut counts = Vec::new();
+        for stage in std::iter::once(None).chain(Stage::ALL.map(Some)) {
+            let query = CaseQuery {
+                stage,
+                ..CaseQuery::default()
+            };
+            counts.push(store.case_page(&scope, &query, 0, 1).await.unwrap().total);
+        }
+        counts
+    };
+    let before = counts(tallied.clone(), city.clone()).await;
+    let details = person("Lê", "Thị", "Mới", day(2000, 2, 2), Sex::Female, None);
+    store
+        .create_source(
+            &change("officer"),
+            &ward,
+            &details,
+            t.school_cell,
+            day(2026, 2, 1),
+            None,
+        )
+        .await
+        .unwrap();
+    let after = counts(tallied.clone(), city.clone()).await;
+    assert_eq!(after, counts(store.clone(), city.clone()).await);
+    assert_ne!(after, before);
 }
 
 /// Stage counts, pressing lists and the year's ceremonies of `scope` on `today`, case by
