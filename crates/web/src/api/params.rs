@@ -381,6 +381,12 @@ mod tests {
             Some(json!({"a": 174, "b": [100, 0, 1.5],
                         "c": {"d": 10_000_000_000_000_000_000_u64, "e": 1e300, "f": "9.0"}}))
         );
+        // Read exactly (serde_json's `float_roundtrip`): the default parser made this one
+        // -3887226142767950.5, a fraction, and the API refused a whole number.
+        assert_eq!(
+            json_with_whole_numbers(br#"{"to_unit": -3887226142767950.0}"#),
+            Some(json!({"to_unit": -3_887_226_142_767_950_i64}))
+        );
         assert!(json_with_whole_numbers(br#"{"a": 1, "b": {"a": 2}}"#).is_some());
         assert_eq!(json_with_whole_numbers(br#"{"a": 1, "a": 1}"#), None);
         assert_eq!(
