@@ -62,9 +62,15 @@ pub struct HeadcountRecord {
     pub recorded_at: Option<DateTime<Utc>>,
 }
 
+impl HeadcountInput {
+    pub fn members(&self) -> i64 {
+        self.official_members + self.probationary_members
+    }
+}
+
 impl HeadcountRecord {
     pub fn members(&self) -> i64 {
-        self.input.official_members + self.input.probationary_members
+        self.input.members()
     }
 }
 
@@ -341,17 +347,19 @@ pub struct UnitRef {
 #[derive(Debug, Clone)]
 pub struct UnitTree {
     units: Vec<Unit>,
-    index: HashMap<UnitId, usize>,
     children: HashMap<UnitId, Vec<UnitId>>,
     /// Indexes of `units`, children before their parents.
     bottom_up: Vec<usize>,
-    /// Each unit's place in a depth-first walk and the size of its subtree, so that
-    /// "is this cell under that unit" is one lookup (see [`UnitTree::subtree`]).
-    walk: HashMap<UnitId, (usize, usize)>,
-    /// `index` and the walk's places again, read by id: reports ask them once per case (1.5
-    /// million times for the country), and a hash lookup was a fifth of the national home
-    /// page. Empty when ids are too sparse for it (see [`DenseIds`]).
+    /// Each unit's place in a depth-first walk and the size of its subtree, by index in
+    /// `units`, so that "is this cell under that unit" is one lookup (see
+    /// [`UnitTree::subtree`]).
+    spans: Vec<Option<(usize, usize)>>,
+    /// Each id's index in `units` and place in the walk, read by id: reports ask them once
+    /// per case (1.5 million times for the country), and a hash lookup was a fifth of the
+    /// national home page. Empty when ids are too sparse for it (see [`DenseIds`]).
     dense: DenseIds,
+    /// Id → index in `units`, only when `dense` is empty: a country's maps by id took 11 MB.
+    sparse: HashMap<UnitId, usize>,
 }
 
 /// For each id up to the largest, the unit's index in `units` and its place in the walk
@@ -481,13 +489,26 @@ impl UnitTree {
             }
         }
         let dense = DenseIds::new(&units, &index, &walk);
+        let spans = units.iter().map(|u| walk.get(&u.id).copied()).collect();
         UnitTree {
             units,
-            index,
             children,
             bottom_up,
-            walk,
+            spans,
+            sparse: if dense.slots.is_empty() {
+                index
+            } else {
+                HashMap::new()
+            },
             dense,
+        }
+    }
+
+    /// `id`'s index in `units`.
+    fn index_of(&self, id: UnitId) -> Option<usize> {
+        match self.dense.slot(id) {
+            Some((i, _)) => (i != ABSENT).then_some(i as usize),
+            None => self.sparse.get(&id).copied(),
         }
     }
 
@@ -496,16 +517,14 @@ impl UnitTree {
         Subtree {
             tree: self,
             root,
-            span: self.walk.get(&root).copied(),
+            span: self
+                .index_of(root)
+                .and_then(|i| self.spans.get(i).copied().flatten()),
         }
     }
 
     pub fn get(&self, id: UnitId) -> Option<&Unit> {
-        let i = match self.dense.slot(id) {
-            Some((i, _)) => (i != ABSENT).then_some(i as usize),
-            None => self.index.get(&id).copied(),
-        };
-        i.and_then(|i| self.units.get(i))
+        self.index_of(id).and_then(|i| self.units.get(i))
     }
 
     /// `id`'s place in a depth-first walk of the tree: the units of any subtree hold
@@ -514,7 +533,11 @@ impl UnitTree {
     pub fn position(&self, id: UnitId) -> Option<usize> {
         match self.dense.slot(id) {
             Some((_, at)) => (at != ABSENT).then_some(at as usize),
-            None => self.walk.get(&id).map(|&(at, _)| at),
+            None => self
+                .sparse
+                .get(&id)
+                .and_then(|&i| self.spans.get(i).copied().flatten())
+                .map(|(at, _)| at),
         }
     }
 
@@ -555,7 +578,7 @@ impl UnitTree {
             if let Some(own) = values.get(&unit.id) {
                 total += own;
             }
-            if let Some(parent) = unit.parent.filter(|p| self.index.contains_key(p)) {
+            if let Some(parent) = unit.parent.filter(|p| self.index_of(*p).is_some()) {
                 *totals.entry(parent).or_default() += &total;
             }
             totals.insert(unit.id, total);
@@ -595,7 +618,7 @@ pub struct Members {
 pub fn members_on(
     tree: &UnitTree,
     day: NaiveDate,
-    latest_headcounts: &HashMap<UnitId, HeadcountRecord>,
+    latest_headcounts: &HashMap<UnitId, HeadcountInput>,
     case_members: &HashMap<UnitId, i64>,
 ) -> HashMap<UnitId, Members> {
     let mut result: HashMap<UnitId, Members> = HashMap::with_capacity(tree.units.len());
@@ -605,7 +628,7 @@ pub fn members_on(
             Members {
                 count: h.members(),
                 source: MembersSource::Headcount,
-                as_of: Some(h.input.as_of),
+                as_of: Some(h.as_of),
             }
         } else if unit.kind.holds_cases() {
             Members {
@@ -1161,7 +1184,7 @@ pub struct OpenCase<'a> {
     pub cell: UnitId,
     pub stage: Stage,
     pub ceremony_on: Option<NaiveDate>,
-    pub due: Option<&'a Due>,
+    pub due: Option<Due>,
 }
 
 /// One overdue or due-soon case of a list.
@@ -1201,7 +1224,7 @@ pub fn bottlenecks(
         if case.stage.is_closed() || !tree.is_within(case.cell, root) {
             continue;
         }
-        let Some(deadline) = case.due.map(|due| due.on(as_of, 0)) else {
+        let Some(deadline) = case.due.as_ref().map(|due| due.on(as_of, 0)) else {
             continue;
         };
         if !matches!(deadline.status, DeadlineStatus::Overdue(_)) {
@@ -1298,7 +1321,7 @@ pub fn recognitions(
             continue;
         };
         let ends = probation_end(ceremony_on, set);
-        let deadline = case.due.map(|d| d.on(as_of, within_days));
+        let deadline = case.due.as_ref().map(|d| d.on(as_of, within_days));
         let Some(cell) = tree.unit_ref(case.cell, as_of) else {
             continue;
         };
@@ -1410,7 +1433,7 @@ pub fn coverage(
     root: UnitId,
     as_of: NaiveDate,
     params: CoverageParams,
-    latest_headcounts: &HashMap<UnitId, HeadcountRecord>,
+    latest_headcounts: &HashMap<UnitId, HeadcountInput>,
     members: &HashMap<UnitId, Members>,
     last_admission_by_cell: &HashMap<UnitId, NaiveDate>,
 ) -> Option<CoverageReport> {
@@ -1434,7 +1457,7 @@ pub fn coverage(
         };
         let count = members.get(&unit.id).map(|m| m.count).unwrap_or(0);
         if let Some(h) = latest_headcounts.get(&unit.id)
-            && let Some(workforce) = h.input.workforce.filter(|w| *w > 0)
+            && let Some(workforce) = h.workforce.filter(|w| *w > 0)
         {
             let ratio = h.members() as f64 / workforce as f64;
             if ratio < params.min_ratio {
@@ -1443,7 +1466,7 @@ pub fn coverage(
                     members: h.members(),
                     workforce,
                     ratio,
-                    headcount_on: h.input.as_of,
+                    headcount_on: h.as_of,
                 });
             }
         }

@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -25,7 +26,7 @@ use ketnap_domain::person::PersonDetails;
 use ketnap_domain::ports::{RuleStore, StoreError, StoreResult};
 use ketnap_domain::report::facts::{CaseBook, EventFact};
 use ketnap_domain::report::tally::Tally;
-use ketnap_domain::report::{FunnelStep, HeadcountRecord, Subgroup, UnitTree};
+use ketnap_domain::report::{FunnelStep, HeadcountInput, Subgroup, UnitTree};
 use ketnap_domain::rules::RuleBook;
 use ketnap_domain::unit::SectorCode;
 use tokio::sync::{RwLock, RwLockReadGuard};
@@ -58,17 +59,16 @@ type Chosen = (UnitId, u64, Arc<[usize]>);
 pub(crate) struct ReportModel {
     pub tree: UnitTree,
     pub book: CaseBook,
-    /// Case id → index in `book` (32 bits each, as a country has millions).
-    index: HashMap<u32, u32>,
+    /// Case id → index in `book`.
+    index: CaseIndex,
     /// (place in the tree's walk of a unit the case has been in, index in `book`): a
     /// subtree's cases are one range of it (`UnitTree::position`).
     places: BTreeSet<(u32, u32)>,
     /// What a large scope's home page sums, kept with each case put.
     pub tally: Tally,
-    /// By unit, then by day (oldest first), in one array: a map of a list per unit held
-    /// a country's 271,000 headcounts in 77 MB (heaptrack), mostly the lists' spare room;
-    /// the array saves 46 MiB of the server's memory.
-    pub headcounts: Vec<HeadcountRecord>,
+    /// By unit, then by day (oldest first), in one array of what reports count (who
+    /// recorded a headcount is not kept): a country has 271,000.
+    pub headcounts: Vec<HeadcountInput>,
     pub targets: Vec<TargetRow>,
     pub rules: RuleBook,
     pub calendar: Calendar,
@@ -84,15 +84,15 @@ impl ReportModel {
         &self,
         day: chrono::NaiveDate,
         wanted: impl Fn(UnitId) -> bool,
-    ) -> HashMap<UnitId, HeadcountRecord> {
+    ) -> HashMap<UnitId, HeadcountInput> {
         self.headcounts
-            .chunk_by(|a, b| a.input.unit == b.input.unit)
-            .filter(|list| list.first().is_some_and(|h| wanted(h.input.unit)))
+            .chunk_by(|a, b| a.unit == b.unit)
+            .filter(|list| list.first().is_some_and(|h| wanted(h.unit)))
             .filter_map(|list| {
                 list.iter()
                     .rev()
-                    .find(|h| h.input.as_of <= day)
-                    .map(|h| (h.input.unit, h.clone()))
+                    .find(|h| h.as_of <= day)
+                    .map(|h| (h.unit, h.clone()))
             })
             .collect()
     }
@@ -162,7 +162,9 @@ impl ReportModel {
             .collect()
     }
 
-    /// Places every case again (after the tree changed).
+    /// Places every case again (after the tree changed, or once all are loaded). Built at
+    /// once from the sorted places, the B-tree's nodes are full; filled case by case, they
+    /// are left half empty (the country's places took 25 MB so).
     fn place_all(&mut self) {
         self.places = (0..self.book.len())
             .flat_map(|i| self.places_of(i))
@@ -176,9 +178,10 @@ impl ReportModel {
         case: &Case,
         details: &PersonDetails,
         events: Vec<EventFact>,
+        placing: Placing,
     ) -> StoreResult<()> {
         let key = u32::try_from(case.id.0).map_err(|_| too_large(case.id.0))?;
-        let known = self.index.get(&key).map(|&i| i as usize);
+        let known = self.index.get(key).map(|i| i as usize);
         if let Some(i) = known {
             for place in self.places_of(i) {
                 self.places.remove(&place);
@@ -200,12 +203,74 @@ impl ReportModel {
                 return Err(StoreError::Backend(e.to_string()));
             }
         };
-        self.index.insert(key, i as u32);
-        let places = self.places_of(i);
-        self.places.extend(places);
-        self.tally.add(&self.tree, &self.book, i);
+        self.index.insert(key, i as u32, self.book.len());
+        if placing == Placing::Now {
+            let places = self.places_of(i);
+            self.places.extend(places);
+            self.tally.add(&self.tree, &self.book, i);
+        }
         Ok(())
     }
+}
+
+/// Case id → index in the book: a table read by id, as case ids come from a sequence (4
+/// bytes a case, where a hash map took 12), and a map for an id far past the others.
+#[derive(Debug, Default)]
+struct CaseIndex {
+    table: Vec<u32>,
+    far: HashMap<u32, u32>,
+}
+
+impl CaseIndex {
+    const ABSENT: u32 = u32::MAX;
+
+    fn get(&self, case: u32) -> Option<u32> {
+        match self.table.get(case as usize) {
+            Some(&i) if i != Self::ABSENT => Some(i),
+            _ => self.far.get(&case).copied(),
+        }
+    }
+
+    /// Keeps `index` for `case`; `cases` is how many the book holds, which bounds how far
+    /// the table grows.
+    fn insert(&mut self, case: u32, index: u32, cases: usize) {
+        let at = case as usize;
+        if at >= self.table.len() && Self::in_table(at, cases) {
+            self.table.resize(at + 1, Self::ABSENT);
+        }
+        match self.table.get_mut(at) {
+            Some(slot) => {
+                *slot = index;
+                // It may have been far when the table was shorter.
+                self.far.remove(&case);
+            }
+            None => {
+                self.far.insert(case, index);
+            }
+        }
+    }
+
+    /// Whether the table grows to hold id `at` when the book holds `cases`: ids far past
+    /// the others go to the map.
+    fn in_table(at: usize, cases: usize) -> bool {
+        at <= cases.saturating_mul(2).saturating_add(1024)
+    }
+
+    /// Makes room at once for ids up to `last`, `cases` of them.
+    fn reserve(&mut self, last: usize, cases: usize) {
+        if Self::in_table(last, cases) {
+            self.table
+                .reserve_exact((last + 1).saturating_sub(self.table.len()));
+        }
+    }
+}
+
+/// Whether a case put is placed and counted at once, or with all the others once they are
+/// loaded (`ReportModel::place_all`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placing {
+    Now,
+    AfterLoad,
 }
 
 fn too_large(id: i64) -> StoreError {
@@ -326,6 +391,17 @@ impl Reload {
 #[derive(Default)]
 pub(crate) struct ModelCache {
     model: RwLock<Option<ReportModel>>,
+    /// Models loaded so far: a load's generations start past those of every earlier
+    /// one (its number in the high 32 bits), even when the model before it was dropped.
+    loads: AtomicU64,
+}
+
+/// What `Store::refresh` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refreshed {
+    Applied,
+    MustRebuild,
+    NotLoaded,
 }
 
 impl fmt::Debug for ModelCache {
@@ -358,9 +434,15 @@ impl Store {
             }
         }
         let mut guard = self.model.model.write().await;
-        match guard.as_mut() {
+        let applied = match guard.as_mut() {
             Some(model) => self.refresh(model).await?,
-            None => *guard = Some(self.load_model().await?),
+            None => Refreshed::NotLoaded,
+        };
+        if applied != Refreshed::Applied {
+            // The old model goes before the new one is built: no one can read it while the
+            // lock is held, and the two at once would double the server's memory.
+            *guard = None;
+            *guard = Some(self.load_model().await?);
         }
         RwLockReadGuard::try_map(guard.downgrade(), Option::as_ref).map_err(|_| not_loaded())
     }
@@ -425,20 +507,17 @@ impl Store {
 
     /// Applies the changes committed since the model last looked. The cursor moves only
     /// once everything is reloaded: after an error the same rows are applied next time.
-    async fn refresh(&self, model: &mut ReportModel) -> StoreResult<()> {
+    async fn refresh(&self, model: &mut ReportModel) -> StoreResult<Refreshed> {
         let rows = self.audit_unseen(&model.cursor).await?;
         let mut cursor = model.cursor.clone();
         let fresh = cursor.take(&rows, Instant::now());
         let reload = Reload::of(&fresh);
         if fresh.len() as i64 > REPLAY_LIMIT || reload.everything {
-            let generation = model.generation + 1;
-            *model = self.load_model().await?;
-            model.generation = generation;
-            return Ok(());
+            return Ok(Refreshed::MustRebuild);
         }
         if reload.is_empty() {
             model.cursor = cursor;
-            return Ok(());
+            return Ok(Refreshed::Applied);
         }
         if reload.units {
             model.tree = self.unit_tree().await?;
@@ -464,12 +543,16 @@ impl Store {
         cases.sort_unstable();
         cases.dedup();
         for chunk in cases.chunks(CHUNK) {
-            self.load_cases(model, &format!("c.id IN ({})", id_list(chunk)))
-                .await?;
+            self.load_cases(
+                model,
+                &format!("c.id IN ({})", id_list(chunk)),
+                Placing::Now,
+            )
+            .await?;
         }
         model.cursor = cursor;
         model.generation += 1;
-        Ok(())
+        Ok(Refreshed::Applied)
     }
 
     async fn unit_tree(&self) -> StoreResult<UnitTree> {
@@ -478,12 +561,7 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(backend_error)?;
-        Ok(UnitTree::new(
-            units
-                .into_iter()
-                .map(UnitRow::into_unit)
-                .collect::<StoreResult<_>>()?,
-        ))
+        Ok(UnitTree::new(exactly(units, UnitRow::into_unit)?))
     }
 
     /// Builds the model from the whole store.
@@ -509,36 +587,48 @@ impl Store {
         let calendar = self.calendar().await?;
         let book = CaseBook::default();
         let mut model = ReportModel {
-            tally: Tally::new(&tree, &book),
+            tally: Tally::default(),
             tree,
             book,
-            index: HashMap::new(),
+            index: CaseIndex::default(),
             places: BTreeSet::new(),
             headcounts: self.all_headcounts().await?,
             targets: self.all_targets().await?,
             rules,
             calendar,
             cursor: Cursor { seen, gaps },
-            generation: 1,
+            // Above every generation of the models loaded before in this process.
+            generation: (self.model.loads.fetch_add(1, Ordering::Relaxed) + 1) << 32,
             last_chosen: Mutex::new(None),
         };
         // A slice of cases at a time, so that the rows read (bodies of several kilobytes)
         // are held for one slice only, not for the country.
-        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM cases")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend_error)?;
+        let (last, cases, events): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM cases), (SELECT COUNT(*) FROM cases),
+                    (SELECT COUNT(*) FROM case_events)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend_error)?;
+        let size = |n: i64| usize::try_from(n).unwrap_or(0);
+        model.book.reserve(size(cases), size(events));
+        model.index.reserve(size(last), size(cases));
         for from in (0..last).step_by(LOAD_SLICE) {
             let filter = format!("c.id > {from} AND c.id <= {}", from + LOAD_SLICE as i64);
-            self.load_cases(&mut model, &filter).await?;
+            self.load_cases(&mut model, &filter, Placing::AfterLoad)
+                .await?;
         }
-        model.book.shrink_to_fit();
-        model.index.shrink_to_fit();
+        model.place_all();
         Ok(model)
     }
 
     /// Keeps in `model` the facts of the cases matching `filter` (a condition on `cases c`).
-    async fn load_cases(&self, model: &mut ReportModel, filter: &str) -> StoreResult<()> {
+    async fn load_cases(
+        &self,
+        model: &mut ReportModel,
+        filter: &str,
+        placing: Placing,
+    ) -> StoreResult<()> {
         let rows: Vec<CaseRow> = sqlx::query_as(&format!(
             "SELECT c.body, p.details FROM cases c JOIN people p ON p.id = c.person_id
              WHERE {filter} ORDER BY c.id"
@@ -571,19 +661,19 @@ impl Store {
             let case: Case = from_json(&row.body)?;
             let details = open_details(self.keys()?, &row.details)?;
             let own = events.remove(&case.id).unwrap_or_default();
-            model.put_case(&case, &details, own)?;
+            model.put_case(&case, &details, own, placing)?;
         }
         Ok(())
     }
 
-    async fn all_headcounts(&self) -> StoreResult<Vec<HeadcountRecord>> {
+    async fn all_headcounts(&self) -> StoreResult<Vec<HeadcountInput>> {
         let rows: Vec<HeadcountRow> = sqlx::query_as(&format!(
             "SELECT {HEADCOUNT_COLUMNS} FROM headcounts h ORDER BY h.unit_id, h.as_of"
         ))
         .fetch_all(&self.pool)
         .await
         .map_err(backend_error)?;
-        rows.into_iter().map(HeadcountRow::into_record).collect()
+        exactly(rows, |row| Ok(row.into_record()?.input))
     }
 
     async fn all_targets(&self) -> StoreResult<Vec<TargetRow>> {
@@ -602,6 +692,17 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// `rows` turned into what the model keeps, in an array of their number. Collected the
+/// usual way, the result would reuse the rows' array, grown by doubling for rows twice
+/// the size: the country's units and headcounts held 124 MB where they need 46.
+fn exactly<R, T>(rows: Vec<R>, keep: impl Fn(R) -> StoreResult<T>) -> StoreResult<Vec<T>> {
+    let mut kept = Vec::with_capacity(rows.len());
+    for row in rows {
+        kept.push(keep(row)?);
+    }
+    Ok(kept)
 }
 
 /// Ids as an SQL list; integers only, so nothing to escape.

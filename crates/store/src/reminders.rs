@@ -290,7 +290,7 @@ impl Store {
             .book
             .iter()
             .filter_map(|facts| {
-                let due = facts.due()?.clone();
+                let due = model.book.due(facts)?;
                 Some(CaseDue {
                     case: facts.case(),
                     cell: facts.cell(),

@@ -14,7 +14,7 @@ use ketnap_domain::report::facts::Facts;
 use ketnap_domain::report::tally::StageCounts;
 use ketnap_domain::report::{
     BottleneckReport, BreakdownReport, CoverageParams, CoverageReport, FunnelReport,
-    HeadcountRecord, Members, MembersSource, Period, ProgressInputs, ProgressReport, QuotaCheck,
+    HeadcountInput, Members, MembersSource, Period, ProgressInputs, ProgressReport, QuotaCheck,
     RecognitionReport, UnitTree, YearTarget, bottlenecks, breakdown, check_year, coverage, funnel,
     members_on, progress, recognitions, year_target,
 };
@@ -75,7 +75,7 @@ impl Place<'_> {
     fn members(
         &self,
         day: NaiveDate,
-    ) -> (HashMap<UnitId, HeadcountRecord>, HashMap<UnitId, Members>) {
+    ) -> (HashMap<UnitId, HeadcountInput>, HashMap<UnitId, Members>) {
         let subtree = self.tree().subtree(self.unit);
         let headcounts = self.model.latest_headcounts(day, |u| subtree.contains(u));
         let from_cases = self.facts().members_by_cell(day);
@@ -164,15 +164,15 @@ impl Store {
         let mut pressing: [Vec<(NaiveDate, CaseId, usize)>; Urgency::ALL.len()] =
             Default::default();
         for (i, case) in candidates.filter_map(|i| Some((i, book.get(i)?))) {
-            let Some(due) = case.due().filter(|_| subtree.contains(case.cell())) else {
+            let Some(due) = case.due_on().filter(|_| subtree.contains(case.cell())) else {
                 continue;
             };
-            let status = status_on(due.due, today, warn_days);
-            if let Some(list) = Urgency::of(case.stage(), due.due, status, today)
+            let status = status_on(due, today, warn_days);
+            if let Some(list) = Urgency::of(case.stage(), due, status, today)
                 .and_then(|u| Urgency::ALL.iter().position(|x| *x == u))
                 .and_then(|at| pressing.get_mut(at))
             {
-                list.push((due.due, case.case(), i));
+                list.push((due, case.case(), i));
             }
         }
         let pressing = Urgency::ALL
@@ -186,7 +186,7 @@ impl Store {
                     .take(rows)
                     .filter_map(|(_, _, i)| {
                         let case = book.get(i)?;
-                        let due = case.due()?;
+                        let due = book.due(case)?;
                         Some(Pressing {
                             case: case.case(),
                             name: case.name().to_string(),

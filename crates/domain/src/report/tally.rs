@@ -33,15 +33,30 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// The tally of every case in `book`, placed in `tree`.
+    /// The tally of every case in `book`, placed in `tree`. Its B-trees are built from
+    /// their sorted entries, which fills their nodes: filled case by case, they are left
+    /// about half empty.
     pub fn new(tree: &UnitTree, book: &CaseBook) -> Tally {
         let mut tally = Tally {
             stages: vec![[0; Stage::ALL.len()]; tree.units().len()],
             ..Tally::default()
         };
-        for i in 0..book.len() {
-            tally.add(tree, book, i);
+        let mut due = Vec::new();
+        let mut held = Vec::new();
+        for index in 0..book.len() {
+            let Some(counted) = Counted::of(tree, book, index) else {
+                continue;
+            };
+            tally.count_stage(counted.stage, true);
+            due.extend(counted.due);
+            held.extend(counted.ceremonies);
         }
+        tally.due = due.into_iter().collect();
+        held.sort_unstable();
+        tally.ceremonies = held
+            .chunk_by(|a, b| a == b)
+            .filter_map(|same| Some((*same.first()?, u32::try_from(same.len()).ok()?)))
+            .collect();
         tally
     }
 
@@ -56,13 +71,34 @@ impl Tally {
     }
 
     fn change(&mut self, tree: &UnitTree, book: &CaseBook, index: usize, add: bool) {
-        let (Some(case), Ok(key)) = (book.get(index), u32::try_from(index)) else {
+        let Some(counted) = Counted::of(tree, book, index) else {
             return;
         };
-        if let Some((row, stage)) = tree
-            .position(case.cell())
-            .and_then(|at| self.stages.get_mut(at))
-            .zip(Stage::ALL.iter().position(|s| *s == case.stage()))
+        self.count_stage(counted.stage, add);
+        if let Some(entry) = counted.due {
+            if add {
+                self.due.insert(entry);
+            } else {
+                self.due.remove(&entry);
+            }
+        }
+        for key in counted.ceremonies {
+            let held = self.ceremonies.entry(key).or_default();
+            if add {
+                *held += 1;
+            } else {
+                *held = held.saturating_sub(1);
+                if *held == 0 {
+                    self.ceremonies.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Counts a case (once more, or once less) at `(place, stage)`.
+    fn count_stage(&mut self, at: Option<(usize, usize)>, add: bool) {
+        if let Some((place, stage)) = at
+            && let Some(row) = self.stages.get_mut(place)
             && let (Some(count), Some(total)) = (row.get_mut(stage), self.everywhere.get_mut(stage))
         {
             if add {
@@ -71,34 +107,6 @@ impl Tally {
             } else if *count > 0 {
                 *count -= 1;
                 *total -= 1;
-            }
-        }
-        if let Some(due) = case.due() {
-            let entry = (due.due, key);
-            if add {
-                self.due.insert(entry);
-            } else {
-                self.due.remove(&entry);
-            }
-        }
-        for event in book.events(case) {
-            if event.step() != Some(FunnelStep::Ceremony) {
-                continue;
-            }
-            let Some(at) = event.cell().and_then(|cell| tree.position(cell)) else {
-                continue;
-            };
-            let Ok(at) = u32::try_from(at) else {
-                continue;
-            };
-            let held = self.ceremonies.entry((event.on(), at)).or_default();
-            if add {
-                *held += 1;
-            } else {
-                *held = held.saturating_sub(1);
-                if *held == 0 {
-                    self.ceremonies.remove(&(event.on(), at));
-                }
             }
         }
     }
@@ -137,5 +145,39 @@ impl Tally {
             .filter(|((_, at), _)| within(*at))
             .map(|(_, n)| i64::from(*n))
             .sum()
+    }
+}
+
+/// What one case counts for in the tally.
+struct Counted {
+    /// The place of its cell now and its stage's place in `Stage::ALL`.
+    stage: Option<(usize, usize)>,
+    /// Its next due date, with its index in the book.
+    due: Option<(NaiveDate, u32)>,
+    /// Its ceremonies: (day, place of the cell).
+    ceremonies: Vec<(NaiveDate, u32)>,
+}
+
+impl Counted {
+    fn of(tree: &UnitTree, book: &CaseBook, index: usize) -> Option<Counted> {
+        let case = book.get(index)?;
+        let key = u32::try_from(index).ok()?;
+        let stage = tree
+            .position(case.cell())
+            .zip(Stage::ALL.iter().position(|s| *s == case.stage()));
+        let ceremonies = book
+            .events(case)
+            .iter()
+            .filter(|event| event.step() == Some(FunnelStep::Ceremony))
+            .filter_map(|event| {
+                let at = event.cell().and_then(|cell| tree.position(cell))?;
+                Some((event.on(), u32::try_from(at).ok()?))
+            })
+            .collect();
+        Some(Counted {
+            stage,
+            due: case.due_on().map(|due| (due, key)),
+            ceremonies,
+        })
     }
 }
