@@ -4,7 +4,8 @@
 //!
 //! A country holds one and a half million cases and tens of millions of events, so the
 //! facts are kept small (`CaseBook`): ids in 32 bits, the events of every case in one
-//! array, ten bytes each, without the events that tell a report nothing new; of the person
+//! array, seven bytes each (the cell as a slot of the case's own cells), without the
+//! events that tell a report nothing new; of the person
 //! only what the breakdown of admissions counts, as a profile shared by all alike; the name
 //! and the due date for open cases only, as only open cases are listed by name.
 //!
@@ -109,6 +110,64 @@ impl EventFact {
     }
 }
 
+/// An event as the book keeps it: its cell as a slot of the case's cells (`Events`), as
+/// most cases never leave their cell (the country's events took 95 MB with the cell's id).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C, packed)]
+struct KeptEvent {
+    on: NaiveDate,
+    /// `CELL_NOW`, `CELL_UNKNOWN`, or 2 and up: the case's other cells.
+    cell: u8,
+    step: Option<FunnelStep>,
+    stage_after: Stage,
+}
+
+/// `KeptEvent::cell` of an event in the case's cell now.
+const CELL_NOW: u8 = 0;
+/// `KeptEvent::cell` of an event recorded without its cell.
+const CELL_UNKNOWN: u8 = 1;
+
+/// The events kept of one case, in recording order.
+#[derive(Debug, Clone, Copy)]
+pub struct Events<'a> {
+    kept: &'a [KeptEvent],
+    /// The case's cell now.
+    cell: u32,
+    /// The case's other cells, by slot from 2.
+    others: &'a [u32],
+}
+
+impl<'a> Events<'a> {
+    pub fn len(&self) -> usize {
+        self.kept.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    pub fn first(&self) -> Option<EventFact> {
+        self.iter().next()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = EventFact> + Clone + use<'a> {
+        let (cell, others) = (self.cell, self.others);
+        self.kept.iter().map(move |kept| EventFact {
+            on: kept.on,
+            cell: match kept.cell {
+                CELL_NOW => cell,
+                CELL_UNKNOWN => NO_CELL,
+                slot => others
+                    .get(usize::from(slot - 2))
+                    .copied()
+                    .unwrap_or(NO_CELL),
+            },
+            step: kept.step,
+            stage_after: kept.stage_after,
+        })
+    }
+}
+
 /// The events worth keeping, in recording order. Reports read of an event without a
 /// funnel step only its cell, as the latest event on or before a day (`members_by_cell`),
 /// so such an event in the same cell as the one before adds nothing, as long as the days
@@ -210,6 +269,8 @@ pub struct CaseFacts {
     /// `CaseBook::events[events_from..events_from + events_len]`.
     events_from: u32,
     events_len: u16,
+    /// Whether some of its events were in other cells (`CaseBook::other_cells`).
+    moved: bool,
     /// `CaseBook::profiles[profile]`.
     profile: u32,
     identified_on: NaiveDate,
@@ -273,7 +334,9 @@ impl CaseFacts {
 #[derive(Debug, Default)]
 pub struct CaseBook {
     cases: Vec<CaseFacts>,
-    events: Vec<EventFact>,
+    events: Vec<KeptEvent>,
+    /// By case id, the other cells its events were in (slots 2 and up of `KeptEvent`).
+    other_cells: HashMap<u32, Box<[u32]>>,
     /// Never pruned until the model is built again: an edit that changes a person's
     /// profile leaves the old one behind (a country has a few thousand).
     profiles: Vec<Arc<Profile>>,
@@ -303,11 +366,20 @@ impl CaseBook {
     }
 
     /// The events kept of `case` (see `worth_keeping`), in recording order.
-    pub fn events(&self, case: &CaseFacts) -> &[EventFact] {
+    pub fn events(&self, case: &CaseFacts) -> Events<'_> {
         let from = case.events_from as usize;
-        self.events
-            .get(from..from + case.events_len as usize)
-            .unwrap_or_default()
+        let others = match case.moved {
+            true => self.other_cells.get(&case.case).map(|o| &**o),
+            false => None,
+        };
+        Events {
+            kept: self
+                .events
+                .get(from..from + usize::from(case.events_len))
+                .unwrap_or_default(),
+            cell: case.cell,
+            others: others.unwrap_or_default(),
+        }
     }
 
     /// The next statutory due date of an open case with a running clock.
@@ -343,11 +415,7 @@ impl CaseBook {
         let Some(case) = self.cases.get(index) else {
             return Vec::new();
         };
-        let mut units: Vec<UnitId> = self
-            .events(case)
-            .iter()
-            .filter_map(EventFact::cell)
-            .collect();
+        let mut units: Vec<UnitId> = self.events(case).iter().filter_map(|e| e.cell()).collect();
         units.push(case.cell());
         units.sort_unstable();
         units.dedup();
@@ -385,12 +453,18 @@ impl CaseBook {
                 }))
             }
         };
+        let (id, cell) = (
+            narrow("Mã hồ sơ", case.id.0)?,
+            narrow("Mã đơn vị", case.cell.0)?,
+        );
+        let (kept, others) = kept_events(&events, cell)?;
         let facts = CaseFacts {
-            case: narrow("Mã hồ sơ", case.id.0)?,
+            case: id,
             person: narrow("Mã người", case.person.0)?,
-            cell: narrow("Mã đơn vị", case.cell.0)?,
+            cell,
             events_from,
             events_len,
+            moved: !others.is_empty(),
             profile: self.profile_id(Profile::of(details))?,
             identified_on: case.identified_on,
             ceremony_on: case.ceremony_on,
@@ -399,7 +473,11 @@ impl CaseBook {
             stage: case.stage,
             open,
         };
-        self.events.extend(events);
+        self.events.extend(kept);
+        match others.is_empty() {
+            true => self.other_cells.remove(&id),
+            false => self.other_cells.insert(id, others.into_boxed_slice()),
+        };
         let index = match index.filter(|i| *i < self.cases.len()) {
             Some(i) => {
                 self.stale += self.cases[i].events_len as usize;
@@ -470,6 +548,36 @@ impl CaseBook {
     }
 }
 
+/// `events` as the book keeps them for a case now in `cell`, and the case's other cells.
+fn kept_events(events: &[EventFact], cell: u32) -> Result<(Vec<KeptEvent>, Vec<u32>), TooLarge> {
+    let mut others: Vec<u32> = Vec::new();
+    let mut kept = Vec::with_capacity(events.len());
+    for event in events {
+        let event_cell = event.cell;
+        let slot = match event_cell {
+            NO_CELL => CELL_UNKNOWN,
+            c if c == cell => CELL_NOW,
+            c => {
+                let at = others.iter().position(|o| *o == c).unwrap_or_else(|| {
+                    others.push(c);
+                    others.len() - 1
+                });
+                u8::try_from(at + 2).map_err(|_| TooLarge {
+                    what: "Số chi bộ khác nhau của một hồ sơ",
+                    value: at as i64 + 1,
+                })?
+            }
+        };
+        kept.push(KeptEvent {
+            on: event.on,
+            cell: slot,
+            step: event.step,
+            stage_after: event.stage_after,
+        });
+    }
+    Ok((kept, others))
+}
+
 /// The cases of one subtree of a tree, for one report.
 #[derive(Debug, Clone, Copy)]
 pub struct Facts<'a> {
@@ -501,7 +609,7 @@ impl<'a> Facts<'a> {
         self.chosen.iter().filter_map(move |&i| book.get(i))
     }
 
-    fn events(&self, case: &CaseFacts) -> &'a [EventFact] {
+    fn events(&self, case: &CaseFacts) -> Events<'a> {
         self.book.events(case)
     }
 
@@ -614,7 +722,7 @@ impl<'a> Facts<'a> {
                 if !vote.cell().is_some_and(|c| self.within(c)) {
                     continue;
                 }
-                let Some(cell) = decision.and_then(EventFact::cell).or(vote.cell()) else {
+                let Some(cell) = decision.and_then(|d| d.cell()).or(vote.cell()) else {
                     continue;
                 };
                 let expected =
@@ -670,15 +778,12 @@ impl<'a> Facts<'a> {
         for case in self.cases() {
             let events = self.events(case);
             if in_period(case.identified_on) {
-                let cell = events
-                    .first()
-                    .and_then(EventFact::cell)
-                    .unwrap_or(case.cell());
+                let cell = events.first().and_then(|e| e.cell()).unwrap_or(case.cell());
                 if self.within(cell) {
                     counts.entry(cell).or_default().0[FunnelStep::Source.index()] += 1;
                 }
             }
-            for event in events {
+            for event in events.iter() {
                 let (Some(step), Some(cell)) = (event.step, event.cell()) else {
                     continue;
                 };
@@ -892,6 +997,7 @@ mod tests {
     fn the_facts_stay_small() {
         // A country's eighteen million events and one and a half million cases.
         assert_eq!(std::mem::size_of::<EventFact>(), 10);
+        assert_eq!(std::mem::size_of::<KeptEvent>(), 7);
         assert!(std::mem::size_of::<CaseFacts>() <= 48);
         assert!(std::mem::size_of::<OpenFacts>() <= 24);
     }
@@ -1061,7 +1167,7 @@ mod tests {
         // is live.
         assert!(book.events.len() < 2 * (40 + 1), "{}", book.events.len());
         assert_eq!(
-            book.events(book.get(0).unwrap()),
+            book.events(book.get(0).unwrap()).iter().collect::<Vec<_>>(),
             [event(d(2024, 1, 2), None, Some(3))]
         );
         assert_eq!(book.get(i).unwrap().name(), "Trần Thị Bình");
@@ -1073,5 +1179,16 @@ mod tests {
             Subgroup::Teachers
         );
         assert_eq!(book.profiles.len(), 1);
+        // The other case's event was in another cell than its own; put again with its
+        // events in its own cell, it keeps no other cells.
+        assert_eq!(book.other_cells.len(), 1);
+        put(
+            &mut book,
+            Some(0),
+            &other,
+            vec![event(d(2024, 1, 2), None, Some(2))],
+        );
+        assert!(book.other_cells.is_empty());
+        assert_eq!(book.units(0), vec![UnitId(2)]);
     }
 }
