@@ -221,7 +221,7 @@ impl Profile {
 
 /// What only an open case keeps: open cases are listed by name with their due date. A
 /// country has 600,000 open cases; with the due date's rule and text in a table of the
-/// book, each keeps 24 bytes beside its name.
+/// book, each keeps 24 bytes and its name.
 #[derive(Debug, Clone, PartialEq)]
 struct OpenFacts {
     /// Full name (họ tên) of the person.
@@ -441,6 +441,15 @@ impl CaseBook {
             what: "Số sự kiện của một hồ sơ",
             value: events.len() as i64,
         })?;
+        let (id, cell) = (
+            narrow("Mã hồ sơ", case.id.0)?,
+            narrow("Mã đơn vị", case.cell.0)?,
+        );
+        let person = narrow("Mã người", case.person.0)?;
+        let birth = BirthCode::of(details.birth)?;
+        let (kept, others) = kept_events(&events, cell)?;
+        // The shared tables last: they change only when nothing else can fail (a due
+        // date's kind added before a failing profile would be a harmless spare).
         let open = match case.stage.is_closed() {
             true => None,
             false => {
@@ -453,14 +462,9 @@ impl CaseBook {
                 }))
             }
         };
-        let (id, cell) = (
-            narrow("Mã hồ sơ", case.id.0)?,
-            narrow("Mã đơn vị", case.cell.0)?,
-        );
-        let (kept, others) = kept_events(&events, cell)?;
         let facts = CaseFacts {
             case: id,
-            person: narrow("Mã người", case.person.0)?,
+            person,
             cell,
             events_from,
             events_len,
@@ -469,16 +473,20 @@ impl CaseBook {
             identified_on: case.identified_on,
             ceremony_on: case.ceremony_on,
             closed_on: case.exit.as_ref().map(|e| e.on),
-            birth: BirthCode::of(details.birth)?,
+            birth,
             stage: case.stage,
             open,
         };
         self.events.extend(kept);
-        match others.is_empty() {
-            true => self.other_cells.remove(&id),
-            false => self.other_cells.insert(id, others.into_boxed_slice()),
-        };
-        let index = match index.filter(|i| *i < self.cases.len()) {
+        let index = index.filter(|i| *i < self.cases.len());
+        if let Some(replaced) = index.and_then(|i| self.cases.get(i)) {
+            // Another case's facts may have been there.
+            self.other_cells.remove(&replaced.case);
+        }
+        if !others.is_empty() {
+            self.other_cells.insert(id, others.into_boxed_slice());
+        }
+        let index = match index {
             Some(i) => {
                 self.stale += self.cases[i].events_len as usize;
                 self.cases[i] = facts;
@@ -501,19 +509,21 @@ impl CaseBook {
             .due_kinds
             .iter()
             .position(|(what, rule)| *what == due.what && *rule == due.rule);
-        let at = known.unwrap_or_else(|| {
-            self.due_kinds.push((due.what, due.rule));
-            self.due_kinds.len() - 1
-        });
-        u16::try_from(at).map_err(|_| TooLarge {
+        let at = known.unwrap_or(self.due_kinds.len());
+        let kind = u16::try_from(at).map_err(|_| TooLarge {
             what: "Số loại hạn khác nhau",
             value: at as i64,
-        })
+        })?;
+        if known.is_none() {
+            self.due_kinds.push((due.what, due.rule));
+        }
+        Ok(kind)
     }
 
     /// Makes room for `cases` more cases and `events` more events at once: grown by
     /// doubling, the arrays would be copied as they fill, the old copy and the new held
-    /// together (the country's events are 90 MB). Room never written to takes no memory.
+    /// together (the country's events took 95 MB). Room never written to takes no memory
+    /// in arrays this large, which the system maps page by page.
     pub fn reserve(&mut self, cases: usize, events: usize) {
         self.cases.reserve_exact(cases);
         self.events.reserve_exact(events);
@@ -991,6 +1001,34 @@ mod tests {
             &Calendar::generated(),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_case_that_cannot_be_kept_changes_nothing() {
+        let rules = RuleBook::builtin().unwrap();
+        let calendar = Calendar::generated();
+        let mut voted = case(1, Stage::FileOpened);
+        voted.file_opened_on = Some(d(2024, 3, 1));
+        let events = vec![event(d(2024, 1, 2), None, Some(3))];
+        let mut absurd = details();
+        absurd.birth = BirthDate::YearOnly(i32::MAX);
+        let mut book = CaseBook::default();
+        let put = book.put(None, &voted, &absurd, events.clone(), &rules, &calendar);
+        assert!(put.is_err());
+        let held = |book: &CaseBook| {
+            (
+                book.len(),
+                book.events.len(),
+                book.profiles.len(),
+                book.due_kinds.len(),
+                book.other_cells.len(),
+            )
+        };
+        assert_eq!(held(&book), (0, 0, 0, 0, 0));
+        // The same case with a plausible birth is kept, with a due date and another cell.
+        book.put(None, &voted, &details(), events, &rules, &calendar)
+            .unwrap();
+        assert_eq!(held(&book), (1, 1, 1, 1, 1));
     }
 
     #[test]

@@ -33,9 +33,9 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// The tally of every case in `book`, placed in `tree`. Its B-trees are built from
-    /// their sorted entries, which fills their nodes: filled case by case, they are left
-    /// about half empty.
+    /// The tally of every case in `book`, placed in `tree`. Its B-trees are built at once
+    /// from all their entries (which `collect` sorts), which fills their nodes: filled case
+    /// by case, they are left about half empty.
     pub fn new(tree: &UnitTree, book: &CaseBook) -> Tally {
         let mut tally = Tally {
             stages: vec![[0; Stage::ALL.len()]; tree.units().len()],
