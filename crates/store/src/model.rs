@@ -440,7 +440,9 @@ impl Store {
         };
         if applied != Refreshed::Applied {
             // The old model goes before the new one is built: no one can read it while the
-            // lock is held, and the two at once would double the server's memory.
+            // lock is held, and the two at once would double the server's memory. A load
+            // that fails or is cancelled (its request gone) leaves none: the next report
+            // loads it, as at the server's start.
             *guard = None;
             *guard = Some(self.load_model().await?);
         }
