@@ -202,16 +202,33 @@ pub fn check_year(year: i32, field: &str) -> Result<(), Violation> {
     Ok(())
 }
 
+/// More people than the country has: a headcount above it is a typing error (and the
+/// report model keeps each number in 32 bits).
+pub const HEADCOUNT_LIMIT: i64 = 200_000_000;
+
+fn headcount_number(value: i64, field: &str, what: &str) -> Result<(), Violation> {
+    non_negative(value, field, what)?;
+    if value > HEADCOUNT_LIMIT {
+        return Err(Violation::new(
+            "input.too-large",
+            field,
+            format!("{what} ({value}) lớn hơn dân số cả nước; hãy kiểm tra lại."),
+        ));
+    }
+    Ok(())
+}
+
 impl HeadcountInput {
-    /// Checks the numbers (none negative) and the date's year.
+    /// Checks the numbers (none negative, none above `HEADCOUNT_LIMIT`) and the date's
+    /// year.
     pub fn check(&self) -> Result<(), Violation> {
         check_year(self.as_of.year(), "as_of")?;
-        non_negative(
+        headcount_number(
             self.official_members,
             "official_members",
             "Số đảng viên chính thức",
         )?;
-        non_negative(
+        headcount_number(
             self.probationary_members,
             "probationary_members",
             "Số đảng viên dự bị",
@@ -230,7 +247,7 @@ impl HeadcountInput {
             ),
         ] {
             if let Some(value) = value {
-                non_negative(value, field, what)?;
+                headcount_number(value, field, what)?;
             }
         }
         Ok(())

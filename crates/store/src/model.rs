@@ -68,7 +68,7 @@ pub(crate) struct ReportModel {
     pub tally: Tally,
     /// By unit, then by day (oldest first), in one array of what reports count (who
     /// recorded a headcount is not kept): a country has 271,000.
-    pub headcounts: Vec<HeadcountInput>,
+    headcounts: Vec<KeptHeadcount>,
     pub targets: Vec<TargetRow>,
     pub rules: RuleBook,
     pub calendar: Calendar,
@@ -87,12 +87,12 @@ impl ReportModel {
     ) -> HashMap<UnitId, HeadcountInput> {
         self.headcounts
             .chunk_by(|a, b| a.unit == b.unit)
-            .filter(|list| list.first().is_some_and(|h| wanted(h.unit)))
+            .filter(|list| list.first().is_some_and(|h| wanted(h.unit())))
             .filter_map(|list| {
                 list.iter()
                     .rev()
                     .find(|h| h.as_of <= day)
-                    .map(|h| (h.unit, h.clone()))
+                    .map(|h| (h.unit(), h.input()))
             })
             .collect()
     }
@@ -261,6 +261,66 @@ impl CaseIndex {
         if Self::in_table(last, cases) {
             self.table
                 .reserve_exact((last + 1).saturating_sub(self.table.len()));
+        }
+    }
+}
+
+/// A headcount as the model keeps it: 28 bytes where `HeadcountInput` takes 80, each
+/// number in 32 bits (`HeadcountInput::check` keeps them far below), `ABSENT` for a number
+/// not given.
+#[derive(Debug, Clone, Copy)]
+struct KeptHeadcount {
+    unit: u32,
+    as_of: chrono::NaiveDate,
+    official_members: u32,
+    probationary_members: u32,
+    workforce: u32,
+    youth_union_members: u32,
+    trade_union_members: u32,
+}
+
+impl KeptHeadcount {
+    const ABSENT: u32 = u32::MAX;
+
+    fn of(input: &HeadcountInput) -> StoreResult<KeptHeadcount> {
+        let unit = input.unit;
+        let number = |value: i64| {
+            u32::try_from(value)
+                .ok()
+                .filter(|n| *n != Self::ABSENT)
+                .ok_or_else(|| {
+                    StoreError::Backend(format!(
+                        "Số liệu {value} của tổ chức {} vượt quá giới hạn của mô hình báo cáo",
+                        unit.0
+                    ))
+                })
+        };
+        let optional = |value: Option<i64>| value.map_or(Ok(Self::ABSENT), number);
+        Ok(KeptHeadcount {
+            unit: number(unit.0)?,
+            as_of: input.as_of,
+            official_members: number(input.official_members)?,
+            probationary_members: number(input.probationary_members)?,
+            workforce: optional(input.workforce)?,
+            youth_union_members: optional(input.youth_union_members)?,
+            trade_union_members: optional(input.trade_union_members)?,
+        })
+    }
+
+    fn unit(&self) -> UnitId {
+        UnitId(i64::from(self.unit))
+    }
+
+    fn input(&self) -> HeadcountInput {
+        let optional = |n: u32| (n != Self::ABSENT).then_some(i64::from(n));
+        HeadcountInput {
+            unit: self.unit(),
+            as_of: self.as_of,
+            official_members: i64::from(self.official_members),
+            probationary_members: i64::from(self.probationary_members),
+            workforce: optional(self.workforce),
+            youth_union_members: optional(self.youth_union_members),
+            trade_union_members: optional(self.trade_union_members),
         }
     }
 }
@@ -668,14 +728,14 @@ impl Store {
         Ok(())
     }
 
-    async fn all_headcounts(&self) -> StoreResult<Vec<HeadcountInput>> {
+    async fn all_headcounts(&self) -> StoreResult<Vec<KeptHeadcount>> {
         let rows: Vec<HeadcountRow> = sqlx::query_as(&format!(
             "SELECT {HEADCOUNT_COLUMNS} FROM headcounts h ORDER BY h.unit_id, h.as_of"
         ))
         .fetch_all(&self.pool)
         .await
         .map_err(backend_error)?;
-        exactly(rows, |row| Ok(row.into_record()?.input))
+        exactly(rows, |row| KeptHeadcount::of(&row.into_record()?.input))
     }
 
     async fn all_targets(&self) -> StoreResult<Vec<TargetRow>> {
@@ -721,6 +781,35 @@ mod tests {
 
     fn row(id: i64) -> AuditRow {
         (id, "case.transition".into(), "case".into(), id.to_string())
+    }
+
+    #[test]
+    fn a_kept_headcount_gives_back_what_was_recorded() {
+        let recorded = HeadcountInput {
+            unit: UnitId(7),
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            official_members: 41,
+            probationary_members: 0,
+            workforce: None,
+            youth_union_members: Some(0),
+            trade_union_members: Some(ketnap_domain::report::HEADCOUNT_LIMIT),
+        };
+        let kept = KeptHeadcount::of(&recorded).unwrap();
+        assert_eq!(kept.input(), recorded);
+        assert_eq!(kept.unit(), UnitId(7));
+        // What 32 bits cannot keep is refused, never cut.
+        for wrong in [
+            HeadcountInput {
+                workforce: Some(i64::from(u32::MAX)),
+                ..recorded.clone()
+            },
+            HeadcountInput {
+                official_members: -1,
+                ..recorded.clone()
+            },
+        ] {
+            assert!(KeptHeadcount::of(&wrong).is_err(), "{wrong:?}");
+        }
     }
 
     #[test]

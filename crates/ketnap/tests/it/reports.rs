@@ -1159,6 +1159,20 @@ pub(crate) async fn reports(store: &Store, url: &str) {
             .await,
         "input.negative",
     );
+    // Above the country's population: a typing error, and more than the report model keeps.
+    rejected(
+        store
+            .record_headcount(
+                &officer,
+                &ward,
+                &HeadcountInput {
+                    youth_union_members: Some(ketnap_domain::report::HEADCOUNT_LIMIT + 1),
+                    ..good.clone()
+                },
+            )
+            .await,
+        "input.too-large",
+    );
     rejected(
         store
             .record_headcount(
