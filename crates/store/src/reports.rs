@@ -164,7 +164,7 @@ impl Store {
         let mut pressing: [Vec<(NaiveDate, CaseId, usize)>; Urgency::ALL.len()] =
             Default::default();
         for (i, case) in candidates.filter_map(|i| Some((i, book.get(i)?))) {
-            let Some(due) = case.due_on().filter(|_| subtree.contains(case.cell())) else {
+            let Some(due) = book.due_on(case).filter(|_| subtree.contains(case.cell())) else {
                 continue;
             };
             let status = status_on(due, today, warn_days);
@@ -189,7 +189,7 @@ impl Store {
                         let due = book.due(case)?;
                         Some(Pressing {
                             case: case.case(),
-                            name: case.name().to_string(),
+                            name: book.name(case).to_string(),
                             cell: tree
                                 .get(case.cell())
                                 .map(|u| u.name.clone())

@@ -219,16 +219,19 @@ impl Profile {
     }
 }
 
-/// What only an open case keeps: open cases are listed by name with their due date. A
-/// country has 600,000 open cases; with the due date's rule and text in a table of the
-/// book, each keeps 24 bytes and its name.
-#[derive(Debug, Clone, PartialEq)]
+/// What only an open case keeps: open cases are listed by name and person with their due
+/// date. A country has 600,000 open cases; with their names in one text of the book and
+/// the due date's rule and text in a table of it, each keeps 20 bytes here.
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct OpenFacts {
-    /// Full name (họ tên) of the person.
-    name: Box<str>,
+    person: u32,
+    /// The full name (họ tên) of the person: `CaseBook::names[name_from..][..name_len]`.
+    name_from: u32,
+    name_len: u32,
     /// The next statutory due date, when the case has a running clock, and what it is
-    /// (`CaseBook::due_kinds`).
-    due: Option<(NaiveDate, u16)>,
+    /// (`CaseBook::due_kinds[due_kind]`).
+    due_on: Option<NaiveDate>,
+    due_kind: u16,
 }
 
 /// A person's date of birth in four bytes: a full date as twice its day count from the
@@ -260,34 +263,34 @@ impl BirthCode {
     }
 }
 
-/// A case as reports see it; its events and profile are in the `CaseBook` that holds it.
+/// A case as reports see it (40 bytes); its events, profile and what it keeps while open
+/// are in the `CaseBook` that holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseFacts {
     case: u32,
-    person: u32,
     cell: u32,
     /// `CaseBook::events[events_from..events_from + events_len]`.
     events_from: u32,
-    events_len: u16,
-    /// Whether some of its events were in other cells (`CaseBook::other_cells`).
-    moved: bool,
     /// `CaseBook::profiles[profile]`.
     profile: u32,
     identified_on: NaiveDate,
     ceremony_on: Option<NaiveDate>,
     closed_on: Option<NaiveDate>,
     birth: BirthCode,
+    /// `CaseBook::open[open]`, or `NOT_OPEN` for a closed case.
+    open: u32,
+    events_len: u16,
+    /// Whether some of its events were in other cells (`CaseBook::other_cells`).
+    moved: bool,
     stage: Stage,
-    open: Option<Box<OpenFacts>>,
 }
+
+/// `CaseFacts::open` of a closed case.
+const NOT_OPEN: u32 = u32::MAX;
 
 impl CaseFacts {
     pub fn case(&self) -> CaseId {
         CaseId(i64::from(self.case))
-    }
-
-    pub fn person(&self) -> PersonId {
-        PersonId(i64::from(self.person))
     }
 
     /// The responsible cell now.
@@ -311,22 +314,8 @@ impl CaseFacts {
         self.closed_on
     }
 
-    /// The next statutory due date of an open case with a running clock (what is due and
-    /// the rule behind it: `CaseBook::due`).
-    pub fn due_on(&self) -> Option<NaiveDate> {
-        self.open
-            .as_ref()
-            .and_then(|open| open.due)
-            .map(|(on, _)| on)
-    }
-
     pub fn birth(&self) -> BirthDate {
         self.birth.birth()
-    }
-
-    /// The person's full name; empty for a closed case.
-    pub fn name(&self) -> &str {
-        self.open.as_ref().map_or("", |open| &open.name)
     }
 }
 
@@ -344,6 +333,15 @@ pub struct CaseBook {
     /// What the due dates are (what must happen, the rule behind it), each kept once: a
     /// handful for a country.
     due_kinds: Vec<(&'static str, Arc<str>)>,
+    /// What open cases keep (`CaseFacts::open`); the places of cases since closed are in
+    /// `free_open`, taken again first.
+    open: Vec<OpenFacts>,
+    free_open: Vec<u32>,
+    /// The open cases' names one after another (`OpenFacts::name_from`): one text rather
+    /// than an allocation each. Names of cases since closed or put again are left until
+    /// they are half of it (`stale_names`, in bytes).
+    names: String,
+    stale_names: usize,
     /// Events of replaced facts still in `events`, dropped once they are half of it.
     stale: usize,
 }
@@ -382,28 +380,49 @@ impl CaseBook {
         }
     }
 
+    fn open_facts(&self, case: &CaseFacts) -> Option<&OpenFacts> {
+        self.open.get(case.open as usize)
+    }
+
+    /// The next statutory due date of an open case with a running clock (what is due and
+    /// the rule behind it: `due`).
+    pub fn due_on(&self, case: &CaseFacts) -> Option<NaiveDate> {
+        self.open_facts(case)?.due_on
+    }
+
     /// The next statutory due date of an open case with a running clock.
     pub fn due(&self, case: &CaseFacts) -> Option<Due> {
-        let (due, kind) = case.open.as_ref()?.due?;
-        let (what, rule) = self.due_kinds.get(usize::from(kind))?;
+        let open = self.open_facts(case)?;
+        let (what, rule) = self.due_kinds.get(usize::from(open.due_kind))?;
         Some(Due {
-            due,
+            due: open.due_on?,
             what,
             rule: Arc::clone(rule),
         })
     }
 
-    /// `case` as a line of an open-case list.
-    pub fn open_case<'a>(&self, case: &'a CaseFacts) -> OpenCase<'a> {
-        OpenCase {
+    /// The person's full name; empty for a closed case.
+    pub fn name(&self, case: &CaseFacts) -> &str {
+        self.open_facts(case)
+            .and_then(|open| {
+                let from = open.name_from as usize;
+                self.names.get(from..from + open.name_len as usize)
+            })
+            .unwrap_or_default()
+    }
+
+    /// `case` as a line of an open-case list; `None` for a closed case.
+    pub fn open_case(&self, case: &CaseFacts) -> Option<OpenCase<'_>> {
+        let open = self.open_facts(case)?;
+        Some(OpenCase {
             case: case.case(),
-            person: case.person(),
-            name: case.name(),
+            person: PersonId(i64::from(open.person)),
+            name: self.name(case),
             cell: case.cell(),
             stage: case.stage,
             ceremony_on: case.ceremony_on,
             due: self.due(case),
-        }
+        })
     }
 
     pub fn profile(&self, case: &CaseFacts) -> Option<&Profile> {
@@ -448,37 +467,79 @@ impl CaseBook {
         let person = narrow("Mã người", case.person.0)?;
         let birth = BirthCode::of(details.birth)?;
         let (kept, others) = kept_events(&events, cell)?;
-        // The shared tables last: they change only when nothing else can fail (a due
-        // date's kind added before a failing profile would be a harmless spare).
+        let index = index.filter(|i| *i < self.cases.len());
+        let replaced = index.and_then(|i| self.cases.get(i)).map(|c| c.open);
+        // What an open case keeps, checked before anything changes.
         let open = match case.stage.is_closed() {
             true => None,
             false => {
-                let due = next_due(case, rules, calendar).ok().flatten();
-                Some(Box::new(OpenFacts {
-                    name: details.name.full().into_boxed_str(),
-                    due: due
-                        .map(|due| Ok((due.due, self.due_kind(due)?)))
-                        .transpose()?,
-                }))
+                let name = details.name.full();
+                let name_from = narrow("Độ dài tên đã giữ", self.names.len() as i64)?;
+                let name_len = narrow("Độ dài tên", name.len() as i64)?;
+                let slot = match replaced.filter(|o| *o != NOT_OPEN) {
+                    Some(slot) => slot,
+                    None => match self.free_open.last() {
+                        Some(slot) => *slot,
+                        None => narrow("Số hồ sơ đang mở", self.open.len() as i64)?,
+                    },
+                };
+                Some((slot, name, name_from, name_len))
+            }
+        };
+        let due = match open {
+            Some(_) => next_due(case, rules, calendar).ok().flatten(),
+            None => None,
+        };
+        // The shared tables last: they change only when nothing else can fail (a due
+        // date's kind added before a failing profile would be a harmless spare).
+        let due_on = due.as_ref().map(|d| d.due);
+        let due_kind = due.map(|due| self.due_kind(due)).transpose()?;
+        let profile = self.profile_id(Profile::of(details))?;
+        if let Some(old) = replaced.and_then(|o| self.open.get(o as usize)) {
+            self.stale_names += old.name_len as usize;
+        }
+        let open_at = match open {
+            Some((slot, name, name_from, name_len)) => {
+                let facts = OpenFacts {
+                    person,
+                    name_from,
+                    name_len,
+                    due_on,
+                    due_kind: due_kind.unwrap_or_default(),
+                };
+                self.names.push_str(&name);
+                match self.open.get_mut(slot as usize) {
+                    Some(kept) => *kept = facts,
+                    None => self.open.push(facts),
+                }
+                if self.free_open.last() == Some(&slot) {
+                    self.free_open.pop();
+                }
+                slot
+            }
+            None => {
+                // A case closed where an open one was: its place is free.
+                if let Some(old) = replaced.filter(|o| *o != NOT_OPEN) {
+                    self.free_open.push(old);
+                }
+                NOT_OPEN
             }
         };
         let facts = CaseFacts {
             case: id,
-            person,
             cell,
             events_from,
             events_len,
             moved: !others.is_empty(),
-            profile: self.profile_id(Profile::of(details))?,
+            profile,
             identified_on: case.identified_on,
             ceremony_on: case.ceremony_on,
             closed_on: case.exit.as_ref().map(|e| e.on),
             birth,
             stage: case.stage,
-            open,
+            open: open_at,
         };
         self.events.extend(kept);
-        let index = index.filter(|i| *i < self.cases.len());
         if let Some(replaced) = index.and_then(|i| self.cases.get(i)) {
             // Another case's facts may have been there.
             self.other_cells.remove(&replaced.case);
@@ -500,7 +561,27 @@ impl CaseBook {
         if self.stale > self.events.len() / 2 {
             self.drop_stale();
         }
+        if self.stale_names > self.names.len() / 2 {
+            self.drop_stale_names();
+        }
         Ok(index)
+    }
+
+    /// Copies the open cases' names into a new text, without those no longer kept.
+    fn drop_stale_names(&mut self) {
+        let mut names = String::with_capacity(self.names.len() - self.stale_names);
+        for case in &self.cases {
+            let Some(open) = self.open.get_mut(case.open as usize) else {
+                continue;
+            };
+            let from = open.name_from as usize;
+            let name = self.names.get(from..from + open.name_len as usize);
+            // Shorter than before: the position still fits.
+            open.name_from = names.len() as u32;
+            names.push_str(name.unwrap_or_default());
+        }
+        self.names = names;
+        self.stale_names = 0;
     }
 
     /// The place of what `due` is in `due_kinds`, added if new.
@@ -866,7 +947,7 @@ impl<'a> Facts<'a> {
     pub fn open_cases(&self, wanted: impl Fn(Stage) -> bool) -> Vec<OpenCase<'a>> {
         self.cases()
             .filter(|c| !c.stage.is_closed() && wanted(c.stage) && self.within(c.cell()))
-            .map(|case| self.book.open_case(case))
+            .filter_map(|case| self.book.open_case(case))
             .collect()
     }
 }
@@ -1004,6 +1085,66 @@ mod tests {
     }
 
     #[test]
+    fn open_cases_keep_their_own_names_through_closing_reopening_and_compaction() {
+        let rules = RuleBook::builtin().unwrap();
+        let calendar = Calendar::generated();
+        let mut book = CaseBook::default();
+        let named = |n: usize| {
+            let mut who = details();
+            who.name = PersonName::new("Nguyễn", "Văn", &"A".repeat(n + 1));
+            who
+        };
+        let mut cases: Vec<Case> = (1..=6).map(|id| case(id, Stage::Sympathiser)).collect();
+        let mut names: Vec<String> = Vec::new();
+        for (n, c) in cases.iter().enumerate() {
+            book.put(None, c, &named(n), Vec::new(), &rules, &calendar)
+                .unwrap();
+            names.push(named(n).name.full());
+        }
+        // Case 2 closes (its place is freed), case 5 is renamed again and again (its
+        // names pile up until they are dropped), case 2 opens again under a new name.
+        cases[1].stage = Stage::Withdrawn;
+        book.put(Some(1), &cases[1], &named(1), Vec::new(), &rules, &calendar)
+            .unwrap();
+        names[1] = String::new();
+        assert_eq!(book.free_open, vec![1]);
+        for round in 0..30 {
+            book.put(
+                Some(4),
+                &cases[4],
+                &named(10 + round),
+                Vec::new(),
+                &rules,
+                &calendar,
+            )
+            .unwrap();
+            names[4] = named(10 + round).name.full();
+        }
+        cases[1].stage = Stage::Sympathiser;
+        book.put(Some(1), &cases[1], &named(7), Vec::new(), &rules, &calendar)
+            .unwrap();
+        names[1] = named(7).name.full();
+        assert!(book.free_open.is_empty());
+        assert_eq!(book.open.len(), 6, "the freed place is taken again");
+        // Stale names were dropped along the way: less than twice the live ones are kept.
+        let live: usize = names.iter().map(String::len).sum();
+        assert!(
+            book.names.len() < 2 * live,
+            "{} of {live}",
+            book.names.len()
+        );
+        for (i, name) in names.iter().enumerate() {
+            let facts = book.get(i).unwrap();
+            assert_eq!(book.name(facts), name, "case {}", i + 1);
+            let open = book.open_case(facts);
+            assert_eq!(
+                open.map(|o| o.person),
+                (!name.is_empty()).then_some(PersonId(i as i64 + 1))
+            );
+        }
+    }
+
+    #[test]
     fn a_case_that_cannot_be_kept_changes_nothing() {
         let rules = RuleBook::builtin().unwrap();
         let calendar = Calendar::generated();
@@ -1036,8 +1177,8 @@ mod tests {
         // A country's eighteen million events and one and a half million cases.
         assert_eq!(std::mem::size_of::<EventFact>(), 10);
         assert_eq!(std::mem::size_of::<KeptEvent>(), 7);
-        assert!(std::mem::size_of::<CaseFacts>() <= 48);
-        assert!(std::mem::size_of::<OpenFacts>() <= 24);
+        assert_eq!(std::mem::size_of::<CaseFacts>(), 40);
+        assert_eq!(std::mem::size_of::<OpenFacts>(), 20);
     }
 
     #[test]
@@ -1208,10 +1349,10 @@ mod tests {
             book.events(book.get(0).unwrap()).iter().collect::<Vec<_>>(),
             [event(d(2024, 1, 2), None, Some(3))]
         );
-        assert_eq!(book.get(i).unwrap().name(), "Trần Thị Bình");
+        assert_eq!(book.name(book.get(i).unwrap()), "Trần Thị Bình");
         open.stage = Stage::Withdrawn;
         let i = put(&mut book, Some(i), &open, Vec::new());
-        assert_eq!(book.get(i).unwrap().name(), "");
+        assert_eq!(book.name(book.get(i).unwrap()), "");
         assert_eq!(
             book.profile(book.get(i).unwrap()).unwrap().subgroup,
             Subgroup::Teachers

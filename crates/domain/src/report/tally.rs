@@ -176,7 +176,7 @@ impl Counted {
             .collect();
         Some(Counted {
             stage,
-            due: case.due_on().map(|due| (due, key)),
+            due: book.due_on(case).map(|due| (due, key)),
             ceremonies,
         })
     }
