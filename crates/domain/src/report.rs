@@ -202,8 +202,8 @@ pub fn check_year(year: i32, field: &str) -> Result<(), Violation> {
     Ok(())
 }
 
-/// More people than the country has: a headcount above it is a typing error (and the
-/// report model keeps each number in 32 bits).
+/// Twice the country's population: a headcount above it is a typing error (and the report
+/// model keeps each number in 32 bits).
 pub const HEADCOUNT_LIMIT: i64 = 200_000_000;
 
 fn headcount_number(value: i64, field: &str, what: &str) -> Result<(), Violation> {
@@ -212,7 +212,9 @@ fn headcount_number(value: i64, field: &str, what: &str) -> Result<(), Violation
         return Err(Violation::new(
             "input.too-large",
             field,
-            format!("{what} ({value}) lớn hơn dân số cả nước; hãy kiểm tra lại."),
+            format!(
+                "{what} ({value}) vượt quá 200.000.000, lớn hơn dân số cả nước; hãy kiểm tra lại."
+            ),
         ));
     }
     Ok(())
@@ -1863,4 +1865,30 @@ pub fn breakdown(
         total,
         tables,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_headcount_up_to_the_limit_is_taken_and_one_more_is_a_typing_error() {
+        let at_limit = HeadcountInput {
+            unit: UnitId(1),
+            as_of: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            official_members: HEADCOUNT_LIMIT,
+            probationary_members: 0,
+            workforce: Some(HEADCOUNT_LIMIT),
+            youth_union_members: None,
+            trade_union_members: None,
+        };
+        assert!(at_limit.check().is_ok());
+        let over = HeadcountInput {
+            probationary_members: HEADCOUNT_LIMIT + 1,
+            ..at_limit
+        };
+        let refused = over.check().unwrap_err();
+        assert_eq!(refused.rule, "input.too-large");
+        assert_eq!(refused.field, "probationary_members");
+    }
 }

@@ -288,6 +288,9 @@ pub struct CaseFacts {
 /// `CaseFacts::open` of a closed case.
 const NOT_OPEN: u32 = u32::MAX;
 
+/// Room for a name made by `CaseBook::reserve`: more than most full names take in UTF-8.
+const RESERVED_NAME_BYTES: usize = 32;
+
 impl CaseFacts {
     pub fn case(&self) -> CaseId {
         CaseId(i64::from(self.case))
@@ -404,10 +407,14 @@ impl CaseBook {
     /// The person's full name; empty for a closed case.
     pub fn name(&self, case: &CaseFacts) -> &str {
         self.open_facts(case)
-            .and_then(|open| {
-                let from = open.name_from as usize;
-                self.names.get(from..from + open.name_len as usize)
-            })
+            .map(|open| self.name_of(open))
+            .unwrap_or_default()
+    }
+
+    fn name_of(&self, open: &OpenFacts) -> &str {
+        let from = open.name_from as usize;
+        self.names
+            .get(from..from + open.name_len as usize)
             .unwrap_or_default()
     }
 
@@ -469,13 +476,21 @@ impl CaseBook {
         let (kept, others) = kept_events(&events, cell)?;
         let index = index.filter(|i| *i < self.cases.len());
         let replaced = index.and_then(|i| self.cases.get(i)).map(|c| c.open);
-        // What an open case keeps, checked before anything changes.
+        let replaced_open = replaced.and_then(|o| self.open.get(o as usize));
+        // What an open case keeps, checked before anything changes. A name as it was is
+        // kept where it is (a case is put again after every change to it).
         let open = match case.stage.is_closed() {
             true => None,
             false => {
                 let name = details.name.full();
-                let name_from = narrow("Độ dài tên đã giữ", self.names.len() as i64)?;
-                let name_len = narrow("Độ dài tên", name.len() as i64)?;
+                let same_name = replaced_open.filter(|o| self.name_of(o) == name);
+                let (name_from, name_len) = match same_name {
+                    Some(o) => (o.name_from, o.name_len),
+                    None => (
+                        narrow("Độ dài tên đã giữ", self.names.len() as i64)?,
+                        narrow("Độ dài tên", name.len() as i64)?,
+                    ),
+                };
                 let slot = match replaced.filter(|o| *o != NOT_OPEN) {
                     Some(slot) => slot,
                     None => match self.free_open.last() {
@@ -483,7 +498,12 @@ impl CaseBook {
                         None => narrow("Số hồ sơ đang mở", self.open.len() as i64)?,
                     },
                 };
-                Some((slot, name, name_from, name_len))
+                Some((
+                    slot,
+                    (same_name.is_none()).then_some(name),
+                    name_from,
+                    name_len,
+                ))
             }
         };
         let due = match open {
@@ -495,11 +515,8 @@ impl CaseBook {
         let due_on = due.as_ref().map(|d| d.due);
         let due_kind = due.map(|due| self.due_kind(due)).transpose()?;
         let profile = self.profile_id(Profile::of(details))?;
-        if let Some(old) = replaced.and_then(|o| self.open.get(o as usize)) {
-            self.stale_names += old.name_len as usize;
-        }
         let open_at = match open {
-            Some((slot, name, name_from, name_len)) => {
+            Some((slot, new_name, name_from, name_len)) => {
                 let facts = OpenFacts {
                     person,
                     name_from,
@@ -507,7 +524,12 @@ impl CaseBook {
                     due_on,
                     due_kind: due_kind.unwrap_or_default(),
                 };
-                self.names.push_str(&name);
+                if let Some(name) = new_name {
+                    self.names.push_str(&name);
+                    if let Some(old) = replaced.and_then(|o| self.open.get(o as usize)) {
+                        self.stale_names += old.name_len as usize;
+                    }
+                }
                 match self.open.get_mut(slot as usize) {
                     Some(kept) => *kept = facts,
                     None => self.open.push(facts),
@@ -518,8 +540,11 @@ impl CaseBook {
                 slot
             }
             None => {
-                // A case closed where an open one was: its place is free.
+                // A case closed where an open one was: its place and name are free.
                 if let Some(old) = replaced.filter(|o| *o != NOT_OPEN) {
+                    if let Some(facts) = self.open.get(old as usize) {
+                        self.stale_names += facts.name_len as usize;
+                    }
                     self.free_open.push(old);
                 }
                 NOT_OPEN
@@ -569,7 +594,7 @@ impl CaseBook {
 
     /// Copies the open cases' names into a new text, without those no longer kept.
     fn drop_stale_names(&mut self) {
-        let mut names = String::with_capacity(self.names.len() - self.stale_names);
+        let mut names = String::with_capacity(self.names.len().saturating_sub(self.stale_names));
         for case in &self.cases {
             let Some(open) = self.open.get_mut(case.open as usize) else {
                 continue;
@@ -608,6 +633,10 @@ impl CaseBook {
     pub fn reserve(&mut self, cases: usize, events: usize) {
         self.cases.reserve_exact(cases);
         self.events.reserve_exact(events);
+        // As if every case were open, with a long name: only what open cases write is used.
+        self.open.reserve_exact(cases);
+        self.names
+            .reserve_exact(cases.saturating_mul(RESERVED_NAME_BYTES));
     }
 
     fn profile_id(&mut self, profile: Profile) -> Result<u32, TooLarge> {
@@ -1120,6 +1149,13 @@ mod tests {
             .unwrap();
             names[4] = named(10 + round).name.full();
         }
+        // Put again under the same name (every change to a case puts it again): the name
+        // stays where it is.
+        let before = book.names.len();
+        cases[2].stage = Stage::AwarenessCertified;
+        book.put(Some(2), &cases[2], &named(2), Vec::new(), &rules, &calendar)
+            .unwrap();
+        assert_eq!(book.names.len(), before);
         cases[1].stage = Stage::Sympathiser;
         book.put(Some(1), &cases[1], &named(7), Vec::new(), &rules, &calendar)
             .unwrap();
@@ -1163,13 +1199,16 @@ mod tests {
                 book.profiles.len(),
                 book.due_kinds.len(),
                 book.other_cells.len(),
+                book.open.len(),
+                book.names.len(),
             )
         };
-        assert_eq!(held(&book), (0, 0, 0, 0, 0));
+        assert_eq!(held(&book), (0, 0, 0, 0, 0, 0, 0));
         // The same case with a plausible birth is kept, with a due date and another cell.
         book.put(None, &voted, &details(), events, &rules, &calendar)
             .unwrap();
-        assert_eq!(held(&book), (1, 1, 1, 1, 1));
+        let name = "Trần Thị Bình".len();
+        assert_eq!(held(&book), (1, 1, 1, 1, 1, 1, name));
     }
 
     #[test]

@@ -455,17 +455,17 @@ async fn plan_forms_refuse_without_changing_anything() {
                 ("official_members", "-5"),
                 ("probationary_members", "2"),
             ],
-            "Số đảng viên chính thức: &#34;-5&#34; phải là số nguyên từ 0 trở lên.",
+            "Số đảng viên chính thức: &#34;-5&#34; phải là số nguyên từ 0 đến 200.000.000.",
         ),
         (
             "/reports/targets",
             vec![(&own, "4"), (&school, "-1")],
-            "Chỉ tiêu của Đảng bộ Trường THPT Thủ Dầu Một: &#34;-1&#34; phải là số nguyên từ 0 trở lên.",
+            "Chỉ tiêu của Đảng bộ Trường THPT Thủ Dầu Một: &#34;-1&#34; phải là số nguyên từ 0 đến 200.000.000.",
         ),
         (
             "/reports/sector-targets",
             vec![("sector:health", "2"), ("sector:education:teachers", "-3")],
-            "Chỉ tiêu giáo viên, giảng viên thuộc lĩnh vực Giáo dục (trường học, đại học): &#34;-3&#34; phải là số nguyên từ 0 trở lên.",
+            "Chỉ tiêu giáo viên, giảng viên thuộc lĩnh vực Giáo dục (trường học, đại học): &#34;-3&#34; phải là số nguyên từ 0 đến 200.000.000.",
         ),
         (
             "/reports/term-plan",
@@ -475,7 +475,7 @@ async fn plan_forms_refuse_without_changing_anything() {
                 ("target_total", "-60"),
                 ("note", "Kế hoạch"),
             ],
-            "Chỉ tiêu cả nhiệm kỳ: &#34;-60&#34; phải là số nguyên từ 0 trở lên.",
+            "Chỉ tiêu cả nhiệm kỳ: &#34;-60&#34; phải là số nguyên từ 0 đến 200.000.000.",
         ),
         (
             "/reports/term-plan",

@@ -1762,16 +1762,16 @@ fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
 }
 
 /// A whole number from a form field: `None` when blank, an error message when not a
-/// number from 0 to 10 000 000.
+/// number from 0 to `HEADCOUNT_LIMIT` (the country's headcounts and targets fit).
 fn count(text: &str, label: &str) -> Result<Option<i64>, String> {
     if text.is_empty() {
         return Ok(None);
     }
     let digits: String = text.chars().filter(|c| *c != '.' && *c != ' ').collect();
     match digits.parse::<i64>() {
-        Ok(n) if (0..=10_000_000).contains(&n) => Ok(Some(n)),
+        Ok(n) if (0..=ketnap_domain::report::HEADCOUNT_LIMIT).contains(&n) => Ok(Some(n)),
         _ => Err(format!(
-            "{label}: \"{}\" phải là số nguyên từ 0 trở lên.",
+            "{label}: \"{}\" phải là số nguyên từ 0 đến 200.000.000.",
             short_echo(text)
         )),
     }
