@@ -1133,85 +1133,54 @@ pub(crate) async fn reports(store: &Store, url: &str) {
 
     // ---- Bad input, for every write: refused, nothing written. ----
     let good = headcount(t.residential_cell, day(2026, 6, 1), 50, 0, None);
-    rejected(
-        store
-            .record_headcount(
-                &officer,
-                &ward,
-                &HeadcountInput {
-                    official_members: -1,
-                    ..good.clone()
-                },
-            )
-            .await,
-        "input.negative",
-    );
-    rejected(
-        store
-            .record_headcount(
-                &officer,
-                &ward,
-                &HeadcountInput {
-                    workforce: Some(-5),
-                    ..good.clone()
-                },
-            )
-            .await,
-        "input.negative",
-    );
-    // Above the country's population: a typing error, and more than the report model keeps.
-    rejected(
-        store
-            .record_headcount(
-                &officer,
-                &ward,
-                &HeadcountInput {
-                    youth_union_members: Some(ketnap_domain::report::HEADCOUNT_LIMIT + 1),
-                    ..good.clone()
-                },
-            )
-            .await,
-        "input.too-large",
-    );
-    rejected(
-        store
-            .record_headcount(
-                &officer,
-                &ward,
-                &HeadcountInput {
-                    unit: t.other_cell,
-                    ..good.clone()
-                },
-            )
-            .await,
-        "unit.unknown",
-    );
-    rejected(
-        store
-            .record_headcount(
-                &officer,
-                &ward,
-                &HeadcountInput {
-                    as_of: day(1999, 1, 1),
-                    ..good.clone()
-                },
-            )
-            .await,
-        "input.year-range",
-    );
-    rejected(
-        store
-            .record_headcount(
-                &officer,
-                &ward,
-                &HeadcountInput {
-                    unit: pupils_cell,
-                    ..good.clone()
-                },
-            )
-            .await,
-        "unit.inactive",
-    );
+    for (bad, rule) in [
+        (
+            HeadcountInput {
+                official_members: -1,
+                ..good.clone()
+            },
+            "input.negative",
+        ),
+        (
+            HeadcountInput {
+                workforce: Some(-5),
+                ..good.clone()
+            },
+            "input.negative",
+        ),
+        // Above the country's population: a typing error, and more than the report model
+        // keeps.
+        (
+            HeadcountInput {
+                youth_union_members: Some(ketnap_domain::report::HEADCOUNT_LIMIT + 1),
+                ..good.clone()
+            },
+            "input.too-large",
+        ),
+        (
+            HeadcountInput {
+                unit: t.other_cell,
+                ..good.clone()
+            },
+            "unit.unknown",
+        ),
+        (
+            HeadcountInput {
+                as_of: day(1999, 1, 1),
+                ..good.clone()
+            },
+            "input.year-range",
+        ),
+        (
+            HeadcountInput {
+                unit: pupils_cell,
+                ..good.clone()
+            },
+            "unit.inactive",
+        ),
+    ] {
+        rejected(store.record_headcount(&officer, &ward, &bad).await, rule);
+    }
     rejected(
         store.record_headcount(&officer, &ward_viewer, &good).await,
         "scope.read-only",
