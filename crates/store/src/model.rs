@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use futures_util::TryStreamExt;
 use ketnap_domain::calendar::Calendar;
 use ketnap_domain::case::{Case, Stage};
 use ketnap_domain::ids::{CaseId, UnitId};
@@ -44,7 +45,7 @@ const REPLAY_LIMIT: i64 = 5_000;
 const IN_FLIGHT: i64 = 200;
 /// Ids per `IN (…)` list when reloading cases.
 const CHUNK: usize = 500;
-/// Case ids per query when loading the model (the rows of a slice are held at once).
+/// Case ids per query when loading the model (the events of a slice are held at once).
 const LOAD_SLICE: usize = 5_000;
 
 /// A yearly target row: unit, year, sector code (`''` overall), subgroup, target.
@@ -61,9 +62,9 @@ pub(crate) struct ReportModel {
     pub book: CaseBook,
     /// Case id → index in `book`.
     index: CaseIndex,
-    /// (place in the tree's walk of a unit the case has been in, index in `book`): a
-    /// subtree's cases are one range of it (`UnitTree::position`).
-    places: BTreeSet<(u32, u32)>,
+    /// The cases by the places in the tree's walk of the units they have been in: a
+    /// subtree's cases are one range of places (`UnitTree::position`).
+    places: Places,
     /// What a large scope's home page sums, kept with each case put.
     pub tally: Tally,
     /// By unit, then by day (oldest first), in one array of what reports count (who
@@ -135,8 +136,8 @@ impl ReportModel {
         let range = self.tree.subtree(root).positions();
         let mut chosen: Vec<usize> = self
             .places
-            .range((range.start as u32, 0)..(range.end as u32, 0))
-            .map(|&(_, i)| i as usize)
+            .cases_in(range.start as u32..range.end as u32)
+            .map(|i| i as usize)
             .collect();
         // Most of the country: a mark per case beats sorting a million and a half indexes.
         if chosen.len() > self.book.len() / 32 {
@@ -162,14 +163,19 @@ impl ReportModel {
             .collect()
     }
 
-    /// Places every case again (after the tree changed, or once all are loaded). Built at
-    /// once from the sorted places, the B-tree's nodes are full; filled case by case, they
-    /// are left half empty (the country's places took 25 MB so).
+    /// Places every case again (after the tree changed, or once all are loaded) and counts
+    /// them again.
     fn place_all(&mut self) {
-        self.places = (0..self.book.len())
-            .flat_map(|i| self.places_of(i))
-            .collect();
+        self.place_cases();
         self.tally = Tally::new(&self.tree, &self.book);
+    }
+
+    /// Places every case again, the tally left as it is.
+    fn place_cases(&mut self) {
+        let cases = 0..self.book.len();
+        self.places = Places::new(self.tree.units().len(), || {
+            cases.clone().flat_map(|i| self.places_of(i))
+        });
     }
 
     /// Keeps the facts of `case` (see `CaseBook::put`), in place of those it had.
@@ -184,7 +190,7 @@ impl ReportModel {
         let known = self.index.get(key).map(|i| i as usize);
         if let Some(i) = known {
             for place in self.places_of(i) {
-                self.places.remove(&place);
+                self.places.remove(place);
             }
             self.tally.remove(&self.tree, &self.book, i);
         }
@@ -208,6 +214,9 @@ impl ReportModel {
             let places = self.places_of(i);
             self.places.extend(places);
             self.tally.add(&self.tree, &self.book, i);
+            if self.places.worth_rebuilding() {
+                self.place_cases();
+            }
         }
         Ok(())
     }
@@ -262,6 +271,107 @@ impl CaseIndex {
             self.table
                 .reserve_exact((last + 1).saturating_sub(self.table.len()));
         }
+    }
+}
+
+/// (place in the tree's walk, index in the book) pairs, by place: the cases of place `p`
+/// are `cases[starts[p]..starts[p + 1]]`, ascending, 4 bytes a pair where a B-tree of the
+/// pairs took 12 (and as much again for the array it was built from). Pairs put and taken
+/// out since the arrays were built are kept beside them until they are many enough to
+/// build the arrays again.
+#[derive(Debug, Default)]
+struct Places {
+    starts: Vec<u32>,
+    cases: Vec<u32>,
+    added: BTreeSet<(u32, u32)>,
+    removed: BTreeSet<(u32, u32)>,
+}
+
+impl Places {
+    /// The arrays of the pairs `pairs` gives (each call the same pairs, in ascending case
+    /// order) for `places` places: counted in a first pass, so that each array is made
+    /// once at its size.
+    fn new<I: Iterator<Item = (u32, u32)>>(places: usize, pairs: impl Fn() -> I) -> Places {
+        let mut starts = vec![0u32; places + 1];
+        for (place, _) in pairs() {
+            if let Some(count) = starts.get_mut(place as usize + 1) {
+                *count += 1;
+            }
+        }
+        // Counted at `place + 1`: summed, `starts[p]` is where place `p` starts.
+        let mut total = 0;
+        for start in &mut starts {
+            total += *start;
+            *start = total;
+        }
+        let mut next = starts.clone();
+        let mut cases = vec![0u32; starts.last().map_or(0, |&n| n as usize)];
+        for (place, case) in pairs() {
+            if let Some(at) = next.get_mut(place as usize)
+                && let Some(slot) = cases.get_mut(*at as usize)
+            {
+                *slot = case;
+                *at += 1;
+            }
+        }
+        Places {
+            starts,
+            cases,
+            ..Places::default()
+        }
+    }
+
+    /// The cases of `place` in the arrays.
+    fn built(&self, place: u32) -> &[u32] {
+        let p = place as usize;
+        match (self.starts.get(p), self.starts.get(p + 1)) {
+            (Some(&from), Some(&to)) => self.cases.get(from as usize..to as usize),
+            _ => None,
+        }
+        .unwrap_or_default()
+    }
+
+    fn in_built(&self, (place, case): (u32, u32)) -> bool {
+        self.built(place).binary_search(&case).is_ok()
+    }
+
+    fn insert(&mut self, pair: (u32, u32)) {
+        if !self.removed.remove(&pair) && !self.in_built(pair) {
+            self.added.insert(pair);
+        }
+    }
+
+    fn extend(&mut self, pairs: impl IntoIterator<Item = (u32, u32)>) {
+        for pair in pairs {
+            self.insert(pair);
+        }
+    }
+
+    fn remove(&mut self, pair: (u32, u32)) {
+        if !self.added.remove(&pair) && self.in_built(pair) {
+            self.removed.insert(pair);
+        }
+    }
+
+    /// Whether the pairs kept beside the arrays are many enough (an eighth of them) that
+    /// the arrays should be built again.
+    fn worth_rebuilding(&self) -> bool {
+        self.added.len() + self.removed.len() > self.cases.len() / 8 + 1024
+    }
+
+    /// The cases of the places in `places`, place by place (a case once per place it has
+    /// been in).
+    fn cases_in(&self, places: std::ops::Range<u32>) -> impl Iterator<Item = u32> + '_ {
+        let built = places.clone().flat_map(move |place| {
+            self.built(place).iter().copied().filter(move |&case| {
+                self.removed.is_empty() || !self.removed.contains(&(place, case))
+            })
+        });
+        let added = self
+            .added
+            .range((places.start, 0)..(places.end, 0))
+            .map(|&(_, case)| case);
+        built.chain(added)
     }
 }
 
@@ -643,7 +753,7 @@ impl Store {
             tree,
             book,
             index: CaseIndex::default(),
-            places: BTreeSet::new(),
+            places: Places::default(),
             headcounts: self.all_headcounts().await?,
             targets: self.all_targets().await?,
             rules,
@@ -653,8 +763,8 @@ impl Store {
             generation: (self.model.loads.fetch_add(1, Ordering::Relaxed) + 1) << 32,
             last_chosen: Mutex::new(None),
         };
-        // A slice of cases at a time, so that the rows read (bodies of several kilobytes)
-        // are held for one slice only, not for the country.
+        // A slice of cases at a time, so that the events read are held for one slice only,
+        // not for the country.
         let (last, cases, events): (i64, i64, i64) = sqlx::query_as(
             "SELECT (SELECT COALESCE(MAX(id), 0) FROM cases), (SELECT COUNT(*) FROM cases),
                     (SELECT COUNT(*) FROM case_events)",
@@ -675,29 +785,26 @@ impl Store {
     }
 
     /// Keeps in `model` the facts of the cases matching `filter` (a condition on `cases c`).
+    /// The rows are read as a stream, one at a time: held for a slice at once, the bodies
+    /// (several kilobytes each) were what the allocator kept after the load.
     async fn load_cases(
         &self,
         model: &mut ReportModel,
         filter: &str,
         placing: Placing,
     ) -> StoreResult<()> {
-        let rows: Vec<CaseRow> = sqlx::query_as(&format!(
-            "SELECT c.body, p.details FROM cases c JOIN people p ON p.id = c.person_id
-             WHERE {filter} ORDER BY c.id"
-        ))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend_error)?;
-        let event_rows: Vec<(i64, String, String, String, Option<i64>)> = sqlx::query_as(&format!(
+        let mut events: HashMap<CaseId, Vec<EventFact>> = HashMap::new();
+        let query = format!(
             "SELECT e.case_id, e.action, e.occurred_on, e.stage_after, e.cell_id
                  FROM case_events e JOIN cases c ON c.id = e.case_id
                  WHERE {filter} ORDER BY e.case_id, e.id"
-        ))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend_error)?;
-        let mut events: HashMap<CaseId, Vec<EventFact>> = HashMap::new();
-        for (case, action, on, stage_after, cell) in event_rows {
+        );
+        let mut event_rows =
+            sqlx::query_as::<_, (i64, String, String, String, Option<i64>)>(&query)
+                .fetch(&self.pool);
+        while let Some((case, action, on, stage_after, cell)) =
+            event_rows.try_next().await.map_err(backend_error)?
+        {
             let stage_after = Stage::from_code(&stage_after)
                 .ok_or_else(|| StoreError::Backend(format!("giai đoạn lạ: {stage_after}")))?;
             let fact = EventFact::new(
@@ -709,7 +816,13 @@ impl Store {
             .map_err(|e| StoreError::Backend(e.to_string()))?;
             events.entry(CaseId(case)).or_default().push(fact);
         }
-        for row in rows {
+        drop(event_rows);
+        let query = format!(
+            "SELECT c.body, p.details FROM cases c JOIN people p ON p.id = c.person_id
+             WHERE {filter} ORDER BY c.id"
+        );
+        let mut rows = sqlx::query_as::<_, CaseRow>(&query).fetch(&self.pool);
+        while let Some(row) = rows.try_next().await.map_err(backend_error)? {
             let case: Case = from_json(&row.body)?;
             let details = open_details(self.keys()?, &row.details)?;
             let own = events.remove(&case.id).unwrap_or_default();
@@ -785,6 +898,59 @@ mod tests {
 
     fn row(id: i64) -> AuditRow {
         (id, "case.transition".into(), "case".into(), id.to_string())
+    }
+
+    /// The cases of `places` as `Places` gives them, sorted, against the pairs listed.
+    fn check_places(places: &Places, pairs: &BTreeSet<(u32, u32)>) {
+        for range in [0..6, 1..3, 4..5, 5..5] {
+            let mut got: Vec<u32> = places.cases_in(range.clone()).collect();
+            got.sort_unstable();
+            let want: Vec<u32> = pairs
+                .iter()
+                .filter(|(place, _)| range.contains(place))
+                .map(|&(_, case)| case)
+                .collect();
+            let mut want = want;
+            want.sort_unstable();
+            assert_eq!(got, want, "places {range:?}");
+        }
+    }
+
+    #[test]
+    fn places_give_the_cases_of_a_range_through_changes() {
+        // Cases 0..10, each in place `case % 5`, the odd ones also in place 5.
+        let mut pairs: BTreeSet<(u32, u32)> = (0..10u32).map(|case| (case % 5, case)).collect();
+        pairs.extend((1..10u32).step_by(2).map(|case| (5, case)));
+        let listed = || {
+            let mut by_case: Vec<(u32, u32)> = pairs.iter().copied().collect();
+            by_case.sort_by_key(|&(place, case)| (case, place));
+            by_case.into_iter()
+        };
+        let mut places = Places::new(6, listed);
+        assert_eq!(places.cases.len(), 15);
+        check_places(&places, &pairs);
+        // A case moved (taken out of its places, put in others), one put again unchanged,
+        // one new: the arrays are left as they are.
+        for pair in [(3, 3), (5, 3)] {
+            places.remove(pair);
+            pairs.remove(&pair);
+        }
+        places.insert((1, 3));
+        pairs.insert((1, 3));
+        places.remove((2, 7));
+        places.insert((2, 7));
+        places.insert((4, 10));
+        pairs.insert((4, 10));
+        assert_eq!((places.added.len(), places.removed.len()), (2, 2));
+        check_places(&places, &pairs);
+        // What was added can be taken out again, and what was taken out put back.
+        places.remove((4, 10));
+        pairs.remove(&(4, 10));
+        places.insert((3, 3));
+        pairs.insert((3, 3));
+        assert_eq!((places.added.len(), places.removed.len()), (1, 1));
+        check_places(&places, &pairs);
+        assert!(!places.worth_rebuilding());
     }
 
     #[test]

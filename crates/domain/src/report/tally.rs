@@ -27,36 +27,39 @@ pub struct Tally {
     everywhere: StageCounts,
     /// Open cases with a due date: (due, index in the book).
     due: BTreeSet<(NaiveDate, u32)>,
-    /// Ceremonies held per (day, place of the cell they were held in): a cell's ceremony
-    /// day admits several at once.
-    ceremonies: BTreeMap<(NaiveDate, u32), u32>,
+    /// Ceremonies held: (day, place of the cell they were held in), one entry each.
+    ceremonies: Ceremonies,
 }
 
 impl Tally {
     /// The tally of every case in `book`, placed in `tree`. Its B-trees are built at once
     /// from all their entries (which `collect` sorts), which fills their nodes: filled case
-    /// by case, they are left about half empty.
+    /// by case, they are left about half empty. The entries are counted first, so that each
+    /// array is made once at its size: grown by doubling, the arrays of a country held
+    /// twice the B-trees' memory while they were built.
     pub fn new(tree: &UnitTree, book: &CaseBook) -> Tally {
         let mut tally = Tally {
             stages: vec![[0; Stage::ALL.len()]; tree.units().len()],
             ..Tally::default()
         };
-        let mut due = Vec::new();
-        let mut held = Vec::new();
-        for index in 0..book.len() {
-            let Some(counted) = Counted::of(tree, book, index) else {
-                continue;
-            };
-            tally.count_stage(counted.stage, true);
-            due.extend(counted.due);
-            held.extend(counted.ceremonies);
+        let counted = || (0..book.len()).filter_map(|index| Counted::of(tree, book, index));
+        let (mut dues, mut ceremonies) = (0, 0);
+        for case in counted() {
+            dues += usize::from(case.due.is_some());
+            ceremonies += case.ceremonies.len();
         }
+        let mut due = Vec::with_capacity(dues);
+        let mut held = Vec::with_capacity(ceremonies);
+        for case in counted() {
+            tally.count_stage(case.stage, true);
+            due.extend(case.due);
+            held.extend(case.ceremonies);
+        }
+        // Sorted in place (a stable sort takes scratch room), then `collect` finds them
+        // sorted and reuses the array.
+        due.sort_unstable();
         tally.due = due.into_iter().collect();
-        held.sort_unstable();
-        tally.ceremonies = held
-            .chunk_by(|a, b| a == b)
-            .filter_map(|same| Some((*same.first()?, u32::try_from(same.len()).ok()?)))
-            .collect();
+        tally.ceremonies = Ceremonies::new(held);
         tally
     }
 
@@ -83,15 +86,7 @@ impl Tally {
             }
         }
         for key in counted.ceremonies {
-            let held = self.ceremonies.entry(key).or_default();
-            if add {
-                *held += 1;
-            } else {
-                *held = held.saturating_sub(1);
-                if *held == 0 {
-                    self.ceremonies.remove(&key);
-                }
-            }
+            self.ceremonies.change(key, add);
         }
     }
 
@@ -139,12 +134,80 @@ impl Tally {
     /// Ceremonies held in `[from, to]` in cells of `subtree`.
     pub fn ceremonies(&self, subtree: &Subtree, from: NaiveDate, to: NaiveDate) -> i64 {
         let Range { start, end } = subtree.positions();
-        let within = |at: u32| (start..end).contains(&(at as usize));
-        let held = self.ceremonies.range((from, 0)..);
-        held.take_while(|((on, _), _)| *on <= to)
+        self.ceremonies
+            .count(from, to, |at| (start..end).contains(&(at as usize)))
+    }
+}
+
+/// Ceremonies, (day, place) each, in one sorted array: 8 bytes a ceremony, where a B-tree
+/// of counts per (day, place) took about 13 (a day and cell rarely hold two), and as much
+/// again for the array it was built from. Those counted or taken out since the array was
+/// sorted are kept beside it, until they are many enough to sort it again.
+#[derive(Debug, Default)]
+struct Ceremonies {
+    sorted: Vec<(NaiveDate, u32)>,
+    /// Ceremonies added (more than zero) or taken out of `sorted` (less than zero).
+    changes: BTreeMap<(NaiveDate, u32), i32>,
+}
+
+impl Ceremonies {
+    fn new(mut held: Vec<(NaiveDate, u32)>) -> Ceremonies {
+        // In place: a stable sort would take scratch room.
+        held.sort_unstable();
+        Ceremonies {
+            sorted: held,
+            changes: BTreeMap::new(),
+        }
+    }
+
+    fn change(&mut self, key: (NaiveDate, u32), add: bool) {
+        let change = self.changes.entry(key).or_default();
+        *change += if add { 1 } else { -1 };
+        if *change == 0 {
+            self.changes.remove(&key);
+        }
+        if self.changes.len() > self.sorted.len() / 8 + 1024 {
+            self.merge();
+        }
+    }
+
+    /// Puts the changes into the array.
+    fn merge(&mut self) {
+        let changes = std::mem::take(&mut self.changes);
+        let mut held = std::mem::take(&mut self.sorted);
+        for (key, change) in &changes {
+            if *change > 0 {
+                held.extend(std::iter::repeat_n(*key, change.unsigned_abs() as usize));
+            }
+        }
+        let mut gone: BTreeMap<(NaiveDate, u32), u32> = changes
+            .into_iter()
+            .filter(|(_, change)| *change < 0)
+            .map(|(key, change)| (key, change.unsigned_abs()))
+            .collect();
+        held.retain(|key| match gone.get_mut(key) {
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                false
+            }
+            _ => true,
+        });
+        *self = Ceremonies::new(held);
+    }
+
+    /// Ceremonies held in `[from, to]` in places `within` says yes to.
+    fn count(&self, from: NaiveDate, to: NaiveDate, within: impl Fn(u32) -> bool) -> i64 {
+        let first = self.sorted.partition_point(|(on, _)| *on < from);
+        let last = self.sorted.partition_point(|(on, _)| *on <= to);
+        let sorted = self.sorted.get(first..last).unwrap_or_default();
+        let held = sorted.iter().filter(|(_, at)| within(*at)).count() as i64;
+        let changed: i64 = self
+            .changes
+            .range((from, 0)..=(to, u32::MAX))
             .filter(|((_, at), _)| within(*at))
-            .map(|(_, n)| i64::from(*n))
-            .sum()
+            .map(|(_, change)| i64::from(*change))
+            .sum();
+        (held + changed).max(0)
     }
 }
 
@@ -179,5 +242,69 @@ impl Counted {
             due: book.due_on(case).map(|due| (due, key)),
             ceremonies,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
+    }
+
+    /// The count a list of every ceremony gives, to check `Ceremonies` against.
+    fn listed(all: &[(NaiveDate, u32)], from: NaiveDate, to: NaiveDate, places: Range<u32>) -> i64 {
+        all.iter()
+            .filter(|(on, at)| (from..=to).contains(on) && places.contains(at))
+            .count() as i64
+    }
+
+    #[test]
+    fn ceremonies_count_the_same_through_changes_and_merges() {
+        let mut all: Vec<(NaiveDate, u32)> = (0..40u32).map(|k| (day(1 + k % 20), k % 7)).collect();
+        // Two on one day in one cell (the first is k = 4's).
+        all.push((day(5), 4));
+        let mut ceremonies = Ceremonies::new(all.clone());
+        let check = |ceremonies: &Ceremonies, all: &[(NaiveDate, u32)]| {
+            for (from, to) in [(day(1), day(31)), (day(5), day(5)), (day(3), day(12))] {
+                for places in [0..7, 2..3, 4..5, 0..0] {
+                    let within = |at: u32| places.contains(&at);
+                    assert_eq!(
+                        ceremonies.count(from, to, within),
+                        listed(all, from, to, places.clone()),
+                        "{from}..={to}, places {places:?}"
+                    );
+                }
+            }
+        };
+        check(&ceremonies, &all);
+        // Changes beside the array: a ceremony added, one of the two on a day taken out,
+        // one added and taken out again.
+        ceremonies.change((day(9), 2), true);
+        all.push((day(9), 2));
+        ceremonies.change((day(5), 4), false);
+        let at = all.iter().position(|k| *k == (day(5), 4)).unwrap();
+        all.remove(at);
+        ceremonies.change((day(30), 1), true);
+        ceremonies.change((day(30), 1), false);
+        assert_eq!(ceremonies.changes.len(), 2);
+        check(&ceremonies, &all);
+        // Merged: the array holds them all, nothing is left beside it.
+        ceremonies.merge();
+        assert!(ceremonies.changes.is_empty());
+        assert_eq!(ceremonies.sorted.len(), all.len());
+        check(&ceremonies, &all);
+        // Enough changes merge on their own.
+        for k in 0..1100u32 {
+            ceremonies.change((day(1 + k % 28), 100 + k), true);
+            all.push((day(1 + k % 28), 100 + k));
+        }
+        assert!(ceremonies.changes.len() < 1100);
+        check(&ceremonies, &all);
+        assert_eq!(
+            ceremonies.count(day(1), day(31), |_| true),
+            all.len() as i64
+        );
     }
 }
