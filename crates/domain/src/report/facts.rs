@@ -982,7 +982,7 @@ impl<'a> Facts<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::ethnicity::EthnicityId;
     use crate::person::Education;
@@ -1027,7 +1027,7 @@ mod tests {
     }
 
     /// A ward (1) with three cells (2, 3, 4).
-    fn ward() -> UnitTree {
+    pub(in crate::report) fn ward() -> UnitTree {
         UnitTree::new(vec![
             unit(1, UnitKind::Ward, None),
             unit(2, UnitKind::Cell, Some(1)),

@@ -6,7 +6,7 @@
 //! where a subtree is one range; when the tree changes the places move, and the tally is
 //! built again.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 
 use chrono::NaiveDate;
@@ -18,11 +18,17 @@ use crate::case::Stage;
 /// Stage counts, in `Stage::ALL`'s order.
 pub type StageCounts = [i64; Stage::ALL.len()];
 
+/// A place's count at a stage that is kept in `Tally::wide`.
+const WIDE: u16 = u16::MAX;
+
 #[derive(Debug, Default)]
 pub struct Tally {
     /// Per place in the walk (every unit's, as any unit may be a case's cell): the cases
-    /// whose cell it is now, per stage.
-    stages: Vec<[u32; Stage::ALL.len()]>,
+    /// whose cell it is now, per stage, in 16 bits (a cell holds a few hundred cases at
+    /// most); `WIDE` when the count is in `wide`.
+    stages: Vec<[u16; Stage::ALL.len()]>,
+    /// Counts of `WIDE` or more, by (place, stage): only a bad import could make one.
+    wide: HashMap<(usize, usize), u32>,
     /// The same counts summed over every place.
     everywhere: StageCounts,
     /// Open cases with a due date: (due, index in the book).
@@ -92,26 +98,54 @@ impl Tally {
 
     /// Counts a case (once more, or once less) at `(place, stage)`.
     fn count_stage(&mut self, at: Option<(usize, usize)>, add: bool) {
-        if let Some((place, stage)) = at
-            && let Some(row) = self.stages.get_mut(place)
+        let Some((place, stage)) = at else { return };
+        let now = self.count_at(place, stage);
+        if let Some(row) = self.stages.get_mut(place)
             && let (Some(count), Some(total)) = (row.get_mut(stage), self.everywhere.get_mut(stage))
         {
-            if add {
-                *count = count.saturating_add(1);
-                *total += 1;
-            } else if *count > 0 {
-                *count -= 1;
-                *total -= 1;
+            let next = match add {
+                true => now.saturating_add(1),
+                false if now > 0 => now - 1,
+                false => return,
+            };
+            match u16::try_from(next) {
+                Ok(narrow) if narrow < WIDE => {
+                    *count = narrow;
+                    self.wide.remove(&(place, stage));
+                }
+                _ => {
+                    *count = WIDE;
+                    self.wide.insert((place, stage), next);
+                }
             }
+            *total += if add { 1 } else { -1 };
+        }
+    }
+
+    /// The cases whose cell is at `place` now, at the stage at `stage` in `Stage::ALL`.
+    fn count_at(&self, place: usize, stage: usize) -> u32 {
+        match self.stages.get(place).and_then(|row| row.get(stage)) {
+            Some(&WIDE) => self.wide.get(&(place, stage)).copied().unwrap_or_default(),
+            Some(&narrow) => u32::from(narrow),
+            None => 0,
         }
     }
 
     /// Cases whose cell is in `subtree` now, per stage.
     pub fn stages(&self, subtree: &Subtree) -> StageCounts {
+        let places = subtree.positions();
         let mut counts = [0i64; Stage::ALL.len()];
-        for row in self.stages.get(subtree.positions()).unwrap_or_default() {
+        for row in self.stages.get(places.clone()).unwrap_or_default() {
             for (total, n) in counts.iter_mut().zip(row) {
                 *total += i64::from(*n);
+            }
+        }
+        // Those summed as `WIDE` are in `wide` (which is empty but for a bad import).
+        for (&(place, stage), &n) in &self.wide {
+            if places.contains(&place)
+                && let Some(total) = counts.get_mut(stage)
+            {
+                *total += i64::from(n) - i64::from(WIDE);
             }
         }
         counts
@@ -248,6 +282,7 @@ impl Counted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::UnitId;
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
@@ -258,6 +293,41 @@ mod tests {
         all.iter()
             .filter(|(on, at)| (from..=to).contains(on) && places.contains(at))
             .count() as i64
+    }
+
+    #[test]
+    fn a_count_past_sixteen_bits_is_kept_whole() {
+        let mut tally = Tally {
+            // The ward's four places.
+            stages: vec![[0; Stage::ALL.len()]; 4],
+            ..Tally::default()
+        };
+        let past = u32::from(WIDE) + 1;
+        for _ in 0..past {
+            tally.count_stage(Some((1, 3)), true);
+        }
+        tally.count_stage(Some((0, 3)), true);
+        assert_eq!(tally.count_at(1, 3), past);
+        assert_eq!(tally.everywhere()[3], i64::from(past) + 1);
+        assert_eq!(tally.wide.len(), 1);
+        // Summed over a subtree: the ward's walk is 1, 2, 3, 4 (places 0 to 3).
+        let tree = super::super::facts::tests::ward();
+        assert_eq!(
+            tally.stages(&tree.subtree(UnitId(1)))[3],
+            i64::from(past) + 1
+        );
+        assert_eq!(tally.stages(&tree.subtree(UnitId(2)))[3], i64::from(past));
+        assert_eq!(tally.stages(&tree.subtree(UnitId(3)))[3], 0);
+        // Back below: the count is in 16 bits again.
+        tally.count_stage(Some((1, 3)), false);
+        tally.count_stage(Some((1, 3)), false);
+        assert_eq!(tally.count_at(1, 3), past - 2);
+        assert!(tally.wide.is_empty());
+        for _ in 0..past {
+            tally.count_stage(Some((1, 3)), false);
+        }
+        assert_eq!(tally.count_at(1, 3), 0);
+        assert_eq!(tally.everywhere()[3], 1);
     }
 
     #[test]
