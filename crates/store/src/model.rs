@@ -363,9 +363,16 @@ impl Places {
     /// been in).
     fn cases_in(&self, places: std::ops::Range<u32>) -> impl Iterator<Item = u32> + '_ {
         let built = places.clone().flat_map(move |place| {
-            self.built(place).iter().copied().filter(move |&case| {
-                self.removed.is_empty() || !self.removed.contains(&(place, case))
-            })
+            // The place's pairs taken out, ascending, as its cases are.
+            let gone: Vec<u32> = self
+                .removed
+                .range((place, 0)..=(place, u32::MAX))
+                .map(|&(_, case)| case)
+                .collect();
+            self.built(place)
+                .iter()
+                .copied()
+                .filter(move |case| gone.binary_search(case).is_err())
         });
         let added = self
             .added
@@ -921,12 +928,13 @@ mod tests {
         // Cases 0..10, each in place `case % 5`, the odd ones also in place 5.
         let mut pairs: BTreeSet<(u32, u32)> = (0..10u32).map(|case| (case % 5, case)).collect();
         pairs.extend((1..10u32).step_by(2).map(|case| (5, case)));
-        let listed = || {
+        // In ascending case order, as `place_cases` gives them.
+        let listed = |pairs: &BTreeSet<(u32, u32)>| {
             let mut by_case: Vec<(u32, u32)> = pairs.iter().copied().collect();
             by_case.sort_by_key(|&(place, case)| (case, place));
-            by_case.into_iter()
+            by_case
         };
-        let mut places = Places::new(6, listed);
+        let mut places = Places::new(6, || listed(&pairs).into_iter());
         assert_eq!(places.cases.len(), 15);
         check_places(&places, &pairs);
         // A case moved (taken out of its places, put in others), one put again unchanged,
@@ -950,7 +958,17 @@ mod tests {
         pairs.insert((3, 3));
         assert_eq!((places.added.len(), places.removed.len()), (1, 1));
         check_places(&places, &pairs);
+        // Many changes beside the arrays: worth building them again, which gives the same.
         assert!(!places.worth_rebuilding());
+        for case in 100..1200u32 {
+            places.insert((case % 6, case));
+            pairs.insert((case % 6, case));
+        }
+        assert!(places.worth_rebuilding());
+        check_places(&places, &pairs);
+        let rebuilt = Places::new(6, || listed(&pairs).into_iter());
+        assert!(rebuilt.added.is_empty() && rebuilt.removed.is_empty());
+        check_places(&rebuilt, &pairs);
     }
 
     #[test]

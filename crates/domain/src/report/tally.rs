@@ -38,11 +38,11 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// The tally of every case in `book`, placed in `tree`. Its B-trees are built at once
-    /// from all their entries (which `collect` sorts), which fills their nodes: filled case
-    /// by case, they are left about half empty. The entries are counted first, so that each
-    /// array is made once at its size: grown by doubling, the arrays of a country held
-    /// twice the B-trees' memory while they were built.
+    /// The tally of every case in `book`, placed in `tree`. The due dates' B-tree is built
+    /// at once from all its entries, which fills its nodes: filled case by case, they are
+    /// left about half empty. The entries are counted first, so that each array is made
+    /// once at its size: grown by doubling, the arrays of a country held twice their
+    /// memory while they were built.
     pub fn new(tree: &UnitTree, book: &CaseBook) -> Tally {
         let mut tally = Tally {
             stages: vec![[0; Stage::ALL.len()]; tree.units().len()],
@@ -61,8 +61,8 @@ impl Tally {
             due.extend(case.due);
             held.extend(case.ceremonies);
         }
-        // Sorted in place (a stable sort takes scratch room), then `collect` finds them
-        // sorted and reuses the array.
+        // Sorted in place first: `collect` reuses the array, and its stable sort then finds
+        // one run and writes nothing to its scratch room.
         due.sort_unstable();
         tally.due = due.into_iter().collect();
         tally.ceremonies = Ceremonies::new(held);
@@ -141,6 +141,9 @@ impl Tally {
             }
         }
         // Those summed as `WIDE` are in `wide` (which is empty but for a bad import).
+        if self.stages.get(places.clone()).is_none() {
+            return counts;
+        }
         for (&(place, stage), &n) in &self.wide {
             if places.contains(&place)
                 && let Some(total) = counts.get_mut(stage)
@@ -209,6 +212,14 @@ impl Ceremonies {
     fn merge(&mut self) {
         let changes = std::mem::take(&mut self.changes);
         let mut held = std::mem::take(&mut self.sorted);
+        // Room for exactly the added ones: grown by doubling, the array would keep twice
+        // the room it needs.
+        let added: usize = changes
+            .values()
+            .filter(|change| **change > 0)
+            .map(|change| change.unsigned_abs() as usize)
+            .sum();
+        held.reserve_exact(added);
         for (key, change) in &changes {
             if *change > 0 {
                 held.extend(std::iter::repeat_n(*key, change.unsigned_abs() as usize));
@@ -226,11 +237,19 @@ impl Ceremonies {
             }
             _ => true,
         });
+        debug_assert!(
+            gone.values().all(|left| *left == 0),
+            "a ceremony taken out that was never counted"
+        );
+        held.shrink_to_fit();
         *self = Ceremonies::new(held);
     }
 
     /// Ceremonies held in `[from, to]` in places `within` says yes to.
     fn count(&self, from: NaiveDate, to: NaiveDate, within: impl Fn(u32) -> bool) -> i64 {
+        if from > to {
+            return 0;
+        }
         let first = self.sorted.partition_point(|(on, _)| *on < from);
         let last = self.sorted.partition_point(|(on, _)| *on <= to);
         let sorted = self.sorted.get(first..last).unwrap_or_default();
@@ -376,5 +395,8 @@ mod tests {
             ceremonies.count(day(1), day(31), |_| true),
             all.len() as i64
         );
+        // A period that ends before it starts holds none (with changes beside the array).
+        ceremonies.change((day(2), 1), true);
+        assert_eq!(ceremonies.count(day(9), day(3), |_| true), 0);
     }
 }
