@@ -135,15 +135,15 @@ impl Tally {
     pub fn stages(&self, subtree: &Subtree) -> StageCounts {
         let places = subtree.positions();
         let mut counts = [0i64; Stage::ALL.len()];
-        for row in self.stages.get(places.clone()).unwrap_or_default() {
+        let Some(rows) = self.stages.get(places.clone()) else {
+            return counts;
+        };
+        for row in rows {
             for (total, n) in counts.iter_mut().zip(row) {
                 *total += i64::from(*n);
             }
         }
         // Those summed as `WIDE` are in `wide` (which is empty but for a bad import).
-        if self.stages.get(places.clone()).is_none() {
-            return counts;
-        }
         for (&(place, stage), &n) in &self.wide {
             if places.contains(&place)
                 && let Some(total) = counts.get_mut(stage)
