@@ -26,6 +26,12 @@ use crate::rules::{RuleBook, RuleSet};
 use crate::unit::{SectorCode, Unit, UnitKind};
 use crate::workflow::{dmy, probation_end};
 
+/// The report module's hash map. Reports fill maps keyed by unit ids, stages and days once
+/// per case or event of the scope, over a million times for the country: with the standard
+/// library's SipHash, hashing took a quarter of a national dashboard's time. The keys come
+/// from the model, never from a client, so a hash made to resist chosen keys is not needed.
+pub type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
+
 pub mod facts;
 pub mod tally;
 
@@ -366,7 +372,7 @@ pub struct UnitRef {
 #[derive(Debug, Clone)]
 pub struct UnitTree {
     units: Vec<Unit>,
-    children: HashMap<UnitId, Vec<UnitId>>,
+    children: FastMap<UnitId, Vec<UnitId>>,
     /// Indexes of `units`, children before their parents.
     bottom_up: Vec<usize>,
     /// Each unit's place in a depth-first walk and the size of its subtree, by index in
@@ -378,7 +384,7 @@ pub struct UnitTree {
     /// national home page. Empty when ids are too sparse for it (see [`DenseIds`]).
     dense: DenseIds,
     /// Id → index in `units`, only when `dense` is empty: a country's maps by id took 11 MB.
-    sparse: HashMap<UnitId, usize>,
+    sparse: FastMap<UnitId, usize>,
 }
 
 /// For each id up to the largest, the unit's index in `units` and its place in the walk
@@ -394,8 +400,8 @@ const ABSENT: u32 = u32::MAX;
 impl DenseIds {
     fn new(
         units: &[Unit],
-        index: &HashMap<UnitId, usize>,
-        walk: &HashMap<UnitId, (usize, usize)>,
+        index: &FastMap<UnitId, usize>,
+        walk: &FastMap<UnitId, (usize, usize)>,
     ) -> DenseIds {
         let largest = units.iter().map(|u| u.id.0).max().unwrap_or(0);
         let limit = units.len().saturating_mul(4).saturating_add(1024);
@@ -455,9 +461,9 @@ impl Subtree<'_> {
 impl UnitTree {
     /// Builds the tree from the units of a scope (as `UnitStore::units_in` lists them).
     pub fn new(units: Vec<Unit>) -> UnitTree {
-        let index: HashMap<UnitId, usize> =
+        let index: FastMap<UnitId, usize> =
             units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
-        let mut children: HashMap<UnitId, Vec<UnitId>> = HashMap::new();
+        let mut children: FastMap<UnitId, Vec<UnitId>> = FastMap::default();
         for unit in &units {
             if let Some(parent) = unit.parent.filter(|p| index.contains_key(p)) {
                 children.entry(parent).or_default().push(unit.id);
@@ -485,7 +491,8 @@ impl UnitTree {
         bottom_up.sort_by(|a, b| depth[*b].cmp(&depth[*a]).then(a.cmp(b)));
         // Depth-first walk from the top units; a unit's subtree size is known once its
         // children are (bottom-up order).
-        let mut size: HashMap<UnitId, usize> = HashMap::with_capacity(units.len());
+        let mut size: FastMap<UnitId, usize> =
+            FastMap::with_capacity_and_hasher(units.len(), Default::default());
         for &i in &bottom_up {
             let id = units[i].id;
             let below: usize = children
@@ -494,7 +501,8 @@ impl UnitTree {
                 .unwrap_or(0);
             size.insert(id, below + 1);
         }
-        let mut walk: HashMap<UnitId, (usize, usize)> = HashMap::with_capacity(units.len());
+        let mut walk: FastMap<UnitId, (usize, usize)> =
+            FastMap::with_capacity_and_hasher(units.len(), Default::default());
         let mut stack: Vec<UnitId> = units
             .iter()
             .filter(|u| !u.parent.is_some_and(|p| index.contains_key(&p)))
@@ -517,7 +525,7 @@ impl UnitTree {
             sparse: if dense.slots.is_empty() {
                 index
             } else {
-                HashMap::new()
+                FastMap::default()
             },
             dense,
         }
@@ -588,9 +596,10 @@ impl UnitTree {
     /// Values of units outside the tree are dropped.
     pub fn roll_up<T: Clone + Default + for<'a> AddAssign<&'a T>>(
         &self,
-        values: &HashMap<UnitId, T>,
-    ) -> HashMap<UnitId, T> {
-        let mut totals: HashMap<UnitId, T> = HashMap::with_capacity(self.units.len());
+        values: &FastMap<UnitId, T>,
+    ) -> FastMap<UnitId, T> {
+        let mut totals: FastMap<UnitId, T> =
+            FastMap::with_capacity_and_hasher(self.units.len(), Default::default());
         for &i in &self.bottom_up {
             let unit = &self.units[i];
             let mut total = totals.remove(&unit.id).unwrap_or_default();
@@ -637,10 +646,11 @@ pub struct Members {
 pub fn members_on(
     tree: &UnitTree,
     day: NaiveDate,
-    latest_headcounts: &HashMap<UnitId, HeadcountInput>,
-    case_members: &HashMap<UnitId, i64>,
-) -> HashMap<UnitId, Members> {
-    let mut result: HashMap<UnitId, Members> = HashMap::with_capacity(tree.units.len());
+    latest_headcounts: &FastMap<UnitId, HeadcountInput>,
+    case_members: &FastMap<UnitId, i64>,
+) -> FastMap<UnitId, Members> {
+    let mut result: FastMap<UnitId, Members> =
+        FastMap::with_capacity_and_hasher(tree.units.len(), Default::default());
     for &i in &tree.bottom_up {
         let unit = &tree.units[i];
         let members = if let Some(h) = latest_headcounts.get(&unit.id) {
@@ -845,18 +855,18 @@ pub struct ProgressReport {
 #[derive(Debug, Clone, Default)]
 pub struct ProgressInputs {
     /// Ceremonies from 1 January to `as_of`, per cell of the event.
-    pub admitted_by_cell: HashMap<UnitId, i64>,
+    pub admitted_by_cell: FastMap<UnitId, i64>,
     /// Pipeline cases expected to reach the ceremony by 31 December, per current cell.
-    pub pipeline_by_cell: HashMap<UnitId, i64>,
+    pub pipeline_by_cell: FastMap<UnitId, i64>,
     /// Set overall targets of the year, per unit.
-    pub set_targets: HashMap<UnitId, i64>,
+    pub set_targets: FastMap<UnitId, i64>,
     /// Set sector targets of the year of the report's unit.
     pub sector_targets: Vec<(SectorCode, Subgroup, i64)>,
     /// Ceremonies from 1 January to `as_of` in education cells of the subtree, per
     /// subgroup of the person's occupation.
-    pub education_admitted: HashMap<Subgroup, i64>,
+    pub education_admitted: FastMap<Subgroup, i64>,
     /// Members on 1 January, per unit (see [`members_on`]).
-    pub members_at_start: HashMap<UnitId, Members>,
+    pub members_at_start: FastMap<UnitId, Members>,
 }
 
 /// Progress of `root` and its direct sub-units for `year`, counted as of `as_of`.
@@ -912,7 +922,7 @@ pub fn progress(
         .filter_map(|c| row(*c))
         .collect();
     // Admissions per sector of the cell, within the root's subtree.
-    let mut by_sector: HashMap<&str, i64> = HashMap::new();
+    let mut by_sector: FastMap<&str, i64> = FastMap::default();
     for (cell, n) in &inputs.admitted_by_cell {
         if let Some(u) = tree.get(*cell).filter(|_| tree.is_within(*cell, root)) {
             *by_sector.entry(u.sector.0.as_str()).or_default() += n;
@@ -1149,8 +1159,8 @@ pub fn funnel(
     tree: &UnitTree,
     root: UnitId,
     period: Period,
-    counts_by_cell: &HashMap<UnitId, StepCounts>,
-    days: &HashMap<FunnelStep, DaysHistogram>,
+    counts_by_cell: &FastMap<UnitId, StepCounts>,
+    days: &FastMap<FunnelStep, DaysHistogram>,
 ) -> Option<FunnelReport> {
     let totals = tree.roll_up(counts_by_cell);
     let own = totals.get(&root).copied().unwrap_or_default();
@@ -1236,8 +1246,8 @@ pub fn bottlenecks(
     as_of: NaiveDate,
     cases: &[OpenCase],
 ) -> Option<BottleneckReport> {
-    let mut by_stage: HashMap<Stage, i64> = HashMap::new();
-    let mut by_cell: HashMap<UnitId, i64> = HashMap::new();
+    let mut by_stage: FastMap<Stage, i64> = FastMap::default();
+    let mut by_cell: FastMap<UnitId, i64> = FastMap::default();
     let mut list = Vec::new();
     for case in cases {
         if case.stage.is_closed() || !tree.is_within(case.cell, root) {
@@ -1452,11 +1462,11 @@ pub fn coverage(
     root: UnitId,
     as_of: NaiveDate,
     params: CoverageParams,
-    latest_headcounts: &HashMap<UnitId, HeadcountInput>,
-    members: &HashMap<UnitId, Members>,
-    last_admission_by_cell: &HashMap<UnitId, NaiveDate>,
+    latest_headcounts: &FastMap<UnitId, HeadcountInput>,
+    members: &FastMap<UnitId, Members>,
+    last_admission_by_cell: &FastMap<UnitId, NaiveDate>,
 ) -> Option<CoverageReport> {
-    let mut last_by_unit: HashMap<UnitId, LastDay> = HashMap::new();
+    let mut last_by_unit: FastMap<UnitId, LastDay> = FastMap::default();
     for (cell, day) in last_admission_by_cell {
         last_by_unit.insert(*cell, LastDay(Some(*day)));
     }
@@ -1784,7 +1794,7 @@ pub fn breakdown(
     for dimension in Dimension::ALL {
         // Count by what the record holds first (no allocation per admission), then label
         // each distinct value once; cleaning may merge values spelt differently.
-        let mut raw: HashMap<Raw, i64> = HashMap::new();
+        let mut raw: FastMap<Raw, i64> = FastMap::default();
         for a in &chosen {
             let p = a.person;
             let value = match dimension {
@@ -1802,7 +1812,7 @@ pub fn breakdown(
             };
             *raw.entry(value).or_default() += 1;
         }
-        let mut counts: HashMap<(String, String), i64> = HashMap::new();
+        let mut counts: FastMap<(String, String), i64> = FastMap::default();
         for (value, n) in raw {
             *counts.entry(value.key_and_label(sector_names)).or_default() += n;
         }

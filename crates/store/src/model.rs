@@ -27,7 +27,7 @@ use ketnap_domain::person::PersonDetails;
 use ketnap_domain::ports::{RuleStore, StoreError, StoreResult};
 use ketnap_domain::report::facts::{CaseBook, EventFact};
 use ketnap_domain::report::tally::Tally;
-use ketnap_domain::report::{FunnelStep, HeadcountInput, Subgroup, UnitTree};
+use ketnap_domain::report::{FastMap, FunnelStep, HeadcountInput, Subgroup, UnitTree};
 use ketnap_domain::rules::RuleBook;
 use ketnap_domain::unit::SectorCode;
 use tokio::sync::{RwLock, RwLockReadGuard};
@@ -52,7 +52,7 @@ const LOAD_SLICE: usize = 5_000;
 pub(crate) type TargetRow = (UnitId, i32, String, Subgroup, i64);
 
 /// Set overall targets per unit, and the sector targets of one unit.
-pub(crate) type YearTargets = (HashMap<UnitId, i64>, Vec<(SectorCode, Subgroup, i64)>);
+pub(crate) type YearTargets = (FastMap<UnitId, i64>, Vec<(SectorCode, Subgroup, i64)>);
 
 /// A `chosen` answer kept: the subtree's root, the model's generation, the cases.
 type Chosen = (UnitId, u64, Arc<[usize]>);
@@ -85,7 +85,7 @@ impl ReportModel {
         &self,
         day: chrono::NaiveDate,
         wanted: impl Fn(UnitId) -> bool,
-    ) -> HashMap<UnitId, HeadcountInput> {
+    ) -> FastMap<UnitId, HeadcountInput> {
         self.headcounts
             .chunk_by(|a, b| a.unit == b.unit)
             .filter(|list| list.first().is_some_and(|h| wanted(h.unit())))
@@ -100,7 +100,7 @@ impl ReportModel {
 
     /// Set targets of `year`: overall ones per unit, and the sector ones of `unit`.
     pub fn targets_of(&self, unit: UnitId, year: i32) -> YearTargets {
-        let mut overall = HashMap::new();
+        let mut overall = FastMap::default();
         let mut sectors = Vec::new();
         for (u, y, sector, subgroup, target) in &self.targets {
             if *y != year {

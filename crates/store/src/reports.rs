@@ -13,7 +13,7 @@ use ketnap_domain::ports::{StoreError, StoreResult};
 use ketnap_domain::report::facts::Facts;
 use ketnap_domain::report::tally::StageCounts;
 use ketnap_domain::report::{
-    BottleneckReport, BreakdownReport, CoverageParams, CoverageReport, FunnelReport,
+    BottleneckReport, BreakdownReport, CoverageParams, CoverageReport, FastMap, FunnelReport,
     HeadcountInput, Members, MembersSource, Period, ProgressInputs, ProgressReport, QuotaCheck,
     RecognitionReport, UnitTree, YearTarget, bottlenecks, breakdown, check_year, coverage, funnel,
     members_on, progress, recognitions, year_target,
@@ -75,7 +75,7 @@ impl Place<'_> {
     fn members(
         &self,
         day: NaiveDate,
-    ) -> (HashMap<UnitId, HeadcountInput>, HashMap<UnitId, Members>) {
+    ) -> (FastMap<UnitId, HeadcountInput>, FastMap<UnitId, Members>) {
         let subtree = self.tree().subtree(self.unit);
         let headcounts = self.model.latest_headcounts(day, |u| subtree.contains(u));
         let from_cases = self.facts().members_by_cell(day);

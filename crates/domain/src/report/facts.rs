@@ -13,14 +13,13 @@
 //! kept without its status, and each function takes the day (or period) it counts for.
 //! Attribution is the report module's: an event counts for the cell it happened in.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
 use chrono::{Datelike, Months, NaiveDate};
 
 use super::{
-    Admission, DaysHistogram, FunnelStep, OpenCase, Period, StepCounts, Subgroup, Subtree,
+    Admission, DaysHistogram, FastMap, FunnelStep, OpenCase, Period, StepCounts, Subgroup, Subtree,
     UnitTree, expected_ceremony,
 };
 use crate::calendar::Calendar;
@@ -328,11 +327,11 @@ pub struct CaseBook {
     cases: Vec<CaseFacts>,
     events: Vec<KeptEvent>,
     /// By case id, the other cells its events were in (slots 2 and up of `KeptEvent`).
-    other_cells: HashMap<u32, Box<[u32]>>,
+    other_cells: FastMap<u32, Box<[u32]>>,
     /// Never pruned until the model is built again: an edit that changes a person's
     /// profile leaves the old one behind (a country has a few thousand).
     profiles: Vec<Arc<Profile>>,
-    profile_ids: HashMap<Arc<Profile>, u32>,
+    profile_ids: FastMap<Arc<Profile>, u32>,
     /// What the due dates are (what must happen, the rule behind it), each kept once: a
     /// handful for a country.
     due_kinds: Vec<(&'static str, Arc<str>)>,
@@ -751,8 +750,8 @@ impl<'a> Facts<'a> {
     }
 
     /// Ceremonies held in `[from, to]` per cell.
-    pub fn admissions_by_cell(&self, from: NaiveDate, to: NaiveDate) -> HashMap<UnitId, i64> {
-        let mut counts = HashMap::new();
+    pub fn admissions_by_cell(&self, from: NaiveDate, to: NaiveDate) -> FastMap<UnitId, i64> {
+        let mut counts = FastMap::default();
         for case in self.cases() {
             for (_, cell) in self.ceremonies(case, from, to) {
                 if self.within(cell) {
@@ -765,8 +764,8 @@ impl<'a> Facts<'a> {
 
     /// Ceremonies held in `[from, to]` in cells of the education sector, per subgroup the
     /// person's occupation falls in (teachers, students; others are not counted).
-    pub fn education_admissions(&self, from: NaiveDate, to: NaiveDate) -> HashMap<Subgroup, i64> {
-        let mut counts = HashMap::new();
+    pub fn education_admissions(&self, from: NaiveDate, to: NaiveDate) -> FastMap<Subgroup, i64> {
+        let mut counts = FastMap::default();
         for case in self.cases() {
             for (_, cell) in self.ceremonies(case, from, to) {
                 let education = self
@@ -815,8 +814,8 @@ impl<'a> Facts<'a> {
         until: NaiveDate,
         rules: &RuleBook,
         calendar: &Calendar,
-    ) -> HashMap<UnitId, i64> {
-        let mut counts = HashMap::new();
+    ) -> FastMap<UnitId, i64> {
+        let mut counts = FastMap::default();
         if as_of > until {
             return counts;
         }
@@ -858,8 +857,8 @@ impl<'a> Facts<'a> {
     /// Members per cell on `day` as the cases show them: ceremony held on or before `day`,
     /// not gone (transferred, struck off, deceased) by then, counted in the cell of the
     /// case's latest event on or before `day` (so a later merge changes nothing).
-    pub fn members_by_cell(&self, day: NaiveDate) -> HashMap<UnitId, i64> {
-        let mut counts = HashMap::new();
+    pub fn members_by_cell(&self, day: NaiveDate) -> FastMap<UnitId, i64> {
+        let mut counts = FastMap::default();
         for case in self.cases() {
             if case.ceremony_on.is_none_or(|d| d > day) || case.closed_on.is_some_and(|d| d <= day)
             {
@@ -889,11 +888,11 @@ impl<'a> Facts<'a> {
         &self,
         period: Period,
     ) -> (
-        HashMap<UnitId, StepCounts>,
-        HashMap<FunnelStep, DaysHistogram>,
+        FastMap<UnitId, StepCounts>,
+        FastMap<FunnelStep, DaysHistogram>,
     ) {
-        let mut counts: HashMap<UnitId, StepCounts> = HashMap::new();
-        let mut days: HashMap<FunnelStep, HashMap<i64, i64>> = HashMap::new();
+        let mut counts: FastMap<UnitId, StepCounts> = FastMap::default();
+        let mut days: FastMap<FunnelStep, FastMap<i64, i64>> = FastMap::default();
         let in_period = |day: NaiveDate| day >= period.from && day <= period.to;
         for case in self.cases() {
             let events = self.events(case);
@@ -937,8 +936,8 @@ impl<'a> Facts<'a> {
     }
 
     /// The last ceremony on or before `as_of`, per cell.
-    pub fn last_ceremony_by_cell(&self, as_of: NaiveDate) -> HashMap<UnitId, NaiveDate> {
-        let mut last: HashMap<UnitId, NaiveDate> = HashMap::new();
+    pub fn last_ceremony_by_cell(&self, as_of: NaiveDate) -> FastMap<UnitId, NaiveDate> {
+        let mut last: FastMap<UnitId, NaiveDate> = FastMap::default();
         for case in self.cases() {
             for (on, cell) in self.ceremonies(case, NaiveDate::MIN, as_of) {
                 if self.within(cell) {
@@ -1266,7 +1265,7 @@ pub(super) mod tests {
         let mut day = d(2024, 5, 30);
         while day < d(2024, 10, 1) {
             // The cell of the latest of all the events on or before the day.
-            let expected: HashMap<UnitId, i64> = events
+            let expected: FastMap<UnitId, i64> = events
                 .iter()
                 .rev()
                 .find(|e| e.on() <= day)
@@ -1347,7 +1346,7 @@ pub(super) mod tests {
         let pipeline =
             |as_of: NaiveDate| facts.pipeline_by_cell(as_of, d(2024, 12, 31), &rules, &calendar);
         assert!(pipeline(at(39)).is_empty());
-        assert_eq!(pipeline(at(46)), HashMap::from([(UnitId(2), 1)]));
+        assert_eq!(pipeline(at(46)), FastMap::from_iter([(UnitId(2), 1)]));
     }
 
     #[test]
