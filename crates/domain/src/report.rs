@@ -373,8 +373,9 @@ pub struct UnitRef {
 pub struct UnitTree {
     units: Vec<Unit>,
     children: FastMap<UnitId, Vec<UnitId>>,
-    /// Indexes of `units`, children before their parents.
-    bottom_up: Vec<usize>,
+    /// Indexes of `units` in the order of a depth-first walk: a subtree is one stretch of
+    /// it, each unit before the units under it, so a roll-up walks its stretch backwards.
+    walk: Vec<usize>,
     /// Each unit's place in a depth-first walk and the size of its subtree, by index in
     /// `units`, so that "is this cell under that unit" is one lookup (see
     /// [`UnitTree::subtree`]).
@@ -516,11 +517,18 @@ impl UnitTree {
             }
         }
         let dense = DenseIds::new(&units, &index, &walk);
-        let spans = units.iter().map(|u| walk.get(&u.id).copied()).collect();
+        let spans: Vec<Option<(usize, usize)>> =
+            units.iter().map(|u| walk.get(&u.id).copied()).collect();
+        let mut walk_order = vec![0; walk.len()];
+        for (i, span) in spans.iter().enumerate() {
+            if let Some(slot) = span.and_then(|(at, _)| walk_order.get_mut(at)) {
+                *slot = i;
+            }
+        }
         UnitTree {
             units,
             children,
-            bottom_up,
+            walk: walk_order,
             spans,
             sparse: if dense.slots.is_empty() {
                 index
@@ -592,26 +600,47 @@ impl UnitTree {
         })
     }
 
-    /// Each unit's total over its subtree, from values attached to units (usually cells).
-    /// Values of units outside the tree are dropped.
+    /// The units of `root`'s subtree in the walk's order, `root` first.
+    fn walk_under(&self, root: UnitId) -> impl DoubleEndedIterator<Item = (usize, &Unit)> {
+        let range = self.subtree(root).positions();
+        let order = self.walk.get(range.clone()).unwrap_or_default();
+        range
+            .zip(order)
+            .filter_map(|(at, &i)| Some((at, self.units.get(i)?)))
+    }
+
+    /// The units of `root`'s subtree, `root` first, each before the units under it.
+    pub fn units_under(&self, root: UnitId) -> impl DoubleEndedIterator<Item = &Unit> {
+        self.walk_under(root).map(|(_, unit)| unit)
+    }
+
+    /// Each unit's total over its subtree, for the units of `root`'s subtree, from values
+    /// attached to units (usually cells). Values of units outside it are left out: a city's
+    /// report walks the city's units, not the country's.
     pub fn roll_up<T: Clone + Default + for<'a> AddAssign<&'a T>>(
         &self,
+        root: UnitId,
         values: &FastMap<UnitId, T>,
     ) -> FastMap<UnitId, T> {
-        let mut totals: FastMap<UnitId, T> =
-            FastMap::with_capacity_and_hasher(self.units.len(), Default::default());
-        for &i in &self.bottom_up {
-            let unit = &self.units[i];
-            let mut total = totals.remove(&unit.id).unwrap_or_default();
-            if let Some(own) = values.get(&unit.id) {
-                total += own;
+        let start = self.subtree(root).positions().start;
+        let mut totals: Vec<(UnitId, T)> = self
+            .walk_under(root)
+            .map(|(_, u)| (u.id, values.get(&u.id).cloned().unwrap_or_default()))
+            .collect();
+        // Backwards through the walk: a unit's total is whole before its parent's is read.
+        for (at, unit) in self.walk_under(root).rev() {
+            let Some(parent) = unit.parent.and_then(|p| self.position(p)) else {
+                continue;
+            };
+            if parent >= start && parent < at {
+                let (before, after) = totals.split_at_mut(at - start);
+                if let (Some(up), Some((_, own))) = (before.get_mut(parent - start), after.first())
+                {
+                    up.1 += own;
+                }
             }
-            if let Some(parent) = unit.parent.filter(|p| self.index_of(*p).is_some()) {
-                *totals.entry(parent).or_default() += &total;
-            }
-            totals.insert(unit.id, total);
         }
-        totals
+        totals.into_iter().collect()
     }
 }
 
@@ -645,14 +674,15 @@ pub struct Members {
 /// each unit's latest headcount on or before `day`; `case_members` counts per cell.
 pub fn members_on(
     tree: &UnitTree,
+    root: UnitId,
     day: NaiveDate,
     latest_headcounts: &FastMap<UnitId, HeadcountInput>,
     case_members: &FastMap<UnitId, i64>,
 ) -> FastMap<UnitId, Members> {
     let mut result: FastMap<UnitId, Members> =
-        FastMap::with_capacity_and_hasher(tree.units.len(), Default::default());
-    for &i in &tree.bottom_up {
-        let unit = &tree.units[i];
+        FastMap::with_capacity_and_hasher(tree.subtree(root).positions().len(), Default::default());
+    // Backwards through the walk: sub-units before the units above them.
+    for unit in tree.units_under(root).rev() {
         let members = if let Some(h) = latest_headcounts.get(&unit.id) {
             Members {
                 count: h.members(),
@@ -878,8 +908,8 @@ pub fn progress(
     rules: &RuleSet,
     inputs: &ProgressInputs,
 ) -> Option<ProgressReport> {
-    let admitted = tree.roll_up(&inputs.admitted_by_cell);
-    let pipeline = tree.roll_up(&inputs.pipeline_by_cell);
+    let admitted = tree.roll_up(root, &inputs.admitted_by_cell);
+    let pipeline = tree.roll_up(root, &inputs.pipeline_by_cell);
     let row = |id: UnitId| -> Option<ProgressRow> {
         let members = inputs
             .members_at_start
@@ -1162,7 +1192,7 @@ pub fn funnel(
     counts_by_cell: &FastMap<UnitId, StepCounts>,
     days: &FastMap<FunnelStep, DaysHistogram>,
 ) -> Option<FunnelReport> {
-    let totals = tree.roll_up(counts_by_cell);
+    let totals = tree.roll_up(root, counts_by_cell);
     let own = totals.get(&root).copied().unwrap_or_default();
     let steps = FunnelStep::ALL
         .into_iter()
@@ -1272,7 +1302,7 @@ pub fn bottlenecks(
             });
         }
     }
-    let totals = tree.roll_up(&by_cell);
+    let totals = tree.roll_up(root, &by_cell);
     let mut by_stage: Vec<(Stage, i64)> = by_stage.into_iter().collect();
     by_stage.sort();
     let mut by_unit: Vec<(UnitRef, i64)> = tree
@@ -1470,15 +1500,15 @@ pub fn coverage(
     for (cell, day) in last_admission_by_cell {
         last_by_unit.insert(*cell, LastDay(Some(*day)));
     }
-    let last = tree.roll_up(&last_by_unit);
+    let last = tree.roll_up(root, &last_by_unit);
     let since = as_of
         .checked_sub_months(chrono::Months::new(12 * params.years_without_admission))
         .unwrap_or(as_of);
     let mut low_ratio = Vec::new();
     let mut without_members = Vec::new();
     let mut without_admission = Vec::new();
-    for unit in tree.units() {
-        if !unit.is_active_on(as_of) || !tree.is_within(unit.id, root) {
+    for unit in tree.units_under(root) {
+        if !unit.is_active_on(as_of) {
             continue;
         }
         let Some(unit_ref) = tree.unit_ref(unit.id, as_of) else {

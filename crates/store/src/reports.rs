@@ -79,7 +79,7 @@ impl Place<'_> {
         let subtree = self.tree().subtree(self.unit);
         let headcounts = self.model.latest_headcounts(day, |u| subtree.contains(u));
         let from_cases = self.facts().members_by_cell(day);
-        let members = members_on(self.tree(), day, &headcounts, &from_cases);
+        let members = members_on(self.tree(), self.unit, day, &headcounts, &from_cases);
         (headcounts, members)
     }
 }

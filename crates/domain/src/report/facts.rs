@@ -985,6 +985,7 @@ pub(super) mod tests {
     use super::*;
     use crate::ethnicity::EthnicityId;
     use crate::person::Education;
+    use crate::report::{HeadcountInput, MembersSource, members_on};
     use crate::text::PersonName;
     use crate::unit::{SectorCode, Unit, UnitKind};
 
@@ -1075,6 +1076,78 @@ pub(super) mod tests {
             2,
             "the ward and its cell"
         );
+    }
+
+    #[test]
+    fn roll_ups_and_members_count_the_subtree_of_their_root_only() {
+        for base in [0, 5_000_000_000] {
+            let id = |n: i64| UnitId(base + n);
+            let tree = UnitTree::new(vec![
+                unit(base + 1, UnitKind::Province, None),
+                unit(base + 2, UnitKind::Ward, Some(base + 1)),
+                unit(base + 3, UnitKind::Cell, Some(base + 2)),
+                unit(base + 4, UnitKind::Ward, Some(base + 1)),
+                unit(base + 5, UnitKind::Cell, Some(base + 4)),
+                unit(base + 6, UnitKind::Cell, Some(base + 99)),
+                unit(base + 7, UnitKind::Cell, Some(base + 2)),
+            ]);
+            let values: FastMap<UnitId, i64> =
+                FastMap::from_iter([(id(3), 1), (id(7), 10), (id(5), 100), (id(6), 1000)]);
+            let expect = |pairs: &[(i64, i64)]| -> FastMap<UnitId, i64> {
+                pairs.iter().map(|&(n, v)| (id(n), v)).collect()
+            };
+            assert_eq!(
+                tree.roll_up(id(1), &values),
+                expect(&[(1, 111), (2, 11), (3, 1), (7, 10), (4, 100), (5, 100)])
+            );
+            assert_eq!(
+                tree.roll_up(id(2), &values),
+                expect(&[(2, 11), (3, 1), (7, 10)])
+            );
+            assert_eq!(tree.roll_up(id(6), &values), expect(&[(6, 1000)]));
+            assert!(tree.roll_up(id(42), &values).is_empty());
+
+            let day = d(2026, 1, 1);
+            let headcount = HeadcountInput {
+                unit: id(4),
+                as_of: d(2025, 12, 31),
+                official_members: 40,
+                probationary_members: 10,
+                workforce: None,
+                youth_union_members: None,
+                trade_union_members: None,
+            };
+            let headcounts = FastMap::from_iter([(id(4), headcount)]);
+            let from_cases: FastMap<UnitId, i64> =
+                FastMap::from_iter([(id(3), 2), (id(7), 1), (id(5), 9)]);
+            let counts = |root: i64| -> Vec<(i64, i64, MembersSource)> {
+                let mut list: Vec<_> = members_on(&tree, id(root), day, &headcounts, &from_cases)
+                    .into_iter()
+                    .map(|(unit, m)| (unit.0 - base, m.count, m.source))
+                    .collect();
+                list.sort_by_key(|&(unit, _, _)| unit);
+                list
+            };
+            assert_eq!(
+                counts(1),
+                [
+                    (1, 53, MembersSource::SubUnits),
+                    (2, 3, MembersSource::SubUnits),
+                    (3, 2, MembersSource::Cases),
+                    (4, 50, MembersSource::Headcount),
+                    (5, 9, MembersSource::Cases),
+                    (7, 1, MembersSource::Cases)
+                ]
+            );
+            assert_eq!(
+                counts(2),
+                [
+                    (2, 3, MembersSource::SubUnits),
+                    (3, 2, MembersSource::Cases),
+                    (7, 1, MembersSource::Cases)
+                ]
+            );
+        }
     }
 
     fn event(on: NaiveDate, step: Option<FunnelStep>, cell: Option<i64>) -> EventFact {
