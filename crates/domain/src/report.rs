@@ -28,8 +28,10 @@ use crate::workflow::{dmy, probation_end};
 
 /// The report module's hash map. Reports fill maps keyed by unit ids, stages and days once
 /// per case or event of the scope, over a million times for the country: with the standard
-/// library's SipHash, hashing took a quarter of a national dashboard's time. The keys come
-/// from the model, never from a client, so a hash made to resist chosen keys is not needed.
+/// library's SipHash, hashing and map lookups took about a quarter of a national
+/// dashboard's time. Its keys are
+/// the model's own ids, stages and days, never text someone typed, so a hash made to resist
+/// chosen keys is not needed; maps keyed by text (a breakdown's values) keep SipHash.
 pub type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 pub mod facts;
@@ -622,22 +624,27 @@ impl UnitTree {
         root: UnitId,
         values: &FastMap<UnitId, T>,
     ) -> FastMap<UnitId, T> {
-        let start = self.subtree(root).positions().start;
+        let range = self.subtree(root).positions();
+        // Slot k: the unit at walk position `range.start + k`.
         let mut totals: Vec<(UnitId, T)> = self
             .walk_under(root)
             .map(|(_, u)| (u.id, values.get(&u.id).cloned().unwrap_or_default()))
             .collect();
-        // Backwards through the walk: a unit's total is whole before its parent's is read.
+        // Backwards through the walk: a unit's total is whole before it is added to its
+        // parent's, which the walk holds earlier (the root's parent is outside the range).
         for (at, unit) in self.walk_under(root).rev() {
-            let Some(parent) = unit.parent.and_then(|p| self.position(p)) else {
+            let Some(up) = unit
+                .parent
+                .and_then(|p| self.position(p))
+                .filter(|p| range.contains(p))
+            else {
                 continue;
             };
-            if parent >= start && parent < at {
-                let (before, after) = totals.split_at_mut(at - start);
-                if let (Some(up), Some((_, own))) = (before.get_mut(parent - start), after.first())
-                {
-                    up.1 += own;
-                }
+            let (before, after) = totals.split_at_mut(at - range.start);
+            if let (Some(parent), Some((_, own))) =
+                (before.get_mut(up - range.start), after.first())
+            {
+                parent.1 += own;
             }
         }
         totals.into_iter().collect()
@@ -668,10 +675,11 @@ pub struct Members {
     pub as_of: Option<NaiveDate>,
 }
 
-/// Members of every unit of `tree` on `day`: a unit's own latest headcount on or before
-/// `day` if it has one; otherwise the sum over its sub-units active on `day`, plus, for a
-/// cell, the members its cases show (ceremony held, not gone). `latest_headcounts` holds
-/// each unit's latest headcount on or before `day`; `case_members` counts per cell.
+/// Members on `day` of every unit of `root`'s subtree (none when `root` is not in the
+/// tree): a unit's own latest headcount on or before `day` if it has one; otherwise, for a
+/// cell, the members its cases show (ceremony held, not gone), and for any other unit the
+/// sum over its sub-units active on `day`. `latest_headcounts` holds each unit's latest
+/// headcount on or before `day`; `case_members` counts per cell.
 pub fn members_on(
     tree: &UnitTree,
     root: UnitId,
@@ -952,7 +960,7 @@ pub fn progress(
         .filter_map(|c| row(*c))
         .collect();
     // Admissions per sector of the cell, within the root's subtree.
-    let mut by_sector: FastMap<&str, i64> = FastMap::default();
+    let mut by_sector: HashMap<&str, i64> = HashMap::new();
     for (cell, n) in &inputs.admitted_by_cell {
         if let Some(u) = tree.get(*cell).filter(|_| tree.is_within(*cell, root)) {
             *by_sector.entry(u.sector.0.as_str()).or_default() += n;
@@ -1469,10 +1477,12 @@ pub struct CoverageReport {
     /// `min_ratio`, lowest first.
     pub low_ratio: Vec<LowRatio>,
     /// Active base organisations and cells of the school and enterprise sectors with no
-    /// members (headcount or cases).
+    /// members (headcount or cases), in the tree's order (each unit before the units
+    /// under it, sisters by id).
     pub without_members: Vec<UnitRef>,
     /// Active base organisations and cells with no ceremony in the last
-    /// `years_without_admission` years (units founded more recently are not listed).
+    /// `years_without_admission` years (units founded more recently are not listed), in
+    /// the tree's order.
     pub without_admission: Vec<NoAdmission>,
 }
 
@@ -1824,7 +1834,7 @@ pub fn breakdown(
     for dimension in Dimension::ALL {
         // Count by what the record holds first (no allocation per admission), then label
         // each distinct value once; cleaning may merge values spelt differently.
-        let mut raw: FastMap<Raw, i64> = FastMap::default();
+        let mut raw: HashMap<Raw, i64> = HashMap::new();
         for a in &chosen {
             let p = a.person;
             let value = match dimension {
@@ -1842,7 +1852,7 @@ pub fn breakdown(
             };
             *raw.entry(value).or_default() += 1;
         }
-        let mut counts: FastMap<(String, String), i64> = FastMap::default();
+        let mut counts: HashMap<(String, String), i64> = HashMap::new();
         for (value, n) in raw {
             *counts.entry(value.key_and_label(sector_names)).or_default() += n;
         }

@@ -70,7 +70,7 @@ impl Place<'_> {
         Facts::new(&self.model.tree, self.unit, &self.model.book, self.chosen())
     }
 
-    /// Headcounts on `day` of the subtree and the members of every unit (see
+    /// Headcounts on `day` of the subtree and the members of every unit of it (see
     /// `report::members_on`).
     fn members(
         &self,

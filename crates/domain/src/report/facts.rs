@@ -13,6 +13,7 @@
 //! kept without its status, and each function takes the day (or period) it counts for.
 //! Attribution is the report module's: an event counts for the cell it happened in.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -331,7 +332,9 @@ pub struct CaseBook {
     /// Never pruned until the model is built again: an edit that changes a person's
     /// profile leaves the old one behind (a country has a few thousand).
     profiles: Vec<Arc<Profile>>,
-    profile_ids: FastMap<Arc<Profile>, u32>,
+    /// Hashed with the standard SipHash: profiles hold what people typed (occupation,
+    /// schooling), so keys could be chosen to collide.
+    profile_ids: HashMap<Arc<Profile>, u32>,
     /// What the due dates are (what must happen, the rule behind it), each kept once: a
     /// handful for a country.
     due_kinds: Vec<(&'static str, Arc<str>)>,
@@ -1090,19 +1093,38 @@ pub(super) mod tests {
                 unit(base + 5, UnitKind::Cell, Some(base + 4)),
                 unit(base + 6, UnitKind::Cell, Some(base + 99)),
                 unit(base + 7, UnitKind::Cell, Some(base + 2)),
+                // Closed before the day the members are counted on.
+                Unit {
+                    valid_until: Some(d(2025, 6, 30)),
+                    ..unit(base + 8, UnitKind::Cell, Some(base + 2))
+                },
             ]);
-            let values: FastMap<UnitId, i64> =
-                FastMap::from_iter([(id(3), 1), (id(7), 10), (id(5), 100), (id(6), 1000)]);
+            let values: FastMap<UnitId, i64> = FastMap::from_iter([
+                (id(3), 1),
+                (id(7), 10),
+                (id(5), 100),
+                (id(6), 1000),
+                (id(8), 10_000),
+                (id(1), 100_000),
+            ]);
             let expect = |pairs: &[(i64, i64)]| -> FastMap<UnitId, i64> {
                 pairs.iter().map(|&(n, v)| (id(n), v)).collect()
             };
             assert_eq!(
                 tree.roll_up(id(1), &values),
-                expect(&[(1, 111), (2, 11), (3, 1), (7, 10), (4, 100), (5, 100)])
+                expect(&[
+                    (1, 110_111),
+                    (2, 10_011),
+                    (3, 1),
+                    (7, 10),
+                    (8, 10_000),
+                    (4, 100),
+                    (5, 100)
+                ])
             );
             assert_eq!(
                 tree.roll_up(id(2), &values),
-                expect(&[(2, 11), (3, 1), (7, 10)])
+                expect(&[(2, 10_011), (3, 1), (7, 10), (8, 10_000)])
             );
             assert_eq!(tree.roll_up(id(6), &values), expect(&[(6, 1000)]));
             assert!(tree.roll_up(id(42), &values).is_empty());
@@ -1119,7 +1141,7 @@ pub(super) mod tests {
             };
             let headcounts = FastMap::from_iter([(id(4), headcount)]);
             let from_cases: FastMap<UnitId, i64> =
-                FastMap::from_iter([(id(3), 2), (id(7), 1), (id(5), 9)]);
+                FastMap::from_iter([(id(3), 2), (id(7), 1), (id(5), 9), (id(8), 5)]);
             let counts = |root: i64| -> Vec<(i64, i64, MembersSource)> {
                 let mut list: Vec<_> = members_on(&tree, id(root), day, &headcounts, &from_cases)
                     .into_iter()
@@ -1136,7 +1158,8 @@ pub(super) mod tests {
                     (3, 2, MembersSource::Cases),
                     (4, 50, MembersSource::Headcount),
                     (5, 9, MembersSource::Cases),
-                    (7, 1, MembersSource::Cases)
+                    (7, 1, MembersSource::Cases),
+                    (8, 5, MembersSource::Cases)
                 ]
             );
             assert_eq!(
@@ -1144,7 +1167,8 @@ pub(super) mod tests {
                 [
                     (2, 3, MembersSource::SubUnits),
                     (3, 2, MembersSource::Cases),
-                    (7, 1, MembersSource::Cases)
+                    (7, 1, MembersSource::Cases),
+                    (8, 5, MembersSource::Cases)
                 ]
             );
         }
