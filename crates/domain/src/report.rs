@@ -1830,27 +1830,57 @@ pub fn breakdown(
             count as f64 / total as f64
         }
     };
+    // One pass over the admissions, counting what each dimension is read from: the shared
+    // profile (a country's million admissions share a few thousand), the cell and the age
+    // band. The maps keyed by typed text then see each distinct profile once, not each
+    // admission.
+    let mut per_profile: FastMap<*const facts::Profile, (&facts::Profile, i64)> =
+        FastMap::default();
+    let mut per_cell: FastMap<UnitId, i64> = FastMap::default();
+    let mut per_band: FastMap<AgeBand, i64> = FastMap::default();
+    for a in &chosen {
+        per_profile
+            .entry(std::ptr::from_ref(a.person))
+            .or_insert((a.person, 0))
+            .1 += 1;
+        *per_cell.entry(a.cell).or_default() += 1;
+        *per_band
+            .entry(AgeBand::of_age(age_on(a.birth, a.ceremony_on)))
+            .or_default() += 1;
+    }
     let mut tables = Vec::new();
     for dimension in Dimension::ALL {
-        // Count by what the record holds first (no allocation per admission), then label
+        // Count by what the record holds first (no allocation per value), then label
         // each distinct value once; cleaning may merge values spelt differently.
         let mut raw: HashMap<Raw, i64> = HashMap::new();
-        for a in &chosen {
-            let p = a.person;
-            let value = match dimension {
-                Dimension::Sex => Raw::Sex(p.sex),
-                Dimension::AgeBand => Raw::Band(AgeBand::of_age(age_on(a.birth, a.ceremony_on))),
-                Dimension::Ethnicity => Raw::Ethnicity(p.ethnicity),
-                Dimension::Religion => Raw::Religion(&p.religion),
-                Dimension::Education => Raw::Text(&p.general_education),
-                Dimension::PoliticalTheory => Raw::Text(&p.political_theory),
-                Dimension::Occupation => Raw::Text(&p.occupation),
-                Dimension::Sector => {
-                    Raw::Sector(tree.get(a.cell).map(|u| u.sector.0.as_str()).unwrap_or(""))
+        match dimension {
+            Dimension::AgeBand => {
+                for (band, n) in &per_band {
+                    *raw.entry(Raw::Band(*band)).or_default() += n;
                 }
-                Dimension::YouthUnion => Raw::YouthUnion(p.youth_union_member),
-            };
-            *raw.entry(value).or_default() += 1;
+            }
+            Dimension::Sector => {
+                for (cell, n) in &per_cell {
+                    let sector = tree.get(*cell).map(|u| u.sector.0.as_str()).unwrap_or("");
+                    *raw.entry(Raw::Sector(sector)).or_default() += n;
+                }
+            }
+            _ => {
+                for &(p, n) in per_profile.values() {
+                    let value = match dimension {
+                        Dimension::Sex => Raw::Sex(p.sex),
+                        Dimension::Ethnicity => Raw::Ethnicity(p.ethnicity),
+                        Dimension::Religion => Raw::Religion(&p.religion),
+                        Dimension::Education => Raw::Text(&p.general_education),
+                        Dimension::PoliticalTheory => Raw::Text(&p.political_theory),
+                        Dimension::Occupation => Raw::Text(&p.occupation),
+                        Dimension::YouthUnion => Raw::YouthUnion(p.youth_union_member),
+                        // Counted above, by band and by cell.
+                        Dimension::AgeBand | Dimension::Sector => continue,
+                    };
+                    *raw.entry(value).or_default() += n;
+                }
+            }
         }
         let mut counts: HashMap<(String, String), i64> = HashMap::new();
         for (value, n) in raw {

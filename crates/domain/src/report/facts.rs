@@ -988,7 +988,7 @@ pub(super) mod tests {
     use super::*;
     use crate::ethnicity::EthnicityId;
     use crate::person::Education;
-    use crate::report::{HeadcountInput, MembersSource, members_on};
+    use crate::report::{Dimension, HeadcountInput, MembersSource, breakdown, members_on};
     use crate::text::PersonName;
     use crate::unit::{SectorCode, Unit, UnitKind};
 
@@ -1172,6 +1172,58 @@ pub(super) mod tests {
                 ]
             );
         }
+    }
+
+    #[test]
+    fn a_breakdown_counts_every_admission_of_a_shared_profile() {
+        let tree = ward();
+        let teacher = Profile::of(&details());
+        let worker = Profile {
+            sex: Sex::Male,
+            occupation: "Công nhân".into(),
+            ..teacher.clone()
+        };
+        let admission = |case: i64, cell: i64, person: &'static Profile, born: i32| Admission {
+            case: CaseId(case),
+            cell: UnitId(cell),
+            ceremony_on: d(2025, 6, 1),
+            birth: BirthDate::Full(d(born, 1, 1)),
+            person,
+        };
+        let (teacher, worker): (&'static Profile, &'static Profile) =
+            (Box::leak(Box::new(teacher)), Box::leak(Box::new(worker)));
+        // Three admissions share the teacher's profile, in two cells and two age bands.
+        let admissions = [
+            admission(1, 2, teacher, 2000),
+            admission(2, 2, teacher, 1990),
+            admission(3, 3, teacher, 2000),
+            admission(4, 3, worker, 2000),
+        ];
+        let sectors = std::collections::HashMap::new();
+        let report = breakdown(
+            &tree,
+            UnitId(1),
+            Period::year(2025).unwrap(),
+            &admissions,
+            &sectors,
+        )
+        .unwrap();
+        assert_eq!(report.total, 4);
+        assert_eq!(report.count(Dimension::Occupation, "Giáo viên"), 3);
+        assert_eq!(report.count(Dimension::Occupation, "Công nhân"), 1);
+        assert_eq!(report.count(Dimension::Sex, "male"), 1);
+        assert_eq!(report.count(Dimension::AgeBand, "18-30"), 3);
+        assert_eq!(report.count(Dimension::AgeBand, "31-40"), 1);
+        assert_eq!(report.count(Dimension::Sector, "residential"), 4);
+        let ward_only = breakdown(
+            &tree,
+            UnitId(3),
+            Period::year(2025).unwrap(),
+            &admissions,
+            &sectors,
+        )
+        .unwrap();
+        assert_eq!(ward_only.count(Dimension::Occupation, "Giáo viên"), 1);
     }
 
     fn event(on: NaiveDate, step: Option<FunnelStep>, cell: Option<i64>) -> EventFact {
