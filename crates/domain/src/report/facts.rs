@@ -1039,20 +1039,24 @@ pub(super) mod tests {
         ])
     }
 
+    /// A province (`base + 1`) with two wards (2, 4) of one cell each (3, 5), and a cell (6)
+    /// whose parent is not in the tree.
+    fn province(base: i64) -> Vec<Unit> {
+        vec![
+            unit(base + 1, UnitKind::Province, None),
+            unit(base + 2, UnitKind::Ward, Some(base + 1)),
+            unit(base + 3, UnitKind::Cell, Some(base + 2)),
+            unit(base + 4, UnitKind::Ward, Some(base + 1)),
+            unit(base + 5, UnitKind::Cell, Some(base + 4)),
+            unit(base + 6, UnitKind::Cell, Some(base + 99)),
+        ]
+    }
+
     #[test]
     fn a_tree_answers_alike_with_dense_and_sparse_ids() {
         // The same shape twice: ids 1…6, read through the table by id, and ids in the
         // billions, read through the maps.
-        let shape = |base: i64| {
-            UnitTree::new(vec![
-                unit(base + 1, UnitKind::Province, None),
-                unit(base + 2, UnitKind::Ward, Some(base + 1)),
-                unit(base + 3, UnitKind::Cell, Some(base + 2)),
-                unit(base + 4, UnitKind::Ward, Some(base + 1)),
-                unit(base + 5, UnitKind::Cell, Some(base + 4)),
-                unit(base + 6, UnitKind::Cell, Some(base + 99)),
-            ])
-        };
+        let shape = |base: i64| UnitTree::new(province(base));
         let answers = |tree: &UnitTree, base: i64| {
             (0..=8)
                 .map(|n| {
@@ -1085,13 +1089,8 @@ pub(super) mod tests {
     fn roll_ups_and_members_count_the_subtree_of_their_root_only() {
         for base in [0, 5_000_000_000] {
             let id = |n: i64| UnitId(base + n);
-            let tree = UnitTree::new(vec![
-                unit(base + 1, UnitKind::Province, None),
-                unit(base + 2, UnitKind::Ward, Some(base + 1)),
-                unit(base + 3, UnitKind::Cell, Some(base + 2)),
-                unit(base + 4, UnitKind::Ward, Some(base + 1)),
-                unit(base + 5, UnitKind::Cell, Some(base + 4)),
-                unit(base + 6, UnitKind::Cell, Some(base + 99)),
+            let mut units = province(base);
+            units.extend([
                 unit(base + 7, UnitKind::Cell, Some(base + 2)),
                 // Closed before the day the members are counted on.
                 Unit {
@@ -1099,6 +1098,7 @@ pub(super) mod tests {
                     ..unit(base + 8, UnitKind::Cell, Some(base + 2))
                 },
             ]);
+            let tree = UnitTree::new(units);
             let values: FastMap<UnitId, i64> = FastMap::from_iter([
                 (id(3), 1),
                 (id(7), 10),
@@ -1200,14 +1200,17 @@ pub(super) mod tests {
             admission(4, 3, worker, 2000),
         ];
         let sectors = std::collections::HashMap::new();
-        let report = breakdown(
-            &tree,
-            UnitId(1),
-            Period::year(2025).unwrap(),
-            &admissions,
-            &sectors,
-        )
-        .unwrap();
+        let of_2025 = |root: i64| {
+            breakdown(
+                &tree,
+                UnitId(root),
+                Period::year(2025).unwrap(),
+                &admissions,
+                &sectors,
+            )
+            .unwrap()
+        };
+        let report = of_2025(1);
         assert_eq!(report.total, 4);
         assert_eq!(report.count(Dimension::Occupation, "Giáo viên"), 3);
         assert_eq!(report.count(Dimension::Occupation, "Công nhân"), 1);
@@ -1215,15 +1218,8 @@ pub(super) mod tests {
         assert_eq!(report.count(Dimension::AgeBand, "18-30"), 3);
         assert_eq!(report.count(Dimension::AgeBand, "31-40"), 1);
         assert_eq!(report.count(Dimension::Sector, "residential"), 4);
-        let ward_only = breakdown(
-            &tree,
-            UnitId(3),
-            Period::year(2025).unwrap(),
-            &admissions,
-            &sectors,
-        )
-        .unwrap();
-        assert_eq!(ward_only.count(Dimension::Occupation, "Giáo viên"), 1);
+        // One cell's: one admission of the shared profile.
+        assert_eq!(of_2025(3).count(Dimension::Occupation, "Giáo viên"), 1);
     }
 
     fn event(on: NaiveDate, step: Option<FunnelStep>, cell: Option<i64>) -> EventFact {
