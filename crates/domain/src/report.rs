@@ -29,9 +29,9 @@ use crate::workflow::{dmy, probation_end};
 /// The report module's hash map. Reports fill maps keyed by unit ids, stages and days once
 /// per case or event of the scope, over a million times for the country: with the standard
 /// library's SipHash, hashing and map lookups took about a quarter of a national
-/// dashboard's time. Its keys are
-/// the model's own ids, stages and days, never text someone typed, so a hash made to resist
-/// chosen keys is not needed; maps keyed by text (a breakdown's values) keep SipHash.
+/// dashboard's time. Its keys are the model's own ids, stages and days, never text someone
+/// typed, so a hash made to resist chosen keys is not needed; maps keyed by text (a
+/// breakdown's values, the shared profiles) keep SipHash.
 pub type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 pub mod facts;
