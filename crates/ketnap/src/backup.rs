@@ -250,9 +250,15 @@ fn opening(file: &Path, decrypt: &Decrypt) -> anyhow::Result<Option<Unlock>> {
 /// as the operator knows it.
 async fn verified(file: &Path, name: &Path) -> anyhow::Result<String> {
     anyhow::ensure!(file.exists(), "Không có tệp {}.", file.display());
-    let store = Store::open(&format!("sqlite://{}", file.display()), Create::Never).await?;
-    let result = check(&store).await;
-    store.close().await;
+    // A file damaged where opening reads (its schema) fails here already, and is as
+    // unusable as one the checks refuse: both say so.
+    let result = async {
+        let store = Store::open(&format!("sqlite://{}", file.display()), Create::Never).await?;
+        let result = check(&store).await;
+        store.close().await;
+        result
+    }
+    .await;
     result.with_context(|| format!("Bản sao lưu {} không dùng được", name.display()))
 }
 
