@@ -142,7 +142,13 @@ fuzz_target!(|bytes: &[u8]| {
         assert_eq!(repaired.converted, None, "ASCII {s:?} converted");
     }
     if repaired.converted.is_none() && s.is_ascii() && !s.chars().any(|c| c.is_control()) {
-        assert_eq!(t, clean(s), "ASCII {s:?}");
+        // Cleaned, less the apostrophe an export puts before `= + - @` (write::neutralise).
+        let cleaned = clean(s);
+        let expected = match cleaned.strip_prefix('\'') {
+            Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+            _ => cleaned.as_str(),
+        };
+        assert_eq!(t, expected, "ASCII {s:?}");
     }
     let _ = legacy::to_unicode(t, Legacy::Vni);
     let _ = search_key(s);
