@@ -978,3 +978,56 @@ async fn filters_of_a_large_scope_offer_the_top_units_and_the_mass_organisations
     let small = choices(Scope::subtree(t.school, Access::Read), None, None).await;
     assert!(small.all_units && small.mass_orgs.len() == 2 && small.mass_org_total == 2);
 }
+
+/// Once the report model is loaded the filters' units come from it: the same as a store
+/// without the model reads from the database, for every scope, unit asked for and limit,
+/// before and after a rename.
+#[tokio::test]
+async fn filter_units_from_the_report_model_are_those_in_the_database() {
+    let app = TestApp::new().await;
+    let t = &app.tree;
+    let with_model = &app.store;
+    // A second store on the same file never loads the model: the filters ask none.
+    let without_model = ketnap_store::Store::open(&app.database_url(), ketnap_store::Create::Never)
+        .await
+        .unwrap();
+    let all_choices = |store: ketnap_store::Store| async move {
+        let mut all = Vec::new();
+        for root in [t.city, t.ward, t.school] {
+            for unit in [None, Some(t.school_cell), Some(t.other_cell)] {
+                for limit in [1, 3, 400] {
+                    let scope = Scope::subtree(root, Access::Read);
+                    let choices = store
+                        .filter_choices(&scope, unit, None, (limit, 3))
+                        .await
+                        .unwrap();
+                    all.push(((root, unit, limit), choices));
+                }
+            }
+        }
+        all
+    };
+    with_model.report_generation().await.unwrap();
+    let read = all_choices(without_model.clone()).await;
+    // Both branches are compared: every unit, and the top ones with the one asked for.
+    assert!(read.iter().any(|(_, c)| c.all_units && c.units.len() > 3));
+    assert!(
+        read.iter()
+            .any(|(_, c)| !c.all_units && c.units.iter().any(|u| u.id == t.school_cell))
+    );
+    assert_eq!(all_choices(with_model.clone()).await, read);
+
+    with_model
+        .rename_unit(
+            &change("admin"),
+            t.school_cell,
+            "Chi bộ Giáo viên THPT",
+            day(2026, 1, 1),
+        )
+        .await
+        .unwrap();
+    with_model.report_generation().await.unwrap();
+    let renamed = all_choices(without_model).await;
+    assert_ne!(renamed, read);
+    assert_eq!(all_choices(with_model.clone()).await, renamed);
+}
