@@ -98,6 +98,11 @@ struct KeySlot {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// Each SQLite connection's settings. FULL: an acknowledged write survives power loss, not
+/// only a crash. secure_delete: what a change replaces is zeroed, not left readable in
+/// free pages of the file.
+const SQLITE_SETTINGS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;";
+
 /// Whether opening may create a new SQLite file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Create {
@@ -133,6 +138,24 @@ impl Store {
             let _ = loaded.set(keys::DataKeys::load(path)?);
         }
         let (backend, url) = parse_url(url, create)?;
+        if backend == Backend::Sqlite {
+            // A file damaged where a connection's set-up reads (its schema) fails here and
+            // says so: the pool would retry that set-up until its acquire timeout (30 s)
+            // and then name only the timeout.
+            let damaged = |error: sqlx::Error| {
+                if sqlite_damage(&error) {
+                    StoreError::Backend(format!(
+                        "Tệp cơ sở dữ liệu {} bị hỏng hoặc không phải cơ sở dữ liệu ({error}). Hãy khôi phục bản sao lưu gần nhất (`ketnap restore`).",
+                        sqlite_path(&url).unwrap_or_default().display()
+                    ))
+                } else {
+                    backend_error(error)
+                }
+            };
+            let mut first = sqlx::AnyConnection::connect(&url).await.map_err(damaged)?;
+            first.execute(SQLITE_SETTINGS).await.map_err(damaged)?;
+            first.close().await.map_err(backend_error)?;
+        }
         let options = AnyPoolOptions::new().max_connections(match backend {
             Backend::Sqlite => 4,
             Backend::Postgres => 8,
@@ -140,32 +163,28 @@ impl Store {
         let options = if backend == Backend::Sqlite {
             // A connection to a local file does not go stale: testing it before each
             // query would cost every query a round trip to the connection's thread.
-            options.test_before_acquire(false).after_connect(|conn, _| {
-                Box::pin(async move {
-                    // FULL: an acknowledged write survives power loss, not only a crash.
-                    // secure_delete: what a change replaces is zeroed, not left readable in
-                    // free pages of the file.
-                    conn.execute(
-                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;",
-                    )
-                    .await?;
-                    Ok(())
+            options
+                .test_before_acquire(false)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute(SQLITE_SETTINGS).await?;
+                        Ok(())
+                    })
                 })
-            })
-            .after_release(|conn, _| {
-                Box::pin(async move {
-                    // SQLite rolls a transaction back itself on some errors (a full disk);
-                    // sqlx's own ROLLBACK then fails and it still counts the transaction
-                    // open, so its next BEGIN would fail. Such a connection is closed. The
-                    // ping lets a rollback queued by a dropped transaction finish first;
-                    // a connection outside any transaction (most queries) needs none, and
-                    // the round trip to its thread would cost every query a wake-up.
-                    if conn.is_in_transaction() {
-                        conn.ping().await?;
-                    }
-                    Ok(!conn.is_in_transaction())
+                .after_release(|conn, _| {
+                    Box::pin(async move {
+                        // SQLite rolls a transaction back itself on some errors (a full disk);
+                        // sqlx's own ROLLBACK then fails and it still counts the transaction
+                        // open, so its next BEGIN would fail. Such a connection is closed. The
+                        // ping lets a rollback queued by a dropped transaction finish first;
+                        // a connection outside any transaction (most queries) needs none, and
+                        // the round trip to its thread would cost every query a wake-up.
+                        if conn.is_in_transaction() {
+                            conn.ping().await?;
+                        }
+                        Ok(!conn.is_in_transaction())
+                    })
                 })
-            })
         } else {
             options.after_connect(|conn, _| {
                 Box::pin(async move {
@@ -313,6 +332,14 @@ fn backend_error(error: sqlx::Error) -> StoreError {
         return StoreError::Full;
     }
     StoreError::Backend(error.to_string())
+}
+
+/// Whether SQLite found its file damaged (SQLITE_CORRUPT) or not a database at all
+/// (SQLITE_NOTADB), extended codes included.
+fn sqlite_damage(error: &sqlx::Error) -> bool {
+    let code = error.as_database_error().and_then(|e| e.code());
+    code.and_then(|c| c.parse::<u32>().ok())
+        .is_some_and(|c| matches!(c & 0xff, 11 | 26))
 }
 
 fn json_error(error: serde_json::Error) -> StoreError {
