@@ -648,6 +648,23 @@ impl Store {
         self.report_model().await.map(Some)
     }
 
+    /// The model's unit tree, if the model is loaded and no change committed since it was
+    /// last brought up to date touches units. It neither waits for the model's lock nor
+    /// applies anything: for pages that can read the units from the database as well, and
+    /// must not wait behind a dashboard or a rebuild. Any error also gives `None`.
+    pub(crate) async fn current_unit_tree(&self) -> Option<RwLockReadGuard<'_, UnitTree>> {
+        let guard = self.model.model.try_read().ok()?;
+        let model = RwLockReadGuard::try_map(guard, Option::as_ref).ok()?;
+        let rows = self.audit_unseen(&model.cursor).await.ok()?;
+        let fresh = model.cursor.clone().take(&rows, Instant::now());
+        let reload = Reload::of(&fresh);
+        // More rows than were read may be waiting, and any of them may touch units.
+        if rows.len() as i64 > REPLAY_LIMIT || reload.units || reload.everything {
+            return None;
+        }
+        Some(RwLockReadGuard::map(model, |model| &model.tree))
+    }
+
     /// A number that changes whenever a committed change reaches the reports (the model
     /// brought up to date first).
     pub async fn report_generation(&self) -> StoreResult<u64> {

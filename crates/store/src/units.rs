@@ -427,7 +427,8 @@ impl Store {
 }
 
 /// The units the case list's filter offers under `root`, by id: all of its subtree, or
-/// (with `top_and`) the root, its direct sub-units and that unit.
+/// (with `top_and`) the root, its direct sub-units and that unit; as `filter_choices`
+/// reads them from the database when the model cannot tell.
 fn offered_units(tree: &UnitTree, root: UnitId, top_and: Option<UnitId>) -> Vec<Unit> {
     let mut units: Vec<Unit> = match top_and {
         None => tree.units_under(root).cloned().collect(),
@@ -463,7 +464,7 @@ impl Store {
     /// The units and mass organisations the case list's filters offer, and whether those
     /// asked for are in the scope: counted in the database and read only as far as the
     /// page shows them, as a city has thousands of each; the units from the report model
-    /// when it is loaded.
+    /// when it is loaded and knows of every change to them.
     pub async fn filter_choices(
         &self,
         scope: &Scope,
@@ -499,12 +500,13 @@ impl Store {
         let (unit_found, mass_org_found) = (unit_found > 0, mass_org_found > 0);
         let all_units = usize::try_from(active).unwrap_or(usize::MAX) <= unit_limit;
         let asked = unit.filter(|_| unit_found).unwrap_or(scope.root());
-        // The report model, when it is loaded and current, knows every unit: reading a
-        // ward's 63 units' rows on each list page cost about a tenth of its throughput.
+        // The report model's tree, when no change since its last update touches units:
+        // reading a ward's 63 units' rows on each list page cost about a tenth of its
+        // throughput. `offered_units` keeps the rules of the queries below.
         let from_model = self
-            .report_model_without_load(|_| true)
-            .await?
-            .map(|model| offered_units(&model.tree, scope.root(), (!all_units).then_some(asked)));
+            .current_unit_tree()
+            .await
+            .map(|tree| offered_units(&tree, scope.root(), (!all_units).then_some(asked)));
         let units = match from_model {
             Some(units) => units,
             None if all_units => self.units_in(scope).await?,

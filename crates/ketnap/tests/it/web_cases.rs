@@ -981,7 +981,8 @@ async fn filters_of_a_large_scope_offer_the_top_units_and_the_mass_organisations
 
 /// Once the report model is loaded the filters' units come from it: the same as a store
 /// without the model reads from the database, for every scope, unit asked for and limit,
-/// before and after a rename.
+/// before and after a merge and a rename (read from the database until the model has
+/// applied them).
 #[tokio::test]
 async fn filter_units_from_the_report_model_are_those_in_the_database() {
     let app = TestApp::new().await;
@@ -993,7 +994,7 @@ async fn filter_units_from_the_report_model_are_those_in_the_database() {
         .unwrap();
     let all_choices = |store: ketnap_store::Store| async move {
         let mut all = Vec::new();
-        for root in [t.city, t.ward, t.school] {
+        for root in [t.city, t.ward, t.school, app.other_province] {
             for unit in [None, Some(t.school_cell), Some(t.other_cell)] {
                 for limit in [1, 3, 400] {
                     let scope = Scope::subtree(root, Access::Read);
@@ -1017,17 +1018,37 @@ async fn filter_units_from_the_report_model_are_those_in_the_database() {
     );
     assert_eq!(all_choices(with_model.clone()).await, read);
 
+    let admin = change("admin");
+    with_model
+        .merge_unit(&admin, t.residential_cell, t.school_cell, day(2026, 1, 1))
+        .await
+        .unwrap();
     with_model
         .rename_unit(
-            &change("admin"),
+            &admin,
             t.school_cell,
             "Chi bộ Giáo viên THPT",
             day(2026, 1, 1),
         )
         .await
         .unwrap();
+    let changed = all_choices(without_model.clone()).await;
+    assert_ne!(changed, read);
+    // The model has not applied them yet: the database answers.
+    assert_eq!(all_choices(with_model.clone()).await, changed);
     with_model.report_generation().await.unwrap();
-    let renamed = all_choices(without_model).await;
-    assert_ne!(renamed, read);
-    assert_eq!(all_choices(with_model.clone()).await, renamed);
+    assert_eq!(all_choices(with_model.clone()).await, changed);
+
+    // And the model does answer: a name changed behind the store's back (no audit row, so
+    // the model never hears of it) shows only where the database is read.
+    let pool = sqlx::SqlitePool::connect(&app.database_url())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE units SET name = 'Đổi ngoài ứng dụng' WHERE id = ?")
+        .bind(t.ward.0)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_ne!(all_choices(without_model).await, changed);
+    assert_eq!(all_choices(with_model.clone()).await, changed);
 }
