@@ -41,6 +41,9 @@ use crate::{Store, backend_error, from_json, parse_date};
 const GAP_PATIENCE: Duration = Duration::from_secs(600);
 /// More audit rows than this since the last look: rebuild rather than replay.
 const REPLAY_LIMIT: i64 = 5_000;
+/// Unapplied audit rows `current_unit_tree` looks through before it lets the database
+/// answer instead.
+const TREE_CHECK_LIMIT: i64 = 64;
 /// How far below the newest audit id a model being loaded looks for ids not committed yet.
 const IN_FLIGHT: i64 = 200;
 /// Ids per `IN (…)` list when reloading cases.
@@ -593,7 +596,7 @@ impl Store {
         {
             let guard = self.model.model.read().await;
             if let Some(model) = guard.as_ref() {
-                let rows = self.audit_unseen(&model.cursor).await?;
+                let rows = self.audit_unseen(&model.cursor, REPLAY_LIMIT + 1).await?;
                 if rows.is_empty() {
                     return RwLockReadGuard::try_map(guard, Option::as_ref)
                         .map_err(|_| not_loaded());
@@ -636,7 +639,7 @@ impl Store {
         if !wanted(&model) {
             return Ok(None);
         }
-        let rows = self.audit_unseen(&model.cursor).await?;
+        let rows = self.audit_unseen(&model.cursor, REPLAY_LIMIT + 1).await?;
         if rows.is_empty() {
             return Ok(Some(model));
         }
@@ -655,11 +658,16 @@ impl Store {
     pub(crate) async fn current_unit_tree(&self) -> Option<RwLockReadGuard<'_, UnitTree>> {
         let guard = self.model.model.try_read().ok()?;
         let model = RwLockReadGuard::try_map(guard, Option::as_ref).ok()?;
-        let rows = self.audit_unseen(&model.cursor).await.ok()?;
+        // A model far behind (no report asked for a while, reads logged meanwhile) is not
+        // worth more rows than the units it would spare.
+        let rows = self
+            .audit_unseen(&model.cursor, TREE_CHECK_LIMIT + 1)
+            .await
+            .ok()?;
         let fresh = model.cursor.clone().take(&rows, Instant::now());
         let reload = Reload::of(&fresh);
         // More rows than were read may be waiting, and any of them may touch units.
-        if rows.len() as i64 > REPLAY_LIMIT || reload.units || reload.everything {
+        if rows.len() as i64 > TREE_CHECK_LIMIT || reload.units || reload.everything {
             return None;
         }
         Some(RwLockReadGuard::map(model, |model| &model.tree))
@@ -671,13 +679,13 @@ impl Store {
         Ok(self.report_model().await?.generation)
     }
 
-    /// Audit rows not applied yet, at most `REPLAY_LIMIT + 1`.
-    async fn audit_unseen(&self, cursor: &Cursor) -> StoreResult<Vec<AuditRow>> {
+    /// Audit rows not applied yet, at most `limit`.
+    async fn audit_unseen(&self, cursor: &Cursor, limit: i64) -> StoreResult<Vec<AuditRow>> {
         sqlx::query_as(&format!(
             "SELECT id, action, entity, entity_id FROM audit_log WHERE {} ORDER BY id LIMIT $1",
             cursor.unseen()
         ))
-        .bind(REPLAY_LIMIT + 1)
+        .bind(limit)
         .fetch_all(&self.pool)
         .await
         .map_err(backend_error)
@@ -694,7 +702,7 @@ impl Store {
     /// Applies the changes committed since the model last looked. The cursor moves only
     /// once everything is reloaded: after an error the same rows are applied next time.
     async fn refresh(&self, model: &mut ReportModel) -> StoreResult<Refreshed> {
-        let rows = self.audit_unseen(&model.cursor).await?;
+        let rows = self.audit_unseen(&model.cursor, REPLAY_LIMIT + 1).await?;
         let mut cursor = model.cursor.clone();
         let fresh = cursor.take(&rows, Instant::now());
         let reload = Reload::of(&fresh);
