@@ -17,13 +17,14 @@ use ketnap_domain::coordination::{
 use ketnap_domain::ids::{CaseId, MassOrgId, PersonId, UnitId, UserId};
 use ketnap_domain::ports::{CaseStore, Change, RuleStore, StoreError, StoreResult, UnitStore};
 use ketnap_domain::scope::{Access, Scope};
-use ketnap_domain::text::{PersonName, search_key};
+use ketnap_domain::text::search_key;
 use ketnap_domain::unit::Unit;
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
 use crate::keys::Purpose;
+use crate::people::{birth_display, full_name};
 use crate::units::UnitRow;
 use crate::{
     SUBTREE, Store, backend_error, from_json, in_subtree, iso_date, parse_date, read_only,
@@ -1408,23 +1409,6 @@ struct TransferRow {
     decided_by: Option<String>,
     decided_on: Option<String>,
     decline_reason: Option<String>,
-}
-
-/// A name from the clear columns lists use (no record is opened for a list).
-fn full_name(family: String, middle: String, given: String) -> String {
-    PersonName {
-        family,
-        middle,
-        given,
-    }
-    .full()
-}
-
-/// `YYYY-MM-DD` as `DD/MM/YYYY`; a year alone stays as it is.
-fn birth_display(birth: &str) -> String {
-    parse_date(birth)
-        .map(|d| d.format("%d/%m/%Y").to_string())
-        .unwrap_or_else(|_| birth.to_string())
 }
 
 impl TransferRow {

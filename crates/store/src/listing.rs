@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use ketnap_domain::case::{Case, Stage};
-use ketnap_domain::deadline::{DeadlineStatus, next_deadline};
-use ketnap_domain::ids::{MassOrgId, UnitId};
+use ketnap_domain::deadline::{DeadlineStatus, Due, next_deadline, next_due};
+use ketnap_domain::ids::{CaseId, MassOrgId, UnitId};
 use ketnap_domain::ports::{CaseRecord, RuleStore, StoreError, StoreResult};
 use ketnap_domain::scope::Scope;
 use ketnap_domain::text::{NameCollator, search_key};
@@ -16,6 +16,7 @@ use sqlx::{Any, FromRow};
 
 use crate::keys::DataKeys;
 use crate::name_search::NameSearch;
+use crate::people::{birth_display, full_name};
 use crate::{Backend, SUBTREE, Store, backend_error, from_json, parse_date};
 
 /// What the case list is filtered by; every field is optional.
@@ -43,6 +44,30 @@ pub struct CaseQuery {
 pub struct CasePage {
     pub total: usize,
     pub records: Vec<CaseRecord>,
+}
+
+/// What the case list shows of one case. Read from the columns kept beside the records,
+/// so that no person's record is opened and no case decoded for a page, except a case
+/// with a running clock, for its due date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseLine {
+    pub case: CaseId,
+    /// The person's full name.
+    pub name: String,
+    /// The date of birth as shown (`dd/mm/yyyy`, or the year alone).
+    pub born: String,
+    pub cell_name: String,
+    pub stage: Stage,
+    /// The next statutory due date; `None` when the case has no running clock, or when
+    /// the rules give none for it.
+    pub due: Option<Due>,
+}
+
+/// One page of case lines, in Vietnamese name order, and how many match in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseLinePage {
+    pub total: usize,
+    pub lines: Vec<CaseLine>,
 }
 
 /// Cases of one cell at one stage.
@@ -136,6 +161,19 @@ struct FullRow {
     cell_name: String,
 }
 
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    id: i64,
+    stage: String,
+    /// Read for a stage with a running clock only.
+    body: Option<String>,
+    family_name: String,
+    middle_name: String,
+    given_name: String,
+    birth_date: String,
+    cell_name: String,
+}
+
 impl FullRow {
     /// The case id and its record.
     fn into_record(self, keys: &DataKeys) -> StoreResult<(i64, CaseRecord)> {
@@ -165,6 +203,24 @@ fn citizen_digits(text: &str) -> Option<String> {
     (digits.len() >= 9 && digits.len() == significant).then_some(digits)
 }
 
+/// `columns` of the cases with these ids that are in the scope (`c`, with their person
+/// `p` and cell `u`), after the binds already in `sql`.
+fn cases_by_id(mut sql: Sql, scope: &Scope, ids: &[i64], columns: &str) -> Sql {
+    let root = sql.bind(Bind::Int(scope.root().0));
+    let list = ids
+        .iter()
+        .map(|id| sql.bind(Bind::Int(*id)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    sql.push(&format!(
+        "SELECT {columns}
+         FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id
+         WHERE c.id IN ({list}) AND {}",
+        crate::in_subtree("c.cell_id").replace("$1", &root)
+    ));
+    sql
+}
+
 fn year_range(year: i32) -> (String, String) {
     (format!("{year:04}-01-01"), format!("{year:04}-12-31"))
 }
@@ -179,6 +235,84 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> StoreResult<CasePage> {
+        let (total, ids) = self.matching_cases(scope, query, offset, limit).await?;
+        let records = self.case_records(scope, &ids).await?;
+        Ok(CasePage { total, records })
+    }
+
+    /// The same page as `case_page`, as the list shows it (`CaseLine`).
+    pub async fn case_lines(
+        &self,
+        scope: &Scope,
+        query: &CaseQuery,
+        offset: usize,
+        limit: usize,
+    ) -> StoreResult<CaseLinePage> {
+        let (total, ids) = self.matching_cases(scope, query, offset, limit).await?;
+        if ids.is_empty() {
+            return Ok(CaseLinePage {
+                total,
+                lines: Vec::new(),
+            });
+        }
+        let mut sql = Sql::default();
+        let clocks = clock_stages()
+            .into_iter()
+            .map(|code| sql.bind(Bind::Text(code.into())))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut rows: Vec<LineRow> = cases_by_id(
+            sql,
+            scope,
+            &ids,
+            &format!(
+                "c.id, c.stage, CASE WHEN c.stage IN ({clocks}) THEN c.body END AS body,
+                 p.family_name, p.middle_name, p.given_name, p.birth_date, u.name AS cell_name"
+            ),
+        )
+        .fetch(self)
+        .await?;
+        rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+        // Read once, and only when some case on the page has a running clock.
+        let mut rules_and_calendar = None;
+        let mut lines = Vec::with_capacity(rows.len());
+        for row in rows {
+            let stage = Stage::from_code(&row.stage)
+                .ok_or_else(|| StoreError::Backend(format!("bước lạ: {}", row.stage)))?;
+            let due = match &row.body {
+                Some(body) => {
+                    let case: Case = from_json(body)?;
+                    let (rules, calendar) = match &rules_and_calendar {
+                        Some(both) => both,
+                        None => rules_and_calendar
+                            .insert((self.rule_book().await?, self.calendar().await?)),
+                    };
+                    // As the case page: a case the rules cannot place shows no due date.
+                    next_due(&case, rules, calendar).ok().flatten()
+                }
+                None => None,
+            };
+            lines.push(CaseLine {
+                case: CaseId(row.id),
+                name: full_name(row.family_name, row.middle_name, row.given_name),
+                born: birth_display(&row.birth_date),
+                cell_name: row.cell_name,
+                stage,
+                due,
+            });
+        }
+        Ok(CaseLinePage { total, lines })
+    }
+
+    /// How many of the scope's cases match `query`, and the ids of the page (`offset`,
+    /// `limit`) in list order.
+    async fn matching_cases(
+        &self,
+        scope: &Scope,
+        query: &CaseQuery,
+        offset: usize,
+        limit: usize,
+    ) -> StoreResult<(usize, Vec<i64>)> {
         // Filtered by stage at most (and not for overdue cases): the tally may know the count.
         let by_stage_only = CaseQuery {
             stage: query.stage,
@@ -325,8 +459,7 @@ impl Store {
             };
             (total, rows.into_iter().map(|(id,)| id).collect::<Vec<_>>())
         };
-        let records = self.case_records(scope, &ids).await?;
-        Ok(CasePage { total, records })
+        Ok((total, ids))
     }
 
     /// The cases with these ids that are in the scope, in the order of `ids`.
@@ -334,21 +467,14 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = Sql::default();
-        // `$1`, as in_subtree wants it.
-        sql.bind(Bind::Int(scope.root().0));
-        let list = ids
-            .iter()
-            .map(|id| sql.bind(Bind::Int(*id)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        sql.push(&format!(
-            " SELECT c.id, c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name
-             FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id
-             WHERE c.id IN ({list}) AND {}",
-            crate::in_subtree("c.cell_id")
-        ));
-        let rows: Vec<FullRow> = sql.fetch(self).await?;
+        let rows: Vec<FullRow> = cases_by_id(
+            Sql::default(),
+            scope,
+            ids,
+            "c.id, c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name",
+        )
+        .fetch(self)
+        .await?;
         let mut records = Vec::with_capacity(rows.len());
         let keys = self.keys()?;
         for row in rows {

@@ -13,7 +13,7 @@ use sqlx::{Any, Transaction};
 use crate::audit::{self, Audit};
 use crate::keys::{DataKeys, citizen_index_of, open_details, seal_details};
 use crate::name_search::NameSearch;
-use crate::{Store, VISIBLE_PERSON, backend_error, iso_date};
+use crate::{Store, VISIBLE_PERSON, backend_error, iso_date, parse_date};
 
 /// How a birth date is kept in a column: `YYYY-MM-DD`, or `YYYY` alone.
 pub(crate) fn birth_column(birth: BirthDate) -> String {
@@ -21,6 +21,23 @@ pub(crate) fn birth_column(birth: BirthDate) -> String {
         BirthDate::Full(day) => iso_date(day),
         BirthDate::YearOnly(year) => format!("{year:04}"),
     }
+}
+
+/// A name from the clear columns lists use (no record is opened for a list).
+pub(crate) fn full_name(family: String, middle: String, given: String) -> String {
+    PersonName {
+        family,
+        middle,
+        given,
+    }
+    .full()
+}
+
+/// `birth_column` as shown: `YYYY-MM-DD` as `DD/MM/YYYY`; a year alone stays as it is.
+pub(crate) fn birth_display(birth: &str) -> String {
+    parse_date(birth)
+        .map(|d| d.format("%d/%m/%Y").to_string())
+        .unwrap_or_else(|_| birth.to_string())
 }
 
 /// The collator behind every stored `people.name_order`.

@@ -10,10 +10,10 @@ use ketnap_domain::scope::{Access, Scope};
 use ketnap_store::listing::CaseQuery;
 use ketnap_store::{Create, Store};
 
-use ketnap_domain::person::IdentityChange;
+use ketnap_domain::person::{BirthDate, IdentityChange};
 use ketnap_domain::text::{NameCollator, PersonName};
 
-use crate::fixtures::{Tree, change, day, person, postgres_store, sqlite_store, tree};
+use crate::fixtures::{Tree, change, day, lines_of, person, postgres_store, sqlite_store, tree};
 
 const CITIZEN_ID: &str = "079095001234";
 
@@ -320,7 +320,8 @@ async fn the_case_list_is_in_vietnamese_name_order_and_stale_sort_keys_are_made_
     assert_eq!(listed(&reopened, &scope).await, expected);
 }
 
-/// The names of the scope's whole case list, read in pages of four.
+/// The names of the scope's whole case list, read in pages of four; each page's lines, as
+/// the list shows them, say what its records say.
 async fn listed(store: &Store, scope: &Scope) -> Vec<PersonName> {
     let mut all = Vec::new();
     let mut offset = 0;
@@ -329,6 +330,11 @@ async fn listed(store: &Store, scope: &Scope) -> Vec<PersonName> {
             .case_page(scope, &CaseQuery::default(), offset, 4)
             .await
             .unwrap();
+        let lines = store
+            .case_lines(scope, &CaseQuery::default(), offset, 4)
+            .await
+            .unwrap();
+        assert_eq!(lines, lines_of(store, page.clone()).await, "from {offset}");
         if page.records.is_empty() {
             return all;
         }
@@ -365,7 +371,7 @@ async fn sources_in_name_order(store: &Store, t: &Tree) -> Vec<PersonName> {
         ("Ngô", "Thị", "Yến"),
     ];
     for (i, (family, middle, given)) in names.iter().enumerate() {
-        let details = person(
+        let mut details = person(
             family,
             middle,
             given,
@@ -373,6 +379,10 @@ async fn sources_in_name_order(store: &Store, t: &Tree) -> Vec<PersonName> {
             ketnap_domain::citizen_id::Sex::Female,
             None,
         );
+        // One known by the year of birth alone.
+        if i == 3 {
+            details.birth = BirthDate::YearOnly(1997);
+        }
         store
             .create_source(
                 &change("officer"),

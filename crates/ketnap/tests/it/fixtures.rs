@@ -2,13 +2,15 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use ketnap_domain::citizen_id::{CitizenId, Sex};
+use ketnap_domain::deadline::next_due;
 use ketnap_domain::ethnicity::EthnicityId;
 use ketnap_domain::ids::{UnitId, UserId};
 use ketnap_domain::person::{BirthDate, Education, PersonDetails};
-use ketnap_domain::ports::{Change, NewUnit, UnitStore};
+use ketnap_domain::ports::{Change, NewUnit, RuleStore, UnitStore};
 use ketnap_domain::scope::Scope;
 use ketnap_domain::text::PersonName;
 use ketnap_domain::unit::{SectorCode, UnitKind};
+use ketnap_store::listing::{CaseLine, CaseLinePage, CasePage};
 use ketnap_store::{Create, Incoming, Store};
 
 pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -198,6 +200,30 @@ pub async fn tree(store: &Store, tag: &str) -> Tree {
         school_cell,
         residential_cell,
         other_cell,
+    }
+}
+
+/// The case list's lines for a page of whole records, as `Store::case_lines` must give
+/// them: the name and date of birth the person's record holds, and the due date the whole
+/// case gives.
+pub async fn lines_of(store: &Store, page: CasePage) -> CaseLinePage {
+    let rules = store.rule_book().await.unwrap();
+    let calendar = store.calendar().await.unwrap();
+    let lines = page
+        .records
+        .into_iter()
+        .map(|r| CaseLine {
+            case: r.case.id,
+            name: r.person.details.name.full(),
+            born: r.person.details.birth.display(),
+            cell_name: r.cell_name,
+            stage: r.case.stage,
+            due: next_due(&r.case, &rules, &calendar).unwrap(),
+        })
+        .collect();
+    CaseLinePage {
+        total: page.total,
+        lines,
     }
 }
 

@@ -17,7 +17,7 @@ use ketnap_domain::scope::{Access, Scope};
 use ketnap_store::Store;
 use ketnap_store::listing::CaseQuery;
 
-use crate::fixtures::{advance, change, day, person, pipeline, sqlite_store, tree};
+use crate::fixtures::{advance, change, day, lines_of, person, pipeline, sqlite_store, tree};
 
 const WARN_DAYS: i64 = 14;
 const ROWS: usize = 2;
@@ -88,6 +88,7 @@ async fn the_home_page_counts_what_the_cases_say_on_every_day() {
         .await
         .unwrap();
     // The case list's count by stage alone comes from the tally too, as the cases are now.
+    let mut dues_listed = 0;
     for scope in [&city, &ward, &other_ward] {
         let cases = store.cases(scope, &CaseFilter::default()).await.unwrap();
         for stage in std::iter::once(None).chain(Stage::ALL.map(Some)) {
@@ -102,6 +103,10 @@ async fn the_home_page_counts_what_the_cases_say_on_every_day() {
             for (way, store) in [("in the database", &store), ("tally", &tallied)] {
                 let page = store.case_page(scope, &query, 0, 50).await.unwrap();
                 assert_eq!(page.total, expected, "{way}, {stage:?}");
+                // The list's lines: what the records say, with each case's due date.
+                let lines = store.case_lines(scope, &query, 0, 50).await.unwrap();
+                dues_listed += lines.lines.iter().filter(|l| l.due.is_some()).count();
+                assert_eq!(lines, lines_of(store, page).await, "{way}, {stage:?}");
             }
             // A stage's pages of three, walked in name order on SQLite once the tally
             // says so: the same cases in the same order as sorted from the cells' index.
@@ -115,6 +120,7 @@ async fn the_home_page_counts_what_the_cases_say_on_every_day() {
             }
         }
     }
+    assert!(dues_listed > 0, "some listed cases have a due date");
     let mut lists_seen = BTreeMap::new();
     let mut admissions_seen = 0;
     // Every fourth day, and each ceremony's day: a count to the day includes that day.

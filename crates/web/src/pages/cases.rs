@@ -6,9 +6,8 @@ use axum::extract::RawQuery;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use ketnap_domain::case::Stage;
-use ketnap_domain::deadline::next_deadline;
 use ketnap_domain::ids::{MassOrgId, UnitId};
-use ketnap_domain::ports::{RuleStore, UnitStore};
+use ketnap_domain::ports::UnitStore;
 use ketnap_domain::unit::Unit;
 use ketnap_store::listing::CaseQuery;
 
@@ -260,11 +259,11 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
             Err(page) => Ok(page),
         };
     }
-    let (total, records) = if invalid {
+    let (total, lines) = if invalid {
         (0, Vec::new())
     } else {
         let found = store
-            .case_page(
+            .case_lines(
                 scope,
                 &query,
                 (page - 1).saturating_mul(PAGE_SIZE),
@@ -277,21 +276,17 @@ pub async fn list(ctx: Ctx, RawQuery(raw): RawQuery) -> Result<Response, WebErro
                 .log_read(&ctx.change(), scope, "person.search", found.total, None)
                 .await?;
         }
-        (found.total, found.records)
+        (found.total, found.lines)
     };
-    let rules = store.rule_book().await?;
-    let calendar = store.calendar().await?;
-    let mut rows = Vec::with_capacity(records.len());
-    for record in &records {
-        let deadline = next_deadline(&record.case, &rules, &calendar, today, WARN_DAYS)
-            .ok()
-            .flatten();
+    let mut rows = Vec::with_capacity(lines.len());
+    for line in lines {
+        let deadline = line.due.map(|due| due.on(today, WARN_DAYS));
         rows.push(Row {
-            case_id: record.case.id.0,
-            name: record.person.details.name.full(),
-            born: record.person.details.birth.display(),
-            cell: record.cell_name.clone(),
-            stage: record.case.stage.label_vi(),
+            case_id: line.case.0,
+            name: line.name,
+            born: line.born,
+            cell: line.cell_name,
+            stage: line.stage.label_vi(),
             due: deadline.as_ref().map(|d| dmy(d.due)).unwrap_or_default(),
             what: deadline.as_ref().map(|d| d.what).unwrap_or_default(),
             status: deadline
