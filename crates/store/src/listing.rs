@@ -153,7 +153,6 @@ impl Sql {
 
 #[derive(sqlx::FromRow)]
 struct FullRow {
-    id: i64,
     body: String,
     version: i64,
     person_id: i64,
@@ -175,21 +174,17 @@ struct LineRow {
 }
 
 impl FullRow {
-    /// The case id and its record.
-    fn into_record(self, keys: &DataKeys) -> StoreResult<(i64, CaseRecord)> {
-        Ok((
-            self.id,
-            CaseRecord {
-                case: from_json(&self.body)?,
-                person: crate::people::PersonRow {
-                    id: self.person_id,
-                    details: self.person_details,
-                }
-                .into_person(keys)?,
-                cell_name: self.cell_name,
-                version: self.version,
-            },
-        ))
+    fn into_record(self, keys: &DataKeys) -> StoreResult<CaseRecord> {
+        Ok(CaseRecord {
+            case: from_json(&self.body)?,
+            person: crate::people::PersonRow {
+                id: self.person_id,
+                details: self.person_details,
+            }
+            .into_person(keys)?,
+            cell_name: self.cell_name,
+            version: self.version,
+        })
     }
 }
 
@@ -203,23 +198,51 @@ fn citizen_digits(text: &str) -> Option<String> {
     (digits.len() >= 9 && digits.len() == significant).then_some(digits)
 }
 
-/// `columns` of the cases with these ids that are in the scope (`c`, with their person
-/// `p` and cell `u`), after the binds already in `sql`.
-fn cases_by_id(mut sql: Sql, scope: &Scope, ids: &[i64], columns: &str) -> Sql {
+/// The cases of one page of a list, before their rows are read.
+enum PageCases {
+    /// Picked one by one (overdue cases), in list order; none past the end.
+    Ids(Vec<i64>),
+    /// The query of their ids in list order, read as a subquery of the page's rows: one
+    /// statement rather than two, and the ids are not carried to the server and back.
+    Query(Sql),
+}
+
+/// The statement that reads `columns` of the page's cases (`c`, with their person `p` and
+/// cell `u`) that are in the scope, in list order; `None` for an empty page. `columns` may
+/// bind values of its own.
+fn page_rows(
+    page: PageCases,
+    scope: &Scope,
+    columns: impl FnOnce(&mut Sql) -> String,
+) -> Option<Sql> {
+    let mut sql = Sql::default();
+    let cases = match page {
+        PageCases::Ids(ids) if ids.is_empty() => return None,
+        PageCases::Ids(ids) => ids
+            .iter()
+            .map(|id| sql.bind(Bind::Int(*id)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        // Its binds come first, as its placeholders number them.
+        PageCases::Query(query) => {
+            sql.binds = query.binds;
+            query.text
+        }
+    };
     let root = sql.bind(Bind::Int(scope.root().0));
-    let list = ids
-        .iter()
-        .map(|id| sql.bind(Bind::Int(*id)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let columns = columns(&mut sql);
     sql.push(&format!(
         "SELECT {columns}
          FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id
-         WHERE c.id IN ({list}) AND {}",
+         WHERE c.id IN ({cases}) AND {}{ORDER}",
         crate::in_subtree("c.cell_id").replace("$1", &root)
     ));
-    sql
+    Some(sql)
 }
+
+/// The order of every case list: Vietnamese name order (`cases.name_order`, the person's
+/// key), then by id.
+const ORDER: &str = " ORDER BY c.name_order, c.id";
 
 fn year_range(year: i32) -> (String, String) {
     (format!("{year:04}-01-01"), format!("{year:04}-12-31"))
@@ -235,8 +258,8 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> StoreResult<CasePage> {
-        let (total, ids) = self.matching_cases(scope, query, offset, limit).await?;
-        let records = self.case_records(scope, &ids).await?;
+        let (total, page) = self.matching_cases(scope, query, offset, limit).await?;
+        let records = self.case_records(scope, page).await?;
         Ok(CasePage { total, records })
     }
 
@@ -248,31 +271,22 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> StoreResult<CaseLinePage> {
-        let (total, ids) = self.matching_cases(scope, query, offset, limit).await?;
-        if ids.is_empty() {
-            return Ok(CaseLinePage {
-                total,
-                lines: Vec::new(),
-            });
-        }
-        let mut sql = Sql::default();
-        let clocks = clock_stages()
-            .into_iter()
-            .map(|code| sql.bind(Bind::Text(code.into())))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut rows: Vec<LineRow> = cases_by_id(
-            sql,
-            scope,
-            &ids,
-            &format!(
+        let (total, page) = self.matching_cases(scope, query, offset, limit).await?;
+        let read = page_rows(page, scope, |sql| {
+            let clocks = clock_stages()
+                .into_iter()
+                .map(|code| sql.bind(Bind::Text(code.into())))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
                 "c.id, c.stage, CASE WHEN c.stage IN ({clocks}) THEN c.body END AS body,
                  p.family_name, p.middle_name, p.given_name, p.birth_date, u.name AS cell_name"
-            ),
-        )
-        .fetch(self)
-        .await?;
-        rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+            )
+        });
+        let rows: Vec<LineRow> = match read {
+            Some(read) => read.fetch(self).await?,
+            None => Vec::new(),
+        };
         // Read once, and only when some case on the page has a running clock.
         let mut rules_and_calendar = None;
         let mut lines = Vec::with_capacity(rows.len());
@@ -304,15 +318,15 @@ impl Store {
         Ok(CaseLinePage { total, lines })
     }
 
-    /// How many of the scope's cases match `query`, and the ids of the page (`offset`,
-    /// `limit`) in list order.
+    /// How many of the scope's cases match `query`, and the cases of the page (`offset`,
+    /// `limit`).
     async fn matching_cases(
         &self,
         scope: &Scope,
         query: &CaseQuery,
         offset: usize,
         limit: usize,
-    ) -> StoreResult<(usize, Vec<i64>)> {
+    ) -> StoreResult<(usize, PageCases)> {
         // Filtered by stage at most (and not for overdue cases): the tally may know the count.
         let by_stage_only = CaseQuery {
             stage: query.stage,
@@ -412,9 +426,7 @@ impl Store {
                 sql.push(&format!(" AND p.search_key LIKE {p} ESCAPE '\\'"));
             }
         }
-        // In Vietnamese name order (`cases.name_order`, the person's key), then by id.
-        const ORDER: &str = " ORDER BY c.name_order, c.id";
-        let (total, ids) = if let Some(today) = query.overdue_on {
+        let (total, page) = if let Some(today) = query.overdue_on {
             let stages = clock_stages()
                 .into_iter()
                 .map(|code| sql.bind(Bind::Text(code.into())))
@@ -436,7 +448,7 @@ impl Store {
                 }
             }
             let page = overdue.iter().skip(offset).take(limit).copied().collect();
-            (overdue.len(), page)
+            (overdue.len(), PageCases::Ids(page))
         } else {
             let total = match tallied {
                 Some(tallied) => tallied.in_scope,
@@ -451,37 +463,28 @@ impl Store {
             };
             // A page past the end (any page number can be typed) is empty, not an OFFSET
             // beyond what the database takes.
-            let rows: Vec<(i64,)> = if offset < total {
+            let page = if offset < total {
                 let page = format!("{ORDER} LIMIT {limit} OFFSET {offset}");
-                sql.select(select_at, "c.id", &page).fetch(self).await?
+                PageCases::Query(sql.select(select_at, "c.id", &page))
             } else {
-                Vec::new()
+                PageCases::Ids(Vec::new())
             };
-            (total, rows.into_iter().map(|(id,)| id).collect::<Vec<_>>())
+            (total, page)
         };
-        Ok((total, ids))
+        Ok((total, page))
     }
 
-    /// The cases with these ids that are in the scope, in the order of `ids`.
-    async fn case_records(&self, scope: &Scope, ids: &[i64]) -> StoreResult<Vec<CaseRecord>> {
-        if ids.is_empty() {
+    /// The whole records of the page's cases, in list order.
+    async fn case_records(&self, scope: &Scope, page: PageCases) -> StoreResult<Vec<CaseRecord>> {
+        let Some(read) = page_rows(page, scope, |_| {
+            "c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name"
+                .into()
+        }) else {
             return Ok(Vec::new());
-        }
-        let rows: Vec<FullRow> = cases_by_id(
-            Sql::default(),
-            scope,
-            ids,
-            "c.id, c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name",
-        )
-        .fetch(self)
-        .await?;
-        let mut records = Vec::with_capacity(rows.len());
+        };
+        let rows: Vec<FullRow> = read.fetch(self).await?;
         let keys = self.keys()?;
-        for row in rows {
-            records.push(row.into_record(keys)?);
-        }
-        records.sort_by_key(|(id, _)| ids.iter().position(|x| x == id));
-        Ok(records.into_iter().map(|(_, r)| r).collect())
+        rows.into_iter().map(|row| row.into_record(keys)).collect()
     }
 
     /// Cases per cell and stage under `under` (which must be in the scope), with how many
@@ -590,7 +593,7 @@ impl Store {
             .join(", ");
         sql.push(&format!(
             ", below (id) AS (SELECT unit_id FROM unit_closure WHERE ancestor_id = {below})
-             SELECT c.id, c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name
+             SELECT c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name
              FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id
              WHERE c.cell_id IN (SELECT id FROM subtree) AND c.cell_id IN (SELECT id FROM below)
              AND c.stage IN ({stage_list})"
@@ -607,7 +610,7 @@ impl Store {
         let mut records = Vec::with_capacity(rows.len());
         let keys = self.keys()?;
         for row in rows {
-            records.push(row.into_record(keys)?.1);
+            records.push(row.into_record(keys)?);
         }
         let collator = NameCollator::new();
         records.sort_by(|a, b| {
