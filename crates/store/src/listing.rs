@@ -58,8 +58,8 @@ pub struct CaseLine {
     pub born: String,
     pub cell_name: String,
     pub stage: Stage,
-    /// The next statutory due date; `None` when the case has no running clock, or when
-    /// the rules give none for it.
+    /// The next statutory due date; `None` when the case has no running clock, when the
+    /// rules give none for it, or when they cannot place the case.
     pub due: Option<Due>,
 }
 
@@ -122,6 +122,24 @@ impl Sql {
     fn bind(&mut self, value: Bind) -> String {
         self.binds.push(value);
         format!("${}", self.binds.len())
+    }
+
+    /// Adds bind values and returns their placeholders, for `IN (…)`.
+    fn bind_list(&mut self, values: impl IntoIterator<Item = Bind>) -> String {
+        values
+            .into_iter()
+            .map(|value| self.bind(value))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The stages with a running clock, bound, for `IN (…)`.
+    fn bind_clock_stages(&mut self) -> String {
+        self.bind_list(
+            clock_stages()
+                .into_iter()
+                .map(|code| Bind::Text(code.into())),
+        )
     }
 
     /// The query with `columns` put in after its `SELECT` (at `at`) and `tail` added, on
@@ -200,7 +218,9 @@ fn citizen_digits(text: &str) -> Option<String> {
 
 /// The cases of one page of a list, before their rows are read.
 enum PageCases {
-    /// Picked one by one (overdue cases), in list order; none past the end.
+    /// Past the end of the list, or nothing matches.
+    Empty,
+    /// Picked one by one (overdue cases), in list order.
     Ids(Vec<i64>),
     /// The query of their ids in list order, read as a subquery of the page's rows: one
     /// statement rather than two, and the ids are not carried to the server and back.
@@ -208,8 +228,8 @@ enum PageCases {
 }
 
 /// The statement that reads `columns` of the page's cases (`c`, with their person `p` and
-/// cell `u`) that are in the scope, in list order; `None` for an empty page. `columns` may
-/// bind values of its own.
+/// cell `u`) that are in the scope, in list order; `None` for `PageCases::Empty`.
+/// `columns` may bind values of its own.
 fn page_rows(
     page: PageCases,
     scope: &Scope,
@@ -217,12 +237,8 @@ fn page_rows(
 ) -> Option<Sql> {
     let mut sql = Sql::default();
     let cases = match page {
-        PageCases::Ids(ids) if ids.is_empty() => return None,
-        PageCases::Ids(ids) => ids
-            .iter()
-            .map(|id| sql.bind(Bind::Int(*id)))
-            .collect::<Vec<_>>()
-            .join(", "),
+        PageCases::Empty => return None,
+        PageCases::Ids(ids) => sql.bind_list(ids.into_iter().map(Bind::Int)),
         // Its binds come first, as its placeholders number them.
         PageCases::Query(query) => {
             sql.binds = query.binds;
@@ -273,11 +289,7 @@ impl Store {
     ) -> StoreResult<CaseLinePage> {
         let (total, page) = self.matching_cases(scope, query, offset, limit).await?;
         let read = page_rows(page, scope, |sql| {
-            let clocks = clock_stages()
-                .into_iter()
-                .map(|code| sql.bind(Bind::Text(code.into())))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let clocks = sql.bind_clock_stages();
             format!(
                 "c.id, c.stage, CASE WHEN c.stage IN ({clocks}) THEN c.body END AS body,
                  p.family_name, p.middle_name, p.given_name, p.birth_date, u.name AS cell_name"
@@ -427,11 +439,7 @@ impl Store {
             }
         }
         let (total, page) = if let Some(today) = query.overdue_on {
-            let stages = clock_stages()
-                .into_iter()
-                .map(|code| sql.bind(Bind::Text(code.into())))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let stages = sql.bind_clock_stages();
             sql.push(&format!(" AND c.stage IN ({stages})"));
             let rows: Vec<(i64, String)> = sql
                 .select(select_at, "c.id, c.body", ORDER)
@@ -447,8 +455,12 @@ impl Store {
                     overdue.push(id);
                 }
             }
-            let page = overdue.iter().skip(offset).take(limit).copied().collect();
-            (overdue.len(), PageCases::Ids(page))
+            let page: Vec<i64> = overdue.iter().skip(offset).take(limit).copied().collect();
+            let page = match page.is_empty() {
+                true => PageCases::Empty,
+                false => PageCases::Ids(page),
+            };
+            (overdue.len(), page)
         } else {
             let total = match tallied {
                 Some(tallied) => tallied.in_scope,
@@ -467,7 +479,7 @@ impl Store {
                 let page = format!("{ORDER} LIMIT {limit} OFFSET {offset}");
                 PageCases::Query(sql.select(select_at, "c.id", &page))
             } else {
-                PageCases::Ids(Vec::new())
+                PageCases::Empty
             };
             (total, page)
         };
@@ -534,11 +546,7 @@ impl Store {
         let root = sql.bind(Bind::Int(scope.root().0));
         sql.push(&SUBTREE.replace("$1", &root));
         let below = sql.bind(Bind::Int(under.0));
-        let stages = clock_stages()
-            .into_iter()
-            .map(|code| sql.bind(Bind::Text(code.into())))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let stages = sql.bind_clock_stages();
         sql.push(&format!(
             ", below (id) AS (SELECT unit_id FROM unit_closure WHERE ancestor_id = {below})
              SELECT cell_id, body FROM cases
@@ -586,11 +594,7 @@ impl Store {
         let root = sql.bind(Bind::Int(scope.root().0));
         sql.push(&SUBTREE.replace("$1", &root));
         let below = sql.bind(Bind::Int(unit.0));
-        let stage_list = stages
-            .iter()
-            .map(|s| sql.bind(Bind::Text(s.code().into())))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let stage_list = sql.bind_list(stages.iter().map(|s| Bind::Text(s.code().into())));
         sql.push(&format!(
             ", below (id) AS (SELECT unit_id FROM unit_closure WHERE ancestor_id = {below})
              SELECT c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name

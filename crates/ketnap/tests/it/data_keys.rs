@@ -13,7 +13,9 @@ use ketnap_store::{Create, Store};
 use ketnap_domain::person::{BirthDate, IdentityChange};
 use ketnap_domain::text::{NameCollator, PersonName};
 
-use crate::fixtures::{Tree, change, day, lines_of, person, postgres_store, sqlite_store, tree};
+use crate::fixtures::{
+    Tree, advance, change, day, lines_of, person, pipeline, postgres_store, sqlite_store, tree,
+};
 
 const CITIZEN_ID: &str = "079095001234";
 
@@ -458,5 +460,44 @@ async fn sources_in_name_order(store: &Store, t: &Tree) -> Vec<PersonName> {
         .await
         .unwrap();
     assert_eq!((past.total, past.records.len()), (names.len() + 6, 0));
+
+    // A case with a running clock, in the other ward: its due date is listed, on both
+    // databases, and so is it among the overdue cases (picked one by one).
+    let other = Scope::subtree(t.other_ward, Access::Edit);
+    let (_, clocked) = store
+        .create_source(
+            &change("officer"),
+            &other,
+            &person(
+                "Đỗ",
+                "Văn",
+                "Hùng",
+                day(1999, 5, 5),
+                ketnap_domain::citizen_id::Sex::Male,
+                None,
+            ),
+            t.other_cell,
+            day(2025, 7, 1),
+            None,
+        )
+        .await
+        .unwrap();
+    advance(store, &other, clocked, &pipeline()[..3], "officer").await;
+    for overdue_on in [None, Some(day(2030, 1, 1))] {
+        let query = CaseQuery {
+            overdue_on,
+            ..CaseQuery::default()
+        };
+        let page = store.case_page(&other, &query, 0, 50).await.unwrap();
+        let lines = store.case_lines(&other, &query, 0, 50).await.unwrap();
+        assert_eq!(lines, lines_of(store, page).await, "{overdue_on:?}");
+        assert!(
+            lines
+                .lines
+                .iter()
+                .any(|line| line.case == clocked && line.due.is_some()),
+            "{overdue_on:?}"
+        );
+    }
     expected
 }
