@@ -40,8 +40,9 @@ fn columns(case: &Case) -> CaseColumns {
     }
 }
 
+/// A whole record's row: `CASE_COLUMNS` of a case `c` with its person `p` and cell `u`.
 #[derive(sqlx::FromRow)]
-struct CaseRow {
+pub(crate) struct CaseRow {
     body: String,
     version: i64,
     person_id: i64,
@@ -49,12 +50,19 @@ struct CaseRow {
     cell_name: String,
 }
 
-const CASE_SELECT: &str =
-    "SELECT c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name
-    FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id";
+pub(crate) const CASE_COLUMNS: &str =
+    "c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name";
+
+/// `CASE_COLUMNS` from a case, its person and its cell.
+fn case_select() -> String {
+    format!(
+        "SELECT {CASE_COLUMNS}
+        FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id"
+    )
+}
 
 impl CaseRow {
-    fn into_record(self, keys: &DataKeys) -> StoreResult<CaseRecord> {
+    pub(crate) fn into_record(self, keys: &DataKeys) -> StoreResult<CaseRecord> {
         Ok(CaseRecord {
             case: from_json(&self.body)?,
             person: crate::people::PersonRow {
@@ -307,7 +315,8 @@ impl CaseStore for Store {
 
     async fn case(&self, scope: &Scope, id: CaseId) -> StoreResult<CaseRecord> {
         let row: Option<CaseRow> = sqlx::query_as(&format!(
-            "{CASE_SELECT} WHERE c.id = $2 AND {}",
+            "{} WHERE c.id = $2 AND {}",
+            case_select(),
             crate::in_subtree("c.cell_id")
         ))
         .bind(scope.root().0)
@@ -335,8 +344,10 @@ impl CaseStore for Store {
     }
 
     async fn cases(&self, scope: &Scope, filter: &CaseFilter) -> StoreResult<Vec<CaseRecord>> {
-        let mut sql =
-            format!("{SUBTREE} {CASE_SELECT} WHERE c.cell_id IN (SELECT id FROM subtree)");
+        let mut sql = format!(
+            "{SUBTREE} {} WHERE c.cell_id IN (SELECT id FROM subtree)",
+            case_select()
+        );
         if filter.stage.is_some() {
             sql.push_str(" AND c.stage = $2");
         }

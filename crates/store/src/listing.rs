@@ -14,7 +14,7 @@ use ketnap_domain::text::{NameCollator, search_key};
 use sqlx::any::AnyRow;
 use sqlx::{Any, FromRow};
 
-use crate::keys::DataKeys;
+use crate::cases::{CASE_COLUMNS, CaseRow};
 use crate::name_search::NameSearch;
 use crate::people::{birth_display, full_name};
 use crate::{Backend, SUBTREE, Store, backend_error, from_json, parse_date};
@@ -170,15 +170,6 @@ impl Sql {
 }
 
 #[derive(sqlx::FromRow)]
-struct FullRow {
-    body: String,
-    version: i64,
-    person_id: i64,
-    person_details: String,
-    cell_name: String,
-}
-
-#[derive(sqlx::FromRow)]
 struct LineRow {
     id: i64,
     stage: String,
@@ -189,21 +180,6 @@ struct LineRow {
     given_name: String,
     birth_date: String,
     cell_name: String,
-}
-
-impl FullRow {
-    fn into_record(self, keys: &DataKeys) -> StoreResult<CaseRecord> {
-        Ok(CaseRecord {
-            case: from_json(&self.body)?,
-            person: crate::people::PersonRow {
-                id: self.person_id,
-                details: self.person_details,
-            }
-            .into_person(keys)?,
-            cell_name: self.cell_name,
-            version: self.version,
-        })
-    }
 }
 
 /// Whether `text` is a citizen id (digits, spaces and dots only, at least 9 digits).
@@ -488,13 +464,10 @@ impl Store {
 
     /// The whole records of the page's cases, in list order.
     async fn case_records(&self, scope: &Scope, page: PageCases) -> StoreResult<Vec<CaseRecord>> {
-        let Some(read) = page_rows(page, scope, |_| {
-            "c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name"
-                .into()
-        }) else {
+        let Some(read) = page_rows(page, scope, |_| CASE_COLUMNS.into()) else {
             return Ok(Vec::new());
         };
-        let rows: Vec<FullRow> = read.fetch(self).await?;
+        let rows: Vec<CaseRow> = read.fetch(self).await?;
         let keys = self.keys()?;
         rows.into_iter().map(|row| row.into_record(keys)).collect()
     }
@@ -597,7 +570,7 @@ impl Store {
         let stage_list = sql.bind_list(stages.iter().map(|s| Bind::Text(s.code().into())));
         sql.push(&format!(
             ", below (id) AS (SELECT unit_id FROM unit_closure WHERE ancestor_id = {below})
-             SELECT c.body, c.version, p.id AS person_id, p.details AS person_details, u.name AS cell_name
+             SELECT {CASE_COLUMNS}
              FROM cases c JOIN people p ON p.id = c.person_id JOIN units u ON u.id = c.cell_id
              WHERE c.cell_id IN (SELECT id FROM subtree) AND c.cell_id IN (SELECT id FROM below)
              AND c.stage IN ({stage_list})"
@@ -610,7 +583,7 @@ impl Store {
                    WHERE action = 'decide_recognition' AND occurred_on >= {since}))"
             ));
         }
-        let rows: Vec<FullRow> = sql.fetch(self).await?;
+        let rows: Vec<CaseRow> = sql.fetch(self).await?;
         let mut records = Vec::with_capacity(rows.len());
         let keys = self.keys()?;
         for row in rows {
