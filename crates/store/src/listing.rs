@@ -203,24 +203,13 @@ enum PageCases {
     Query(Sql),
 }
 
-/// The statement that reads `columns` of the page's cases (`c`, with their person `p` and
-/// cell `u`) that are in the scope, in list order; `None` for `PageCases::Empty`.
-/// `columns` may bind values of its own.
-fn page_rows(
-    page: PageCases,
-    scope: &Scope,
-    columns: impl FnOnce(&mut Sql) -> String,
-) -> Option<Sql> {
-    let mut sql = Sql::default();
-    let cases = match page {
-        PageCases::Empty => return None,
-        PageCases::Ids(ids) => sql.bind_list(ids.into_iter().map(Bind::Int)),
-        // Its binds come first, as its placeholders number them.
-        PageCases::Query(query) => {
-            sql.binds = query.binds;
-            query.text
-        }
-    };
+/// At most this many ids are bound in one statement: SQLite takes 32,766 values, and an
+/// export of overdue cases may name up to 200,000.
+const IDS_PER_STATEMENT: usize = 10_000;
+
+/// The statement that reads `columns` of the cases `cases` names (`c`, with their person
+/// `p` and cell `u`) that are in the scope, in list order, after the binds in `sql`.
+fn rows_of(mut sql: Sql, cases: &str, scope: &Scope, columns: &impl Fn(&mut Sql) -> String) -> Sql {
     let root = sql.bind(Bind::Int(scope.root().0));
     let columns = columns(&mut sql);
     sql.push(&format!(
@@ -229,7 +218,7 @@ fn page_rows(
          WHERE c.id IN ({cases}) AND {}{ORDER}",
         crate::in_subtree("c.cell_id").replace("$1", &root)
     ));
-    Some(sql)
+    sql
 }
 
 /// The order of every case list: Vietnamese name order (`cases.name_order`, the person's
@@ -264,17 +253,21 @@ impl Store {
         limit: usize,
     ) -> StoreResult<CaseLinePage> {
         let (total, page) = self.matching_cases(scope, query, offset, limit).await?;
-        let read = page_rows(page, scope, |sql| {
-            let clocks = sql.bind_clock_stages();
-            format!(
-                "c.id, c.stage, CASE WHEN c.stage IN ({clocks}) THEN c.body END AS body,
-                 p.family_name, p.middle_name, p.given_name, p.birth_date, u.name AS cell_name"
-            )
-        });
-        let rows: Vec<LineRow> = match read {
-            Some(read) => read.fetch(self).await?,
-            None => Vec::new(),
-        };
+        let lines = self.lines(scope, page).await?;
+        Ok(CaseLinePage { total, lines })
+    }
+
+    /// The page's cases as the list shows them.
+    async fn lines(&self, scope: &Scope, page: PageCases) -> StoreResult<Vec<CaseLine>> {
+        let rows: Vec<LineRow> = self
+            .page_rows(page, scope, |sql| {
+                let clocks = sql.bind_clock_stages();
+                format!(
+                    "c.id, c.stage, CASE WHEN c.stage IN ({clocks}) THEN c.body END AS body,
+                     p.family_name, p.middle_name, p.given_name, p.birth_date, u.name AS cell_name"
+                )
+            })
+            .await?;
         // Read once, and only when some case on the page has a running clock.
         let mut rules_and_calendar = None;
         let mut lines = Vec::with_capacity(rows.len());
@@ -303,7 +296,41 @@ impl Store {
                 due,
             });
         }
-        Ok(CaseLinePage { total, lines })
+        Ok(lines)
+    }
+
+    /// `columns` of the page's cases (`c`, with their person `p` and cell `u`) that are in
+    /// the scope, in list order. `columns` may bind values of its own.
+    async fn page_rows<T>(
+        &self,
+        page: PageCases,
+        scope: &Scope,
+        columns: impl Fn(&mut Sql) -> String,
+    ) -> StoreResult<Vec<T>>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        match page {
+            PageCases::Empty => Ok(Vec::new()),
+            // Its binds come first, as its placeholders number them.
+            PageCases::Query(query) => {
+                let sql = Sql {
+                    text: String::new(),
+                    binds: query.binds,
+                };
+                rows_of(sql, &query.text, scope, &columns).fetch(self).await
+            }
+            // The ids are in list order, so the chunks, each sorted, are too.
+            PageCases::Ids(ids) => {
+                let mut rows = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(IDS_PER_STATEMENT) {
+                    let mut sql = Sql::default();
+                    let cases = sql.bind_list(chunk.iter().copied().map(Bind::Int));
+                    rows.extend(rows_of(sql, &cases, scope, &columns).fetch(self).await?);
+                }
+                Ok(rows)
+            }
+        }
     }
 
     /// How many of the scope's cases match `query`, and the cases of the page (`offset`,
@@ -464,10 +491,7 @@ impl Store {
 
     /// The whole records of the page's cases, in list order.
     async fn case_records(&self, scope: &Scope, page: PageCases) -> StoreResult<Vec<CaseRecord>> {
-        let Some(read) = page_rows(page, scope, |_| CASE_COLUMNS.into()) else {
-            return Ok(Vec::new());
-        };
-        let rows: Vec<CaseRow> = read.fetch(self).await?;
+        let rows: Vec<CaseRow> = self.page_rows(page, scope, |_| CASE_COLUMNS.into()).await?;
         let keys = self.keys()?;
         rows.into_iter().map(|row| row.into_record(keys)).collect()
     }
@@ -622,5 +646,27 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ketnap_domain::scope::Access;
+
+    use super::*;
+    use crate::Create;
+
+    /// An export of overdue cases may name more ids than SQLite takes values in one
+    /// statement (32,766): they are read in several.
+    #[tokio::test]
+    async fn more_ids_than_a_statement_takes_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("k.sqlite3").display());
+        let store = Store::open(&url, Create::IfMissing).await.unwrap();
+        store.migrate().await.unwrap();
+        let scope = Scope::subtree(UnitId(1), Access::Read);
+        let ids = (1..=40_000).collect();
+        let lines = store.lines(&scope, PageCases::Ids(ids)).await.unwrap();
+        assert_eq!(lines, []);
     }
 }
