@@ -414,15 +414,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_store;
     use chrono::{TimeZone, Utc};
-
-    async fn store() -> (Store, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("k.sqlite3").display());
-        let store = Store::open(&url, crate::Create::IfMissing).await.unwrap();
-        store.migrate().await.unwrap();
-        (store, dir)
-    }
 
     async fn append(store: &Store, n: usize) {
         let change = Change {
@@ -455,7 +448,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_untouched_log_verifies_and_the_store_refuses_to_change_it() {
-        let (store, _dir) = store().await;
+        let (store, _dir) = test_store().await;
         append(&store, 3).await;
         let check = store.verify_audit_log().await.unwrap();
         assert_eq!((check.rows, check.problems.len()), (6, 0), "{check:?}");
@@ -473,7 +466,7 @@ mod tests {
     #[tokio::test]
     async fn an_edited_a_deleted_a_reordered_or_a_truncated_log_is_found_where_it_breaks() {
         // Someone with the database file in hand can drop the triggers; the chain still tells.
-        let (store, _dir) = store().await;
+        let (store, _dir) = test_store().await;
         append(&store, 4).await;
         exec(&store, "DROP TRIGGER audit_log_no_update").await;
         exec(&store, "DROP TRIGGER audit_log_no_delete").await;
@@ -491,7 +484,7 @@ mod tests {
         assert_eq!(places(&store.verify_audit_log().await.unwrap()), [Some(6)]);
 
         // Rows 1 and 2 swapped (their contents exchanged, ids kept).
-        let (store, _dir) = self::store().await;
+        let (store, _dir) = test_store().await;
         append(&store, 4).await;
         exec(&store, "DROP TRIGGER audit_log_no_update").await;
         exec(&store, "UPDATE audit_log SET entity_id = 'x' WHERE id = 1").await;
@@ -501,7 +494,7 @@ mod tests {
         assert_eq!(found, [Some(1), Some(2)]);
 
         // The last two rows cut off.
-        let (store, _dir) = self::store().await;
+        let (store, _dir) = test_store().await;
         append(&store, 4).await;
         exec(&store, "DROP TRIGGER audit_log_no_delete").await;
         exec(&store, "DELETE FROM audit_log WHERE id > 6").await;

@@ -436,6 +436,16 @@ pub(crate) async fn put_meta(
     Ok(())
 }
 
+/// A new SQLite store, migrated, in a directory of its own (kept while the directory is).
+#[cfg(test)]
+pub(crate) async fn test_store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("k.sqlite3").display());
+    let store = Store::open(&url, Create::IfMissing).await.unwrap();
+    store.migrate().await.unwrap();
+    (store, dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -445,9 +455,7 @@ mod tests {
     /// fails here.
     #[tokio::test]
     async fn sqlite_is_built_without_memory_statistics() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("k.sqlite3").display());
-        let store = Store::open(&url, Create::IfMissing).await.unwrap();
+        let (store, _dir) = test_store().await;
         let used: i64 =
             sqlx::query_scalar("SELECT sqlite_compileoption_used('DEFAULT_MEMSTATUS=0')")
                 .fetch_one(&store.pool)

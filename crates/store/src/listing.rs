@@ -654,16 +654,13 @@ mod tests {
     use ketnap_domain::scope::Access;
 
     use super::*;
-    use crate::Create;
+    use crate::test_store;
 
     /// An export of overdue cases may name more ids than SQLite takes values in one
     /// statement (32,766): they are read in several.
     #[tokio::test]
     async fn more_ids_than_a_statement_takes_are_read() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("k.sqlite3").display());
-        let store = Store::open(&url, Create::IfMissing).await.unwrap();
-        store.migrate().await.unwrap();
+        let (store, _dir) = test_store().await;
         let scope = Scope::subtree(UnitId(1), Access::Read);
         let ids = (1..=40_000).collect();
         let lines = store.lines(&scope, PageCases::Ids(ids)).await.unwrap();
