@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use ketnap_domain::Violation;
-use ketnap_domain::case::{Case, DocRef, Stage};
+use ketnap_domain::case::{Case, DocRef};
 use ketnap_domain::ids::{CaseId, MassOrgId, PersonId, UnitId};
 use ketnap_domain::person::PersonDetails;
 use ketnap_domain::ports::{
@@ -18,7 +18,7 @@ use crate::audit::{self, Audit};
 use crate::keys::DataKeys;
 use crate::{
     SUBTREE, Store, backend_error, from_json, iso_date, parse_date, parse_timestamp, read_only,
-    to_json,
+    stage, to_json,
 };
 
 /// The dates kept in columns beside the JSON body, for lists and reports.
@@ -88,10 +88,6 @@ struct EventRow {
     actor: String,
     rule_set: String,
     recorded_at: String,
-}
-
-fn stage(code: &str) -> StoreResult<Stage> {
-    Stage::from_code(code).ok_or_else(|| StoreError::Backend(format!("bước lạ: {code}")))
 }
 
 impl EventRow {

@@ -27,7 +27,7 @@ use crate::keys::Purpose;
 use crate::people::{birth_display, full_name};
 use crate::units::UnitRow;
 use crate::{
-    SUBTREE, Store, backend_error, from_json, in_subtree, iso_date, parse_date, read_only,
+    SUBTREE, Store, backend_error, from_json, in_subtree, iso_date, parse_date, read_only, stage,
     timestamp, to_json, vietnam_today,
 };
 
@@ -187,10 +187,6 @@ const NOMINATION_SELECT: &str =
 
 fn status(code: &str) -> StoreResult<Status> {
     Status::from_code(code).ok_or_else(|| StoreError::Backend(format!("trạng thái lạ: {code}")))
-}
-
-fn stage(code: &str) -> StoreResult<Stage> {
-    Stage::from_code(code).ok_or_else(|| StoreError::Backend(format!("bước lạ: {code}")))
 }
 
 fn day_of(timestamp: &str) -> StoreResult<NaiveDate> {

@@ -34,6 +34,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use ketnap_domain::case::Stage;
 use ketnap_domain::ports::{StoreError, StoreResult};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
@@ -340,6 +341,11 @@ fn sqlite_damage(error: &sqlx::Error) -> bool {
     let code = error.as_database_error().and_then(|e| e.code());
     code.and_then(|c| c.parse::<u32>().ok())
         .is_some_and(|c| matches!(c & 0xff, 11 | 26))
+}
+
+/// A stage from its code in a column.
+fn stage(code: &str) -> StoreResult<Stage> {
+    Stage::from_code(code).ok_or_else(|| StoreError::Backend(format!("bước lạ: {code}")))
 }
 
 fn json_error(error: serde_json::Error) -> StoreError {

@@ -272,8 +272,7 @@ impl Store {
         let mut rules_and_calendar = None;
         let mut lines = Vec::with_capacity(rows.len());
         for row in rows {
-            let stage = Stage::from_code(&row.stage)
-                .ok_or_else(|| StoreError::Backend(format!("bước lạ: {}", row.stage)))?;
+            let stage = crate::stage(&row.stage)?;
             let due = match &row.body {
                 Some(body) => {
                     let case: Case = from_json(body)?;
@@ -523,8 +522,7 @@ impl Store {
             .map(|(unit, code, cases, official_in_year)| {
                 Ok(StageTally {
                     unit: UnitId(unit),
-                    stage: Stage::from_code(&code)
-                        .ok_or_else(|| StoreError::Backend(format!("bước lạ: {code}")))?,
+                    stage: crate::stage(&code)?,
                     cases,
                     official_in_year,
                 })

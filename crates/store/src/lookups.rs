@@ -14,7 +14,9 @@ use ketnap_domain::text::{PersonName, search_key};
 
 use crate::keys::DataKeys;
 use crate::people::{PersonRow, birth_column};
-use crate::{SUBTREE, Store, VISIBLE_PERSON, backend_error, from_json, in_subtree, parse_date};
+use crate::{
+    SUBTREE, Store, VISIBLE_PERSON, backend_error, from_json, in_subtree, parse_date, stage,
+};
 
 /// A person already on file who may be the one being entered.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,10 +89,6 @@ impl RecordRow {
             version: self.version,
         })
     }
-}
-
-fn stage(code: &str) -> StoreResult<Stage> {
-    Stage::from_code(code).ok_or_else(|| StoreError::Backend(format!("bước lạ: {code}")))
 }
 
 /// `'a', 'b', …` for the stages the predicate keeps (codes are fixed identifiers).

@@ -13,7 +13,7 @@ use sqlx::{Any, Transaction};
 use crate::audit::{self, Audit};
 use crate::keys::{DataKeys, citizen_index_of, open_details, seal_details};
 use crate::name_search::NameSearch;
-use crate::{Store, VISIBLE_PERSON, backend_error, iso_date, parse_date};
+use crate::{Store, VISIBLE_PERSON, backend_error, iso_date};
 
 /// How a birth date is kept in a column: `YYYY-MM-DD`, or `YYYY` alone.
 pub(crate) fn birth_column(birth: BirthDate) -> String {
@@ -33,10 +33,10 @@ pub(crate) fn full_name(family: String, middle: String, given: String) -> String
     .full()
 }
 
-/// `birth_column` as shown: `YYYY-MM-DD` as `DD/MM/YYYY`; a year alone stays as it is.
+/// `birth_column` as the record shows it (`BirthDate::display`).
 pub(crate) fn birth_display(birth: &str) -> String {
-    parse_date(birth)
-        .map(|d| d.format("%d/%m/%Y").to_string())
+    BirthDate::parse(birth)
+        .map(BirthDate::display)
         .unwrap_or_else(|_| birth.to_string())
 }
 
