@@ -16,6 +16,7 @@ use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Audit};
 use crate::keys::DataKeys;
+use crate::read::{FromColumns, Row};
 use crate::{
     SUBTREE, Store, backend_error, from_json, iso_date, parse_date, parse_timestamp, read_only,
     stage, to_json,
@@ -41,13 +42,24 @@ fn columns(case: &Case) -> CaseColumns {
 }
 
 /// A whole record's row: `CASE_COLUMNS` of a case `c` with its person `p` and cell `u`.
-#[derive(sqlx::FromRow)]
 pub(crate) struct CaseRow {
     body: String,
     version: i64,
     person_id: i64,
     person_details: String,
     cell_name: String,
+}
+
+impl FromColumns for CaseRow {
+    fn from_columns(row: &Row<'_>) -> StoreResult<Self> {
+        Ok(CaseRow {
+            body: row.get("body")?,
+            version: row.get("version")?,
+            person_id: row.get("person_id")?,
+            person_details: row.get("person_details")?,
+            cell_name: row.get("cell_name")?,
+        })
+    }
 }
 
 pub(crate) const CASE_COLUMNS: &str =
@@ -310,16 +322,16 @@ impl CaseStore for Store {
     }
 
     async fn case(&self, scope: &Scope, id: CaseId) -> StoreResult<CaseRecord> {
-        let row: Option<CaseRow> = sqlx::query_as(&format!(
-            "{} WHERE c.id = $2 AND {}",
-            case_select(),
-            crate::in_subtree("c.cell_id")
-        ))
-        .bind(scope.root().0)
-        .bind(id.0)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend_error)?;
+        let row: Option<CaseRow> = self
+            .read(format!(
+                "{} WHERE c.id = $2 AND {}",
+                case_select(),
+                crate::in_subtree("c.cell_id")
+            ))
+            .bind(scope.root().0)
+            .bind(id.0)
+            .optional()
+            .await?;
         row.ok_or(StoreError::NotFound("hồ sơ"))?
             .into_record(self.keys()?)
     }
@@ -350,11 +362,11 @@ impl CaseStore for Store {
         if filter.open_only {
             sql.push_str(" AND c.closed_on IS NULL AND c.official_on IS NULL");
         }
-        let mut query = sqlx::query_as::<_, CaseRow>(&sql).bind(scope.root().0);
+        let mut read = self.read(sql).long(true).bind(scope.root().0);
         if let Some(stage) = filter.stage {
-            query = query.bind(stage.code());
+            read = read.bind(stage.code());
         }
-        let rows = query.fetch_all(&self.pool).await.map_err(backend_error)?;
+        let rows: Vec<CaseRow> = read.all().await?;
         let keys = self.keys()?;
         let mut records = rows
             .into_iter()

@@ -917,8 +917,8 @@ impl Store {
         unit: UnitId,
         scope: Option<&Scope>,
     ) -> StoreResult<Navigation> {
-        let (unit_name, unread, transfers, requests): (Option<String>, i64, i64, i64) =
-            sqlx::query_as(&format!(
+        let (unit_name, unread, transfers, requests): (Option<String>, i64, i64, i64) = self
+            .read(format!(
                 "SELECT
                     (SELECT name FROM units WHERE id = $2),
                     (SELECT COUNT(*) FROM notifications WHERE user_id = $3 AND read_at IS NULL),
@@ -931,9 +931,8 @@ impl Store {
             .bind(scope.map(|s| s.root().0))
             .bind(unit.0)
             .bind(user.0)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend_error)?;
+            .one()
+            .await?;
         Ok(Navigation {
             unit_name: unit_name.unwrap_or_default(),
             waiting: Incoming {

@@ -17,6 +17,7 @@ mod model;
 mod name_search;
 mod people;
 mod plans;
+mod read;
 mod reminders;
 mod reports;
 mod retention;
@@ -87,6 +88,8 @@ pub struct Store {
     parsed: std::sync::Arc<rules::Parsed>,
     /// The sectors (code, name), read once: only migrations change them.
     sectors: std::sync::Arc<tokio::sync::OnceCell<Vec<(String, String)>>>,
+    /// On SQLite, the pages' reads straight from the file (see `read.rs`).
+    file_reader: Option<std::sync::Arc<read::FileReader>>,
 }
 
 /// Where the data keys are, and once read or made, the keys.
@@ -217,6 +220,9 @@ impl Store {
             tally_from_units: 1_000,
             parsed: Default::default(),
             sectors: Default::default(),
+            file_reader: sqlite_path(&url)
+                .filter(|_| backend == Backend::Sqlite)
+                .map(|path| std::sync::Arc::new(read::FileReader::new(&path))),
         })
     }
 

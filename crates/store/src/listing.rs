@@ -11,12 +11,11 @@ use ketnap_domain::ids::{CaseId, MassOrgId, UnitId};
 use ketnap_domain::ports::{CaseRecord, RuleStore, StoreError, StoreResult};
 use ketnap_domain::scope::Scope;
 use ketnap_domain::text::{NameCollator, search_key};
-use sqlx::any::AnyRow;
-use sqlx::{Any, FromRow};
 
 use crate::cases::{CASE_COLUMNS, CaseRow};
 use crate::name_search::NameSearch;
 use crate::people::{birth_display, full_name};
+use crate::read::{Bind, FromColumns, Read, Row};
 use crate::{Backend, SUBTREE, Store, backend_error, from_json, parse_date};
 
 /// What the case list is filtered by; every field is optional.
@@ -100,12 +99,6 @@ fn clock_stages() -> Vec<&'static str> {
         .collect()
 }
 
-#[derive(Debug, Clone)]
-enum Bind {
-    Int(i64),
-    Text(String),
-}
-
 /// SQL with its bind values, numbered `$1`, `$2` … in the order they are pushed.
 #[derive(Debug, Default)]
 struct Sql {
@@ -154,22 +147,11 @@ impl Sql {
         }
     }
 
-    async fn fetch<T>(&self, store: &Store) -> StoreResult<Vec<T>>
-    where
-        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
-    {
-        let mut query = sqlx::query_as::<Any, T>(&self.text);
-        for bind in &self.binds {
-            query = match bind {
-                Bind::Int(n) => query.bind(*n),
-                Bind::Text(t) => query.bind(t.clone()),
-            };
-        }
-        query.fetch_all(&store.pool).await.map_err(backend_error)
+    fn read<'s>(&self, store: &'s Store) -> Read<'s> {
+        store.read(self.text.as_str()).binds(self.binds.clone())
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct LineRow {
     id: i64,
     stage: String,
@@ -180,6 +162,21 @@ struct LineRow {
     given_name: String,
     birth_date: String,
     cell_name: String,
+}
+
+impl FromColumns for LineRow {
+    fn from_columns(row: &Row<'_>) -> StoreResult<Self> {
+        Ok(LineRow {
+            id: row.get("id")?,
+            stage: row.get("stage")?,
+            body: row.get("body")?,
+            family_name: row.get("family_name")?,
+            middle_name: row.get("middle_name")?,
+            given_name: row.get("given_name")?,
+            birth_date: row.get("birth_date")?,
+            cell_name: row.get("cell_name")?,
+        })
+    }
 }
 
 /// Whether `text` is a citizen id (digits, spaces and dots only, at least 9 digits).
@@ -260,7 +257,7 @@ impl Store {
     /// The page's cases as the list shows them.
     async fn lines(&self, scope: &Scope, page: PageCases) -> StoreResult<Vec<CaseLine>> {
         let rows: Vec<LineRow> = self
-            .page_rows(page, scope, |sql| {
+            .page_rows(page, scope, false, |sql| {
                 let clocks = sql.bind_clock_stages();
                 format!(
                     "c.id, c.stage, CASE WHEN c.stage IN ({clocks}) THEN c.body END AS body,
@@ -299,15 +296,17 @@ impl Store {
     }
 
     /// `columns` of the page's cases (`c`, with their person `p` and cell `u`) that are in
-    /// the scope, in list order. `columns` may bind values of its own.
+    /// the scope, in list order. `columns` may bind values of its own. `long`: the read
+    /// may take long (`Read::long`).
     async fn page_rows<T>(
         &self,
         page: PageCases,
         scope: &Scope,
+        long: bool,
         columns: impl Fn(&mut Sql) -> String,
     ) -> StoreResult<Vec<T>>
     where
-        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+        T: FromColumns + Send + 'static,
     {
         match page {
             PageCases::Empty => Ok(Vec::new()),
@@ -317,7 +316,11 @@ impl Store {
                     text: String::new(),
                     binds: query.binds,
                 };
-                rows_of(sql, &query.text, scope, &columns).fetch(self).await
+                rows_of(sql, &query.text, scope, &columns)
+                    .read(self)
+                    .long(long)
+                    .all()
+                    .await
             }
             // The ids are in list order, so the chunks, each sorted, are too.
             PageCases::Ids(ids) => {
@@ -325,7 +328,8 @@ impl Store {
                 for chunk in ids.chunks(IDS_PER_STATEMENT) {
                     let mut sql = Sql::default();
                     let cases = sql.bind_list(chunk.iter().copied().map(Bind::Int));
-                    rows.extend(rows_of(sql, &cases, scope, &columns).fetch(self).await?);
+                    let sql = rows_of(sql, &cases, scope, &columns);
+                    rows.extend(sql.read(self).long(long).all().await?);
                 }
                 Ok(rows)
             }
@@ -445,7 +449,9 @@ impl Store {
             sql.push(&format!(" AND c.stage IN ({stages})"));
             let rows: Vec<(i64, String)> = sql
                 .select(select_at, "c.id, c.body", ORDER)
-                .fetch(self)
+                .read(self)
+                .long(true)
+                .all()
                 .await?;
             let rules = self.rule_book().await?;
             let calendar = self.calendar().await?;
@@ -467,8 +473,11 @@ impl Store {
             let total = match tallied {
                 Some(tallied) => tallied.in_scope,
                 None => {
-                    let counted: Vec<(i64,)> =
-                        sql.select(select_at, "COUNT(*)", "").fetch(self).await?;
+                    let counted: Vec<(i64,)> = sql
+                        .select(select_at, "COUNT(*)", "")
+                        .read(self)
+                        .all()
+                        .await?;
                     counted
                         .first()
                         .and_then(|(n,)| usize::try_from(*n).ok())
@@ -490,7 +499,10 @@ impl Store {
 
     /// The whole records of the page's cases, in list order.
     async fn case_records(&self, scope: &Scope, page: PageCases) -> StoreResult<Vec<CaseRecord>> {
-        let rows: Vec<CaseRow> = self.page_rows(page, scope, |_| CASE_COLUMNS.into()).await?;
+        // Whole records: an export's, up to `EXPORT_LIMIT` of them.
+        let rows: Vec<CaseRow> = self
+            .page_rows(page, scope, true, |_| CASE_COLUMNS.into())
+            .await?;
         let keys = self.keys()?;
         rows.into_iter().map(|row| row.into_record(keys)).collect()
     }
@@ -548,7 +560,7 @@ impl Store {
              WHERE cell_id IN (SELECT id FROM subtree) AND cell_id IN (SELECT id FROM below)
              AND stage IN ({stages})"
         ));
-        let rows: Vec<(i64, String)> = sql.fetch(self).await?;
+        let rows: Vec<(i64, String)> = sql.read(self).long(true).all().await?;
         let rules = self.rule_book().await?;
         let calendar = self.calendar().await?;
         let mut counts: HashMap<i64, i64> = HashMap::new();
@@ -605,7 +617,7 @@ impl Store {
                    WHERE action = 'decide_recognition' AND occurred_on >= {since}))"
             ));
         }
-        let rows: Vec<CaseRow> = sql.fetch(self).await?;
+        let rows: Vec<CaseRow> = sql.read(self).long(true).all().await?;
         let mut records = Vec::with_capacity(rows.len());
         let keys = self.keys()?;
         for row in rows {

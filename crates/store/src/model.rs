@@ -681,14 +681,13 @@ impl Store {
 
     /// Audit rows not applied yet, at most `limit`.
     async fn audit_unseen(&self, cursor: &Cursor, limit: i64) -> StoreResult<Vec<AuditRow>> {
-        sqlx::query_as(&format!(
+        self.read(format!(
             "SELECT id, action, entity, entity_id FROM audit_log WHERE {} ORDER BY id LIMIT $1",
             cursor.unseen()
         ))
         .bind(limit)
-        .fetch_all(&self.pool)
+        .all()
         .await
-        .map_err(backend_error)
     }
 
     async fn latest_audit_id(&self) -> StoreResult<i64> {

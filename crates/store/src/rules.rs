@@ -77,10 +77,10 @@ impl Store {
 
 impl RuleStore for Store {
     async fn rule_book(&self) -> StoreResult<RuleBook> {
-        let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM rule_sets ORDER BY id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend_error)?;
+        let bodies: Vec<String> = self
+            .read("SELECT body FROM rule_sets ORDER BY id")
+            .all()
+            .await?;
         parsed_once(&self.parsed.rules, bodies, |bodies| {
             let mut sets = shipped()?.0.clone();
             for body in bodies {
@@ -138,11 +138,10 @@ impl RuleStore for Store {
     }
 
     async fn calendar(&self) -> StoreResult<Calendar> {
-        let bodies: Vec<String> =
-            sqlx::query_scalar("SELECT body FROM calendar_years ORDER BY year")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend_error)?;
+        let bodies: Vec<String> = self
+            .read("SELECT body FROM calendar_years ORDER BY year")
+            .all()
+            .await?;
         parsed_once(&self.parsed.calendar, bodies, |bodies| {
             let mut calendar = shipped()?.1.clone();
             for body in bodies {

@@ -10,6 +10,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Audit};
+use crate::read::{FromColumns, Row};
 use crate::{SUBTREE, Store, UserRecord, backend_error, parse_timestamp, timestamp};
 
 /// A signed-in session, as the web layer sees it.
@@ -106,7 +107,6 @@ const LAST_SEEN_GRANULARITY_SECONDS: i64 = 60;
 /// short enough that a stolen password alone holds nothing for long.
 const HALF_SESSION_MINUTES: i64 = 10;
 
-#[derive(sqlx::FromRow)]
 struct SessionRow {
     session_id: i64,
     csrf_token: String,
@@ -121,6 +121,26 @@ struct SessionRow {
     unit_id: i64,
     disabled: i64,
     mass_org_id: Option<i64>,
+}
+
+impl FromColumns for SessionRow {
+    fn from_columns(row: &Row<'_>) -> StoreResult<Self> {
+        Ok(SessionRow {
+            session_id: row.get("session_id")?,
+            csrf_token: row.get("csrf_token")?,
+            created_at: row.get("created_at")?,
+            last_seen_at: row.get("last_seen_at")?,
+            pending: row.get("pending")?,
+            reauth_at: row.get("reauth_at")?,
+            id: row.get("id")?,
+            username: row.get("username")?,
+            display_name: row.get("display_name")?,
+            role: row.get("role")?,
+            unit_id: row.get("unit_id")?,
+            disabled: row.get("disabled")?,
+            mass_org_id: row.get("mass_org_id")?,
+        })
+    }
 }
 
 impl SessionRow {
@@ -241,14 +261,14 @@ impl Store {
         expired: impl FnOnce(&SessionRow) -> StoreResult<bool>,
     ) -> StoreResult<Option<SessionRow>> {
         let hash = token_hash(token);
-        let row: Option<SessionRow> = sqlx::query_as(&format!(
-            "SELECT s.id AS session_id, s.csrf_token, s.created_at, s.last_seen_at, s.pending, s.reauth_at, {USER_COLUMNS}
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
-        ))
-        .bind(&hash)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend_error)?;
+        let row: Option<SessionRow> = self
+            .read(format!(
+                "SELECT s.id AS session_id, s.csrf_token, s.created_at, s.last_seen_at, s.pending, s.reauth_at, {USER_COLUMNS}
+                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
+            ))
+            .bind(hash.as_str())
+            .optional()
+            .await?;
         let Some(row) = row else { return Ok(None) };
         if row.disabled != 0 || expired(&row)? {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1")

@@ -9,6 +9,7 @@ use ketnap_domain::scope::Scope;
 use ketnap_domain::unit::{SectorCode, Unit, UnitKind, check_closing, check_placement};
 
 use crate::audit::{self, Audit};
+use crate::read::{FromColumns, Row};
 use crate::{SUBTREE, Store, backend_error, iso_date, parse_date, to_json};
 
 #[derive(sqlx::FromRow)]
@@ -339,12 +340,26 @@ impl UnitStore for Store {
 }
 
 /// A mass organisation (đoàn thể) attached to a party unit.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MassOrgRecord {
     pub id: i64,
     pub kind: String,
     pub unit_id: i64,
     pub name: String,
+}
+
+/// `MassOrgRecord`'s columns.
+const MASS_ORG_COLUMNS: &str = "id, kind, unit_id, name";
+
+impl FromColumns for MassOrgRecord {
+    fn from_columns(row: &Row<'_>) -> StoreResult<Self> {
+        Ok(MassOrgRecord {
+            id: row.get("id")?,
+            kind: row.get("kind")?,
+            unit_id: row.get("unit_id")?,
+            name: row.get("name")?,
+        })
+    }
 }
 
 impl Store {
@@ -404,13 +419,12 @@ impl Store {
 
     /// The mass organisations attached to units of the scope.
     pub async fn mass_orgs_in(&self, scope: &Scope) -> StoreResult<Vec<MassOrgRecord>> {
-        sqlx::query_as(&format!(
-            "{SUBTREE} SELECT id, kind, unit_id, name FROM mass_orgs WHERE unit_id IN (SELECT id FROM subtree) ORDER BY name"
+        self.read(format!(
+            "{SUBTREE} SELECT {MASS_ORG_COLUMNS} FROM mass_orgs WHERE unit_id IN (SELECT id FROM subtree) ORDER BY name"
         ))
         .bind(scope.root().0)
-        .fetch_all(&self.pool)
+        .all()
         .await
-        .map_err(backend_error)
     }
 
     /// One mass organisation: a mass-organisation officer's own, to find its party unit.
@@ -418,11 +432,12 @@ impl Store {
         &self,
         id: ketnap_domain::ids::MassOrgId,
     ) -> StoreResult<Option<MassOrgRecord>> {
-        sqlx::query_as("SELECT id, kind, unit_id, name FROM mass_orgs WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend_error)
+        self.read(format!(
+            "SELECT {MASS_ORG_COLUMNS} FROM mass_orgs WHERE id = $1"
+        ))
+        .bind(id.0)
+        .optional()
+        .await
     }
 }
 
@@ -475,8 +490,8 @@ impl Store {
         let root = scope.root().0;
         // Every count in one query; an id not asked for is NULL, which matches nothing.
         // Active units are counted only to one past the limit (a city has 9,000).
-        let (active, unit_found, mass_org_total, mass_org_found): (i64, i64, i64, i64) =
-            sqlx::query_as(&format!(
+        let (active, unit_found, mass_org_total, mass_org_found): (i64, i64, i64, i64) = self
+            .read(format!(
                 "{SUBTREE} SELECT
                     (SELECT COUNT(*) FROM (SELECT 1 FROM unit_closure sc JOIN units u
                      ON u.id = sc.unit_id WHERE sc.ancestor_id = $1 AND u.valid_until IS NULL
@@ -494,9 +509,8 @@ impl Store {
                     .unwrap_or(i64::MAX)
                     .saturating_add(1),
             )
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend_error)?;
+            .one()
+            .await?;
         let (unit_found, mass_org_found) = (unit_found > 0, mass_org_found > 0);
         let all_units = usize::try_from(active).unwrap_or(usize::MAX) <= unit_limit;
         let asked = unit.filter(|_| unit_found).unwrap_or(scope.root());
@@ -528,20 +542,20 @@ impl Store {
         let mut mass_orgs = if mass_org_total <= mass_org_limit {
             self.mass_orgs_in(scope).await?
         } else if let Some(under) = unit.filter(|_| unit_found) {
-            let near: Vec<MassOrgRecord> = sqlx::query_as(
-                "SELECT id, kind, unit_id, name FROM mass_orgs
-                 WHERE unit_id IN (SELECT unit_id FROM unit_closure WHERE ancestor_id = $1)
-                 ORDER BY name LIMIT $2",
-            )
-            .bind(under.0)
-            .bind(
-                i64::try_from(mass_org_limit)
-                    .unwrap_or(i64::MAX)
-                    .saturating_add(1),
-            )
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend_error)?;
+            let near: Vec<MassOrgRecord> = self
+                .read(format!(
+                    "SELECT {MASS_ORG_COLUMNS} FROM mass_orgs
+                     WHERE unit_id IN (SELECT unit_id FROM unit_closure WHERE ancestor_id = $1)
+                     ORDER BY name LIMIT $2"
+                ))
+                .bind(under.0)
+                .bind(
+                    i64::try_from(mass_org_limit)
+                        .unwrap_or(i64::MAX)
+                        .saturating_add(1),
+                )
+                .all()
+                .await?;
             if near.len() <= mass_org_limit {
                 near
             } else {
