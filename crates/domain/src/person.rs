@@ -28,7 +28,7 @@ impl BirthDate {
     /// `dd/mm/yyyy`, or the year alone.
     pub fn display(self) -> String {
         match self {
-            BirthDate::Full(date) => date.format("%d/%m/%Y").to_string(),
+            BirthDate::Full(date) => crate::workflow::dmy(date),
             BirthDate::YearOnly(year) => year.to_string(),
         }
     }
@@ -42,10 +42,15 @@ impl BirthDate {
                 .map(BirthDate::YearOnly)
                 .map_err(|_| bad_birth_date(text));
         }
-        NaiveDate::parse_from_str(text, "%d/%m/%Y")
-            .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
-            .map(BirthDate::Full)
-            .map_err(|_| bad_birth_date(text))
+        // As stored (`yyyy-mm-dd`) through chrono's own reader, which does not read a
+        // pattern first: each line of a list page shows one.
+        if text.contains('/') {
+            NaiveDate::parse_from_str(text, "%d/%m/%Y")
+        } else {
+            text.parse::<NaiveDate>()
+        }
+        .map(BirthDate::Full)
+        .map_err(|_| bad_birth_date(text))
     }
 }
 
@@ -276,9 +281,15 @@ mod tests {
             BirthDate::Full(day(2004, 3, 15))
         );
         assert_eq!(BirthDate::parse("1958").unwrap(), BirthDate::YearOnly(1958));
-        assert_eq!(
-            BirthDate::parse("31/02/2004").unwrap_err().field,
-            "birth_date"
-        );
+        for bad in ["31/02/2004", "2004-02-31", "2004/03/15", "15-03-2004"] {
+            assert_eq!(
+                BirthDate::parse(bad).unwrap_err().field,
+                "birth_date",
+                "{bad}"
+            );
+        }
+        // Shown as written on papers, day and month in two digits.
+        assert_eq!(BirthDate::Full(day(2004, 3, 5)).display(), "05/03/2004");
+        assert_eq!(BirthDate::YearOnly(1958).display(), "1958");
     }
 }

@@ -59,10 +59,7 @@ impl From<XlsxError> for WriteError {
     }
 }
 
-/// `dd/mm/yyyy`, as Vietnamese screens write dates.
-pub fn dmy(day: NaiveDate) -> String {
-    day.format("%d/%m/%Y").to_string()
-}
+pub use ketnap_domain::workflow::dmy;
 
 /// A count with Vietnamese thousands separators: 365911 → "365.911".
 pub fn number(n: i64) -> String {

@@ -462,18 +462,22 @@ pub(crate) async fn test_store() -> (Store, tempfile::TempDir) {
 mod tests {
     use super::*;
 
-    /// `.cargo/config.toml` has SQLite built without its memory statistics (their mutex
-    /// cost list pages about a third of their throughput); a build that lost the setting
-    /// fails here.
+    /// `.cargo/config.toml` has SQLite built without its memory statistics and without
+    /// the page cache shared by every connection (both behind process-wide mutexes that
+    /// cost list pages a third of their throughput and more); a build that lost the
+    /// settings fails here.
     #[tokio::test]
-    async fn sqlite_is_built_without_memory_statistics() {
+    async fn sqlite_is_built_without_process_wide_mutexes() {
         let (store, _dir) = test_store().await;
-        let used: i64 =
-            sqlx::query_scalar("SELECT sqlite_compileoption_used('DEFAULT_MEMSTATUS=0')")
-                .fetch_one(&store.pool)
-                .await
-                .unwrap();
-        assert_eq!(used, 1);
+        let used: (i64, i64) = store
+            .read(
+                "SELECT sqlite_compileoption_used('DEFAULT_MEMSTATUS=0'),
+                        sqlite_compileoption_used('ENABLE_MEMORY_MANAGEMENT')",
+            )
+            .one()
+            .await
+            .unwrap();
+        assert_eq!(used, (1, 0));
     }
 
     /// A file that is not a database is refused at once, by name (a damaged one: the

@@ -2,7 +2,7 @@
 //! the rule set in force on the action's date and the working-day calendar, and returns the
 //! next case with the event to record, or the rule the action breaks.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::Violation;
@@ -45,8 +45,11 @@ pub fn today_in_vietnam(now: DateTime<Utc>) -> NaiveDate {
     (now + chrono::Duration::hours(7)).date_naive()
 }
 
+/// `dd/mm/yyyy`, as Vietnamese screens write dates. Written out rather than through
+/// `format("%d/%m/%Y")`, which reads its pattern again for every date: a list page shows
+/// a hundred.
 pub fn dmy(day: NaiveDate) -> String {
-    day.format("%d/%m/%Y").to_string()
+    format!("{:02}/{:02}/{:04}", day.day(), day.month(), day.year())
 }
 
 /// The last day of probation's 12 months: the official date (ngày chính thức).
