@@ -1212,7 +1212,21 @@ pub async fn compute(
         from: period.from,
         to: period.to.min(as_of).max(period.from),
     };
+    // First alone: it finds the cases of the place, which the others share.
     let progress = store.progress_report(scope, root, year, as_of).await?;
+    // Three on a second worker thread beside this one: for a new period each walks the
+    // place's cases (the country's 1.5 million), and the machine has two cores.
+    let beside = {
+        let (store, scope) = (store.clone(), scope.clone());
+        tokio::spawn(async move {
+            let funnel = store.funnel_report(&scope, root, domain_period).await?;
+            let breakdown = store.breakdown_report(&scope, root, domain_period).await?;
+            let recognitions = store
+                .recognition_report(&scope, root, as_of, RECOGNITION_WITHIN_DAYS)
+                .await?;
+            Ok::<_, ketnap_domain::ports::StoreError>((funnel, breakdown, recognitions))
+        })
+    };
     let mut by_month = Vec::new();
     for y in period.from.year()..=domain_period.to.year() {
         let months = store.monthly_admissions(scope, root, y, as_of).await?;
@@ -1230,15 +1244,13 @@ pub async fn compute(
             }
         }
     }
-    let funnel = store.funnel_report(scope, root, domain_period).await?;
     let bottlenecks = store.bottleneck_report(scope, root, as_of).await?;
     let coverage = store
         .coverage_report(scope, root, as_of, rep::CoverageParams::default())
         .await?;
-    let breakdown = store.breakdown_report(scope, root, domain_period).await?;
-    let recognitions = store
-        .recognition_report(scope, root, as_of, RECOGNITION_WITHIN_DAYS)
-        .await?;
+    let (funnel, breakdown, recognitions) = beside.await.map_err(|e| {
+        ketnap_domain::ports::StoreError::Backend(format!("báo cáo không tính xong: {e}"))
+    })??;
     Ok(Reports {
         year,
         as_of,
