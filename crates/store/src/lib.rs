@@ -220,8 +220,9 @@ impl Store {
             tally_from_units: 1_000,
             parsed: Default::default(),
             sectors: Default::default(),
+            // An in-memory database is sqlx's connection's own: no file to read.
             file_reader: sqlite_path(&url)
-                .filter(|_| backend == Backend::Sqlite)
+                .filter(|path| backend == Backend::Sqlite && path.as_os_str() != ":memory:")
                 .map(|path| std::sync::Arc::new(read::FileReader::new(&path))),
         })
     }
@@ -274,6 +275,9 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(reader) = &self.file_reader {
+            reader.close();
+        }
     }
 
     /// A value from the `meta` table (`dataset` = `demo` marks demonstration data).

@@ -256,8 +256,10 @@ impl Store {
 
     /// The page's cases as the list shows them.
     async fn lines(&self, scope: &Scope, page: PageCases) -> StoreResult<Vec<CaseLine>> {
+        // A large scope's page may sort all its cases (a deep page, a filter).
+        let long = self.large_scope(scope);
         let rows: Vec<LineRow> = self
-            .page_rows(page, scope, false, |sql| {
+            .page_rows(page, scope, long, |sql| {
                 let clocks = sql.bind_clock_stages();
                 format!(
                     "c.id, c.stage, CASE WHEN c.stage IN ({clocks}) THEN c.body END AS body,
@@ -473,9 +475,11 @@ impl Store {
             let total = match tallied {
                 Some(tallied) => tallied.in_scope,
                 None => {
+                    // A large scope's count reads an index entry for each of its cases.
                     let counted: Vec<(i64,)> = sql
                         .select(select_at, "COUNT(*)", "")
                         .read(self)
+                        .long(self.large_scope(scope))
                         .all()
                         .await?;
                     counted

@@ -673,6 +673,21 @@ impl Store {
         Some(RwLockReadGuard::map(model, |model| &model.tree))
     }
 
+    /// Whether `scope` has more units than a small one (`tally_from_units`) by the
+    /// report model's tree as it is (a unit added since does not matter here), or cannot
+    /// tell (the model not loaded): its reads may take long (`Read::long`).
+    pub(crate) fn large_scope(&self, scope: &ketnap_domain::scope::Scope) -> bool {
+        self.model
+            .model
+            .try_read()
+            .ok()
+            .and_then(|model| {
+                let model = model.as_ref()?;
+                Some(model.tree.subtree(scope.root()).positions().len() > self.tally_from_units)
+            })
+            .unwrap_or(true)
+    }
+
     /// A number that changes whenever a committed change reaches the reports (the model
     /// brought up to date first).
     pub async fn report_generation(&self) -> StoreResult<u64> {

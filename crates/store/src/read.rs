@@ -7,9 +7,10 @@
 //! thread of its own and hands the query and every row across a channel, and those
 //! hand-overs, not SQLite, were most of a list page's time under load (task switches
 //! alone a sixth of its profile; a page's id query and rows 475 µs through sqlx against
-//! 165 µs in SQLite, docs/BENCHMARKS.md). These reads are short and indexed; a page
-//! blocks its worker thread for them as it would wait for them anyway. Writes, and the
-//! long reads (exports, the report model's load), stay on sqlx.
+//! 165 µs in SQLite, docs/BENCHMARKS.md). A page's reads are short and indexed, and it
+//! blocks its worker thread for them as it would wait for them anyway; a read that may
+//! take long (a large scope's list, an export) is marked `long` and runs on a blocking
+//! thread instead. Writes, and the report model's load, stay on sqlx.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
@@ -48,9 +49,10 @@ impl From<&str> for Bind {
     }
 }
 
-impl<T: Into<Bind>> From<Option<T>> for Bind {
-    fn from(value: Option<T>) -> Bind {
-        value.map_or(Bind::Null, Into::into)
+/// A NULL is bound as an integer's (PostgreSQL types it): only integers may be missing.
+impl From<Option<i64>> for Bind {
+    fn from(value: Option<i64>) -> Bind {
+        value.map_or(Bind::Null, Bind::Int)
     }
 }
 
@@ -122,6 +124,10 @@ tuple_from_columns!(A 0, B 1, C 2);
 tuple_from_columns!(A 0, B 1, C 2, D 3);
 
 fn file_error(error: rusqlite::Error) -> StoreError {
+    // As `backend_error`: the user is told the disk is full (a sort spilling to disk).
+    if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+        return StoreError::Full;
+    }
     StoreError::Backend(error.to_string())
 }
 
@@ -165,8 +171,15 @@ impl FileReader {
         Ok(connection)
     }
 
-    /// The rows of `sql` with `binds` for its `$1`, `$2` …, at most `limit`.
-    fn rows<T: FromColumns>(&self, sql: &str, binds: &[Bind], limit: usize) -> StoreResult<Vec<T>> {
+    /// The rows of `sql` with `binds` for its `$1`, `$2` …, at most `limit`; a `long`
+    /// read's statement is not kept prepared (it may name thousands of ids).
+    fn rows<T: FromColumns>(
+        &self,
+        sql: &str,
+        binds: &[Bind],
+        limit: usize,
+        long: bool,
+    ) -> StoreResult<Vec<T>> {
         let idle = self
             .idle
             .lock()
@@ -176,12 +189,21 @@ impl FileReader {
             Some(connection) => connection,
             None => self.open()?,
         };
-        let rows = read_rows(&connection, sql, binds, limit);
+        let rows = read_rows(&connection, sql, binds, limit, long);
+        // A connection that failed (a damaged file, an I/O error) is not used again.
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        if idle.len() < IDLE_CONNECTIONS {
+        if rows.is_ok() && idle.len() < IDLE_CONNECTIONS {
             idle.push(connection);
         }
         rows
+    }
+
+    /// Closes the idle connections (`Store::close`).
+    pub(crate) fn close(&self) {
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 }
 
@@ -190,18 +212,21 @@ fn read_rows<T: FromColumns>(
     sql: &str,
     binds: &[Bind],
     limit: usize,
+    long: bool,
 ) -> StoreResult<Vec<T>> {
     let mut statement = connection.prepare_cached(sql).map_err(file_error)?;
     // SQLite numbers parameters in order of first appearance and names them as written
-    // (`$3`), so each is bound by its name.
+    // (`$3`), so each is bound by its name. Every value must be used, as PostgreSQL wants.
+    let mut highest = 0;
     for index in 1..=statement.parameter_count() {
-        let bind = statement
+        let (number, bind) = statement
             .parameter_name(index)
             .and_then(|name| name.strip_prefix('$')?.parse::<usize>().ok())
-            .and_then(|n| binds.get(n.checked_sub(1)?))
+            .and_then(|n| Some((n, binds.get(n.checked_sub(1)?)?)))
             .ok_or_else(|| {
                 StoreError::Backend(format!("câu lệnh thiếu giá trị cho tham số thứ {index}"))
             })?;
+        highest = highest.max(number);
         match bind {
             Bind::Int(n) => statement.raw_bind_parameter(index, n),
             Bind::Text(text) => statement.raw_bind_parameter(index, text),
@@ -209,13 +234,23 @@ fn read_rows<T: FromColumns>(
         }
         .map_err(file_error)?;
     }
-    let mut rows = statement.raw_query();
+    if highest != binds.len() {
+        return Err(StoreError::Backend(format!(
+            "câu lệnh dùng {highest} tham số nhưng nhận {} giá trị",
+            binds.len()
+        )));
+    }
     let mut out = Vec::new();
+    let mut rows = statement.raw_query();
     while out.len() < limit {
         match rows.next().map_err(file_error)? {
             Some(row) => out.push(T::from_columns(&Row::Sqlite(row))?),
             None => break,
         }
+    }
+    drop(rows);
+    if long {
+        statement.discard();
     }
     Ok(out)
 }
@@ -281,11 +316,11 @@ impl Read<'_> {
         match &self.store.file_reader {
             Some(reader) if self.long => {
                 let (reader, sql, binds) = (std::sync::Arc::clone(reader), self.sql, self.binds);
-                tokio::task::spawn_blocking(move || reader.rows(&sql, &binds, limit))
+                tokio::task::spawn_blocking(move || reader.rows(&sql, &binds, limit, true))
                     .await
                     .map_err(|e| StoreError::Backend(e.to_string()))?
             }
-            Some(reader) => reader.rows(&self.sql, &self.binds, limit),
+            Some(reader) => reader.rows(&self.sql, &self.binds, limit, false),
             None => {
                 let mut query = sqlx::query::<Any>(&self.sql);
                 for bind in &self.binds {
@@ -341,11 +376,27 @@ mod tests {
                 assert_eq!(row, ("x".to_string(), 5, 6, 1));
             }
         }
+        for store in [store.clone(), through_sqlx(&store)] {
+            let none: Option<(i64, Option<String>)> = store
+                .read("SELECT 1, NULL WHERE $1 = 0")
+                .bind(1)
+                .optional()
+                .await
+                .unwrap();
+            assert_eq!(none, None);
+            let null: (i64, Option<String>) = store.read("SELECT 1, NULL").one().await.unwrap();
+            assert_eq!(null, (1, None));
+            // Text is not read as a number on either path.
+            assert!(store.read("SELECT 'x'").one::<i64>().await.is_err());
+        }
         let error = store.read("SELECT $2").bind(1).one::<i64>().await;
         assert!(
             error.unwrap_err().to_string().contains("tham số thứ 1"),
             "a value missing is told, not read as NULL"
         );
+        // A value left over is refused as PostgreSQL refuses it.
+        let error = store.read("SELECT $1").bind(1).bind(2).one::<i64>().await;
+        assert!(error.unwrap_err().to_string().contains("nhận 2 giá trị"));
     }
 
     /// A change committed through sqlx is read from the file at once; one not committed

@@ -509,6 +509,8 @@ impl Store {
                     .unwrap_or(i64::MAX)
                     .saturating_add(1),
             )
+            // A large scope's mass organisations are counted one by one.
+            .long(self.large_scope(scope))
             .one()
             .await?;
         let (unit_found, mass_org_found) = (unit_found > 0, mass_org_found > 0);

@@ -1216,7 +1216,7 @@ pub async fn compute(
     let progress = store.progress_report(scope, root, year, as_of).await?;
     // Three on a second worker thread beside this one: for a new period each walks the
     // place's cases (the country's 1.5 million), and the machine has two cores.
-    let beside = {
+    let mut beside = AbortOnDrop({
         let (store, scope) = (store.clone(), scope.clone());
         tokio::spawn(async move {
             let funnel = store.funnel_report(&scope, root, domain_period).await?;
@@ -1226,7 +1226,7 @@ pub async fn compute(
                 .await?;
             Ok::<_, ketnap_domain::ports::StoreError>((funnel, breakdown, recognitions))
         })
-    };
+    });
     let mut by_month = Vec::new();
     for y in period.from.year()..=domain_period.to.year() {
         let months = store.monthly_admissions(scope, root, y, as_of).await?;
@@ -1248,7 +1248,7 @@ pub async fn compute(
     let coverage = store
         .coverage_report(scope, root, as_of, rep::CoverageParams::default())
         .await?;
-    let (funnel, breakdown, recognitions) = beside.await.map_err(|e| {
+    let (funnel, breakdown, recognitions) = (&mut beside.0).await.map_err(|e| {
         ketnap_domain::ports::StoreError::Backend(format!("báo cáo không tính xong: {e}"))
     })??;
     Ok(Reports {
@@ -1262,6 +1262,16 @@ pub async fn compute(
         breakdown,
         recognitions,
     })
+}
+
+/// A task stopped (at its next step) when the request that started it ends first: an
+/// error in the reports beside it, or the reader gone.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Reports built since the store last changed, by unit, period and day. A report stays
