@@ -366,7 +366,7 @@ impl RuleBook {
                     "date",
                     format!(
                         "Không có bộ quy định nào có hiệu lực vào ngày {}.",
-                        date.format("%d/%m/%Y")
+                        crate::workflow::dmy(date)
                     ),
                 )
             })

@@ -150,7 +150,7 @@ pub fn check_placement(parent: &Unit, child: UnitKind, day: NaiveDate) -> Result
             format!(
                 "Tổ chức cấp trên \"{}\" không còn hoạt động vào ngày {}.",
                 parent.name,
-                day.format("%d/%m/%Y")
+                crate::workflow::dmy(day)
             ),
         ));
     }
@@ -177,7 +177,7 @@ pub fn check_closing(unit: &Unit, day: NaiveDate) -> Result<(), Violation> {
             format!(
                 "\"{}\" không hoạt động vào ngày {} nên không thể sáp nhập hay giải thể.",
                 unit.name,
-                day.format("%d/%m/%Y")
+                crate::workflow::dmy(day)
             ),
         ));
     }

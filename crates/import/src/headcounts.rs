@@ -160,7 +160,7 @@ pub(crate) async fn import(
                 "as_of",
                 format!(
                     "Mã {code} đã có một dòng cùng ngày {} ở trên.",
-                    as_of.format("%d/%m/%Y")
+                    ketnap_domain::workflow::dmy(as_of)
                 ),
             );
             continue;

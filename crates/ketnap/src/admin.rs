@@ -125,7 +125,7 @@ pub async fn retention(ctx: &Context, command: RetentionCommand) -> anyhow::Resu
     println!(
         "{verb} dữ liệu cá nhân của {} người rút khỏi danh sách nguồn đến ngày {} (thời hạn lưu trữ {} tháng).",
         purge.people,
-        purge.withdrawn_by.format("%d/%m/%Y"),
+        ketnap_domain::workflow::dmy(purge.withdrawn_by),
         purge.months
     );
     println!(

@@ -35,7 +35,7 @@ impl Value {
             Value::Number(n) => number_text(*n),
             Value::Bool(true) => "TRUE".to_owned(),
             Value::Bool(false) => "FALSE".to_owned(),
-            Value::Date(d) => d.format("%d/%m/%Y").to_string(),
+            Value::Date(d) => ketnap_domain::workflow::dmy(*d),
         }
     }
 }
@@ -438,7 +438,7 @@ pub fn count(value: &Value) -> Result<Option<i64>, String> {
         Value::Bool(_) => Err("ô chứa giá trị đúng/sai (TRUE/FALSE), không phải số".into()),
         Value::Date(d) => Err(format!(
             "ô chứa ngày {}, không phải số",
-            d.format("%d/%m/%Y")
+            ketnap_domain::workflow::dmy(*d)
         )),
         Value::Text(_) => {
             let repaired = text(value).text;

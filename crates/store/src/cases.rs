@@ -206,7 +206,7 @@ impl Store {
                 format!(
                     "\"{}\" không phải chi bộ đang hoạt động vào ngày {}.",
                     unit.name,
-                    on.format("%d/%m/%Y")
+                    ketnap_domain::workflow::dmy(on)
                 ),
             )
             .into());

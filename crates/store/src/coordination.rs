@@ -1365,7 +1365,7 @@ impl Store {
 
 fn answered_twice(on: Option<NaiveDate>) -> StoreError {
     let when = on
-        .map(|d| format!(" ngày {}", d.format("%d/%m/%Y")))
+        .map(|d| format!(" ngày {}", ketnap_domain::workflow::dmy(d)))
         .unwrap_or_default();
     Violation::new(
         "request.answered",

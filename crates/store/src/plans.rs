@@ -237,7 +237,7 @@ impl Store {
                 format!(
                     "\"{}\" không hoạt động vào ngày {}.",
                     unit.name,
-                    headcount.as_of.format("%d/%m/%Y")
+                    ketnap_domain::workflow::dmy(headcount.as_of)
                 ),
             )
             .into());

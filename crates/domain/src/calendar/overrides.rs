@@ -83,7 +83,7 @@ impl Lines<'_> {
 }
 
 fn vi_date(date: NaiveDate) -> String {
-    date.format("%d/%m/%Y").to_string()
+    crate::workflow::dmy(date)
 }
 
 fn vi_weekday(date: NaiveDate) -> &'static str {

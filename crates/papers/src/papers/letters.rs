@@ -81,8 +81,8 @@ impl RequestLetter {
                 "due_on",
                 format!(
                     "Hạn trả lời ({}) phải từ ngày gửi công văn ({}) trở đi",
-                    self.due_on.format("%d/%m/%Y"),
-                    self.document.dated.format("%d/%m/%Y")
+                    ketnap_domain::workflow::dmy(self.due_on),
+                    ketnap_domain::workflow::dmy(self.document.dated)
                 ),
             ));
         }

@@ -31,7 +31,10 @@ impl Nominee {
             notes.push("Công đoàn viên".to_string());
         }
         if let Some(day) = case.sympathiser_on {
-            notes.push(format!("Cảm tình Đảng từ {}", day.format("%d/%m/%Y")));
+            notes.push(format!(
+                "Cảm tình Đảng từ {}",
+                ketnap_domain::workflow::dmy(day)
+            ));
         }
         Nominee {
             person: PersonLine::from(person),

@@ -268,8 +268,8 @@ fn check_dates(admitted_on: NaiveDate, official_from: NaiveDate) -> Result<(), P
             field: "official_from",
             message: format!(
                 "Ngày chính thức ({}) phải sau ngày kết nạp ({})",
-                official_from.format("%d/%m/%Y"),
-                admitted_on.format("%d/%m/%Y")
+                ketnap_domain::workflow::dmy(official_from),
+                ketnap_domain::workflow::dmy(admitted_on)
             ),
         });
     }
