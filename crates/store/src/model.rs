@@ -34,14 +34,14 @@ use tokio::sync::{RwLock, RwLockReadGuard};
 
 use crate::keys::open_details;
 use crate::plans::{HEADCOUNT_COLUMNS, HeadcountRow};
-use crate::units::{UNIT_COLUMNS, UnitRow};
+use crate::units::{PlacedMassOrgs, UNIT_COLUMNS, UnitRow};
 use crate::{Store, backend_error, from_json, parse_date};
 
 /// How long an audit id skipped over is looked for again.
 const GAP_PATIENCE: Duration = Duration::from_secs(600);
 /// More audit rows than this since the last look: rebuild rather than replay.
 const REPLAY_LIMIT: i64 = 5_000;
-/// Unapplied audit rows `current_unit_tree` looks through before it lets the database
+/// Unapplied audit rows `current_units` looks through before it lets the database
 /// answer instead.
 const TREE_CHECK_LIMIT: i64 = 64;
 /// How far below the newest audit id a model being loaded looks for ids not committed yet.
@@ -62,6 +62,8 @@ type Chosen = (UnitId, u64, Arc<[usize]>);
 
 pub(crate) struct ReportModel {
     pub tree: UnitTree,
+    /// For the case list's filters (`Store::filter_choices`), not for reports.
+    pub mass_orgs: PlacedMassOrgs,
     pub book: CaseBook,
     /// Case id → index in `book`.
     index: CaseIndex,
@@ -504,6 +506,7 @@ type AuditRow = (i64, String, String, String);
 struct Reload {
     everything: bool,
     units: bool,
+    mass_orgs: BTreeSet<i64>,
     cases: BTreeSet<i64>,
     people: BTreeSet<i64>,
     headcounts: bool,
@@ -516,6 +519,7 @@ impl Reload {
             && !self.units
             && !self.headcounts
             && !self.targets
+            && self.mass_orgs.is_empty()
             && self.cases.is_empty()
             && self.people.is_empty()
     }
@@ -536,7 +540,7 @@ impl Reload {
                     _,
                 ) => {}
                 // A class's certificates write a row per case they move.
-                (_, "user" | "api_token" | "mass_org" | "course", _) => {}
+                (_, "user" | "api_token" | "course", _) => {}
                 // Work between units changes no fact until it moves a case (a case row).
                 (_, "nomination" | "transfer" | "request", _) => {}
                 ("headcount.record", _, _) => reload.headcounts = true,
@@ -544,6 +548,9 @@ impl Reload {
                 // Facts name cells by id: a unit change needs the tree only (cases a merge
                 // moves write rows of their own).
                 (_, "unit", _) => reload.units = true,
+                (_, "mass_org", Some(id)) => {
+                    reload.mass_orgs.insert(id);
+                }
                 (_, "case", Some(id)) => {
                     reload.cases.insert(id);
                 }
@@ -651,11 +658,12 @@ impl Store {
         self.report_model().await.map(Some)
     }
 
-    /// The model's unit tree, if the model is loaded and no change committed since it was
-    /// last brought up to date touches units. It neither waits for the model's lock nor
-    /// applies anything: for pages that can read the units from the database as well, and
-    /// must not wait behind a dashboard or a rebuild. Any error also gives `None`.
-    pub(crate) async fn current_unit_tree(&self) -> Option<RwLockReadGuard<'_, UnitTree>> {
+    /// The model, for its unit tree and mass organisations, if it is loaded and no change
+    /// committed since it was last brought up to date touches either. It neither waits for
+    /// the model's lock nor applies anything: for pages that can read them from the
+    /// database as well, and must not wait behind a dashboard or a rebuild. Any error also
+    /// gives `None`.
+    pub(crate) async fn current_units(&self) -> Option<RwLockReadGuard<'_, ReportModel>> {
         let guard = self.model.model.try_read().ok()?;
         let model = RwLockReadGuard::try_map(guard, Option::as_ref).ok()?;
         // A model far behind (no report asked for a while, reads logged meanwhile) is not
@@ -667,10 +675,14 @@ impl Store {
         let fresh = model.cursor.clone().take(&rows, Instant::now());
         let reload = Reload::of(&fresh);
         // More rows than were read may be waiting, and any of them may touch units.
-        if rows.len() as i64 > TREE_CHECK_LIMIT || reload.units || reload.everything {
+        if rows.len() as i64 > TREE_CHECK_LIMIT
+            || reload.units
+            || reload.everything
+            || !reload.mass_orgs.is_empty()
+        {
             return None;
         }
-        Some(RwLockReadGuard::map(model, |model| &model.tree))
+        Some(model)
     }
 
     /// Whether `scope` has more units than a small one (`tally_from_units`) by the
@@ -730,6 +742,18 @@ impl Store {
         if reload.units {
             model.tree = self.unit_tree().await?;
             model.place_all();
+            model.mass_orgs.place(&model.tree);
+        }
+        if !reload.mass_orgs.is_empty() {
+            let ids: Vec<i64> = reload.mass_orgs.into_iter().collect();
+            let mut orgs = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(CHUNK) {
+                orgs.extend(
+                    self.mass_org_units(&format!("id IN ({})", id_list(chunk)))
+                        .await?,
+                );
+            }
+            model.mass_orgs.put(orgs, &model.tree);
         }
         if reload.headcounts {
             model.headcounts = self.all_headcounts().await?;
@@ -772,6 +796,15 @@ impl Store {
         Ok(UnitTree::new(exactly(units, UnitRow::into_unit)?))
     }
 
+    /// `(id, unit)` of the mass organisations matching `filter` (a condition on
+    /// `mass_orgs`).
+    async fn mass_org_units(&self, filter: &str) -> StoreResult<Vec<(i64, i64)>> {
+        self.read(format!("SELECT id, unit_id FROM mass_orgs WHERE {filter}"))
+            .long(true)
+            .all()
+            .await
+    }
+
     /// Builds the model from the whole store.
     async fn load_model(&self) -> StoreResult<ReportModel> {
         // The cursor first: a change committed while loading is then applied again, never
@@ -791,12 +824,14 @@ impl Store {
             .map(|id| (id, now))
             .collect();
         let tree = self.unit_tree().await?;
+        let mass_orgs = PlacedMassOrgs::new(self.mass_org_units("TRUE").await?, &tree);
         let rules = self.rule_book().await?;
         let calendar = self.calendar().await?;
         let book = CaseBook::default();
         let mut model = ReportModel {
             tally: Tally::default(),
             tree,
+            mass_orgs,
             book,
             index: CaseIndex::default(),
             places: Places::default(),
@@ -1085,9 +1120,12 @@ mod tests {
             (4, "case.transition".into(), "case".into(), "9".into()),
             (5, "unit.merge".into(), "unit".into(), "2".into()),
             (6, "course.record".into(), "course".into(), "1".into()),
+            (7, "mass-org.create".into(), "mass_org".into(), "12".into()),
+            (8, "import.mass_orgs".into(), "import".into(), "0".into()),
         ];
         let reload = Reload::of(&rows.iter().collect::<Vec<_>>());
         assert!(reload.units && !reload.everything);
+        assert_eq!(reload.mass_orgs.into_iter().collect::<Vec<_>>(), vec![12]);
         assert_eq!(reload.people.into_iter().collect::<Vec<_>>(), vec![4]);
         assert_eq!(reload.cases.into_iter().collect::<Vec<_>>(), vec![9]);
     }

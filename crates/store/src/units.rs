@@ -349,7 +349,7 @@ pub struct MassOrgRecord {
 }
 
 /// `MassOrgRecord`'s columns.
-const MASS_ORG_COLUMNS: &str = "id, kind, unit_id, name";
+pub(crate) const MASS_ORG_COLUMNS: &str = "id, kind, unit_id, name";
 
 impl FromColumns for MassOrgRecord {
     fn from_columns(row: &Row<'_>) -> StoreResult<Self> {
@@ -360,6 +360,59 @@ impl FromColumns for MassOrgRecord {
             name: row.get("name")?,
         })
     }
+}
+
+/// The mass organisations as the report model keeps them: their ids by the places of
+/// their units in the tree's walk, so that a scope's are one stretch of them
+/// (`Subtree::positions`), counted on every case list page without a query. Their names
+/// stay in the database: a country's 112,000 would take about 14 MB, their ids 3.
+#[derive(Debug, Default)]
+pub(crate) struct PlacedMassOrgs {
+    /// `(place, id, unit)` in order; a unit missing from the tree (none: a foreign key)
+    /// last.
+    placed: Vec<(usize, i64, UnitId)>,
+}
+
+impl PlacedMassOrgs {
+    /// From `(id, unit)` pairs.
+    pub(crate) fn new(orgs: Vec<(i64, i64)>, tree: &UnitTree) -> PlacedMassOrgs {
+        let mut placed = PlacedMassOrgs::default();
+        placed.put(orgs, tree);
+        placed
+    }
+
+    /// Places them again: the tree's walk changes with its units.
+    pub(crate) fn place(&mut self, tree: &UnitTree) {
+        for (at, _, unit) in &mut self.placed {
+            *at = tree.position(*unit).unwrap_or(usize::MAX);
+        }
+        self.placed.sort_unstable();
+    }
+
+    /// Adds `(id, unit)` pairs, each in place of one with its id.
+    pub(crate) fn put(&mut self, orgs: Vec<(i64, i64)>, tree: &UnitTree) {
+        let ids: std::collections::HashSet<i64> = orgs.iter().map(|(id, _)| *id).collect();
+        self.placed.retain(|(_, id, _)| !ids.contains(id));
+        self.placed
+            .extend(orgs.into_iter().map(|(id, unit)| (0, id, UnitId(unit))));
+        self.place(tree);
+    }
+
+    /// The ids of those attached to the units under `root`, itself included.
+    fn under(&self, tree: &UnitTree, root: UnitId) -> impl ExactSizeIterator<Item = i64> + '_ {
+        let range = tree.subtree(root).positions();
+        let start = self.placed.partition_point(|(at, _, _)| *at < range.start);
+        let end = self.placed.partition_point(|(at, _, _)| *at < range.end);
+        self.placed[start..end].iter().map(|(_, id, _)| *id)
+    }
+}
+
+/// What the report model tells of the filters: everything but the mass organisations'
+/// names, which are read for `listed`, then `asked` after them.
+struct ModelChoices {
+    choices: FilterChoices,
+    listed: Vec<i64>,
+    asked: Option<i64>,
 }
 
 impl Store {
@@ -420,11 +473,31 @@ impl Store {
     /// The mass organisations attached to units of the scope.
     pub async fn mass_orgs_in(&self, scope: &Scope) -> StoreResult<Vec<MassOrgRecord>> {
         self.read(format!(
-            "{SUBTREE} SELECT {MASS_ORG_COLUMNS} FROM mass_orgs WHERE unit_id IN (SELECT id FROM subtree) ORDER BY name"
+            "{SUBTREE} SELECT {MASS_ORG_COLUMNS} FROM mass_orgs WHERE unit_id IN (SELECT id FROM subtree) ORDER BY name, id"
         ))
         .bind(scope.root().0)
         .all()
         .await
+    }
+
+    /// The mass organisations `ids`, by name.
+    async fn mass_orgs_named(
+        &self,
+        ids: impl Iterator<Item = &i64>,
+    ) -> StoreResult<Vec<MassOrgRecord>> {
+        let ids: Vec<i64> = ids.copied().collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        let mut read = self.read(format!(
+            "SELECT {MASS_ORG_COLUMNS} FROM mass_orgs WHERE id IN ({}) ORDER BY name, id",
+            list.join(", ")
+        ));
+        for id in ids {
+            read = read.bind(id);
+        }
+        read.all().await
     }
 
     /// One mass organisation: a mass-organisation officer's own, to find its party unit.
@@ -438,6 +511,53 @@ impl Store {
         .bind(id.0)
         .optional()
         .await
+    }
+}
+
+/// What `filter_choices` reads from the database, from the report model's tree and mass
+/// organisations (all but the names): reading a ward's 63 units on each list page cost
+/// about a tenth of its throughput, and the counts and its mass organisations another.
+fn model_choices(
+    tree: &UnitTree,
+    orgs: &PlacedMassOrgs,
+    scope: &Scope,
+    (unit, mass_org): (Option<UnitId>, Option<i64>),
+    (unit_limit, mass_org_limit): (usize, usize),
+) -> ModelChoices {
+    let root = scope.root();
+    let unit_found = unit.is_some_and(|unit| tree.subtree(root).contains(unit));
+    let active = tree
+        .units_under(root)
+        .filter(|u| u.valid_until.is_none())
+        .take(unit_limit.saturating_add(1))
+        .count();
+    let all_units = active <= unit_limit;
+    let asked_unit = unit.filter(|_| unit_found).unwrap_or(root);
+    let mass_org_total = orgs.under(tree, root).len();
+    let listed: Vec<i64> = if mass_org_total <= mass_org_limit {
+        orgs.under(tree, root).collect()
+    } else if let Some(under) = unit.filter(|_| unit_found) {
+        let near = orgs.under(tree, under);
+        match near.len() <= mass_org_limit {
+            true => near.collect(),
+            false => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
+    let mass_org_found = mass_org.is_some_and(|id| orgs.under(tree, root).any(|o| o == id));
+    let asked = mass_org.filter(|id| mass_org_found && !listed.contains(id));
+    ModelChoices {
+        choices: FilterChoices {
+            units: offered_units(tree, root, (!all_units).then_some(asked_unit)),
+            all_units,
+            unit_found,
+            mass_orgs: Vec::new(),
+            mass_org_total,
+            mass_org_found,
+        },
+        listed,
+        asked,
     }
 }
 
@@ -487,6 +607,28 @@ impl Store {
         mass_org: Option<i64>,
         (unit_limit, mass_org_limit): (usize, usize),
     ) -> StoreResult<FilterChoices> {
+        let from_model = self.current_units().await.map(|model| {
+            model_choices(
+                &model.tree,
+                &model.mass_orgs,
+                scope,
+                (unit, mass_org),
+                (unit_limit, mass_org_limit),
+            )
+        });
+        if let Some(ModelChoices {
+            mut choices,
+            listed,
+            asked,
+        }) = from_model
+        {
+            choices.mass_orgs = self.mass_orgs_named(listed.iter().chain(&asked)).await?;
+            // The one asked for after those listed, as below.
+            if let Some(asked) = asked {
+                choices.mass_orgs.sort_by_key(|org| org.id == asked);
+            }
+            return Ok(choices);
+        }
         let root = scope.root().0;
         // Every count in one query; an id not asked for is NULL, which matches nothing.
         // Active units are counted only to one past the limit (a city has 9,000).
@@ -516,17 +658,9 @@ impl Store {
         let (unit_found, mass_org_found) = (unit_found > 0, mass_org_found > 0);
         let all_units = usize::try_from(active).unwrap_or(usize::MAX) <= unit_limit;
         let asked = unit.filter(|_| unit_found).unwrap_or(scope.root());
-        // The report model's tree, when no change since its last update touches units:
-        // reading a ward's 63 units' rows on each list page cost about a tenth of its
-        // throughput. `offered_units` keeps the rules of the queries below.
-        let from_model = self
-            .current_unit_tree()
-            .await
-            .map(|tree| offered_units(&tree, scope.root(), (!all_units).then_some(asked)));
-        let units = match from_model {
-            Some(units) => units,
-            None if all_units => self.units_in(scope).await?,
-            None => {
+        let units = match all_units {
+            true => self.units_in(scope).await?,
+            false => {
                 let rows: Vec<UnitRow> = sqlx::query_as(&format!(
                     "SELECT {UNIT_COLUMNS} FROM units WHERE id = $1 OR parent_id = $1 OR id = $2 ORDER BY id"
                 ))
@@ -548,7 +682,7 @@ impl Store {
                 .read(format!(
                     "SELECT {MASS_ORG_COLUMNS} FROM mass_orgs
                      WHERE unit_id IN (SELECT unit_id FROM unit_closure WHERE ancestor_id = $1)
-                     ORDER BY name LIMIT $2"
+                     ORDER BY name, id LIMIT $2"
                 ))
                 .bind(under.0)
                 .bind(

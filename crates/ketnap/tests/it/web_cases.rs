@@ -979,15 +979,30 @@ async fn filters_of_a_large_scope_offer_the_top_units_and_the_mass_organisations
     assert!(small.all_units && small.mass_orgs.len() == 2 && small.mass_org_total == 2);
 }
 
-/// Once the report model is loaded the filters' units come from it: the same as a store
-/// without the model reads from the database, for every scope, unit asked for and limit,
-/// before and after a merge and a rename (read from the database until the model has
-/// applied them).
+/// Once the report model is loaded the filters' units and mass organisations come from
+/// it: the same as a store without the model reads from the database, for every scope,
+/// unit and mass organisation asked for and limit, before and after a merge, a rename and
+/// new mass organisations (read from the database until the model has applied them).
 #[tokio::test]
-async fn filter_units_from_the_report_model_are_those_in_the_database() {
+async fn filter_choices_from_the_report_model_are_those_in_the_database() {
     let app = TestApp::new().await;
     let t = &app.tree;
     let with_model = &app.store;
+    let admin = change("admin");
+    let mut orgs = Vec::new();
+    for (unit, name) in [
+        (t.school_cell, "Chi đoàn giáo viên"),
+        (t.school_cell, "Công đoàn trường"),
+        (t.residential_cell, "Chi hội phụ nữ khu phố 1"),
+        (t.other_cell, "Chi đoàn phường bên"),
+    ] {
+        let id = with_model
+            .create_mass_org(&admin, "youth_union", unit, name)
+            .await
+            .unwrap();
+        orgs.push(Some(id.0));
+    }
+    let asked_orgs = [None, orgs[0], orgs[3], Some(orgs[3].unwrap() + 1000)];
     // A second store on the same file never loads the model: the filters ask none.
     let without_model = ketnap_store::Store::open(&app.database_url(), ketnap_store::Create::Never)
         .await
@@ -995,14 +1010,21 @@ async fn filter_units_from_the_report_model_are_those_in_the_database() {
     let all_choices = |store: ketnap_store::Store| async move {
         let mut all = Vec::new();
         for root in [t.city, t.ward, t.school, app.other_province] {
-            for unit in [None, Some(t.school_cell), Some(t.other_cell)] {
+            for unit in [
+                None,
+                Some(t.school),
+                Some(t.school_cell),
+                Some(t.other_cell),
+            ] {
                 for limit in [1, 3, 400] {
-                    let scope = Scope::subtree(root, Access::Read);
-                    let choices = store
-                        .filter_choices(&scope, unit, None, (limit, 3))
-                        .await
-                        .unwrap();
-                    all.push(((root, unit, limit), choices));
+                    for mass_org in asked_orgs {
+                        let scope = Scope::subtree(root, Access::Read);
+                        let choices = store
+                            .filter_choices(&scope, unit, mass_org, (limit, limit))
+                            .await
+                            .unwrap();
+                        all.push(((root, unit, limit, mass_org), choices));
+                    }
                 }
             }
         }
@@ -1016,9 +1038,23 @@ async fn filter_units_from_the_report_model_are_those_in_the_database() {
         read.iter()
             .any(|(_, c)| !c.all_units && c.units.iter().any(|u| u.id == t.school_cell))
     );
+    // And every branch of the mass organisations: all, those near the unit asked for, none
+    // but the one asked for.
+    assert!(read.iter().any(|(_, c)| c.mass_orgs.len() >= 3));
+    assert!(
+        read.iter()
+            .any(|(_, c)| c.mass_org_total > c.mass_orgs.len() && c.mass_orgs.len() == 2)
+    );
+    assert!(
+        read.iter()
+            .any(|(_, c)| c.mass_org_total > 1 && c.mass_orgs.len() == 1 && c.mass_org_found)
+    );
+    assert!(
+        read.iter()
+            .any(|((_, _, _, asked), c)| asked.is_some() && !c.mass_org_found)
+    );
     assert_eq!(all_choices(with_model.clone()).await, read);
 
-    let admin = change("admin");
     with_model
         .merge_unit(&admin, t.residential_cell, t.school_cell, day(2026, 1, 1))
         .await
@@ -1038,6 +1074,21 @@ async fn filter_units_from_the_report_model_are_those_in_the_database() {
     assert_eq!(all_choices(with_model.clone()).await, changed);
     with_model.report_generation().await.unwrap();
     assert_eq!(all_choices(with_model.clone()).await, changed);
+    // So with a new mass organisation.
+    with_model
+        .create_mass_org(
+            &admin,
+            "womens_union",
+            t.school_cell,
+            "Chi hội phụ nữ trường",
+        )
+        .await
+        .unwrap();
+    let changed = all_choices(without_model.clone()).await;
+    assert_ne!(changed, read);
+    assert_eq!(all_choices(with_model.clone()).await, changed);
+    with_model.report_generation().await.unwrap();
+    assert_eq!(all_choices(with_model.clone()).await, changed);
 
     // And the model does answer: a name changed behind the store's back (no audit row, so
     // the model never hears of it) shows only where the database is read.
@@ -1046,6 +1097,11 @@ async fn filter_units_from_the_report_model_are_those_in_the_database() {
         .unwrap();
     sqlx::query("UPDATE units SET name = 'Đổi ngoài ứng dụng' WHERE id = ?")
         .bind(t.ward.0)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO mass_orgs (kind, unit_id, name) VALUES ('youth_union', ?, 'Thêm ngoài ứng dụng')")
+        .bind(t.school_cell.0)
         .execute(&pool)
         .await
         .unwrap();
