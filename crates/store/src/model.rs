@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use futures_util::TryStreamExt;
 use ketnap_domain::calendar::Calendar;
 use ketnap_domain::case::{Case, Stage};
+use ketnap_domain::deadline::Due;
 use ketnap_domain::ids::{CaseId, UnitId};
 use ketnap_domain::person::PersonDetails;
 use ketnap_domain::ports::{RuleStore, StoreError, StoreResult};
@@ -41,7 +42,7 @@ use crate::{Store, backend_error, from_json, parse_date};
 const GAP_PATIENCE: Duration = Duration::from_secs(600);
 /// More audit rows than this since the last look: rebuild rather than replay.
 const REPLAY_LIMIT: i64 = 5_000;
-/// Unapplied audit rows `current_units` looks through before it lets the database
+/// Unapplied audit rows `current_model` looks through before it lets the database
 /// answer instead.
 const TREE_CHECK_LIMIT: i64 = 64;
 /// How far below the newest audit id a model being loaded looks for ids not committed yet.
@@ -85,6 +86,14 @@ pub(crate) struct ReportModel {
 }
 
 impl ReportModel {
+    /// The stage and next due date of `case` as the model last put it; `None` for a case
+    /// it does not hold.
+    pub fn stage_and_due(&self, case: CaseId) -> Option<(Stage, Option<Due>)> {
+        let key = u32::try_from(case.0).ok()?;
+        let facts = self.book.get(self.index.get(key)? as usize)?;
+        Some((facts.stage(), self.book.due(facts)))
+    }
+
     /// Each unit's latest headcount on or before `day`, for the units `wanted`.
     pub fn latest_headcounts(
         &self,
@@ -659,27 +668,40 @@ impl Store {
     }
 
     /// The model, for its unit tree and mass organisations, if it is loaded and no change
-    /// committed since it was last brought up to date touches either. It neither waits for
-    /// the model's lock nor applies anything: for pages that can read them from the
-    /// database as well, and must not wait behind a dashboard or a rebuild. Any error also
-    /// gives `None`.
+    /// committed since it was last brought up to date touches either (`current_model`).
     pub(crate) async fn current_units(&self) -> Option<RwLockReadGuard<'_, ReportModel>> {
+        self.current_model(|reload| reload.units || !reload.mass_orgs.is_empty())
+            .await
+    }
+
+    /// The model, for its cases' facts, if it is loaded and no change committed since it
+    /// was last brought up to date touches a case or a person (`current_model`).
+    pub(crate) async fn current_cases(&self) -> Option<RwLockReadGuard<'_, ReportModel>> {
+        self.current_model(|reload| !reload.cases.is_empty() || !reload.people.is_empty())
+            .await
+    }
+
+    /// The model if it is loaded and no change committed since it was last brought up to
+    /// date is one it must rebuild for or one `stale` names. It neither waits for the
+    /// model's lock nor applies anything: for pages that can read from the database as
+    /// well, and must not wait behind a dashboard or a rebuild. Any error also gives
+    /// `None`.
+    async fn current_model(
+        &self,
+        stale: impl Fn(&Reload) -> bool,
+    ) -> Option<RwLockReadGuard<'_, ReportModel>> {
         let guard = self.model.model.try_read().ok()?;
         let model = RwLockReadGuard::try_map(guard, Option::as_ref).ok()?;
         // A model far behind (no report asked for a while, reads logged meanwhile) is not
-        // worth more rows than the units it would spare.
+        // worth more rows than the reads it would spare.
         let rows = self
             .audit_unseen(&model.cursor, TREE_CHECK_LIMIT + 1)
             .await
             .ok()?;
         let fresh = model.cursor.clone().take(&rows, Instant::now());
         let reload = Reload::of(&fresh);
-        // More rows than were read may be waiting, and any of them may touch units.
-        if rows.len() as i64 > TREE_CHECK_LIMIT
-            || reload.units
-            || reload.everything
-            || !reload.mass_orgs.is_empty()
-        {
+        // More rows than were read may be waiting, and any of them may be stale.
+        if rows.len() as i64 > TREE_CHECK_LIMIT || reload.everything || stale(&reload) {
             return None;
         }
         Some(model)

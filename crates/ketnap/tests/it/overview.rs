@@ -232,3 +232,81 @@ async fn worked_out(
         .collect();
     (stages.into_iter().collect(), lists, admissions)
 }
+
+/// The case list's due dates come from the report model while it has applied every change
+/// to cases, and from the cases' records while it has not: a record changed behind the
+/// store's back (no audit row, so the model never hears of it) shows only where the
+/// records are read.
+#[tokio::test]
+async fn the_list_takes_due_dates_from_the_model_only_while_it_is_current() {
+    let (store, dir) = sqlite_store().await;
+    let t = tree(&store, "").await;
+    let ward = Scope::subtree(t.ward, Access::Edit);
+    let mut cases = Vec::new();
+    for (i, taken) in [3, 3, 1].into_iter().enumerate() {
+        let details = person(
+            "Trần",
+            "Thị",
+            &format!("Số {i}"),
+            day(1999, 1, 1),
+            Sex::Female,
+            None,
+        );
+        let (_, case) = store
+            .create_source(
+                &change("officer"),
+                &ward,
+                &details,
+                t.school_cell,
+                day(2025, 7, 1),
+                None,
+            )
+            .await
+            .unwrap();
+        advance(&store, &ward, case, &pipeline()[..taken], "officer").await;
+        cases.push(case);
+    }
+    let query = CaseQuery::default();
+    let from_records =
+        || async { lines_of(&store, store.case_page(&ward, &query, 0, 50).await.unwrap()).await };
+    let listed = || async { store.case_lines(&ward, &query, 0, 50).await.unwrap() };
+    store.report_generation().await.unwrap();
+    let before = from_records().await;
+    assert_eq!(before.lines.iter().filter(|l| l.due.is_some()).count(), 2);
+    assert_eq!(listed().await, before);
+
+    let url = format!("sqlite://{}", dir.path().join("ketnap.sqlite3").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query(
+        "UPDATE cases SET body = json_set(body, '$.file_opened_on', '2025-01-02') WHERE id = ?",
+    )
+    .bind(cases[0].0)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let tampered = from_records().await;
+    assert_ne!(tampered, before);
+    assert_eq!(listed().await, before, "the model's due dates");
+
+    // A change through the store: the records are read until the model has applied it.
+    advance(&store, &ward, cases[1], &pipeline()[3..4], "officer").await;
+    let changed = from_records().await;
+    assert_ne!(changed, tampered);
+    assert_eq!(listed().await, changed);
+    store.report_generation().await.unwrap();
+    // The model put again only the case that changed.
+    let mut expected = changed.clone();
+    expected.lines = changed
+        .lines
+        .iter()
+        .zip(&before.lines)
+        .map(|(now, was)| {
+            if now.case == cases[0] {
+                was.clone()
+            } else {
+                now.clone()
+            }
+        })
+        .collect();
+    assert_eq!(listed().await, expected);
+}
