@@ -11,6 +11,7 @@ use ketnap_domain::ports::UnitStore;
 use ketnap_domain::unit::Unit;
 use ketnap_store::listing::CaseQuery;
 
+use super::units::NaturalKey;
 use crate::ctx::Ctx;
 use crate::error::WebError;
 use crate::views::{Layout, dmy, number};
@@ -138,12 +139,13 @@ fn unit_choices(units: &[Unit], root: UnitId, chosen: Option<UnitId>, all: bool)
             selected: chosen == Some(id),
         });
         if all || depth < 1 {
-            let mut kids: Vec<&Unit> = units
+            let mut kids: Vec<(UnitId, NaturalKey)> = units
                 .iter()
                 .filter(|u| u.parent == Some(id) && u.valid_until.is_none())
+                .map(|u| (u.id, NaturalKey::new(&u.name)))
                 .collect();
-            kids.sort_by(|a, b| super::units::natural_cmp(&collator, &b.name, &a.name));
-            stack.extend(kids.into_iter().map(|u| (u.id, depth + 1)));
+            kids.sort_by(|(_, a), (_, b)| b.cmp_with(a, &collator));
+            stack.extend(kids.into_iter().map(|(kid, _)| (kid, depth + 1)));
         }
     }
     if let Some(id) = chosen

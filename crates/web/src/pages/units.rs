@@ -107,22 +107,46 @@ pub(crate) fn natural_cmp(
     a: &str,
     b: &str,
 ) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    let (left, right) = (chunks(a), chunks(b));
-    for (x, y) in left.iter().zip(&right) {
-        let order = match (x, y) {
-            (Chunk::Number(p), Chunk::Number(q)) => p.cmp(q),
-            (Chunk::Text(p), Chunk::Text(q)) => collator.compare(p, q),
-            (Chunk::Number(_), Chunk::Text(_)) => Ordering::Less,
-            (Chunk::Text(_), Chunk::Number(_)) => Ordering::Greater,
-        };
-        if order != Ordering::Equal {
-            return order;
+    NaturalKey::new(a).cmp_with(&NaturalKey::new(b), collator)
+}
+
+/// A name cut into its runs of digits and of other characters, to sort many names
+/// (`natural_cmp`) cutting each once.
+pub(crate) struct NaturalKey<'a> {
+    text: &'a str,
+    chunks: Vec<Chunk<'a>>,
+}
+
+impl<'a> NaturalKey<'a> {
+    pub(crate) fn new(text: &'a str) -> NaturalKey<'a> {
+        NaturalKey {
+            text,
+            chunks: chunks(text),
         }
     }
-    left.len()
-        .cmp(&right.len())
-        .then_with(|| collator.compare(a, b))
+
+    pub(crate) fn cmp_with(
+        &self,
+        other: &NaturalKey<'_>,
+        collator: &ketnap_domain::text::NameCollator,
+    ) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        for (x, y) in self.chunks.iter().zip(&other.chunks) {
+            let order = match (x, y) {
+                (Chunk::Number(p), Chunk::Number(q)) => p.cmp(q),
+                (Chunk::Text(p), Chunk::Text(q)) => collator.compare(p, q),
+                (Chunk::Number(_), Chunk::Text(_)) => Ordering::Less,
+                (Chunk::Text(_), Chunk::Number(_)) => Ordering::Greater,
+            };
+            if order != Ordering::Equal {
+                return order;
+            }
+        }
+        self.chunks
+            .len()
+            .cmp(&other.chunks.len())
+            .then_with(|| collator.compare(self.text, other.text))
+    }
 }
 
 /// One line of a unit table.
