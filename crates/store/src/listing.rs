@@ -96,9 +96,13 @@ const STAGE_FIRST_READS: usize = 10_000;
 fn clock_stages() -> Vec<&'static str> {
     Stage::ALL
         .into_iter()
-        .filter(|s| *s >= Stage::FileOpened && !s.is_closed())
+        .filter(|s| has_clock(*s))
         .map(Stage::code)
         .collect()
+}
+
+fn has_clock(stage: Stage) -> bool {
+    stage >= Stage::FileOpened && !stage.is_closed()
 }
 
 /// SQL with its bind values, numbered `$1`, `$2` … in the order they are pushed.
@@ -157,8 +161,6 @@ impl Sql {
 struct LineRow {
     id: i64,
     stage: String,
-    /// Read for a stage with a running clock only.
-    body: Option<String>,
     family_name: String,
     middle_name: String,
     given_name: String,
@@ -171,7 +173,6 @@ impl FromColumns for LineRow {
         Ok(LineRow {
             id: row.get("id")?,
             stage: row.get("stage")?,
-            body: row.get("body")?,
             family_name: row.get("family_name")?,
             middle_name: row.get("middle_name")?,
             given_name: row.get("given_name")?,
@@ -260,61 +261,58 @@ impl Store {
     async fn lines(&self, scope: &Scope, page: PageCases) -> StoreResult<Vec<CaseLine>> {
         // A large scope's page may sort all its cases (a deep page, a filter).
         let long = self.large_scope(scope);
-        // The due dates as the report model keeps them, when it has every change to cases:
-        // reading and decoding each case's record for them was a tenth of the list's time.
-        let model = self.current_cases().await;
         let rows: Vec<LineRow> = self
-            .page_rows(page, scope, long, |sql| {
-                let body = match model {
-                    Some(_) => "NULL".to_string(),
-                    None => format!(
-                        "CASE WHEN c.stage IN ({}) THEN c.body END",
-                        sql.bind_clock_stages()
-                    ),
-                };
-                format!(
-                    "c.id, c.stage, {body} AS body,
-                     p.family_name, p.middle_name, p.given_name, p.birth_date, u.name AS cell_name"
-                )
+            .page_rows(page, scope, long, |_| {
+                "c.id, c.stage, p.family_name, p.middle_name, p.given_name, p.birth_date,
+                 u.name AS cell_name"
+                    .into()
             })
             .await?;
-        // Read once, and only when some case on the page needs them.
-        let mut rules_and_calendar = None;
-        let mut lines = Vec::with_capacity(rows.len());
-        let mut untold = Vec::new();
-        for row in rows {
-            let stage = crate::stage(&row.stage)?;
-            let known = model
-                .as_ref()
-                .map(|model| model.stage_and_due(CaseId(row.id)));
-            let due = match (known, &row.body) {
-                (Some(Some((at, due))), _) if at == stage => due,
-                // Changed since the model looked (committed meanwhile): read from the record.
-                (Some(_), _) => {
-                    untold.push(lines.len());
-                    None
-                }
-                (None, Some(body)) => self.due_of(body, &mut rules_and_calendar).await?,
-                (None, None) => None,
+        let mut lines = rows
+            .into_iter()
+            .map(|row| {
+                Ok(CaseLine {
+                    case: CaseId(row.id),
+                    name: full_name(row.family_name, row.middle_name, row.given_name),
+                    born: birth_display(&row.birth_date),
+                    cell_name: row.cell_name,
+                    stage: crate::stage(&row.stage)?,
+                    due: None,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        // The due dates as the report model keeps them (reading and decoding each case's
+        // record for them was a tenth of the list's time), asked once the rows are read so
+        // that it is not behind them. A case it cannot tell (the model behind, or the
+        // case's stage changed since it looked) is read from its record.
+        let mut untold = HashMap::new();
+        {
+            let model = if lines.is_empty() {
+                None
+            } else {
+                self.current_cases().await
             };
-            lines.push(CaseLine {
-                case: CaseId(row.id),
-                name: full_name(row.family_name, row.middle_name, row.given_name),
-                born: birth_display(&row.birth_date),
-                cell_name: row.cell_name,
-                stage,
-                due,
-            });
+            for (at, line) in lines.iter_mut().enumerate() {
+                match model.as_ref().and_then(|m| m.stage_and_due(line.case)) {
+                    Some((stage, due)) if stage == line.stage => line.due = due,
+                    _ if has_clock(line.stage) => {
+                        untold.insert(line.case.0, at);
+                    }
+                    _ => {}
+                }
+            }
         }
-        drop(model);
-        for at in untold {
-            let body: Option<(String,)> = self
-                .read("SELECT body FROM cases WHERE id = $1")
-                .bind(lines[at].case.0)
-                .optional()
-                .await?;
-            if let Some((body,)) = body {
-                lines[at].due = self.due_of(&body, &mut rules_and_calendar).await?;
+        let ids: Vec<i64> = untold.keys().copied().collect();
+        let mut rules_and_calendar = None;
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            let mut sql = Sql::default();
+            let list = sql.bind_list(chunk.iter().copied().map(Bind::Int));
+            sql.push(&format!("SELECT id, body FROM cases WHERE id IN ({list})"));
+            let bodies: Vec<(i64, String)> = sql.read(self).all().await?;
+            for (id, body) in bodies {
+                if let Some(line) = untold.get(&id).and_then(|at| lines.get_mut(*at)) {
+                    line.due = self.due_of(&body, &mut rules_and_calendar).await?;
+                }
             }
         }
         Ok(lines)

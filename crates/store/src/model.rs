@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -580,6 +580,8 @@ pub(crate) struct ModelCache {
     /// Models loaded so far: a load's generations start past those of every earlier
     /// one (its number in the high 32 bits), even when the model before it was dropped.
     loads: AtomicU64,
+    /// Whether a page has set the model to apply what it is behind on (`nudge`).
+    nudged: AtomicBool,
 }
 
 /// What `Store::refresh` did.
@@ -702,9 +704,31 @@ impl Store {
         let reload = Reload::of(&fresh);
         // More rows than were read may be waiting, and any of them may be stale.
         if rows.len() as i64 > TREE_CHECK_LIMIT || reload.everything || stale(&reload) {
+            drop(model);
+            self.nudge();
             return None;
         }
         Some(model)
+    }
+
+    /// Applies in the background what the model is behind on, unless that means building
+    /// it again (left to the next report): pages that read from the model when it is
+    /// current would otherwise read from the database until someone opens a report.
+    fn nudge(&self) {
+        if self.model.nudged.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let store = self.clone();
+        tokio::spawn(async move {
+            let mut guard = store.model.model.write().await;
+            if let Some(model) = guard.as_mut()
+                && let Err(error) = store.refresh(model).await
+            {
+                tracing::warn!(%error, "mô hình báo cáo chưa cập nhật được");
+            }
+            drop(guard);
+            store.model.nudged.store(false, Ordering::Release);
+        });
     }
 
     /// Whether `scope` has more units than a small one (`tally_from_units`) by the
@@ -761,6 +785,12 @@ impl Store {
             model.cursor = cursor;
             return Ok(Refreshed::Applied);
         }
+        // Mass organisations are not facts of any report: results kept stay good.
+        let facts_changed = reload.units
+            || reload.headcounts
+            || reload.targets
+            || !reload.cases.is_empty()
+            || !reload.people.is_empty();
         if reload.units {
             model.tree = self.unit_tree().await?;
             model.place_all();
@@ -805,7 +835,9 @@ impl Store {
             .await?;
         }
         model.cursor = cursor;
-        model.generation += 1;
+        if facts_changed {
+            model.generation += 1;
+        }
         Ok(Refreshed::Applied)
     }
 

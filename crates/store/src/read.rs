@@ -82,7 +82,8 @@ impl Row<'_> {
             Row::Any(row) => row.try_get(column).map_err(backend_error),
             Row::Sqlite(row, names) => names
                 .iter()
-                .position(|name| name.eq_ignore_ascii_case(column))
+                // As exactly as sqlx's rows (rusqlite's own lookup ignores case).
+                .position(|name| name == column)
                 .ok_or_else(|| rusqlite::Error::InvalidColumnName(column.to_string()))
                 .and_then(|index| row.get(index))
                 .map_err(file_error),

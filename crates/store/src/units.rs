@@ -349,7 +349,7 @@ pub struct MassOrgRecord {
 }
 
 /// `MassOrgRecord`'s columns.
-pub(crate) const MASS_ORG_COLUMNS: &str = "id, kind, unit_id, name";
+const MASS_ORG_COLUMNS: &str = "id, kind, unit_id, name";
 
 impl FromColumns for MassOrgRecord {
     fn from_columns(row: &Row<'_>) -> StoreResult<Self> {
@@ -395,6 +395,7 @@ impl PlacedMassOrgs {
         self.placed.retain(|(_, id, _)| !ids.contains(id));
         self.placed
             .extend(orgs.into_iter().map(|(id, unit)| (0, id, UnitId(unit))));
+        self.placed.shrink_to_fit();
         self.place(tree);
     }
 
@@ -532,15 +533,16 @@ fn model_choices(
         .take(unit_limit.saturating_add(1))
         .count();
     let all_units = active <= unit_limit;
-    let asked_unit = unit.filter(|_| unit_found).unwrap_or(root);
+    let found_unit = unit.filter(|_| unit_found);
     let mass_org_total = orgs.under(tree, root).len();
     let listed: Vec<i64> = if mass_org_total <= mass_org_limit {
         orgs.under(tree, root).collect()
-    } else if let Some(under) = unit.filter(|_| unit_found) {
+    } else if let Some(under) = found_unit {
         let near = orgs.under(tree, under);
-        match near.len() <= mass_org_limit {
-            true => near.collect(),
-            false => Vec::new(),
+        if near.len() <= mass_org_limit {
+            near.collect()
+        } else {
+            Vec::new()
         }
     } else {
         Vec::new()
@@ -549,7 +551,11 @@ fn model_choices(
     let asked = mass_org.filter(|id| mass_org_found && !listed.contains(id));
     ModelChoices {
         choices: FilterChoices {
-            units: offered_units(tree, root, (!all_units).then_some(asked_unit)),
+            units: offered_units(
+                tree,
+                root,
+                (!all_units).then_some(found_unit.unwrap_or(root)),
+            ),
             all_units,
             unit_found,
             mass_orgs: Vec::new(),
@@ -597,9 +603,10 @@ pub struct FilterChoices {
 
 impl Store {
     /// The units and mass organisations the case list's filters offer, and whether those
-    /// asked for are in the scope: counted in the database and read only as far as the
-    /// page shows them, as a city has thousands of each; the units from the report model
-    /// when it is loaded and knows of every change to them.
+    /// asked for are in the scope: from the report model when it is loaded and knows of
+    /// every change to them (the mass organisations' names read by id), else counted in
+    /// the database; read only as far as the page shows them, as a city has thousands of
+    /// each.
     pub async fn filter_choices(
         &self,
         scope: &Scope,
@@ -658,21 +665,20 @@ impl Store {
         let (unit_found, mass_org_found) = (unit_found > 0, mass_org_found > 0);
         let all_units = usize::try_from(active).unwrap_or(usize::MAX) <= unit_limit;
         let asked = unit.filter(|_| unit_found).unwrap_or(scope.root());
-        let units = match all_units {
-            true => self.units_in(scope).await?,
-            false => {
-                let rows: Vec<UnitRow> = sqlx::query_as(&format!(
-                    "SELECT {UNIT_COLUMNS} FROM units WHERE id = $1 OR parent_id = $1 OR id = $2 ORDER BY id"
-                ))
-                .bind(root)
-                .bind(asked.0)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend_error)?;
-                rows.into_iter()
-                    .map(UnitRow::into_unit)
-                    .collect::<StoreResult<_>>()?
-            }
+        let units = if all_units {
+            self.units_in(scope).await?
+        } else {
+            let rows: Vec<UnitRow> = sqlx::query_as(&format!(
+                "SELECT {UNIT_COLUMNS} FROM units WHERE id = $1 OR parent_id = $1 OR id = $2 ORDER BY id"
+            ))
+            .bind(root)
+            .bind(asked.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend_error)?;
+            rows.into_iter()
+                .map(UnitRow::into_unit)
+                .collect::<StoreResult<_>>()?
         };
         let mass_org_total = usize::try_from(mass_org_total).unwrap_or(usize::MAX);
         let mut mass_orgs = if mass_org_total <= mass_org_limit {
