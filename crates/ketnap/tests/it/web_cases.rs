@@ -897,6 +897,27 @@ async fn unit_tree_counts_subtrees_and_unit_pages_keep_history() {
     );
 }
 
+/// Four mass organisations: two in the school's cell, one in the residential cell, one in
+/// the other ward's cell; their ids in that order.
+async fn four_mass_orgs(app: &TestApp) -> Vec<i64> {
+    let t = &app.tree;
+    let mut ids = Vec::new();
+    for (unit, name) in [
+        (t.school_cell, "Chi đoàn giáo viên"),
+        (t.school_cell, "Công đoàn trường"),
+        (t.residential_cell, "Chi hội phụ nữ khu phố 1"),
+        (t.other_cell, "Chi đoàn phường bên"),
+    ] {
+        let id = app
+            .store
+            .create_mass_org(&change("admin"), "youth_union", unit, name)
+            .await
+            .unwrap();
+        ids.push(id.0);
+    }
+    ids
+}
+
 /// The list's filters in a scope with more units and mass organisations than they list
 /// (limits of 3 here): the root and its sub-units, then the unit asked for; the mass
 /// organisations under the unit asked for, and the one asked for; anything outside the
@@ -906,22 +927,7 @@ async fn filters_of_a_large_scope_offer_the_top_units_and_the_mass_organisations
     let app = TestApp::new().await;
     let t = &app.tree;
     let store = &app.store;
-    let admin = change("admin");
-    let mut in_school = Vec::new();
-    for (unit, name) in [
-        (t.school_cell, "Chi đoàn giáo viên"),
-        (t.school_cell, "Công đoàn trường"),
-        (t.residential_cell, "Chi hội phụ nữ khu phố 1"),
-        (t.other_cell, "Chi đoàn phường bên"),
-    ] {
-        let id = store
-            .create_mass_org(&admin, "youth_union", unit, name)
-            .await
-            .unwrap();
-        if unit == t.school_cell {
-            in_school.push(id.0);
-        }
-    }
+    let in_school = four_mass_orgs(&app).await[..2].to_vec();
     let city = Scope::subtree(t.city, Access::Read);
     let ward = Scope::subtree(t.ward, Access::Read);
     let choices = |scope: Scope, unit: Option<UnitId>, mass_org: Option<i64>| {
@@ -989,20 +995,8 @@ async fn filter_choices_from_the_report_model_are_those_in_the_database() {
     let t = &app.tree;
     let with_model = &app.store;
     let admin = change("admin");
-    let mut orgs = Vec::new();
-    for (unit, name) in [
-        (t.school_cell, "Chi đoàn giáo viên"),
-        (t.school_cell, "Công đoàn trường"),
-        (t.residential_cell, "Chi hội phụ nữ khu phố 1"),
-        (t.other_cell, "Chi đoàn phường bên"),
-    ] {
-        let id = with_model
-            .create_mass_org(&admin, "youth_union", unit, name)
-            .await
-            .unwrap();
-        orgs.push(Some(id.0));
-    }
-    let asked_orgs = [None, orgs[0], orgs[3], Some(orgs[3].unwrap() + 1000)];
+    let orgs = four_mass_orgs(&app).await;
+    let asked_orgs = [None, Some(orgs[0]), Some(orgs[3]), Some(orgs[3] + 1000)];
     // A second store on the same file never loads the model: the filters ask none.
     let without_model = ketnap_store::Store::open(&app.database_url(), ketnap_store::Create::Never)
         .await
