@@ -582,6 +582,9 @@ pub(crate) struct ModelCache {
     loads: AtomicU64,
     /// Whether a page has set the model to apply what it is behind on (`nudge`).
     nudged: AtomicBool,
+    /// The generation of a model found too far behind to catch up without a rebuild: not
+    /// nudged again, the next report rebuilds it.
+    gave_up: AtomicU64,
 }
 
 /// What `Store::refresh` did.
@@ -704,8 +707,11 @@ impl Store {
         let reload = Reload::of(&fresh);
         // More rows than were read may be waiting, and any of them may be stale.
         if rows.len() as i64 > TREE_CHECK_LIMIT || reload.everything || stale(&reload) {
+            let generation = model.generation;
             drop(model);
-            self.nudge();
+            if !reload.everything {
+                self.nudge(generation);
+            }
             return None;
         }
         Some(model)
@@ -714,17 +720,31 @@ impl Store {
     /// Applies in the background what the model is behind on, unless that means building
     /// it again (left to the next report): pages that read from the model when it is
     /// current would otherwise read from the database until someone opens a report.
-    fn nudge(&self) {
-        if self.model.nudged.swap(true, Ordering::AcqRel) {
+    fn nudge(&self, generation: u64) {
+        if self.model.gave_up.load(Ordering::Acquire) == generation
+            || self.model.nudged.swap(true, Ordering::AcqRel)
+        {
             return;
         }
         let store = self.clone();
         tokio::spawn(async move {
             let mut guard = store.model.model.write().await;
-            if let Some(model) = guard.as_mut()
-                && let Err(error) = store.refresh(model).await
-            {
-                tracing::warn!(%error, "mô hình báo cáo chưa cập nhật được");
+            if let Some(model) = guard.as_mut() {
+                match store.refresh(model).await {
+                    Ok(Refreshed::Applied) => {}
+                    // A failure is not retried on every page either.
+                    Ok(_) => store
+                        .model
+                        .gave_up
+                        .store(model.generation, Ordering::Release),
+                    Err(error) => {
+                        tracing::warn!(%error, "mô hình báo cáo chưa cập nhật được");
+                        store
+                            .model
+                            .gave_up
+                            .store(model.generation, Ordering::Release);
+                    }
+                }
             }
             drop(guard);
             store.model.nudged.store(false, Ordering::Release);
