@@ -728,6 +728,9 @@ impl Store {
         }
         let store = self.clone();
         tokio::spawn(async move {
+            // First, so dropped last: after the lock, and by a panic too, which would
+            // otherwise leave the flag set and stop every later catch-up.
+            let _done = ClearOnDrop(&store.model.nudged);
             let mut guard = store.model.model.write().await;
             if let Some(model) = guard.as_mut() {
                 match store.refresh(model).await {
@@ -746,8 +749,6 @@ impl Store {
                     }
                 }
             }
-            drop(guard);
-            store.model.nudged.store(false, Ordering::Release);
         });
     }
 
@@ -1045,6 +1046,15 @@ fn id_list(ids: &[i64]) -> String {
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Clears its flag when dropped.
+struct ClearOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for ClearOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 #[cfg(test)]
