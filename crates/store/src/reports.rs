@@ -332,17 +332,17 @@ impl Store {
         progress(place.tree(), unit, year, as_of, set, &inputs).ok_or_else(not_found)
     }
 
-    /// Ceremonies of `unit`'s subtree per month of `year` up to `as_of` (index 0 = January).
+    /// Ceremonies of `unit`'s subtree per calendar month (`(year, month)`) of `period`, the
+    /// first month whole, the last counted to the period's end.
     pub async fn monthly_admissions(
         &self,
         scope: &Scope,
         unit: UnitId,
-        year: i32,
-        as_of: NaiveDate,
-    ) -> StoreResult<[i64; 12]> {
-        let (_, end) = year_bounds(year)?;
+        period: Period,
+    ) -> StoreResult<Vec<((i32, u32), i64)>> {
+        let period = Period::new(period.from, period.to)?;
         let place = self.place(scope, unit).await?;
-        Ok(place.facts().monthly_admissions(year, as_of.min(end)))
+        Ok(place.facts().monthly_admissions(period))
     }
 
     /// The funnel of `unit` over `period`: cases reaching each step (by the date of the step

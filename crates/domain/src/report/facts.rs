@@ -790,22 +790,34 @@ impl<'a> Facts<'a> {
         counts
     }
 
-    /// Ceremonies of `year` up to `to`, per month (index 0 = January).
-    pub fn monthly_admissions(&self, year: i32, to: NaiveDate) -> [i64; 12] {
-        let mut months = [0i64; 12];
-        let Some(from) = NaiveDate::from_ymd_opt(year, 1, 1) else {
-            return months;
-        };
+    /// Ceremonies per calendar month (`(year, month)`) from the first day of the period's
+    /// first month to its last day, every month of it, empty ones too: one walk of the
+    /// cases for a period of many years.
+    pub fn monthly_admissions(&self, period: Period) -> Vec<((i32, u32), i64)> {
+        let (from, to) = (period.from, period.to);
+        let first = from.with_day(1).unwrap_or(from);
+        let month_number = |day: NaiveDate| i64::from(day.year()) * 12 + i64::from(day.month0());
+        let start = month_number(first);
+        let mut counts = vec![0i64; usize::try_from(month_number(to) - start + 1).unwrap_or(0)];
         for case in self.cases() {
-            for (on, cell) in self.ceremonies(case, from, to) {
+            for (on, cell) in self.ceremonies(case, first, to) {
+                let slot = usize::try_from(month_number(on) - start).ok();
                 if self.within(cell)
-                    && let Some(slot) = months.get_mut(on.month0() as usize)
+                    && let Some(count) = slot.and_then(|i| counts.get_mut(i))
                 {
-                    *slot += 1;
+                    *count += 1;
                 }
             }
         }
-        months
+        (start..)
+            .zip(counts)
+            .map(|(n, count)| {
+                (
+                    ((n.div_euclid(12)) as i32, n.rem_euclid(12) as u32 + 1),
+                    count,
+                )
+            })
+            .collect()
     }
 
     /// Cases the cell voted to admit within the 12 months up to `as_of`, still open on

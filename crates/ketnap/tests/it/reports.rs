@@ -473,7 +473,7 @@ pub(crate) async fn reports(store: &Store, url: &str) {
         .await
         .unwrap();
     let months_25 = store
-        .monthly_admissions(&ward, t.ward, 2025, dec31)
+        .monthly_admissions(&ward, t.ward, last_year)
         .await
         .unwrap();
 
@@ -621,7 +621,7 @@ pub(crate) async fn reports(store: &Store, url: &str) {
     );
     assert_eq!(
         store
-            .monthly_admissions(&ward, t.ward, 2025, dec31)
+            .monthly_admissions(&ward, t.ward, last_year)
             .await
             .unwrap(),
         months_25
@@ -661,7 +661,9 @@ pub(crate) async fn reports(store: &Store, url: &str) {
         ),
         (1, 1, 2)
     );
-    assert_eq!(months_25, [0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0]);
+    let counts: Vec<i64> = months_25.iter().map(|(_, n)| *n).collect();
+    assert_eq!(counts, [0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0]);
+    assert_eq!(months_25.first(), Some(&((2025, 1), 0)));
 
     // ---- Funnel 2025 ----
     let fr = &funnel_25;
@@ -917,10 +919,23 @@ pub(crate) async fn reports(store: &Store, url: &str) {
         vec![(t.ward, 5, 1, 1), (t.other_ward, 0, 0, 1)] // Giang awaits the decision
     );
     let months = store
-        .monthly_admissions(&ward, t.ward, 2026, nov20)
+        .monthly_admissions(&ward, t.ward, Period::new(day(2026, 1, 1), nov20).unwrap())
         .await
         .unwrap();
-    assert_eq!(months, [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    // Every month from January to November, the empty ones too; one ceremony in March.
+    let expected: Vec<((i32, u32), i64)> =
+        (1..=11).map(|m| ((2026, m), i64::from(m == 3))).collect();
+    assert_eq!(months, expected);
+    // A period of several years starting mid-month: its first month is counted whole, in
+    // one list across the years.
+    let across = store
+        .monthly_admissions(&ward, t.ward, Period::new(day(2025, 9, 30), nov20).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(across.len(), 15);
+    assert_eq!(across.first(), Some(&((2025, 9), 2)));
+    assert_eq!(&across[..4], &months_25[8..]);
+    assert_eq!(&across[4..], &months[..]);
 
     // ---- Funnel 2026 to 20 November ----
     let this_year = Period::new(day(2026, 1, 1), nov20).unwrap();

@@ -764,7 +764,7 @@ pub fn progress_sections(
 
 /// Admissions by month of the ceremony, with the monthly share of the target.
 pub fn trend_section(
-    by_month: &[(i32, u32, i64)],
+    by_month: &[((i32, u32), i64)],
     target: Option<i64>,
     year: Option<i32>,
 ) -> Section {
@@ -775,7 +775,7 @@ pub fn trend_section(
     );
     let mut total = 0;
     let mut bars = Vec::new();
-    for (y, m, n) in by_month {
+    for ((y, m), n) in by_month {
         total += n;
         table.push(vec![
             Cell::Text(format!("{m:02}/{y}")),
@@ -1184,7 +1184,7 @@ pub struct Reports {
     pub as_of: NaiveDate,
     pub progress: rep::ProgressReport,
     /// Admissions per month of the period: (year, month, ceremonies).
-    pub by_month: Vec<(i32, u32, i64)>,
+    pub by_month: Vec<((i32, u32), i64)>,
     pub funnel: rep::FunnelReport,
     pub bottlenecks: rep::BottleneckReport,
     pub coverage: rep::CoverageReport,
@@ -1227,23 +1227,7 @@ pub async fn compute(
             Ok::<_, ketnap_domain::ports::StoreError>((funnel, breakdown, recognitions))
         })
     });
-    let mut by_month = Vec::new();
-    for y in period.from.year()..=domain_period.to.year() {
-        let months = store.monthly_admissions(scope, root, y, as_of).await?;
-        for (i, n) in months.iter().enumerate() {
-            let month = i as u32 + 1;
-            let Some(first) = NaiveDate::from_ymd_opt(y, month, 1) else {
-                continue;
-            };
-            let last = first
-                .checked_add_months(chrono::Months::new(1))
-                .and_then(|d| d.pred_opt())
-                .unwrap_or(first);
-            if last >= period.from && first <= domain_period.to {
-                by_month.push((y, month, *n));
-            }
-        }
-    }
+    let by_month = store.monthly_admissions(scope, root, domain_period).await?;
     let bottlenecks = store.bottleneck_report(scope, root, as_of).await?;
     let coverage = store
         .coverage_report(scope, root, as_of, rep::CoverageParams::default())
