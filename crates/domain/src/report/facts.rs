@@ -801,9 +801,9 @@ impl<'a> Facts<'a> {
         let mut counts = vec![0i64; usize::try_from(month_number(to) - start + 1).unwrap_or(0)];
         for case in self.cases() {
             for (on, cell) in self.ceremonies(case, first, to) {
-                let slot = usize::try_from(month_number(on) - start).ok();
                 if self.within(cell)
-                    && let Some(count) = slot.and_then(|i| counts.get_mut(i))
+                    && let Ok(slot) = usize::try_from(month_number(on) - start)
+                    && let Some(count) = counts.get_mut(slot)
                 {
                     *count += 1;
                 }
@@ -813,7 +813,7 @@ impl<'a> Facts<'a> {
             .zip(counts)
             .map(|(n, count)| {
                 (
-                    ((n.div_euclid(12)) as i32, n.rem_euclid(12) as u32 + 1),
+                    (n.div_euclid(12) as i32, n.rem_euclid(12) as u32 + 1),
                     count,
                 )
             })

@@ -1183,7 +1183,7 @@ pub struct Reports {
     pub year: i32,
     pub as_of: NaiveDate,
     pub progress: rep::ProgressReport,
-    /// Admissions per month of the period: (year, month, ceremonies).
+    /// Admissions per month of the period: ((year, month), ceremonies).
     pub by_month: Vec<((i32, u32), i64)>,
     pub funnel: rep::FunnelReport,
     pub bottlenecks: rep::BottleneckReport,
