@@ -733,20 +733,20 @@ impl Store {
             let _done = ClearOnDrop(&store.model.nudged);
             let mut guard = store.model.model.write().await;
             if let Some(model) = guard.as_mut() {
-                match store.refresh(model).await {
-                    Ok(Refreshed::Applied) => {}
-                    // A failure is not retried on every page either.
-                    Ok(_) => store
-                        .model
-                        .gave_up
-                        .store(model.generation, Ordering::Release),
+                let applied = match store.refresh(model).await {
+                    Ok(refreshed) => matches!(refreshed, Refreshed::Applied),
                     Err(error) => {
                         tracing::warn!(%error, "mô hình báo cáo chưa cập nhật được");
-                        store
-                            .model
-                            .gave_up
-                            .store(model.generation, Ordering::Release);
+                        false
                     }
+                };
+                // A rebuild is left to the next report, and a failure is not retried on
+                // every page either.
+                if !applied {
+                    store
+                        .model
+                        .gave_up
+                        .store(model.generation, Ordering::Release);
                 }
             }
         });
